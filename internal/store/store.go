@@ -1,0 +1,90 @@
+// Package store defines Conclave's persistent state and the interface every
+// storage backend implements. The embedded default is SQLite (package
+// store/sqlite); PostgreSQL can follow behind the same interface.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when the requested row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a uniqueness constraint would be violated.
+var ErrConflict = errors.New("store: conflict")
+
+// Role is an organisation role.
+type Role string
+
+const (
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleMember }
+
+// User is an account.
+type User struct {
+	ID           string
+	Email        string // stored lower-cased
+	Name         string
+	Role         Role
+	PasswordHash string // argon2id PHC string; never logged
+	CreatedAt    time.Time
+}
+
+// Session is a login session. Only the SHA-256 of the cookie token is stored,
+// so a copy of the database cannot be used to sign in.
+type Session struct {
+	TokenHash []byte
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Meeting is a scheduled or ad-hoc meeting.
+type Meeting struct {
+	ID        string
+	Title     string
+	Passcode  string
+	HostID    string // user ID of the creator
+	CreatedAt time.Time
+}
+
+// SetupToken is the one-time token that creates the first admin.
+type SetupToken struct {
+	TokenHash []byte
+	ExpiresAt time.Time
+}
+
+// Store is the persistence interface. Every method takes a context and wraps
+// backend errors; ErrNotFound and ErrConflict are returned unwrapped-comparable
+// (use errors.Is).
+type Store interface {
+	CreateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	CountUsers(ctx context.Context) (int, error)
+	// CreateFirstAdmin creates u only if no user exists yet and the setup token
+	// matching tokenHash is unexpired; it consumes the token. Both checks and the
+	// insert happen in one transaction. It returns ErrConflict when a user
+	// already exists and ErrNotFound when the token is wrong, used or expired.
+	CreateFirstAdmin(ctx context.Context, u User, tokenHash []byte, now time.Time) error
+
+	// ReplaceSetupToken stores t as the only valid setup token.
+	ReplaceSetupToken(ctx context.Context, t SetupToken) error
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) error
+
+	CreateMeeting(ctx context.Context, m Meeting) error
+	MeetingByID(ctx context.Context, id string) (Meeting, error)
+	MeetingsByHost(ctx context.Context, hostID string) ([]Meeting, error)
+
+	Close() error
+}
