@@ -1,0 +1,235 @@
+// Package client is a Go implementation of Conclave's client side: it speaks
+// the signalling protocol and publishes and subscribes media with Pion, like
+// the browser client does. Integration tests and the load tester use it.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Hello is what the client sends to join.
+type Hello struct {
+	MeetingID string
+	Passcode  string
+	Name      string
+}
+
+// Options tunes the client.
+type Options struct {
+	// Simulcast publishes the camera as two layers (rids l and h).
+	Simulcast bool
+	// Header is sent with the websocket request (e.g. a session cookie).
+	Header http.Header
+	// OnTrack is called for every track the server forwards to this client.
+	OnTrack func(owner, source string, track *webrtc.TrackRemote)
+	// OnMessage is called for every signalling message (after the client's
+	// own handling), for tests that watch events.
+	OnMessage func(typ string, data json.RawMessage)
+}
+
+// Participant mirrors the protocol's participant object.
+type Participant struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified"`
+	Audio    bool   `json:"audio"`
+	Video    bool   `json:"video"`
+	Screen   bool   `json:"screen"`
+}
+
+// Welcome is the server's answer to hello.
+type Welcome struct {
+	Version       int           `json:"version"`
+	ParticipantID string        `json:"participant_id"`
+	Participants  []Participant `json:"participants"`
+	Meeting       struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	} `json:"meeting"`
+}
+
+// Error is an `error` message from the server.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Ref     int64  `json:"ref"`
+}
+
+func (e *Error) Error() string { return "server error " + e.Code + ": " + e.Message }
+
+// Client is one connected participant.
+type Client struct {
+	opts    Options
+	ws      *websocket.Conn
+	Welcome Welcome
+
+	// Local tracks: write RTP to them to publish.
+	Audio  *webrtc.TrackLocalStaticRTP
+	Camera []*webrtc.TrackLocalStaticRTP // one per simulcast layer, lowest first
+	Screen *webrtc.TrackLocalStaticRTP
+
+	pub, sub *webrtc.PeerConnection
+
+	// KeyframeRequests counts PLI/FIR received from the server.
+	KeyframeRequests atomic.Int64
+
+	audioSender, cameraSender *webrtc.RTPSender
+	cameraMid                 string
+	ext                       atomic.Pointer[extIDs]
+	keyframeWanted            atomic.Bool
+
+	mu        sync.Mutex
+	subTracks map[string]trackInfo
+	writeMu   sync.Mutex
+	done      chan struct{}
+	err       error
+}
+
+// extIDs are negotiated RTP header extension IDs (0: not negotiated).
+type extIDs struct{ mid, rid, audioLevel uint8 }
+
+type trackInfo struct {
+	ParticipantID string `json:"participant_id"`
+	Source        string `json:"source"`
+}
+
+type envelope struct {
+	Type string          `json:"type"`
+	Seq  int64           `json:"seq,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// Dial connects to wsURL (ws://host/ws), joins with hello and starts
+// publishing. It returns once the server has welcomed the client.
+func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client, error) {
+	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: opts.Header})
+	if err != nil {
+		return nil, fmt.Errorf("client: dial: %w", err)
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &Client{opts: opts, ws: ws, subTracks: map[string]trackInfo{}, done: make(chan struct{})}
+	if err := c.Send(ctx, "hello", map[string]any{
+		"version": 1, "meeting_id": hello.MeetingID, "passcode": hello.Passcode, "name": hello.Name,
+	}); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	typ, data, err := c.read(ctx)
+	if err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	if typ == "error" {
+		var e Error
+		_ = json.Unmarshal(data, &e)
+		ws.CloseNow()
+		return nil, &e
+	}
+	if typ != "welcome" {
+		ws.CloseNow()
+		return nil, fmt.Errorf("client: expected welcome, got %s", typ)
+	}
+	if err := json.Unmarshal(data, &c.Welcome); err != nil {
+		ws.CloseNow()
+		return nil, fmt.Errorf("client: welcome: %w", err)
+	}
+	if err := c.setup(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	go c.readLoop()
+	return c, nil
+}
+
+// ID is the participant ID the server gave this client.
+func (c *Client) ID() string { return c.Welcome.ParticipantID }
+
+// Send writes one protocol message.
+func (c *Client) Send(ctx context.Context, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("client: encode %s: %w", typ, err)
+	}
+	b, _ := json.Marshal(envelope{Type: typ, Data: raw})
+	return c.SendRaw(ctx, b)
+}
+
+// SendRaw writes a frame as is (tests use it to send malformed input).
+func (c *Client) SendRaw(ctx context.Context, frame []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+		return fmt.Errorf("client: write: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) read(ctx context.Context) (string, json.RawMessage, error) {
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("client: read: %w", err)
+	}
+	var env envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return "", nil, fmt.Errorf("client: bad frame: %w", err)
+	}
+	return env.Type, env.Data, nil
+}
+
+// api builds a Pion API restricted to loopback IPv4 UDP without mDNS, the
+// way tests and load runs must behave.
+func api() (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, fmt.Errorf("client: codecs: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("client: interceptors: %w", err)
+	}
+	var s webrtc.SettingEngine
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+// Close leaves the meeting and closes the connections.
+func (c *Client) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2e9)
+	defer cancel()
+	_ = c.Send(ctx, "leave", struct{}{})
+	c.ws.CloseNow()
+	if c.pub != nil {
+		c.pub.Close()
+	}
+	if c.sub != nil {
+		c.sub.Close()
+	}
+}
+
+// Done is closed when the signalling connection ends.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err is why the connection ended.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+var errClosed = errors.New("client: connection closed")

@@ -1,0 +1,223 @@
+// Package sfu is Conclave's selective forwarding unit: it terminates each
+// participant's WebRTC peer connections (Pion) and forwards every published
+// RTP stream to every other participant of the same room, choosing simulcast
+// layers per subscriber. It knows nothing about websockets, accounts or
+// meetings; the room package drives it through Room and Participant.
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Config is the network configuration of the media server.
+type Config struct {
+	// IP is the address every media socket binds to. Nothing else is used.
+	IP net.IP
+	// Port is the one UDP port (ICE UDP mux) and the one TCP port (ICE-TCP
+	// fallback) for all participants.
+	Port int
+	// PublicIP, when set, replaces IP in the candidates sent to clients
+	// (servers behind 1:1 NAT).
+	PublicIP net.IP
+	// DisableTCP turns off the ICE-TCP listener.
+	DisableTCP bool
+	Logger     *slog.Logger
+}
+
+// Engine owns the media sockets and builds peer connections on them.
+type Engine struct {
+	cfg      Config
+	log      *slog.Logger
+	udp      net.PacketConn
+	tcp      net.Listener
+	settings webrtc.SettingEngine
+	pubAPI   *webrtc.API
+}
+
+// NewEngine opens the media sockets. Close releases them.
+func NewEngine(cfg Config) (*Engine, error) {
+	if cfg.IP == nil || cfg.IP.IsUnspecified() {
+		return nil, errors.New("sfu: media IP must be a concrete address")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger}
+	addr := net.JoinHostPort(cfg.IP.String(), strconv.Itoa(cfg.Port))
+	network := "udp4"
+	if cfg.IP.To4() == nil {
+		network = "udp6"
+	}
+	udp, err := net.ListenPacket(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("sfu: listen media UDP %s: %w", addr, err)
+	}
+	e.udp = udp
+	if !cfg.DisableTCP {
+		// The TCP port number follows the UDP one, so Port 0 in tests still
+		// gives both sockets the same number when it is free.
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort(cfg.IP.String(), strconv.Itoa(port)))
+		if err != nil {
+			udp.Close()
+			return nil, fmt.Errorf("sfu: listen media TCP: %w", err)
+		}
+		e.tcp = tcp
+	}
+	e.settings = e.settingEngine()
+	e.pubAPI, err = e.newAPI(nil)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// UDPAddr is the bound media UDP address.
+func (e *Engine) UDPAddr() *net.UDPAddr { return e.udp.LocalAddr().(*net.UDPAddr) }
+
+// Close closes the media sockets.
+func (e *Engine) Close() error {
+	var errs []error
+	if e.udp != nil {
+		errs = append(errs, e.udp.Close())
+	}
+	if e.tcp != nil {
+		errs = append(errs, e.tcp.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) settingEngine() webrtc.SettingEngine {
+	var s webrtc.SettingEngine
+	ip := e.cfg.IP
+	v4 := ip.To4() != nil
+	// Only the configured address: no interface scan beyond it, no mDNS
+	// (which would bind 0.0.0.0:5353), no STUN lookups.
+	s.SetIPFilter(func(candidate net.IP) bool { return candidate.Equal(ip) })
+	s.SetIncludeLoopbackCandidate(ip.IsLoopback())
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	if !v4 {
+		types = []webrtc.NetworkType{webrtc.NetworkTypeUDP6}
+	}
+	s.SetICEUDPMux(webrtc.NewICEUDPMux(nil, e.udp))
+	if e.tcp != nil {
+		s.SetICETCPMux(webrtc.NewICETCPMux(nil, e.tcp, 32))
+		if v4 {
+			types = append(types, webrtc.NetworkTypeTCP4)
+		} else {
+			types = append(types, webrtc.NetworkTypeTCP6)
+		}
+	}
+	s.SetNetworkTypes(types)
+	if e.cfg.PublicIP != nil {
+		s.SetNAT1To1IPs([]string{e.cfg.PublicIP.String()}, webrtc.ICECandidateTypeHost)
+	}
+	// Keep the server passive in DTLS: browsers expect to be the client.
+	_ = s.SetAnsweringDTLSRole(webrtc.DTLSRoleServer)
+	return s
+}
+
+// Codec payload types. Conclave forwards VP8 and Opus only: one codec per kind
+// keeps layer switching simple and lets end-to-end encryption keep the codec
+// header in the clear.
+const (
+	ptVP8  = 96
+	ptOpus = 111
+)
+
+func registerCodecs(m *webrtc.MediaEngine) error {
+	videoFB := []webrtc.RTCPFeedback{
+		{Type: "ccm", Parameter: "fir"},
+		{Type: "nack"},
+		{Type: "nack", Parameter: "pli"},
+		{Type: webrtc.TypeRTCPFBTransportCC},
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB},
+		PayloadType:        ptVP8,
+	}, webrtc.RTPCodecTypeVideo); err != nil {
+		return fmt.Errorf("register VP8: %w", err)
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine:  "minptime=10;useinbandfec=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+		},
+		PayloadType: ptOpus,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("register Opus: %w", err)
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("register audio level: %w", err)
+	}
+	return nil
+}
+
+// newAPI builds a Pion API. With onBWE set it adds send-side congestion
+// control (transport-wide CC feedback into Google Congestion Control) and
+// hands the estimator over: every subscriber connection gets its own API so
+// that its estimator can be told apart.
+func (e *Engine) newAPI(onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, fmt.Errorf("sfu: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if onBWE != nil {
+		ccFactory, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+			bwe, err := gcc.NewSendSideBWE(
+				gcc.SendSideBWEInitialBitrate(1_000_000),
+				gcc.SendSideBWEMinBitrate(100_000),
+				gcc.SendSideBWEMaxBitrate(20_000_000),
+				// Forward at once; the browser's jitter buffer absorbs
+				// bursts and a pacer would add queueing delay per packet.
+				gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+			)
+			if err == nil {
+				onBWE(bwe)
+			}
+			return bwe, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sfu: congestion control: %w", err)
+		}
+		reg.Add(ccFactory)
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+			return nil, fmt.Errorf("sfu: twcc header: %w", err)
+		}
+	}
+	// NACK generator (ask publishers to resend) and responder (resend to
+	// subscribers from a packet cache), sender/receiver reports, TWCC
+	// feedback to publishers, and the RID extensions simulcast needs.
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, fmt.Errorf("sfu: nack: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("sfu: reports: %w", err)
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, fmt.Errorf("sfu: simulcast: %w", err)
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, fmt.Errorf("sfu: twcc: %w", err)
+	}
+	return webrtc.NewAPI(
+		webrtc.WithMediaEngine(m),
+		webrtc.WithInterceptorRegistry(reg),
+		webrtc.WithSettingEngine(e.settings),
+	), nil
+}

@@ -1,0 +1,191 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Ticks of the room's control loop. Media never waits for it.
+const (
+	speakerTick  = 300 * time.Millisecond
+	allocateTick = 500 * time.Millisecond
+	rateWindow   = time.Second
+)
+
+// Room forwards media among the participants of one meeting. The room
+// package owns membership; Room only mirrors it for media purposes.
+type Room struct {
+	engine    *Engine
+	id        string
+	log       *slog.Logger
+	onSpeaker func(participantID string)
+
+	mu           sync.Mutex
+	participants map[string]*Participant
+	closed       bool
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewRoom starts a room. onSpeaker is called from the room's goroutine when
+// the active speaker changes ("" = nobody); it must not block.
+func (e *Engine) NewRoom(id string, onSpeaker func(participantID string)) *Room {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Room{
+		engine:       e,
+		id:           id,
+		log:          e.log.With("room", id),
+		onSpeaker:    onSpeaker,
+		participants: make(map[string]*Participant),
+		cancel:       cancel,
+		done:         make(chan struct{}),
+	}
+	go r.control(ctx)
+	return r
+}
+
+// Join adds a participant. sig receives what must be sent to its client.
+func (r *Room) Join(id string, sig Signaller) (*Participant, error) {
+	p, err := newParticipant(r, id, sig)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		p.closePeerConnections()
+		return nil, fmt.Errorf("sfu: room %s is closed", r.id)
+	}
+	if _, dup := r.participants[id]; dup {
+		r.mu.Unlock()
+		p.closePeerConnections()
+		return nil, fmt.Errorf("sfu: participant %s already in room", id)
+	}
+	others := r.othersLocked(id)
+	r.participants[id] = p
+	r.mu.Unlock()
+	// A late joiner subscribes to everything already published.
+	for _, q := range others {
+		for _, up := range q.publishedTracks() {
+			p.subscribe(up)
+		}
+	}
+	return p, nil
+}
+
+// publish fans a new upTrack out to every other participant.
+func (r *Room) publish(owner *Participant, up *upTrack) {
+	r.mu.Lock()
+	others := r.othersLocked(owner.id)
+	r.mu.Unlock()
+	for _, q := range others {
+		q.subscribe(up)
+	}
+}
+
+// remove takes p out of the room and its tracks out of everyone's view.
+func (r *Room) remove(p *Participant) {
+	r.mu.Lock()
+	if r.participants[p.id] != p {
+		r.mu.Unlock()
+		return
+	}
+	delete(r.participants, p.id)
+	others := r.othersLocked(p.id)
+	r.mu.Unlock()
+	ups := p.publishedTracks()
+	for _, q := range others {
+		q.unsubscribe(ups)
+	}
+}
+
+func (r *Room) othersLocked(except string) []*Participant {
+	out := make([]*Participant, 0, len(r.participants))
+	for id, q := range r.participants {
+		if id != except {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func (r *Room) snapshot() []*Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.othersLocked("")
+}
+
+// Close disconnects every participant's media and stops the room.
+func (r *Room) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	ps := r.othersLocked("")
+	r.participants = map[string]*Participant{}
+	r.mu.Unlock()
+	for _, p := range ps {
+		p.closePeerConnections()
+	}
+	r.cancel()
+	<-r.done
+}
+
+// control runs the room's periodic work: active speaker, bit rates and
+// simulcast layer allocation.
+func (r *Room) control(ctx context.Context) {
+	defer close(r.done)
+	speaker := time.NewTicker(speakerTick)
+	alloc := time.NewTicker(allocateTick)
+	rates := time.NewTicker(rateWindow)
+	defer speaker.Stop()
+	defer alloc.Stop()
+	defer rates.Stop()
+	det := newSpeakerDetector()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-speaker.C:
+			r.detectSpeaker(det)
+		case <-rates.C:
+			for _, p := range r.snapshot() {
+				for _, up := range p.publishedTracks() {
+					up.sampleRates(rateWindow)
+				}
+			}
+		case <-alloc.C:
+			for _, p := range r.snapshot() {
+				p.allocateLayers()
+			}
+		}
+	}
+}
+
+func (r *Room) detectSpeaker(det *speakerDetector) {
+	ps := r.snapshot()
+	samples := make(map[string]float64, len(ps))
+	present := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		present[p.id] = true
+		if up := p.published(SourceAudio); up != nil {
+			if v, ok := up.level.drain(); ok {
+				samples[p.id] = v
+			}
+		}
+	}
+	for id := range det.smoothed {
+		if !present[id] {
+			det.forget(id)
+		}
+	}
+	if id, changed := det.update(samples); changed && r.onSpeaker != nil {
+		r.onSpeaker(id)
+	}
+}

@@ -1,0 +1,178 @@
+package sfu
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Source names what a published track carries.
+type Source string
+
+const (
+	SourceAudio  Source = "audio"
+	SourceCamera Source = "camera"
+	SourceScreen Source = "screen"
+)
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool { return s == SourceAudio || s == SourceCamera || s == SourceScreen }
+
+// keyframeInterval is the least time between two keyframe requests for one
+// layer: enough to let a publisher answer, short enough for a quick start.
+const keyframeInterval = 250 * time.Millisecond
+
+// upTrack is one published source of one participant. Video may arrive as
+// several simulcast layers, each its own RTP stream. The upTrack fans every
+// packet out to its downTracks; it is written by one reader goroutine per
+// layer and never blocks on a subscriber.
+type upTrack struct {
+	owner  string
+	source Source
+	kind   webrtc.RTPCodecType
+	codec  webrtc.RTPCodecCapability
+	// requestKeyframe sends a PLI for one layer to the publisher.
+	requestKeyframe func(ssrc uint32)
+
+	mu     sync.Mutex
+	layers []*upLayer // lowest quality first
+
+	downs atomic.Pointer[[]*downTrack] // copy-on-write snapshot read per packet
+	level levelMeter                   // audio only
+	audioLevelID uint8                 // negotiated RFC 6464 extension ID, 0 if none
+	closed       atomic.Bool
+}
+
+// upLayer is one RTP stream (one simulcast layer, or the only one).
+type upLayer struct {
+	rid      string
+	ssrc     uint32
+	remote   *webrtc.TrackRemote
+	bytes    atomic.Uint64 // since the last rate sample
+	rate     atomic.Int64  // bit/s over the last sample window
+	height   atomic.Int32  // frame height from the last VP8 keyframe
+	lastPLI  atomic.Int64  // unix nanos of the last keyframe request
+}
+
+func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {
+	u := &upTrack{owner: owner, source: source, kind: kind, codec: codec, requestKeyframe: pli}
+	empty := []*downTrack{}
+	u.downs.Store(&empty)
+	return u
+}
+
+// ridRank orders simulcast layers: the client protocol uses l (half) and h
+// (full); q/m/f are the names other clients use.
+func ridRank(rid string) int {
+	switch rid {
+	case "q", "l":
+		return 0
+	case "m":
+		return 1
+	case "", "h", "f":
+		return 2
+	}
+	return 1
+}
+
+// addLayer registers a newly arrived RTP stream and returns it.
+func (u *upTrack) addLayer(rid string, ssrc uint32, remote *webrtc.TrackRemote) *upLayer {
+	l := &upLayer{rid: rid, ssrc: ssrc, remote: remote}
+	u.mu.Lock()
+	u.layers = append(u.layers, l)
+	slices.SortStableFunc(u.layers, func(a, b *upLayer) int { return ridRank(a.rid) - ridRank(b.rid) })
+	u.mu.Unlock()
+	return l
+}
+
+// layerSnapshot returns the current layers, lowest first.
+func (u *upTrack) layerSnapshot() []*upLayer {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.layers)
+}
+
+func (u *upTrack) addDown(d *downTrack) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	next := append(slices.Clone(*u.downs.Load()), d)
+	u.downs.Store(&next)
+}
+
+func (u *upTrack) removeDown(d *downTrack) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	next := slices.DeleteFunc(slices.Clone(*u.downs.Load()), func(x *downTrack) bool { return x == d })
+	u.downs.Store(&next)
+}
+
+// keyframe asks the publisher for a keyframe on layer l, at most once per
+// keyframeInterval.
+func (u *upTrack) keyframe(l *upLayer) {
+	if l == nil || u.kind != webrtc.RTPCodecTypeVideo || u.closed.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := l.lastPLI.Load()
+	if now-last < int64(keyframeInterval) || !l.lastPLI.CompareAndSwap(last, now) {
+		return
+	}
+	u.requestKeyframe(l.ssrc)
+}
+
+// sampleRates converts byte counters into bit rates; called once per window.
+func (u *upTrack) sampleRates(window time.Duration) {
+	for _, l := range u.layerSnapshot() {
+		b := l.bytes.Swap(0)
+		l.rate.Store(int64(float64(b*8) / window.Seconds()))
+	}
+}
+
+// readLoop forwards one layer until its track ends. One goroutine per layer;
+// nothing is allocated per packet.
+func (u *upTrack) readLoop(l *upLayer) {
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	for {
+		n, _, err := l.remote.Read(buf)
+		if err != nil {
+			return
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
+			continue
+		}
+		u.forward(l, &pkt, n)
+	}
+}
+
+// forward is the per-packet hot path, separate from readLoop so benchmarks
+// can drive it without a network.
+func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
+	l.bytes.Add(uint64(size))
+	keyframe := false
+	if u.kind == webrtc.RTPCodecTypeVideo {
+		keyframe = isVP8Keyframe(pkt.Payload)
+		if keyframe {
+			if h := vp8KeyframeHeight(pkt.Payload); h > 0 {
+				l.height.Store(int32(h))
+			}
+		}
+	} else if u.audioLevelID != 0 {
+		if ext := pkt.GetExtension(u.audioLevelID); len(ext) > 0 {
+			u.level.observe(ext[0] & 0x7f)
+		}
+	}
+	for _, d := range *u.downs.Load() {
+		d.forward(l, pkt, keyframe)
+	}
+}
+
+// pliPacket builds the RTCP for a keyframe request.
+func pliPacket(ssrc uint32) []rtcp.Packet {
+	return []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}
+}

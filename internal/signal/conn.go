@@ -1,0 +1,321 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// Connection limits (docs/protocol.md).
+const (
+	helloTimeout   = 10 * time.Second
+	messageRate    = 50  // messages per second
+	messageBurst   = 100 // ICE candidates come in bursts
+	floodWindow    = 10 * time.Second
+	maxErrorStreak = 10
+	sendQueue      = 256 // outgoing messages buffered per client
+	writeTimeout   = 10 * time.Second
+)
+
+// MeetingAuthorizer checks a meeting ID and passcode. Any error refuses the
+// join with the same answer, whether the meeting is unknown or the passcode
+// wrong.
+type MeetingAuthorizer interface {
+	Authorize(ctx context.Context, id, passcode string) (store.Meeting, error)
+}
+
+// UserResolver identifies the signed-in account of a request, if any.
+type UserResolver interface {
+	UserFromRequest(r *http.Request) (store.User, bool)
+}
+
+// Options configures the websocket handler.
+type Options struct {
+	Meetings MeetingAuthorizer
+	Users    UserResolver
+	Rooms    *room.Manager
+	// ICEServers returns the ICE servers (embedded TURN with short-lived
+	// credentials) for one participant; nil means none.
+	ICEServers func(participantID string) []ICEServer
+	Logger     *slog.Logger
+}
+
+// Handler upgrades GET /ws requests to signalling connections.
+type Handler struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// NewHandler returns the websocket endpoint.
+func NewHandler(opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Handler{opts: opts, log: opts.Logger}
+}
+
+// ServeHTTP accepts the websocket (same origin only: the library compares
+// Origin with Host) and runs the connection until it ends.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		h.log.Debug("websocket refused", "err", err)
+		return
+	}
+	ws.SetReadLimit(MaxMessageSize)
+	c := &conn{
+		h:       h,
+		ws:      ws,
+		log:     h.log,
+		limiter: rate.NewLimiter(messageRate, messageBurst),
+		out:     make(chan outgoing, sendQueue),
+	}
+	if u, ok := h.opts.Users.UserFromRequest(r); ok {
+		c.user = &u
+	}
+	c.run(r.Context())
+}
+
+type outgoing struct {
+	frame []byte
+	close string // non-empty: close the socket with this reason after frame
+}
+
+// conn is one participant's signalling connection. The read goroutine owns
+// state and member; Events methods may be called from any goroutine and only
+// enqueue.
+type conn struct {
+	h       *Handler
+	ws      *websocket.Conn
+	log     *slog.Logger
+	user    *store.User
+	limiter *rate.Limiter
+
+	joined    bool
+	member    *room.Member
+	errStreak int
+	floodFrom time.Time
+
+	mu       sync.Mutex
+	out      chan outgoing
+	welcomed bool       // events before welcome are held back
+	held     []outgoing // so the client sees welcome first
+	closing  bool
+	cancel   context.CancelFunc
+}
+
+func (c *conn) run(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	c.cancel = cancel
+	defer cancel()
+	writerDone := make(chan struct{})
+	go c.writeLoop(ctx, writerDone)
+	hello := time.AfterFunc(helloTimeout, func() {
+		c.mu.Lock()
+		waiting := !c.welcomed
+		c.mu.Unlock()
+		if waiting {
+			c.bye("protocol_error")
+		}
+	})
+	defer hello.Stop()
+	c.readLoop(ctx)
+	if c.member != nil {
+		c.member.Leave()
+	}
+	cancel()
+	<-writerDone
+}
+
+func (c *conn) readLoop(ctx context.Context) {
+	for {
+		typ, frame, err := c.ws.Read(ctx)
+		if err != nil {
+			return // closed, too big (1009 sent by the library) or cancelled
+		}
+		if !c.limiter.Allow() {
+			if c.flooding() {
+				c.bye(CodeRateLimited)
+				return
+			}
+			c.sendError(protoErr(CodeRateLimited, "too many messages"), 0)
+			continue
+		}
+		c.floodFrom = time.Time{}
+		if typ != websocket.MessageText {
+			c.fail(protoErr(CodeBadJSON, "binary frames are not accepted"), 0)
+			continue
+		}
+		if stop := c.dispatch(ctx, frame); stop {
+			return
+		}
+		if c.errStreak >= maxErrorStreak {
+			c.bye("protocol_error")
+			return
+		}
+	}
+}
+
+// flooding reports whether the client has been over its rate for longer
+// than floodWindow.
+func (c *conn) flooding() bool {
+	now := time.Now()
+	if c.floodFrom.IsZero() {
+		c.floodFrom = now
+	}
+	return now.Sub(c.floodFrom) > floodWindow
+}
+
+// dispatch parses one frame and runs its handler. It returns true when the
+// connection must end.
+func (c *conn) dispatch(ctx context.Context, frame []byte) (stop bool) {
+	env, err := Parse(frame)
+	if err != nil {
+		return c.fail(err, env.Seq)
+	}
+	hd, ok := handlers[env.Type]
+	if !ok {
+		return c.fail(protoErr(CodeUnknownType, "unknown message type %q", truncate(env.Type, 32)), env.Seq)
+	}
+	if hd.needJoined != c.joined {
+		if c.joined {
+			return c.fail(protoErr(CodeOutOfOrder, "%s is only allowed before joining", env.Type), env.Seq)
+		}
+		return c.fail(protoErr(CodeOutOfOrder, "send hello first"), env.Seq)
+	}
+	if err := hd.fn(ctx, c, env.Data); err != nil {
+		return c.fail(err, env.Seq)
+	}
+	c.errStreak = 0
+	return false
+}
+
+// fail reports err to the client; fatal errors end the connection.
+func (c *conn) fail(err error, ref int64) bool {
+	var pe *ProtocolError
+	if !errors.As(err, &pe) {
+		c.log.Error("signalling handler failed", "err", err)
+		pe = protoErr(CodeInternal, "internal error")
+	}
+	c.errStreak++
+	if pe.Fatal {
+		c.sendErrorAndClose(pe, ref)
+		return true
+	}
+	c.sendError(pe, ref)
+	return false
+}
+
+func (c *conn) sendError(pe *ProtocolError, ref int64) {
+	c.push(c.frame("error", errorData{Code: pe.Code, Message: pe.Message, Ref: ref}), "")
+}
+
+func (c *conn) sendErrorAndClose(pe *ProtocolError, ref int64) {
+	c.push(c.frame("error", errorData{Code: pe.Code, Message: pe.Message, Ref: ref}), pe.Code)
+}
+
+// bye tells the client why it is disconnected and closes after sending.
+func (c *conn) bye(reason string) {
+	c.push(c.frame("bye", map[string]string{"reason": reason}), reason)
+}
+
+// frame encodes a message; encoding our own types cannot fail.
+func (c *conn) frame(typ string, data any) []byte {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		c.log.Error("encode message", "type", typ, "err", err)
+		raw = []byte("{}")
+	}
+	b, _ := json.Marshal(Envelope{Type: typ, Data: raw})
+	return b
+}
+
+// push queues a frame for the writer. A client too slow to drain its queue
+// is disconnected rather than allowed to hold server memory.
+func (c *conn) push(frame []byte, closeReason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pushLocked(outgoing{frame: frame, close: closeReason})
+}
+
+func (c *conn) pushLocked(o outgoing) {
+	if c.closing {
+		return
+	}
+	if o.close != "" {
+		c.closing = true
+	}
+	select {
+	case c.out <- o:
+	default:
+		c.closing = true
+		c.log.Warn("signalling client too slow, disconnecting")
+		c.cancel()
+	}
+}
+
+// event queues a server event, holding it back until welcome is sent.
+func (c *conn) event(typ string, data any) {
+	f := c.frame(typ, data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.welcomed {
+		c.held = append(c.held, outgoing{frame: f})
+		return
+	}
+	c.pushLocked(outgoing{frame: f})
+}
+
+// welcome sends the welcome message followed by the held-back events.
+func (c *conn) welcome(data welcomeData) {
+	f := c.frame("welcome", data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.welcomed = true
+	c.pushLocked(outgoing{frame: f})
+	for _, o := range c.held {
+		c.pushLocked(o)
+	}
+	c.held = nil
+}
+
+func (c *conn) writeLoop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-ctx.Done():
+			_ = c.ws.Close(websocket.StatusGoingAway, "")
+			return
+		case o := <-c.out:
+			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.ws.Write(wctx, websocket.MessageText, o.frame)
+			cancel()
+			if err != nil {
+				c.cancel()
+				return
+			}
+			if o.close != "" {
+				_ = c.ws.Close(websocket.StatusNormalClosure, o.close)
+				c.cancel()
+				return
+			}
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
