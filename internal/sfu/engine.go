@@ -101,6 +101,7 @@ func (e *Engine) Close() error {
 
 func (e *Engine) settingEngine() webrtc.SettingEngine {
 	var s webrtc.SettingEngine
+	s.LoggerFactory = pionLogger{e.log}
 	ip := e.cfg.IP
 	v4 := ip.To4() != nil
 	// Only the configured address: no interface scan beyond it, no mDNS
@@ -112,9 +113,10 @@ func (e *Engine) settingEngine() webrtc.SettingEngine {
 	if !v4 {
 		types = []webrtc.NetworkType{webrtc.NetworkTypeUDP6}
 	}
-	s.SetICEUDPMux(webrtc.NewICEUDPMux(nil, e.udp))
+	muxLog := pionLogger{e.log}.NewLogger("mux")
+	s.SetICEUDPMux(webrtc.NewICEUDPMux(muxLog, e.udp))
 	if e.tcp != nil {
-		s.SetICETCPMux(webrtc.NewICETCPMux(nil, e.tcp, 32))
+		s.SetICETCPMux(webrtc.NewICETCPMux(muxLog, e.tcp, 32))
 		if v4 {
 			types = append(types, webrtc.NetworkTypeTCP4)
 		} else {

@@ -42,21 +42,21 @@ type upTrack struct {
 	mu     sync.Mutex
 	layers []*upLayer // lowest quality first
 
-	downs atomic.Pointer[[]*downTrack] // copy-on-write snapshot read per packet
-	level levelMeter                   // audio only
-	audioLevelID uint8                 // negotiated RFC 6464 extension ID, 0 if none
+	downs        atomic.Pointer[[]*downTrack] // copy-on-write snapshot read per packet
+	level        levelMeter                   // audio only
+	audioLevelID uint8                        // negotiated RFC 6464 extension ID, 0 if none
 	closed       atomic.Bool
 }
 
 // upLayer is one RTP stream (one simulcast layer, or the only one).
 type upLayer struct {
-	rid      string
-	ssrc     uint32
-	remote   *webrtc.TrackRemote
-	bytes    atomic.Uint64 // since the last rate sample
-	rate     atomic.Int64  // bit/s over the last sample window
-	height   atomic.Int32  // frame height from the last VP8 keyframe
-	lastPLI  atomic.Int64  // unix nanos of the last keyframe request
+	rid     string
+	ssrc    uint32
+	remote  *webrtc.TrackRemote
+	bytes   atomic.Uint64 // since the last rate sample
+	rate    atomic.Int64  // bit/s over the last sample window
+	height  atomic.Int32  // frame height from the last VP8 keyframe
+	lastPLI atomic.Int64  // unix nanos of the last keyframe request
 }
 
 func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {

@@ -25,6 +25,7 @@ const (
 	maxErrorStreak = 10
 	sendQueue      = 256 // outgoing messages buffered per client
 	writeTimeout   = 10 * time.Second
+	closeGrace     = 2 * time.Second
 )
 
 // MeetingAuthorizer checks a meeting ID and passcode. Any error refuses the
@@ -101,10 +102,11 @@ type conn struct {
 	user    *store.User
 	limiter *rate.Limiter
 
-	joined    bool
-	member    *room.Member
-	errStreak int
-	floodFrom time.Time
+	joined      bool
+	member      *room.Member
+	errStreak   int
+	floodFrom   time.Time
+	warnedFlood bool
 
 	mu       sync.Mutex
 	out      chan outgoing
@@ -133,6 +135,16 @@ func (c *conn) run(parent context.Context) {
 	if c.member != nil {
 		c.member.Leave()
 	}
+	// Let a queued error or bye reach the client before tearing down.
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing {
+		select {
+		case <-writerDone:
+		case <-time.After(closeGrace):
+		}
+	}
 	cancel()
 	<-writerDone
 }
@@ -148,10 +160,15 @@ func (c *conn) readLoop(ctx context.Context) {
 				c.bye(CodeRateLimited)
 				return
 			}
-			c.sendError(protoErr(CodeRateLimited, "too many messages"), 0)
+			// One error per flood, not one per dropped message: replies
+			// must not amplify the flood.
+			if !c.warnedFlood {
+				c.warnedFlood = true
+				c.sendError(protoErr(CodeRateLimited, "too many messages"), 0)
+			}
 			continue
 		}
-		c.floodFrom = time.Time{}
+		c.floodFrom, c.warnedFlood = time.Time{}, false
 		if typ != websocket.MessageText {
 			c.fail(protoErr(CodeBadJSON, "binary frames are not accepted"), 0)
 			continue
