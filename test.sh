@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every Conclave test: formatting and vet, the web client's type check
+# and bundle freshness, unit, integration, fuzz-seed and browser tests.
+# Installs what it needs (Chromium from Debian, TypeScript from npm) when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Chromium (Debian package)"
+  need_root apt-get update -qq
+  need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== web client: type check and bundle freshness"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npx tsc --noEmit)
+go run ./cmd/buildweb -check
+
+echo "== go test"
+go test -count=1 -timeout 20m ./...
