@@ -1,0 +1,195 @@
+// Command buildweb bundles the browser client (web/src/main.ts) into
+// internal/web/static/app.js with esbuild's Go API, so building Conclave needs
+// no Node.js toolchain. The bundle is committed and embedded into the binary.
+//
+//	go run ./cmd/buildweb          # rebuild internal/web/static/app.js
+//	go run ./cmd/buildweb -check   # exit 1 when the committed bundle is stale
+//
+// Type checking is separate: `cd web && npx tsc --noEmit` (esbuild only strips
+// types). The output is deterministic: same sources, same bytes.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+const (
+	modulePath = "github.com/conclave-meet/conclave"
+	entryPoint = "web/src/main.ts"
+	outFile    = "internal/web/static/app.js"
+)
+
+func main() {
+	check := flag.Bool("check", false, "build in memory and fail if "+outFile+" differs from the fresh bundle")
+	root := flag.String("root", "", "repository root (default: nearest parent directory whose go.mod declares "+modulePath+")")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: buildweb [-check] [-root DIR]\n\nBundles %s into %s.\n\n", entryPoint, outFile)
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*root, *check); err != nil {
+		fmt.Fprintln(os.Stderr, "buildweb:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string, check bool) error {
+	if root == "" {
+		r, err := findRoot()
+		if err != nil {
+			return err
+		}
+		root = r
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	js, err := bundle(root)
+	if err != nil {
+		return err
+	}
+	dest := filepath.Join(root, filepath.FromSlash(outFile))
+	old, readErr := os.ReadFile(dest)
+	if readErr != nil && !errors.Is(readErr, os.ErrNotExist) {
+		return readErr
+	}
+	if check {
+		switch {
+		case readErr != nil:
+			return fmt.Errorf("%s is missing: run `go run ./cmd/buildweb` and commit the result", outFile)
+		case !bytes.Equal(old, js):
+			return fmt.Errorf("%s is stale (it differs from a fresh build of %s): run `go run ./cmd/buildweb` and commit the result", outFile, entryPoint)
+		}
+		fmt.Printf("buildweb: %s is up to date (%d bytes)\n", outFile, len(js))
+		return nil
+	}
+	if readErr == nil && bytes.Equal(old, js) {
+		fmt.Printf("buildweb: %s unchanged (%d bytes)\n", outFile, len(js))
+		return nil
+	}
+	if err := writeAtomic(dest, js); err != nil {
+		return err
+	}
+	fmt.Printf("buildweb: wrote %s (%d bytes)\n", outFile, len(js))
+	return nil
+}
+
+// bundle builds the client in memory and returns app.js.
+func bundle(root string) ([]byte, error) {
+	res := api.Build(api.BuildOptions{
+		AbsWorkingDir:     root,
+		EntryPoints:       []string{entryPoint},
+		Outfile:           filepath.Join(root, filepath.FromSlash(outFile)),
+		Bundle:            true,
+		Write:             false,
+		Format:            api.FormatIIFE,
+		Platform:          api.PlatformBrowser,
+		Target:            api.ES2020,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		LegalComments:     api.LegalCommentsNone,
+		Sourcemap:         api.SourceMapNone,
+		Charset:           api.CharsetASCII,
+		Tsconfig:          filepath.Join(root, "web", "tsconfig.json"),
+		LogLevel:          api.LogLevelSilent,
+		Plugins:           []api.Plugin{ownSourcesOnly(root)},
+	})
+	if len(res.Errors) > 0 {
+		msgs := api.FormatMessages(res.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
+		return nil, fmt.Errorf("esbuild failed:\n%s", strings.Join(msgs, ""))
+	}
+	if len(res.Warnings) > 0 {
+		msgs := api.FormatMessages(res.Warnings, api.FormatMessagesOptions{Kind: api.WarningMessage})
+		return nil, fmt.Errorf("esbuild reported warnings (treated as errors):\n%s", strings.Join(msgs, ""))
+	}
+	for _, f := range res.OutputFiles {
+		if filepath.Base(f.Path) == "app.js" {
+			return f.Contents, nil
+		}
+	}
+	return nil, errors.New("esbuild produced no app.js")
+}
+
+var relativeImport = regexp.MustCompile(`^\.{1,2}/`)
+
+// ownSourcesOnly refuses any import that is not a relative path inside
+// web/src: the bundle must never contain third-party code.
+func ownSourcesOnly(root string) api.Plugin {
+	src := filepath.Join(root, "web", "src") + string(filepath.Separator)
+	return api.Plugin{
+		Name: "own-sources-only",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: `.*`}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
+				if args.Kind == api.ResolveEntryPoint {
+					return api.OnResolveResult{}, nil
+				}
+				if !relativeImport.MatchString(args.Path) {
+					return api.OnResolveResult{}, fmt.Errorf("import %q: only relative imports of web/src modules are allowed (no runtime dependencies)", args.Path)
+				}
+				p := filepath.Join(args.ResolveDir, filepath.FromSlash(args.Path))
+				if !strings.HasPrefix(p, src) {
+					return api.OnResolveResult{}, fmt.Errorf("import %q resolves outside web/src", args.Path)
+				}
+				return api.OnResolveResult{}, nil // let esbuild resolve extensions
+			})
+		},
+	}
+}
+
+// findRoot walks up from the working directory to the module root, so the
+// command works both from the repository root and via go:generate in
+// internal/web.
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(data, []byte("module "+modulePath)) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod for %s found above the working directory; pass -root", modulePath)
+		}
+		dir = parent
+	}
+}
+
+func writeAtomic(dest string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".app.js.*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dest)
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sqlite"
+)
+
+// cliFlags are the options the administration commands share with serve,
+// so they find the same data dir and public URL as the server.
+type cliFlags struct {
+	data, configFile, publicURL string
+}
+
+func (f *cliFlags) register(fs *flag.FlagSet, withPublicURL bool) {
+	fs.StringVar(&f.data, "data", "", "data directory (default as for serve) [$CONCLAVE_DATA]")
+	fs.StringVar(&f.configFile, "config", "", "TOML configuration file [$CONCLAVE_CONFIG]")
+	if withPublicURL {
+		fs.StringVar(&f.publicURL, "public-url", "", "origin for the join link (default as for serve) [$CONCLAVE_PUBLIC_URL]")
+	}
+}
+
+// load resolves the configuration with serve's precedence rules.
+func (f *cliFlags) load(getenv func(string) string) (config.Config, error) {
+	var args []string
+	for _, kv := range [][2]string{{"data", f.data}, {"config", f.configFile}, {"public-url", f.publicURL}} {
+		if kv[1] != "" {
+			args = append(args, "--"+kv[0], kv[1])
+		}
+	}
+	return config.Load(args, getenv)
+}
+
+// openStore opens the database of an existing or new data dir.
+func openStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
+	if err := cfg.EnsureDataDir(); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, cfg.DBPath())
+}
+
+func newFlagSet(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("conclave "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parseFlags turns flag mistakes into usage errors; -h stays flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func runUserAdd(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("user add", e)
+	var cf cliFlags
+	cf.register(fs, false)
+	email := fs.String("email", "", "e-mail address (required)")
+	name := fs.String("name", "", "display name (required)")
+	role := fs.String("role", "member", "admin or member")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return usageError{"user add: --email and --name are required"}
+	}
+	if !store.Role(*role).Valid() {
+		return usageError{"user add: --role must be admin or member"}
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	accounts := auth.NewAccounts(st, auth.NewHasher(auth.DefaultParams, 1), nil)
+	u, err := accounts.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Password: password, Role: store.Role(*role)})
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("a user with e-mail %s already exists", strings.ToLower(strings.TrimSpace(*email)))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, u.ID)
+	return nil
+}
+
+// readPassword takes $CONCLAVE_PASSWORD, else prompts without echo on a
+// terminal (twice, to catch typos), else reads one line from stdin so that
+// scripts can pipe it in. The password is never echoed or logged.
+func readPassword(e env) (string, error) {
+	pw := e.getenv("CONCLAVE_PASSWORD")
+	if pw == "" {
+		var err error
+		if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			pw, err = promptPassword(f, e.stderr)
+		} else {
+			pw, err = readLine(e.stdin)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	if err := auth.ValidatePassword(pw); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+func promptPassword(f *os.File, w io.Writer) (string, error) {
+	read := func(prompt string) (string, error) {
+		fmt.Fprint(w, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(w)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	pw, err := read("Password (at least 12 characters): ")
+	if err != nil {
+		return "", err
+	}
+	again, err := read("Repeat password: ")
+	if err != nil {
+		return "", err
+	}
+	if pw != again {
+		return "", errors.New("passwords do not match")
+	}
+	return pw, nil
+}
+
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password: set CONCLAVE_PASSWORD or pass it on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// meetingOutput is the --json output of meeting create.
+type meetingOutput struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Passcode string `json:"passcode"`
+	JoinURL  string `json:"join_url"`
+	Host     string `json:"host"`
+}
+
+func runMeetingCreate(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("meeting create", e)
+	var cf cliFlags
+	cf.register(fs, true)
+	title := fs.String("title", "", "meeting title (default \""+meeting.DefaultTitle+"\")")
+	hostEmail := fs.String("host", "", "e-mail of the hosting account (default: the first admin)")
+	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	host, err := findHost(ctx, st, *hostEmail)
+	if err != nil {
+		return err
+	}
+	svc := &meeting.Service{Store: st}
+	m, err := svc.Create(ctx, host.ID, *title)
+	if err != nil {
+		return err
+	}
+	out := meetingOutput{ID: m.ID, Title: m.Title, Passcode: m.Passcode, JoinURL: meeting.JoinURL(cfg.PublicURL, m), Host: host.Email}
+	return printMeeting(e.stdout, out, *asJSON)
+}
+
+func findHost(ctx context.Context, st *sqlite.Store, email string) (store.User, error) {
+	if email == "" {
+		u, err := st.FirstAdmin(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.User{}, errors.New("no admin account exists yet: complete setup or run `conclave user add --role admin`, or pass --host")
+		}
+		return u, err
+	}
+	norm, err := auth.NormalizeEmail(email)
+	if err != nil {
+		return store.User{}, usageError{"meeting create: --host: " + err.Error()}
+	}
+	u, err := st.UserByEmail(ctx, norm)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, fmt.Errorf("no account with e-mail %s", norm)
+	}
+	return u, err
+}
+
+func printMeeting(w io.Writer, m meetingOutput, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}
+	_, err := fmt.Fprintf(w, "Meeting %q created.\n  ID:       %s\n  Passcode: %s\n  Host:     %s\n  Join URL: %s\n",
+		m.Title, m.ID, m.Passcode, m.Host, m.JoinURL)
+	return err
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/signal"
+	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/turn"
+)
+
+// conferenceDeps are what the conference needs from the rest of the server.
+type conferenceDeps struct {
+	Config   config.Config
+	Store    store.Store
+	Sessions *auth.Sessions
+	Meetings *meeting.Service
+	Logger   *slog.Logger
+}
+
+// newConference starts the media server (and the embedded TURN server unless
+// disabled) and returns the signalling websocket handler and a shutdown
+// function that ends every meeting cleanly and releases the sockets.
+func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdown func(context.Context), err error) {
+	cfg := d.Config
+	ip := net.ParseIP(cfg.MediaAddr)
+	var public net.IP
+	if cfg.PublicIP != "" {
+		public = net.ParseIP(cfg.PublicIP)
+	}
+	engine, err := sfu.NewEngine(sfu.Config{IP: ip, Port: cfg.MediaPort, PublicIP: public, Logger: d.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Logger.Info("media server listening", "udp", engine.UDPAddr().String())
+
+	var turnSrv *turn.Server
+	if cfg.TURNPort != 0 {
+		turnSrv, err = startTURN(cfg, ip, public, d.Logger)
+		if err != nil {
+			engine.Close()
+			return nil, nil, err
+		}
+	}
+	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
+	handler := signal.NewHandler(signal.Options{
+		Meetings:   d.Meetings,
+		Users:      d.Sessions,
+		Rooms:      rooms,
+		ICEServers: iceServers(turnSrv, d.Logger),
+		Logger:     d.Logger,
+	})
+	shutdown = func(ctx context.Context) {
+		if err := rooms.Shutdown(ctx); err != nil {
+			d.Logger.Warn("meetings did not end in time", "err", err)
+		}
+		if turnSrv != nil {
+			_ = turnSrv.Close()
+		}
+		_ = engine.Close()
+	}
+	return handler, shutdown, nil
+}
+
+func startTURN(cfg config.Config, ip, public net.IP, log *slog.Logger) (*turn.Server, error) {
+	secret, err := turn.LoadOrCreateSecret(cfg.TURNSecretPath())
+	if err != nil {
+		return nil, err
+	}
+	peers := []net.IP{ip}
+	if public != nil {
+		peers = append(peers, public)
+	}
+	srv, err := turn.Start(turn.Config{IP: ip, Port: cfg.TURNPort, PublicIP: public, PeerIPs: peers, Secret: secret, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("start TURN: %w", err)
+	}
+	log.Info("TURN server listening", "addr", srv.Addr())
+	return srv, nil
+}
+
+// iceServers hands each participant short-lived TURN credentials.
+func iceServers(srv *turn.Server, log *slog.Logger) func(string) []signal.ICEServer {
+	if srv == nil {
+		return nil
+	}
+	return func(participantID string) []signal.ICEServer {
+		urls, user, pass, err := srv.Credentials(participantID)
+		if err != nil {
+			log.Error("TURN credentials", "err", err)
+			return nil
+		}
+		return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
+	}
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/web"
+)
+
+// Shutdown budget for each phase: the conference first (so participants
+// get a clean goodbye), then the HTTP server.
+const (
+	conferenceShutdownTimeout = 10 * time.Second
+	httpShutdownTimeout       = 10 * time.Second
+	sessionCleanupInterval    = time.Hour
+)
+
+func runServe(ctx context.Context, args []string, e env) error {
+	cfg, err := config.Load(args, e.getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.PrintUsage(e.stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, e.stderr)
+	slog.SetDefault(logger)
+	if err := cfg.EnsureDataDir(); err != nil {
+		return err
+	}
+	if err := cfg.CheckDataDirPerms(); err != nil {
+		logger.Warn("data directory is not private", "err", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return serve(ctx, cfg, st, logger, e)
+}
+
+// newLogger builds the process logger on w (stderr) from the config.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slog.Logger, e env) error {
+	hasher := auth.NewHasher(auth.DefaultParams, auth.DefaultConcurrency)
+	accounts := auth.NewAccounts(st, hasher, nil)
+	sessions := auth.NewSessions(st, auth.SessionOptions{Secure: cfg.Secure(), Logger: logger})
+	setup := auth.NewSetup(st, accounts, nil)
+	meetings := &meeting.Service{Store: st}
+	if err := announceSetup(ctx, setup, cfg, e.stderr); err != nil {
+		return err
+	}
+	ws, stopConference, err := newConference(ctx, conferenceDeps{
+		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Logger: logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start conference server: %w", err)
+	}
+	handler := web.New(web.Options{
+		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
+		Meetings: meetings, Config: cfg, Logger: logger, WS: ws,
+	})
+	go sessions.RunCleanup(ctx, sessionCleanupInterval)
+	return listenAndServe(ctx, cfg, handler, stopConference, logger, e.stdout)
+}
+
+// announceSetup prints the one-time setup link on a server without
+// accounts. It goes to stderr with fmt, not slog, so log shippers that
+// collect structured logs do not capture a credential.
+func announceSetup(ctx context.Context, setup *auth.Setup, cfg config.Config, w io.Writer) error {
+	token, needed, err := setup.EnsureSetupToken(ctx)
+	if err != nil || !needed {
+		return err
+	}
+	fmt.Fprintf(w, "\nConclave has no accounts yet. Open this one-time link within 24 hours\n"+
+		"to create the first administrator:\n\n    %s/setup#token=%s\n\n"+
+		"It works once. Restarting the server before setup is complete prints a new\n"+
+		"link and invalidates this one.\n\n", cfg.PublicURL, token)
+	return nil
+}
+
+// listenAndServe runs the HTTP(S) server (and, with ACME, the port-80
+// challenge server) until ctx ends or a server fails, then shuts down.
+func listenAndServe(ctx context.Context, cfg config.Config, h http.Handler, stopConference func(context.Context), logger *slog.Logger, out io.Writer) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	tlsCfg, challenge, err := tlsSetup(cfg)
+	if err != nil {
+		return err
+	}
+	srv.TLSConfig = tlsCfg
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- serveOn(srv, ln) }()
+	var acmeSrv *http.Server
+	if challenge != nil {
+		acmeSrv = startChallengeServer(cfg, challenge, logger, errc)
+	}
+	fmt.Fprintf(out, "conclave %s listening on %s://%s (public URL %s)\n", versionString(), scheme(tlsCfg), ln.Addr(), cfg.PublicURL)
+	logger.Info("server started", "listen", ln.Addr().String(), "tls", tlsCfg != nil, "public_url", cfg.PublicURL)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	logger.Info("shutting down")
+	shutdown(srv, acmeSrv, stopConference, logger)
+	logger.Info("stopped")
+	return serveErr
+}
+
+func serveOn(srv *http.Server, ln net.Listener) error {
+	var err error
+	if srv.TLSConfig != nil {
+		err = srv.ServeTLS(ln, "", "") // certificates come from TLSConfig
+	} else {
+		err = srv.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("http server: %w", err)
+}
+
+func scheme(tlsCfg *tls.Config) string {
+	if tlsCfg != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// shutdown stops the conference first so participants are told to leave
+// while the HTTP server still runs, then drains HTTP requests.
+func shutdown(srv, acmeSrv *http.Server, stopConference func(context.Context), logger *slog.Logger) {
+	cctx, cancel := context.WithTimeout(context.Background(), conferenceShutdownTimeout)
+	stopConference(cctx)
+	cancel()
+	hctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+	defer cancel()
+	for _, s := range []*http.Server{srv, acmeSrv} {
+		if s == nil {
+			continue
+		}
+		if err := s.Shutdown(hctx); err != nil {
+			logger.Warn("http shutdown incomplete", "err", err)
+		}
+	}
+}
+
+// tlsSetup returns nil for plain HTTP (loopback only, see config), a
+// certificate-pair config, or an ACME config plus the handler for the
+// http-01 challenge.
+func tlsSetup(cfg config.Config) (*tls.Config, http.Handler, error) {
+	switch {
+	case cfg.ACMEDomain != "":
+		m := &autocert.Manager{
+			Prompt:     autocert.AcceptTOS,
+			Cache:      autocert.DirCache(cfg.ACMECacheDir()),
+			HostPolicy: autocert.HostWhitelist(cfg.ACMEDomain),
+			Email:      cfg.ACMEEmail,
+		}
+		tc := m.TLSConfig()
+		tc.MinVersion = tls.VersionTLS12
+		return tc, m.HTTPHandler(nil), nil
+	case cfg.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil, nil
+	default:
+		return nil, nil, nil
+	}
+}
+
+// startChallengeServer answers ACME http-01 challenges on port 80 of the
+// listen host and redirects everything else to HTTPS.
+func startChallengeServer(cfg config.Config, h http.Handler, logger *slog.Logger, errc chan<- error) *http.Server {
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	srv := &http.Server{
+		Addr:              net.JoinHostPort(host, "80"),
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		err := srv.ListenAndServe()
+		if !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("ACME challenge server on %s: %w", srv.Addr, err)
+		}
+	}()
+	return srv
+}

@@ -1,0 +1,170 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// Limits on account fields.
+const (
+	MaxNameLen  = 64
+	MaxEmailLen = 254
+)
+
+// Accounts creates users and checks their passwords.
+type Accounts struct {
+	store  store.Store
+	hasher *Hasher
+	now    func() time.Time
+}
+
+// NewAccounts returns an Accounts; now defaults to time.Now.
+func NewAccounts(st store.Store, h *Hasher, now func() time.Time) *Accounts {
+	if now == nil {
+		now = time.Now
+	}
+	return &Accounts{store: st, hasher: h, now: now}
+}
+
+// NewUser is the input for CreateUser.
+type NewUser struct {
+	Email    string
+	Name     string
+	Password string
+	Role     store.Role
+}
+
+// CreateUser validates and normalises in, hashes the password and stores the
+// account. Input problems are *ValidationError; a taken e-mail is
+// store.ErrConflict.
+func (a *Accounts) CreateUser(ctx context.Context, in NewUser) (store.User, error) {
+	u, err := a.prepare(ctx, in)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := a.store.CreateUser(ctx, u); err != nil {
+		return store.User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// prepare builds the store.User for in without storing it.
+func (a *Accounts) prepare(ctx context.Context, in NewUser) (store.User, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return store.User{}, err
+	}
+	name, err := ValidateName(in.Name)
+	if err != nil {
+		return store.User{}, err
+	}
+	if !in.Role.Valid() {
+		return store.User{}, invalid("role", "role must be admin or member")
+	}
+	if err := ValidatePassword(in.Password); err != nil {
+		return store.User{}, err
+	}
+	hash, err := a.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return store.User{}, fmt.Errorf("hash password: %w", err)
+	}
+	return store.User{
+		ID: NewUserID(), Email: email, Name: name, Role: in.Role,
+		PasswordHash: hash, CreatedAt: a.now().UTC(),
+	}, nil
+}
+
+// Login returns the user when email and password match, and
+// ErrBadCredentials otherwise. Unknown and malformed addresses cost one
+// dummy verification, so timing does not reveal which accounts exist.
+func (a *Accounts) Login(ctx context.Context, email, password string) (store.User, error) {
+	u, err := a.lookup(ctx, email)
+	if errors.Is(err, ErrBadCredentials) {
+		if derr := a.hasher.VerifyDummy(ctx, password); derr != nil {
+			return store.User{}, fmt.Errorf("login: %w", derr)
+		}
+		return store.User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return store.User{}, fmt.Errorf("login %s: %w", u.ID, err)
+	}
+	if !ok {
+		return store.User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+func (a *Accounts) lookup(ctx context.Context, email string) (store.User, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return store.User{}, ErrBadCredentials
+	}
+	u, err := a.store.UserByEmail(ctx, norm)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("login: %w", err)
+	}
+	return u, nil
+}
+
+// NormalizeEmail trims and lower-cases s and checks that it is a bare
+// address (no display name). Lower-casing the local part is technically
+// lossy but matches how people type addresses and prevents duplicates.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", invalid("email", "e-mail address is required")
+	}
+	if len(s) > MaxEmailLen || hasControl(s) {
+		return "", invalid("email", "e-mail address is not valid")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return "", invalid("email", "e-mail address is not valid")
+	}
+	return s, nil
+}
+
+// ValidateName trims s and checks it is 1..64 characters without control
+// or bidirectional-override characters (which could spoof how names render).
+func ValidateName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	if n == 0 {
+		return "", invalid("name", "name is required")
+	}
+	if n > MaxNameLen {
+		return "", invalid("name", fmt.Sprintf("name must be at most %d characters", MaxNameLen))
+	}
+	if !utf8.ValidString(s) || hasControl(s) {
+		return "", invalid("name", "name must not contain control characters")
+	}
+	return s, nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F
+}

@@ -1,0 +1,133 @@
+// Package config loads Conclave's server configuration from flags,
+// CONCLAVE_* environment variables, an optional TOML file and defaults, in
+// that order of precedence, and validates it.
+package config
+
+import (
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+)
+
+// Defaults for every option that has one.
+const (
+	DefaultListen          = "localhost:8080"
+	DefaultDataDir         = "./conclave-data"
+	DefaultMediaPort       = 7882
+	DefaultTURNPort        = 3478
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+	DefaultMaxParticipants = 100
+)
+
+// Config is the complete server configuration. The toml tags are the keys
+// accepted in the configuration file.
+type Config struct {
+	// Listen is the host:port of the HTTP(S) listener.
+	Listen string `toml:"listen"`
+	// DataDir holds the database, the TURN secret and the ACME cache.
+	DataDir string `toml:"data_dir"`
+	// PublicURL is the origin users reach the server at; it is used to build
+	// links (setup link, join URLs). Derived from Listen and TLS when empty.
+	PublicURL string `toml:"public_url"`
+	// TLSCert and TLSKey are PEM files; both or neither.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// ACMEDomain enables automatic certificates (Let's Encrypt) for the domain.
+	ACMEDomain string `toml:"acme_domain"`
+	ACMEEmail  string `toml:"acme_email"`
+	// PublicIP is the address advertised in ICE candidates and TURN relays
+	// when the host sits behind a 1:1 NAT.
+	PublicIP string `toml:"public_ip"`
+	// MediaAddr is the IP the media (UDP mux, ICE-TCP) and TURN sockets bind
+	// to. Derived from Listen when empty and Listen names a concrete IP or
+	// loopback; must be set explicitly otherwise.
+	MediaAddr string `toml:"media_addr"`
+	// MediaPort is shared by the UDP mux and ICE-TCP.
+	MediaPort int `toml:"media_port"`
+	// TURNPort is the embedded TURN server's port; 0 disables TURN. Its
+	// secret is not configurable: see TURNSecretPath.
+	TURNPort        int    `toml:"turn_port"`
+	LogLevel        string `toml:"log_level"`
+	LogFormat       string `toml:"log_format"`
+	MaxParticipants int    `toml:"max_participants"`
+}
+
+// Default returns the configuration used when nothing is set. PublicURL and
+// MediaAddr stay empty: they are derived by Load once every layer is applied.
+func Default() Config {
+	return Config{
+		Listen:          DefaultListen,
+		DataDir:         DefaultDataDir,
+		MediaPort:       DefaultMediaPort,
+		TURNPort:        DefaultTURNPort,
+		LogLevel:        DefaultLogLevel,
+		LogFormat:       DefaultLogFormat,
+		MaxParticipants: DefaultMaxParticipants,
+	}
+}
+
+// listenHost returns the host part of Listen ("" when it cannot be split).
+func (c Config) listenHost() string {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// IsLoopback reports whether the HTTP listener is reachable only from this
+// machine: its host is "localhost", an address in 127.0.0.0/8 or ::1. An
+// empty or unspecified host (":8080", "0.0.0.0:8080") listens on every
+// interface and is therefore not loopback.
+func IsLoopback(c Config) bool {
+	return isLoopbackHost(c.listenHost())
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// TLSEnabled reports whether the server terminates TLS itself, with either a
+// certificate pair or ACME.
+func (c Config) TLSEnabled() bool {
+	return (c.TLSCert != "" && c.TLSKey != "") || c.ACMEDomain != ""
+}
+
+// Secure reports whether cookies must carry the Secure attribute. Browsers
+// treat loopback http as a secure context, so plain-HTTP development on
+// localhost keeps working; anything else is served over HTTPS.
+func (c Config) Secure() bool {
+	return c.TLSEnabled() || !IsLoopback(c)
+}
+
+// DBPath is the SQLite database file inside DataDir.
+func (c Config) DBPath() string { return filepath.Join(c.DataDir, "conclave.db") }
+
+// ACMECacheDir holds autocert's account key and certificates.
+func (c Config) ACMECacheDir() string { return filepath.Join(c.DataDir, "acme") }
+
+// TURNSecretPath is the file holding the TURN REST-credential secret
+// (created on first use by turn.LoadOrCreateSecret). It lives in the data
+// dir rather than the config so it never has to be typed or shared.
+func (c Config) TURNSecretPath() string { return filepath.Join(c.DataDir, "turn.secret") }
+
+// SlogLevel maps LogLevel to a slog level; Validate rejects unknown names, so
+// anything unexpected here falls back to info.
+func (c Config) SlogLevel() slog.Level {
+	switch strings.ToLower(c.LogLevel) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn", "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}

@@ -1,0 +1,305 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func noEnv(string) string { return "" }
+
+func mustLoad(t *testing.T, args []string, getenv func(string) string) Config {
+	t.Helper()
+	cfg, err := Load(args, getenv)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", args, err)
+	}
+	return cfg
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "conclave.toml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cfg := mustLoad(t, nil, noEnv)
+	want := Config{
+		Listen:          "localhost:8080",
+		DataDir:         "./conclave-data",
+		PublicURL:       "http://localhost:8080",
+		MediaAddr:       "127.0.0.1",
+		MediaPort:       7882,
+		TURNPort:        3478,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		MaxParticipants: 100,
+	}
+	if cfg != want {
+		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
+	}
+	if !IsLoopback(cfg) || cfg.Secure() || cfg.TLSEnabled() {
+		t.Fatalf("default must be loopback, insecure, no TLS")
+	}
+}
+
+func TestLoadEveryFlag(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{
+		"--listen", "203.0.113.5:443", "--data", dir, "--public-url", "https://meet.example.org/",
+		"--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-ip", "198.51.100.7",
+		"--media-addr", "203.0.113.5", "--media-port", "9000", "--turn-port", "0",
+		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
+	}
+	cfg := mustLoad(t, args, noEnv)
+	want := Config{
+		Listen: "203.0.113.5:443", DataDir: dir, PublicURL: "https://meet.example.org",
+		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
+		MediaPort: 9000, TURNPort: 0, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
+	}
+	if cfg != want {
+		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestLoadEveryEnv(t *testing.T) {
+	e := map[string]string{
+		"CONCLAVE_LISTEN": "127.0.0.1:9443", "CONCLAVE_DATA": "/srv/c", "CONCLAVE_PUBLIC_URL": "https://m.example.org",
+		"CONCLAVE_ACME_DOMAIN": "m.example.org", "CONCLAVE_ACME_EMAIL": "ops@example.org",
+		"CONCLAVE_PUBLIC_IP": "198.51.100.7", "CONCLAVE_MEDIA_ADDR": "127.0.0.2", "CONCLAVE_MEDIA_PORT": "7000",
+		"CONCLAVE_TURN_PORT": "3479", "CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
+		"CONCLAVE_MAX_PARTICIPANTS": "50",
+	}
+	cfg := mustLoad(t, nil, env(e))
+	want := Config{
+		Listen: "127.0.0.1:9443", DataDir: "/srv/c", PublicURL: "https://m.example.org",
+		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
+		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, LogLevel: "warn", LogFormat: "json",
+		MaxParticipants: 50,
+	}
+	if cfg != want {
+		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
+	}
+	e2 := map[string]string{"CONCLAVE_TLS_CERT": "c", "CONCLAVE_TLS_KEY": "k"}
+	if cfg := mustLoad(t, nil, env(e2)); cfg.TLSCert != "c" || cfg.TLSKey != "k" {
+		t.Fatalf("tls env not applied: %+v", cfg)
+	}
+}
+
+func TestLoadFileEveryKey(t *testing.T) {
+	path := writeFile(t, `
+listen = "localhost:8443"
+data_dir = "/var/lib/conclave"
+public_url = "https://localhost:8443"
+tls_cert = "/etc/c.pem"
+tls_key = "/etc/k.pem"
+public_ip = "198.51.100.7"
+media_addr = "127.0.0.1"
+media_port = 7001
+turn_port = 3480
+log_level = "error"
+log_format = "json"
+max_participants = 7
+`)
+	cfg := mustLoad(t, []string{"--config", path}, noEnv)
+	want := Config{
+		Listen: "localhost:8443", DataDir: "/var/lib/conclave", PublicURL: "https://localhost:8443",
+		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
+		MediaPort: 7001, TURNPort: 3480, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
+	}
+	if cfg != want {
+		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
+	}
+	acme := writeFile(t, "listen = \"127.0.0.1:443\"\nacme_domain = \"m.example.org\"\nacme_email = \"a@example.org\"\n")
+	cfg = mustLoad(t, nil, env(map[string]string{"CONCLAVE_CONFIG": acme}))
+	if cfg.ACMEDomain != "m.example.org" || cfg.ACMEEmail != "a@example.org" {
+		t.Fatalf("acme keys not applied: %+v", cfg)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	path := writeFile(t, "media_port = 1001\nturn_port = 2001\nlog_level = \"error\"\nmax_participants = 5\n")
+	e := env(map[string]string{
+		"CONCLAVE_CONFIG":           path,
+		"CONCLAVE_MEDIA_PORT":       "1002",
+		"CONCLAVE_TURN_PORT":        "2002",
+		"CONCLAVE_MAX_PARTICIPANTS": "6",
+	})
+	cfg := mustLoad(t, []string{"--media-port", "1003"}, e)
+	if cfg.MediaPort != 1003 {
+		t.Errorf("flag must beat env and file: media_port %d", cfg.MediaPort)
+	}
+	if cfg.TURNPort != 2002 || cfg.MaxParticipants != 6 {
+		t.Errorf("env must beat file: turn %d max %d", cfg.TURNPort, cfg.MaxParticipants)
+	}
+	if cfg.LogLevel != "error" {
+		t.Errorf("file must beat default: %q", cfg.LogLevel)
+	}
+	if cfg.LogFormat != "text" {
+		t.Errorf("default kept: %q", cfg.LogFormat)
+	}
+}
+
+func TestConfigFlagBeatsConfigEnv(t *testing.T) {
+	a := writeFile(t, "max_participants = 3\n")
+	b := writeFile(t, "max_participants = 4\n")
+	cfg := mustLoad(t, []string{"--config=" + b}, env(map[string]string{"CONCLAVE_CONFIG": a}))
+	if cfg.MaxParticipants != 4 {
+		t.Fatalf("got %d, want file from --config", cfg.MaxParticipants)
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	cases := map[string]string{
+		"unknown key": "listen = \"localhost:1\"\ntls_certificate = \"x\"\n",
+		"bad syntax":  "listen = \n",
+		"wrong type":  "media_port = \"seven\"\n",
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load([]string{"--config", writeFile(t, content)}, noEnv)
+			if err == nil {
+				t.Fatal("want error")
+			}
+			if name == "unknown key" && !strings.Contains(err.Error(), "tls_certificate") {
+				t.Fatalf("error should name the key: %v", err)
+			}
+		})
+	}
+	if _, err := Load([]string{"--config", filepath.Join(t.TempDir(), "missing.toml")}, noEnv); err == nil {
+		t.Fatal("missing file must be an error")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad int flag", []string{"--media-port", "x"}, nil, "--media-port"},
+		{"bad int env", nil, map[string]string{"CONCLAVE_TURN_PORT": "many"}, "CONCLAVE_TURN_PORT"},
+		{"unknown flag", []string{"--nope"}, nil, "nope"},
+		{"positional", []string{"extra"}, nil, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.args, env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want mention of %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	_, err := Load([]string{"--help"}, noEnv)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	var b strings.Builder
+	PrintUsage(&b)
+	for _, o := range options {
+		if !strings.Contains(b.String(), "-"+o.flag) || !strings.Contains(b.String(), o.env) {
+			t.Errorf("usage lacks %s / %s", o.flag, o.env)
+		}
+	}
+}
+
+// TestOptionsMatchTOML keeps the flag table and the TOML tags in step: every
+// option must be settable from a file under the documented key.
+func TestOptionsMatchTOML(t *testing.T) {
+	keys := map[string]string{
+		"listen": "listen", "data": "data_dir", "public-url": "public_url", "tls-cert": "tls_cert",
+		"tls-key": "tls_key", "acme-domain": "acme_domain", "acme-email": "acme_email",
+		"public-ip": "public_ip", "media-addr": "media_addr", "media-port": "media_port",
+		"turn-port": "turn_port", "log-level": "log_level", "log-format": "log_format",
+		"max-participants": "max_participants",
+	}
+	if len(keys) != len(options) {
+		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
+	}
+	for _, o := range options {
+		key, ok := keys[o.flag]
+		if !ok {
+			t.Fatalf("flag %s has no documented key", o.flag)
+		}
+		if want := "CONCLAVE_" + strings.ToUpper(strings.ReplaceAll(o.flag, "-", "_")); o.env != want && o.flag != "data" {
+			t.Errorf("env for %s = %s, want %s", o.flag, o.env, want)
+		}
+		// A type error also proves the key exists; only "undecoded" means unknown.
+		extra, err := decodeTOML(key + " = \"1\"")
+		if err == nil && len(extra) > 0 {
+			t.Errorf("key %s unknown to Config", key)
+		}
+	}
+}
+
+func TestSlogLevel(t *testing.T) {
+	cases := map[string]slog.Level{
+		"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn,
+		"WARNING": slog.LevelWarn, "error": slog.LevelError, "": slog.LevelInfo,
+	}
+	for in, want := range cases {
+		if got := (Config{LogLevel: in}).SlogLevel(); got != want {
+			t.Errorf("SlogLevel(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestPaths(t *testing.T) {
+	c := Config{DataDir: "/d"}
+	if c.DBPath() != "/d/conclave.db" || c.ACMECacheDir() != "/d/acme" || c.TURNSecretPath() != "/d/turn.secret" {
+		t.Fatalf("paths: %s %s %s", c.DBPath(), c.ACMECacheDir(), c.TURNSecretPath())
+	}
+}
+
+func TestLoadValueForms(t *testing.T) {
+	cfg := mustLoad(t, []string{"--media-port=9001", "-turn-port", "0", "--log-level= debug "}, env(map[string]string{
+		"CONCLAVE_LISTEN":    " 127.0.0.1:9090 ",
+		"CONCLAVE_LOG_LEVEL": "error",
+		"CONCLAVE_DATA":      "", // empty means unset
+	}))
+	if cfg.MediaPort != 9001 || cfg.TURNPort != 0 || cfg.LogLevel != "debug" || cfg.Listen != "127.0.0.1:9090" || cfg.DataDir != DefaultDataDir {
+		t.Fatalf("got %+v", cfg)
+	}
+	if cfg.PublicURL != "http://127.0.0.1:9090" {
+		t.Fatalf("public url derived from env listen: %q", cfg.PublicURL)
+	}
+}
+
+func TestLoadEmptyFlagOverridesToEmpty(t *testing.T) {
+	// An explicit empty flag clears a value from the environment, e.g. to
+	// switch ACME off for one run.
+	cfg, err := Load([]string{"--acme-domain", ""}, env(map[string]string{"CONCLAVE_ACME_DOMAIN": "m.example.org"}))
+	if err != nil || cfg.ACMEDomain != "" || cfg.TLSEnabled() {
+		t.Fatalf("got %+v, %v", cfg, err)
+	}
+}
+
+func TestLoadReportsValidationErrors(t *testing.T) {
+	_, err := Load([]string{"--log-format", "xml", "--media-port", "70000"}, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "log_format") || !strings.Contains(err.Error(), "media_port") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoadTLSDerivesHTTPS(t *testing.T) {
+	cfg := mustLoad(t, []string{"--listen", "localhost:8443", "--tls-cert", "c", "--tls-key", "k"}, noEnv)
+	if cfg.PublicURL != "https://localhost:8443" || !cfg.Secure() || !IsLoopback(cfg) {
+		t.Fatalf("got %+v", cfg)
+	}
+}

@@ -1,0 +1,232 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// EnvConfigFile names the environment variable that points at a TOML file.
+const EnvConfigFile = "CONCLAVE_CONFIG"
+
+// option describes one setting in all three sources. The TOML key is the
+// struct tag on Config; flag and env names are listed here so that the
+// reference in docs/operations.md can be checked against one table.
+type option struct {
+	flag  string
+	env   string
+	usage string
+	set   func(c *Config, v string) error
+}
+
+func str(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*field(c) = strings.TrimSpace(v)
+		return nil
+	}
+}
+
+func num(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+var options = []option{
+	{"listen", "CONCLAVE_LISTEN", "host:port of the HTTP(S) listener (default " + DefaultListen + ")",
+		str(func(c *Config) *string { return &c.Listen })},
+	{"data", "CONCLAVE_DATA", "data directory: database, TURN secret, ACME cache (default " + DefaultDataDir + ")",
+		str(func(c *Config) *string { return &c.DataDir })},
+	{"public-url", "CONCLAVE_PUBLIC_URL", "origin users reach the server at, e.g. https://meet.example.org (default derived from --listen)",
+		str(func(c *Config) *string { return &c.PublicURL })},
+	{"tls-cert", "CONCLAVE_TLS_CERT", "TLS certificate chain (PEM)",
+		str(func(c *Config) *string { return &c.TLSCert })},
+	{"tls-key", "CONCLAVE_TLS_KEY", "TLS private key (PEM)",
+		str(func(c *Config) *string { return &c.TLSKey })},
+	{"acme-domain", "CONCLAVE_ACME_DOMAIN", "obtain a certificate for this domain via ACME (Let's Encrypt); needs port 80",
+		str(func(c *Config) *string { return &c.ACMEDomain })},
+	{"acme-email", "CONCLAVE_ACME_EMAIL", "contact address given to the ACME CA (optional)",
+		str(func(c *Config) *string { return &c.ACMEEmail })},
+	{"public-ip", "CONCLAVE_PUBLIC_IP", "public IP to advertise when behind a 1:1 NAT",
+		str(func(c *Config) *string { return &c.PublicIP })},
+	{"media-addr", "CONCLAVE_MEDIA_ADDR", "IP the media and TURN sockets bind to (default: 127.0.0.1 on loopback, else the --listen host)",
+		str(func(c *Config) *string { return &c.MediaAddr })},
+	{"media-port", "CONCLAVE_MEDIA_PORT", "UDP mux and ICE-TCP port (default " + strconv.Itoa(DefaultMediaPort) + ")",
+		num(func(c *Config) *int { return &c.MediaPort })},
+	{"turn-port", "CONCLAVE_TURN_PORT", "embedded TURN server port, 0 disables TURN (default " + strconv.Itoa(DefaultTURNPort) + ")",
+		num(func(c *Config) *int { return &c.TURNPort })},
+	{"log-level", "CONCLAVE_LOG_LEVEL", "debug, info, warn or error (default " + DefaultLogLevel + ")",
+		str(func(c *Config) *string { return &c.LogLevel })},
+	{"log-format", "CONCLAVE_LOG_FORMAT", "text or json (default " + DefaultLogFormat + ")",
+		str(func(c *Config) *string { return &c.LogFormat })},
+	{"max-participants", "CONCLAVE_MAX_PARTICIPANTS", "participant limit per meeting (default " + strconv.Itoa(DefaultMaxParticipants) + ")",
+		num(func(c *Config) *int { return &c.MaxParticipants })},
+}
+
+// newFlagSet declares every option as a string flag; values are converted by
+// the option's setter so flags, env and file share one parser.
+func newFlagSet(out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("conclave serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, o := range options {
+		fs.String(o.flag, "", fmt.Sprintf("%s [$%s]", o.usage, o.env))
+	}
+	fs.String("config", "", "TOML configuration file [$"+EnvConfigFile+"]")
+	return fs
+}
+
+// PrintUsage writes the flag reference to w.
+func PrintUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: conclave serve [flags]")
+	fmt.Fprintln(w, "Precedence: flags > CONCLAVE_* environment > --config file > defaults.")
+	newFlagSet(w).PrintDefaults()
+}
+
+// Load builds the configuration from args (flags without the subcommand),
+// the environment read through getenv, the optional TOML file and the
+// defaults, then derives PublicURL and MediaAddr and validates the result.
+// A -h/--help flag yields an error matching flag.ErrHelp.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	fs := newFlagSet(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	cfg := Default()
+	if path := configPath(fs, getenv); path != "" {
+		if err := loadFile(path, &cfg); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	if err := applyFlags(&cfg, fs); err != nil {
+		return Config{}, err
+	}
+	cfg.derive()
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func configPath(fs *flag.FlagSet, getenv func(string) string) string {
+	path := strings.TrimSpace(getenv(EnvConfigFile))
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "config" {
+			path = f.Value.String()
+		}
+	})
+	return path
+}
+
+// loadFile decodes the TOML file over cfg; keys absent from the file keep
+// their defaults. Unknown keys are an error so that typos do not silently
+// fall back to defaults (a misspelt tls_cert would otherwise mean no TLS).
+func loadFile(path string, cfg *Config) error {
+	md, err := toml.DecodeFile(path, cfg)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	if extra := md.Undecoded(); len(extra) > 0 {
+		keys := make([]string, len(extra))
+		for i, k := range extra {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("config file %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	for _, o := range options {
+		v := getenv(o.env)
+		if v == "" {
+			continue
+		}
+		if err := o.set(cfg, v); err != nil {
+			return fmt.Errorf("config: $%s: %w", o.env, err)
+		}
+	}
+	return nil
+}
+
+func applyFlags(cfg *Config, fs *flag.FlagSet) error {
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	var errs []error
+	for _, o := range options {
+		v, ok := given[o.flag]
+		if !ok {
+			continue
+		}
+		if err := o.set(cfg, v); err != nil {
+			errs = append(errs, fmt.Errorf("config: --%s: %w", o.flag, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// derive fills PublicURL and MediaAddr when they were not configured.
+func (c *Config) derive() {
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.PublicURL == "" {
+		c.PublicURL = c.derivePublicURL()
+	}
+	if c.MediaAddr == "" {
+		c.MediaAddr = c.deriveMediaAddr()
+	}
+}
+
+// derivePublicURL returns "" when no usable host is known (an unspecified
+// listen host without ACME); Validate then asks for --public-url.
+func (c Config) derivePublicURL() string {
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return ""
+	}
+	scheme := "http"
+	if c.TLSEnabled() {
+		scheme = "https"
+	}
+	if c.ACMEDomain != "" {
+		host = c.ACMEDomain
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return ""
+	}
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		if strings.Contains(host, ":") {
+			return scheme + "://[" + host + "]"
+		}
+		return scheme + "://" + host
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// deriveMediaAddr binds media next to the HTTP listener. A hostname other
+// than localhost is not resolved: the operator must pick the interface.
+func (c Config) deriveMediaAddr() string {
+	host := c.listenHost()
+	if isLoopbackHost(host) {
+		return "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		return ip.String()
+	}
+	return ""
+}

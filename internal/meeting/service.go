@@ -1,0 +1,135 @@
+package meeting
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// ErrJoinRefused covers both an unknown meeting and a wrong passcode, so a
+// caller cannot probe which meeting IDs exist.
+var ErrJoinRefused = errors.New("meeting: join refused")
+
+// ErrBadTitle means the title is too long or contains control characters.
+var ErrBadTitle = errors.New("title must be at most 120 characters without control characters")
+
+// Title limits.
+const (
+	MaxTitleLen  = 120
+	DefaultTitle = "Meeting"
+)
+
+// createAttempts bounds retries on an ID collision, which at 80 bits only
+// a broken random source could cause.
+const createAttempts = 3
+
+// dummyPasscode is compared against when the meeting does not exist, so the
+// refusal costs the same as a wrong passcode.
+var dummyPasscode = strings.Repeat("0", passcodeChars)
+
+// Service creates and authorises meetings.
+type Service struct {
+	Store store.Store
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock().UTC()
+}
+
+// Create stores a new meeting hosted by hostID. The title is trimmed;
+// empty becomes DefaultTitle.
+func (s *Service) Create(ctx context.Context, hostID, title string) (store.Meeting, error) {
+	title, err := NormalizeTitle(title)
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	for range createAttempts {
+		m := store.Meeting{ID: NewID(), Title: title, Passcode: NewPasscode(), HostID: hostID, CreatedAt: s.now()}
+		err = s.Store.CreateMeeting(ctx, m)
+		if err == nil {
+			return m, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+	}
+	return store.Meeting{}, fmt.Errorf("create meeting: %w", err)
+}
+
+// ListByHost returns the host's meetings, newest first.
+func (s *Service) ListByHost(ctx context.Context, hostID string) ([]store.Meeting, error) {
+	ms, err := s.Store.MeetingsByHost(ctx, hostID)
+	if err != nil {
+		return nil, fmt.Errorf("list meetings: %w", err)
+	}
+	return ms, nil
+}
+
+// Authorize returns the meeting when id names one and passcode matches it.
+// Unknown meeting, malformed ID and wrong passcode all yield ErrJoinRefused
+// after one constant-time comparison; other errors are server faults.
+func (s *Service) Authorize(ctx context.Context, id, passcode string) (store.Meeting, error) {
+	given := NormalizePasscode(passcode)
+	m, err := s.lookup(ctx, id)
+	if errors.Is(err, ErrJoinRefused) {
+		subtle.ConstantTimeCompare([]byte(given), []byte(dummyPasscode))
+		return store.Meeting{}, ErrJoinRefused
+	}
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(given), []byte(m.Passcode)) != 1 {
+		return store.Meeting{}, ErrJoinRefused
+	}
+	return m, nil
+}
+
+func (s *Service) lookup(ctx context.Context, id string) (store.Meeting, error) {
+	norm, err := NormalizeID(id)
+	if err != nil {
+		return store.Meeting{}, ErrJoinRefused
+	}
+	m, err := s.Store.MeetingByID(ctx, norm)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Meeting{}, ErrJoinRefused
+	}
+	if err != nil {
+		return store.Meeting{}, fmt.Errorf("authorize meeting: %w", err)
+	}
+	return m, nil
+}
+
+// NormalizeTitle trims t, defaults it and checks its length and characters.
+func NormalizeTitle(t string) (string, error) {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return DefaultTitle, nil
+	}
+	if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTitleLen {
+		return "", ErrBadTitle
+	}
+	for _, r := range t {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+			return "", ErrBadTitle
+		}
+	}
+	return t, nil
+}
+
+// JoinURL is the one-click link: the passcode rides in the fragment, which
+// browsers never send to the server or in Referer headers.
+func JoinURL(publicURL string, m store.Meeting) string {
+	return strings.TrimRight(publicURL, "/") + "/m/" + m.ID + "#pwd=" + m.Passcode
+}

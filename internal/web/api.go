@@ -1,0 +1,179 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+type userJSON struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+func toUserJSON(u store.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role)}
+}
+
+type userResponse struct {
+	User userJSON `json:"user"`
+}
+
+type meetingJSON struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Passcode  string    `json:"passcode"`
+	JoinURL   string    `json:"join_url"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (s *server) toMeetingJSON(m store.Meeting) meetingJSON {
+	return meetingJSON{
+		ID: m.ID, Title: m.Title, Passcode: m.Passcode,
+		JoinURL: meeting.JoinURL(s.Config.PublicURL, m), CreatedAt: m.CreatedAt.UTC(),
+	}
+}
+
+func (s *server) setupStatus(w http.ResponseWriter, r *http.Request) {
+	needed, err := s.Setup.Needed(r.Context())
+	if err != nil {
+		s.internalError(w, r, "setup status", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"needed": needed})
+}
+
+type setupRequest struct {
+	Token    string `json:"token"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+func (s *server) setupComplete(w http.ResponseWriter, r *http.Request) {
+	var req setupRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	u, err := s.Setup.CompleteSetup(r.Context(), req.Token, req.Email, req.Name, req.Password)
+	var invalid *auth.ValidationError
+	switch {
+	case errors.Is(err, auth.ErrSetupDone):
+		writeError(w, http.StatusConflict, "conflict", "setup is already complete; sign in instead")
+		return
+	case errors.Is(err, auth.ErrBadSetupToken):
+		writeError(w, http.StatusUnauthorized, "unauthorized", "the setup link is wrong, used or expired; restart the server for a new one")
+		return
+	case errors.As(err, &invalid):
+		writeError(w, http.StatusBadRequest, "bad_request", invalid.Message)
+		return
+	case err != nil:
+		s.internalError(w, r, "complete setup", err)
+		return
+	}
+	s.Logger.InfoContext(r.Context(), "first admin created", "user_id", u.ID)
+	s.startSession(w, r, u, http.StatusCreated)
+}
+
+// startSession sets the session cookie and answers with the user.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, u store.User, status int) {
+	if err := s.Sessions.Create(r.Context(), w, u.ID); err != nil {
+		s.internalError(w, r, "create session", err)
+		return
+	}
+	writeJSON(w, status, userResponse{User: toUserJSON(u)})
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	u, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong e-mail or password")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "login", err)
+		return
+	}
+	s.startSession(w, r, u, http.StatusOK)
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.Sessions.Revoke(r.Context(), w, r); err != nil {
+		s.internalError(w, r, "logout", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// requireUser returns the signed-in user or answers 401.
+func (s *server) requireUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	u, ok := s.Sessions.UserFromRequest(r)
+	if !ok {
+		writeError(w, http.StatusUnauthorized, "unauthorized", "sign in first")
+	}
+	return u, ok
+}
+
+func (s *server) me(w http.ResponseWriter, r *http.Request) {
+	if u, ok := s.requireUser(w, r); ok {
+		writeJSON(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+	}
+}
+
+func (s *server) listMeetings(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	ms, err := s.Meetings.ListByHost(r.Context(), u.ID)
+	if err != nil {
+		s.internalError(w, r, "list meetings", err)
+		return
+	}
+	out := make([]meetingJSON, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, s.toMeetingJSON(m))
+	}
+	writeJSON(w, http.StatusOK, map[string][]meetingJSON{"meetings": out})
+}
+
+type createMeetingRequest struct {
+	Title string `json:"title"`
+}
+
+func (s *server) createMeeting(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	var req createMeetingRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	m, err := s.Meetings.Create(r.Context(), u.ID, req.Title)
+	if errors.Is(err, meeting.ErrBadTitle) {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "create meeting", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.toMeetingJSON(m))
+}

@@ -1,0 +1,106 @@
+// Package web is Conclave's HTTP front end: the JSON API of docs/api.md,
+// the embedded browser client and the security headers around both.
+package web
+
+import (
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// Options are the dependencies of the HTTP handler.
+type Options struct {
+	// Store backs the health check.
+	Store    store.Store
+	Sessions *auth.Sessions
+	Accounts *auth.Accounts
+	Setup    *auth.Setup
+	Meetings *meeting.Service
+	Config   config.Config
+	// Logger receives access logs and internal errors (slog.Default if nil).
+	Logger *slog.Logger
+	// WS is the signalling websocket, mounted at GET /ws; nil answers 503.
+	WS http.Handler
+}
+
+type server struct {
+	Options
+	assets assets
+}
+
+// New returns the complete handler: routes wrapped in cross-origin
+// protection, security headers and access logging. It panics if the
+// embedded client is unusable, which only a broken build can cause.
+func New(opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.WS == nil {
+		opts.WS = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "signalling is not available")
+		})
+	}
+	a, err := loadAssets(staticFS, "static")
+	if err != nil {
+		panic("web: embedded client: " + err.Error())
+	}
+	s := &server{Options: opts, assets: a}
+	return s.accessLog(s.securityHeaders(s.crossOrigin(s.routes())))
+}
+
+func (s *server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.health)
+	route(mux, "/api/setup", methods{"GET": s.setupStatus, "POST": s.setupComplete})
+	route(mux, "/api/login", methods{"POST": s.login})
+	route(mux, "/api/logout", methods{"POST": s.logout})
+	route(mux, "/api/me", methods{"GET": s.me})
+	route(mux, "/api/meetings", methods{"GET": s.listMeetings, "POST": s.createMeeting})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
+	})
+	mux.Handle("GET /ws", s.WS)
+	mux.HandleFunc("GET /static/{file...}", s.static)
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}"} {
+		mux.HandleFunc(page, s.index)
+	}
+	return mux
+}
+
+type methods map[string]http.HandlerFunc
+
+// route registers one handler per method on an API path plus a fallback
+// that answers other methods with a JSON 405, and wraps each in the API
+// body limit.
+func route(mux *http.ServeMux, path string, m methods) {
+	allowed := slices.Sorted(maps.Keys(m))
+	for _, method := range allowed {
+		mux.Handle(method+" "+path, limitBody(m[method]))
+	}
+	if m["GET"] != nil {
+		allowed = append(allowed, "HEAD")
+	}
+	allow := strings.Join(allowed, ", ")
+	mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+	})
+}
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	if s.Store != nil {
+		if _, err := s.Store.CountUsers(r.Context()); err != nil {
+			s.Logger.ErrorContext(r.Context(), "health check: database", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

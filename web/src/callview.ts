@@ -1,0 +1,302 @@
+// The in-meeting screen: tile grid, screen-share stage, audio elements and
+// the control bar. It renders a CallModel handed to sync(); it owns no
+// meeting state itself.
+
+import { announce, h } from './dom';
+import { icon } from './icons';
+import type { IconName } from './icons';
+import type { ParticipantInfo, VideoSize } from './protocol';
+import { SizeReporter, Tile, fitTiles, tileKey } from './tiles';
+
+export interface RemoteMedia {
+  audio: MediaStreamTrack | null;
+  camera: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+}
+
+export interface CallModel {
+  selfId: string;
+  selfName: string;
+  selfVerified: boolean;
+  mic: MediaStreamTrack | null;
+  cam: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+  others: ParticipantInfo[];
+  remote: Map<string, RemoteMedia>;
+  activeSpeaker: string;
+}
+
+export interface CallActions {
+  toggleMic(): void;
+  toggleCamera(): void;
+  toggleScreen(): void;
+  leave(): void;
+}
+
+interface ToggleSpec {
+  id: string;
+  label: string;
+  key: string;
+  on: IconName;
+  off: IconName;
+  /** Tooltip saying what a click does, when on / when off. */
+  titleOn: string;
+  titleOff: string;
+}
+
+class ToggleButton {
+  readonly el: HTMLButtonElement;
+  private readonly iconBox: HTMLElement;
+  private readonly text: HTMLElement;
+
+  constructor(
+    private readonly spec: ToggleSpec,
+    onClick: () => void,
+  ) {
+    this.iconBox = h('span', { class: 'control-icon' });
+    this.text = h('span', { class: 'control-text' });
+    this.el = h(
+      'button',
+      {
+        type: 'button',
+        id: spec.id,
+        class: 'control',
+        'aria-label': spec.label,
+        'aria-pressed': 'false',
+        'aria-keyshortcuts': spec.key,
+      },
+      [this.iconBox, this.text],
+    );
+    this.el.addEventListener('click', onClick);
+    this.set(false);
+  }
+
+  set(pressed: boolean, busy = false): void {
+    this.el.setAttribute('aria-pressed', pressed ? 'true' : 'false');
+    this.el.classList.toggle('off', !pressed && this.spec.id !== 'toggle-screen');
+    this.el.classList.toggle('active', pressed && this.spec.id === 'toggle-screen');
+    this.el.setAttribute('aria-busy', busy ? 'true' : 'false');
+    this.el.title = `${pressed ? this.spec.titleOn : this.spec.titleOff} (${this.spec.key})`;
+    this.iconBox.replaceChildren(icon(pressed ? this.spec.on : this.spec.off));
+    this.text.textContent = this.spec.label;
+  }
+}
+
+export class CallView {
+  readonly el: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly screens: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly audioBox: HTMLElement;
+  private readonly soundButton: HTMLButtonElement;
+  readonly mic: ToggleButton;
+  readonly camera: ToggleButton;
+  readonly share: ToggleButton;
+  readonly leaveButton: HTMLButtonElement;
+  private readonly tiles = new Map<string, Tile>();
+  private readonly audios = new Map<string, HTMLAudioElement>();
+  private readonly reporter: SizeReporter;
+  private readonly layoutObserver: ResizeObserver | null;
+  private audioBlocked = false;
+
+  constructor(actions: CallActions, sendSize: (s: VideoSize) => void, screenSupported: boolean) {
+    this.reporter = new SizeReporter(sendSize);
+    this.screens = h('div', { class: 'screens', id: 'screen-stage', 'aria-label': 'Screen shares', role: 'region' });
+    this.grid = h('div', { class: 'grid', id: 'tile-grid', 'aria-label': 'Participants', role: 'region' });
+    this.stage = h('div', { class: 'stage' }, [this.screens, this.grid]);
+    this.audioBox = h('div', { class: 'audio-sinks', 'aria-hidden': 'true' });
+
+    this.mic = new ToggleButton(
+      { id: 'toggle-mic', label: 'Microphone', key: 'M', on: 'mic', off: 'micOff', titleOn: 'Turn microphone off', titleOff: 'Turn microphone on' },
+      () => actions.toggleMic(),
+    );
+    this.camera = new ToggleButton(
+      { id: 'toggle-camera', label: 'Camera', key: 'V', on: 'camera', off: 'cameraOff', titleOn: 'Turn camera off', titleOff: 'Turn camera on' },
+      () => actions.toggleCamera(),
+    );
+    this.share = new ToggleButton(
+      { id: 'toggle-screen', label: 'Share screen', key: 'S', on: 'screen', off: 'screen', titleOn: 'Stop sharing your screen', titleOff: 'Share your screen' },
+      () => actions.toggleScreen(),
+    );
+    if (!screenSupported) {
+      this.share.el.disabled = true;
+      this.share.el.title = 'Screen sharing is not supported by this browser';
+    }
+    this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
+      h('span', { class: 'control-icon' }, [icon('leave')]),
+      h('span', { class: 'control-text', text: 'Leave' }),
+    ]);
+    this.leaveButton.addEventListener('click', () => actions.leave());
+
+    this.soundButton = h('button', { type: 'button', id: 'enable-audio', class: 'control', 'aria-label': 'Enable sound' }, [
+      h('span', { class: 'control-icon' }, [icon('sound')]),
+      h('span', { class: 'control-text', text: 'Enable sound' }),
+    ]);
+    this.soundButton.hidden = true;
+    this.soundButton.addEventListener('click', () => this.resumeAudio());
+
+    const controls = h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Meeting controls' }, [
+      this.mic.el,
+      this.camera.el,
+      this.share.el,
+      this.soundButton,
+      this.leaveButton,
+    ]);
+    this.el = h('div', { class: 'call' }, [this.stage, controls, this.audioBox]);
+
+    this.layoutObserver =
+      typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
+    this.layoutObserver?.observe(this.grid);
+    this.layoutObserver?.observe(this.screens);
+  }
+
+  /** Brings the DOM in line with the model. */
+  sync(m: CallModel): void {
+    const want: { key: string; pid: string; source: 'camera' | 'screen'; self: boolean; track: MediaStreamTrack | null; info: ParticipantInfo }[] = [];
+    const selfInfo: ParticipantInfo = {
+      id: m.selfId,
+      name: m.selfName,
+      verified: m.selfVerified,
+      audio: m.mic !== null,
+      video: m.cam !== null,
+      screen: m.screen !== null,
+    };
+    want.push({ key: tileKey(m.selfId, 'camera'), pid: m.selfId, source: 'camera', self: true, track: m.cam, info: selfInfo });
+    if (m.screen) {
+      want.push({ key: tileKey(m.selfId, 'screen'), pid: m.selfId, source: 'screen', self: true, track: m.screen, info: selfInfo });
+    }
+    for (const p of m.others) {
+      const media = m.remote.get(p.id);
+      want.push({ key: tileKey(p.id, 'camera'), pid: p.id, source: 'camera', self: false, track: media?.camera ?? null, info: p });
+      // The sender's `screen` flag decides: a stopped share may leave its
+      // (silent) track bound until the server re-offers.
+      if (p.screen) {
+        want.push({ key: tileKey(p.id, 'screen'), pid: p.id, source: 'screen', self: false, track: media?.screen ?? null, info: p });
+      }
+    }
+
+    const keep = new Set(want.map((w) => w.key));
+    for (const [key, tile] of this.tiles) {
+      if (!keep.has(key)) {
+        this.reporter.unobserve(tile);
+        tile.destroy();
+        this.tiles.delete(key);
+      }
+    }
+    const cameraOrder: HTMLElement[] = [];
+    const screenOrder: HTMLElement[] = [];
+    for (const w of want) {
+      let tile = this.tiles.get(w.key);
+      if (!tile) {
+        tile = new Tile(w.pid, w.source, w.self);
+        this.tiles.set(w.key, tile);
+      }
+      tile.update({ name: w.info.name, verified: w.info.verified, audio: w.info.audio, video: w.info.video });
+      tile.setTrack(w.track);
+      tile.setSpeaking(m.activeSpeaker !== '' && m.activeSpeaker === w.pid);
+      (w.source === 'screen' ? screenOrder : cameraOrder).push(tile.el);
+    }
+    placeInOrder(this.grid, cameraOrder);
+    placeInOrder(this.screens, screenOrder);
+    for (const tile of this.tiles.values()) this.reporter.observe(tile);
+    this.stage.classList.toggle('has-screen', screenOrder.length > 0);
+    this.grid.dataset['count'] = String(cameraOrder.length);
+    this.screens.dataset['count'] = String(screenOrder.length);
+
+    this.syncAudio(m);
+    this.mic.set(m.mic !== null);
+    this.camera.set(m.cam !== null);
+    this.share.set(m.screen !== null);
+    this.layout();
+  }
+
+  /** Moves keyboard focus into the controls (after joining). */
+  focus(): void {
+    this.mic.el.focus({ preventScroll: true });
+  }
+
+  setBusy(which: 'mic' | 'camera' | 'screen', busy: boolean): void {
+    const b = which === 'mic' ? this.mic : which === 'camera' ? this.camera : this.share;
+    b.el.setAttribute('aria-busy', busy ? 'true' : 'false');
+  }
+
+  allTiles(): Tile[] {
+    return Array.from(this.tiles.values());
+  }
+
+  measure(tile: Tile): { width: number; height: number } {
+    return this.reporter.measure(tile);
+  }
+
+  resetSizes(): void {
+    this.reporter.reset();
+  }
+
+  private layout(): void {
+    fitTiles(this.grid, Number(this.grid.dataset['count'] ?? '0'));
+    fitTiles(this.screens, Number(this.screens.dataset['count'] ?? '0'));
+  }
+
+  private syncAudio(m: CallModel): void {
+    const present = new Set<string>();
+    for (const p of m.others) {
+      const track = m.remote.get(p.id)?.audio ?? null;
+      if (!track) continue;
+      present.add(p.id);
+      let el = this.audios.get(p.id);
+      if (!el) {
+        el = h('audio', { autoplay: true, 'data-participant-id': p.id });
+        el.autoplay = true;
+        this.audios.set(p.id, el);
+        this.audioBox.appendChild(el);
+      }
+      const current = el.srcObject instanceof MediaStream ? el.srcObject.getAudioTracks()[0] : undefined;
+      if (current !== track) {
+        el.srcObject = new MediaStream([track]);
+        this.play(el);
+      }
+    }
+    for (const [pid, el] of this.audios) {
+      if (!present.has(pid)) {
+        el.srcObject = null;
+        el.remove();
+        this.audios.delete(pid);
+      }
+    }
+  }
+
+  private play(el: HTMLAudioElement): void {
+    el.play().catch((e: unknown) => {
+      if (e instanceof DOMException && e.name === 'NotAllowedError' && !this.audioBlocked) {
+        this.audioBlocked = true;
+        this.soundButton.hidden = false;
+        announce('The browser blocked sound. Press “Enable sound” to hear the others.');
+      }
+    });
+  }
+
+  private resumeAudio(): void {
+    this.audioBlocked = false;
+    this.soundButton.hidden = true;
+    for (const el of this.audios.values()) this.play(el);
+  }
+
+  destroy(): void {
+    this.layoutObserver?.disconnect();
+    this.reporter.destroy();
+    for (const tile of this.tiles.values()) tile.destroy();
+    this.tiles.clear();
+    for (const el of this.audios.values()) {
+      el.srcObject = null;
+      el.remove();
+    }
+    this.audios.clear();
+    this.el.remove();
+  }
+}
+
+function placeInOrder(parent: HTMLElement, order: HTMLElement[]): void {
+  const current = Array.from(parent.children);
+  if (current.length === order.length && current.every((el, i) => el === order[i])) return;
+  for (const el of order) parent.appendChild(el);
+}

@@ -1,0 +1,49 @@
+// Entry point: route on location.pathname (one single-page app for all pages).
+
+import { renderLogin, renderSetup } from './auth';
+import { appRoot, clear, h } from './dom';
+import { installHook } from './hook';
+import { renderHome } from './home';
+import { page } from './layout';
+import { renderMeeting } from './meeting';
+
+const MEETING_PATH = /^\/m\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
+
+async function route(): Promise<void> {
+  const root = appRoot();
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  const meeting = MEETING_PATH.exec(path);
+  if (path === '/') {
+    installHook('home', null);
+    await renderHome(root);
+  } else if (path === '/login') {
+    installHook('login', null);
+    await renderLogin(root);
+  } else if (path === '/setup') {
+    installHook('setup', null);
+    renderSetup(root);
+  } else if (meeting && meeting[1]) {
+    // renderMeeting installs its own hook with live state.
+    await renderMeeting(root, meeting[1]);
+  } else {
+    installHook('not_found', null);
+    clear(root);
+    root.appendChild(
+      page('Not found', [
+        h('section', { class: 'card narrow' }, [
+          h('h1', { text: 'Page not found' }),
+          h('p', {}, ['There is nothing here. ', h('a', { href: '/', text: 'Go to the start page' }), '.']),
+        ]),
+      ]),
+    );
+  }
+}
+
+function start(): void {
+  route().catch((e: unknown) => {
+    console.error('conclave: failed to render', e);
+  });
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

@@ -1,0 +1,274 @@
+// "/m/{id}": the meeting page. Owns the page chrome (status, errors), and
+// moves between pre-join, the call (MeetingSession) and the ended panel.
+
+import { getMe } from './api';
+import type { User } from './api';
+import { announce, clear, copyText, h, showError } from './dom';
+import { emptyState, installHook } from './hook';
+import type { ConclavePcs, ConclaveState, MeetingStatus, TileState } from './hook';
+import { icon } from './icons';
+import { LocalMedia } from './media';
+import { PrejoinView } from './prejoin';
+import { isConnected } from './rtc';
+import { MeetingSession } from './session';
+import type { SessionEnd } from './session';
+import { installShortcuts } from './shortcuts';
+
+export function passcodeFromHash(hash: string): string | null {
+  const v = new URLSearchParams(hash.replace(/^#/, '')).get('pwd');
+  return v === null || v === '' ? null : v;
+}
+
+const STATUS_LABEL: Record<MeetingStatus, string> = {
+  prejoin: 'Not joined yet',
+  connecting: 'Connecting to the meeting',
+  joined: 'In the meeting',
+  ended: 'Meeting left',
+  error: 'Error',
+};
+
+export class MeetingPage {
+  private status: MeetingStatus = 'prejoin';
+  private readonly statusEl: HTMLElement;
+  private readonly errorEl: HTMLElement;
+  private readonly titleEl: HTMLElement;
+  private readonly countEl: HTMLElement;
+  private readonly main: HTMLElement;
+  private readonly media = new LocalMedia();
+  private me: User | null = null;
+  private passcode: string | null;
+  private prejoin: PrejoinView | null = null;
+  private session: MeetingSession | null = null;
+  private lastEnd: SessionEnd | null = null;
+
+  constructor(
+    root: HTMLElement,
+    private readonly meetingId: string,
+  ) {
+    this.passcode = passcodeFromHash(location.hash);
+    this.statusEl = h('span', { id: 'meeting-status', class: 'status-pill', role: 'status' });
+    this.errorEl = h('div', { id: 'error-message', class: 'error-box', role: 'alert' });
+    this.errorEl.hidden = true;
+    this.titleEl = h('h1', { class: 'meeting-title', id: 'meeting-title', text: 'Meeting' });
+    this.countEl = h('span', { class: 'participant-count', id: 'participant-count' });
+    const copy = h('button', { type: 'button', id: 'copy-link', class: 'button subtle', title: 'Copy the invite link (contains the passcode)' }, [
+      icon('link'),
+      h('span', { text: 'Copy invite link' }),
+    ]);
+    copy.addEventListener('click', async () => {
+      const ok = await copyText(this.inviteUrl());
+      announce(ok ? 'Invite link copied to the clipboard.' : 'Could not copy the invite link.');
+    });
+    this.main = h('main', { class: 'meeting-main', id: 'main' });
+    clear(root);
+    root.appendChild(
+      h('div', { class: 'meeting-page' }, [
+        h('header', { class: 'topbar' }, [
+          h('a', { class: 'brand', href: '/', 'aria-label': 'Conclave home' }, [h('span', { class: 'brand-mark', 'aria-hidden': 'true' })]),
+          this.titleEl,
+          this.statusEl,
+          this.countEl,
+          h('div', { class: 'topbar-actions' }, [copy]),
+        ]),
+        this.errorEl,
+        this.main,
+      ]),
+    );
+    this.setStatus('prejoin');
+    document.title = 'Meeting · Conclave';
+  }
+
+  async start(): Promise<void> {
+    installHook('meeting', {
+      state: () => this.state(),
+      pcs: () => this.pcs(),
+      restartIce: (pc) => {
+        const conn = pc === 'publish' ? this.session?.publisher : this.session?.subscriber;
+        if (!conn || this.status !== 'joined') return false;
+        conn.restartNow();
+        return true;
+      },
+    });
+    installShortcuts({
+      m: () => (this.session && this.status === 'joined' ? void this.session.toggleMic() : this.prejoin?.toggle('audio')),
+      v: () => (this.session && this.status === 'joined' ? void this.session.toggleCamera() : this.prejoin?.toggle('video')),
+      s: () => {
+        if (this.session && this.status === 'joined') void this.session.toggleScreen();
+      },
+    });
+    window.addEventListener('pagehide', () => {
+      this.session?.leaveNow();
+      this.media.stopAll();
+    });
+    try {
+      this.me = await getMe();
+    } catch {
+      this.me = null;
+    }
+    this.showPrejoin();
+  }
+
+  private setStatus(status: MeetingStatus): void {
+    this.status = status;
+    this.statusEl.dataset['state'] = status;
+    this.statusEl.textContent = status;
+    this.statusEl.title = STATUS_LABEL[status];
+    this.statusEl.setAttribute('aria-label', STATUS_LABEL[status]);
+    document.body.dataset['meetingState'] = status;
+  }
+
+  private showError(message: string | null): void {
+    showError(this.errorEl, message);
+  }
+
+  private inviteUrl(): string {
+    const base = location.origin + '/m/' + encodeURIComponent(this.meetingId);
+    return this.passcode ? base + '#pwd=' + encodeURIComponent(this.passcode) : base;
+  }
+
+  private updateCount(): void {
+    const n = this.session && this.status === 'joined' ? this.session.participants.size + 1 : 0;
+    this.countEl.textContent = n === 0 ? '' : n === 1 ? '1 participant' : `${n} participants`;
+    this.countEl.hidden = n === 0;
+  }
+
+  private showPrejoin(): void {
+    clear(this.main);
+    this.setStatus('prejoin');
+    this.updateCount();
+    this.titleEl.textContent = 'Meeting ' + this.meetingId;
+    const askPasscode = this.passcode === null || this.lastEnd?.code === 'join_refused';
+    const view = new PrejoinView({
+      meetingId: this.meetingId,
+      passcode: askPasscode ? null : this.passcode,
+      me: this.me,
+      media: this.media,
+      showError: (m) => this.showError(m),
+    });
+    this.prejoin = view;
+    this.main.appendChild(view.el);
+    view.focus();
+    void view.result.then((r) => {
+      if (this.prejoin !== view) return;
+      view.destroy();
+      this.prejoin = null;
+      this.passcode = r.passcode;
+      this.join(r.name || this.me?.name || '', r.passcode);
+    });
+  }
+
+  private join(name: string, passcode: string): void {
+    clear(this.main);
+    this.showError(null);
+    this.lastEnd = null;
+    this.setStatus('connecting');
+    const waiting = h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [
+      h('div', { class: 'spinner' }),
+      h('p', { text: 'Connecting…' }),
+    ]);
+    this.main.appendChild(waiting);
+    announce('Connecting to the meeting.');
+    this.session = new MeetingSession({
+      meetingId: this.meetingId,
+      passcode,
+      name,
+      me: this.me,
+      media: this.media,
+      container: this.main,
+      onJoined: (title) => {
+        waiting.remove();
+        this.setStatus('joined');
+        this.titleEl.textContent = title || 'Meeting';
+        document.title = `${title || 'Meeting'} · Conclave`;
+        this.updateCount();
+      },
+      onChange: () => this.updateCount(),
+      onEnd: (end) => this.onEnd(end),
+    });
+  }
+
+  private onEnd(end: SessionEnd): void {
+    this.lastEnd = end;
+    this.setStatus(end.status);
+    this.updateCount();
+    clear(this.main);
+    if (end.status === 'error') this.showError(end.message);
+    else this.showError(null);
+    announce(end.message);
+    const again = h('button', {
+      type: 'button',
+      id: 'rejoin',
+      class: 'button primary',
+      text: end.code === 'join_refused' ? 'Try again' : 'Rejoin',
+    });
+    again.addEventListener('click', () => {
+      this.session = null;
+      this.showError(null);
+      this.showPrejoin();
+    });
+    const panel = h('section', { class: 'card ended', id: 'ended-panel', 'aria-labelledby': 'ended-title' }, [
+      h('h2', { id: 'ended-title', text: end.status === 'error' ? 'Could not stay in the meeting' : 'You are not in the meeting' }),
+      h('p', { id: 'ended-message', text: end.message }),
+      h('div', { class: 'actions' }, [again, h('a', { class: 'button', href: '/', text: 'Home' })]),
+    ]);
+    this.main.appendChild(panel);
+    again.focus();
+  }
+
+  private pcs(): ConclavePcs {
+    return { publish: this.session?.publisher?.pc ?? null, subscribe: this.session?.subscriber?.pc ?? null };
+  }
+
+  private state(): ConclaveState {
+    const st = emptyState('meeting');
+    st.status = this.status;
+    st.meetingId = this.meetingId;
+    st.local = { audio: this.media.mic !== null, video: this.media.cam !== null, screen: this.media.screen !== null };
+    st.error = this.errorEl.hidden ? null : this.errorEl.textContent;
+    st.endCode = this.lastEnd?.code ?? null;
+    const s = this.session;
+    if (!s) return st;
+    st.title = s.title;
+    st.selfId = s.selfId || null;
+    st.others = Array.from(s.participants.values(), (p) => ({ ...p }));
+    st.participants = s.selfId ? [s.selfId, ...s.participants.keys()] : [];
+    st.activeSpeaker = s.activeSpeaker;
+    const view = s.view;
+    if (view) {
+      st.tiles = view.allTiles().map(
+        (t): TileState => {
+          const size = view.measure(t);
+          return {
+            participantId: t.participantId,
+            source: t.source,
+            self: t.self,
+            hasVideo: t.showsVideo,
+            hasTrack: t.hasTrack,
+            videoWidth: t.video.videoWidth,
+            videoHeight: t.video.videoHeight,
+            speaking: t.isSpeaking,
+            reportedWidth: size.width,
+            reportedHeight: size.height,
+          };
+        },
+      );
+    }
+    for (const [pid, r] of s.remote) {
+      for (const source of ['audio', 'camera', 'screen'] as const) {
+        const t = r[source];
+        if (t) st.remoteTracks.push({ participantId: pid, source, kind: t.kind, readyState: t.readyState, muted: t.muted });
+      }
+    }
+    const pub = s.publisher;
+    const sub = s.subscriber;
+    st.connected = { websocket: s.sig.isOpen, publish: isConnected(pub?.pc ?? null), subscribe: isConnected(sub?.pc ?? null) };
+    st.ice = { publish: pub?.pc.iceConnectionState ?? null, subscribe: sub?.pc.iceConnectionState ?? null };
+    st.iceRestarts = { publish: pub?.restarts ?? 0, subscribe: sub?.restarts ?? 0 };
+    return st;
+  }
+}
+
+export async function renderMeeting(root: HTMLElement, meetingId: string): Promise<void> {
+  const page = new MeetingPage(root, meetingId);
+  await page.start();
+}
