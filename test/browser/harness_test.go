@@ -1,0 +1,181 @@
+// Package browser holds end-to-end tests: the real conclave binary, started
+// the way an operator starts it, driven through Debian's Chromium with
+// chromedp the way a person uses it (fake camera, microphone and screen).
+package browser
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var conclaveBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if _, err := exec.LookPath(chromiumPath()); err != nil {
+		fmt.Fprintln(os.Stderr, "browser tests need Chromium: apt-get install chromium (./test.sh does this)")
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "conclave-browser-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	conclaveBin = filepath.Join(dir, "conclave")
+	build := exec.Command("go", "build", "-o", conclaveBin, "../../cmd/conclave")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build conclave:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func chromiumPath() string {
+	if p := os.Getenv("CONCLAVE_CHROMIUM"); p != "" {
+		return p
+	}
+	return "chromium"
+}
+
+// server is a running `conclave serve` with one meeting.
+type server struct {
+	base       string
+	meetingID  string
+	passcode   string
+	meetingURL string
+}
+
+// startServer runs the real binary on 127.0.0.1 with a fresh data dir: an
+// admin and a meeting made with the CLI, media on a free loopback port.
+func startServer(t *testing.T) *server {
+	t.Helper()
+	data := t.TempDir()
+	cli(t, data, "user", "add", "--data", data, "--email", "host@example.org", "--name", "Host", "--role", "admin")
+	var m struct {
+		ID       string `json:"id"`
+		Passcode string `json:"passcode"`
+	}
+	if err := json.Unmarshal([]byte(cli(t, data, "meeting", "create", "--data", data, "--title", "Browser test", "--json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, conclaveBin, "serve", "--data", data, "--listen", "127.0.0.1:0",
+		"--media-port", "0", "--turn-port", "0", "--log-level", "warn")
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedLog{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if mm := re.FindStringSubmatch(sc.Text()); mm != nil {
+				base <- mm[1]
+			}
+		}
+	}()
+	select {
+	case b := <-base:
+		return &server{base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("server did not start:\n%s", logs.String())
+	}
+	return nil
+}
+
+func cli(t *testing.T, data string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(conclaveBin, args...)
+	cmd.Env = append(os.Environ(), "CONCLAVE_PASSWORD=correct horse battery staple")
+	cmd.Stdin = strings.NewReader("")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("conclave %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// newBrowser starts one headless Chromium for the test; participants are
+// separate browser contexts (like separate profiles) in it.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath()),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 800),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		cancel()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	return ctx
+}

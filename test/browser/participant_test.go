@@ -1,0 +1,191 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// person is one participant: a browser context (own cookies and storage)
+// in the shared Chromium.
+type person struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+}
+
+// devices says what a person brings to the meeting.
+type devices struct{ camera, mic bool }
+
+// join opens the meeting link, sets the name and devices on the pre-join
+// screen and presses Join, as a person would.
+func join(t *testing.T, browser context.Context, srv *server, name string, dev devices) *person {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	p := &person{t: t, name: name, ctx: ctx}
+	_ = chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			desc := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				desc += " " + e.ExceptionDetails.Exception.Description
+			}
+			p.logf("page exception: %s", desc)
+		}
+	})
+	p.do(chromedp.Navigate(srv.meetingURL), chromedp.WaitVisible("#join-name"))
+	_ = eval[bool](p, `(() => { const e = document.querySelector("#join-name"); e.value = ""; return true })()`)
+	p.do(chromedp.SendKeys("#join-name", name))
+	p.setSwitch("#prejoin-camera", dev.camera)
+	p.setSwitch("#prejoin-mic", dev.mic)
+	p.do(chromedp.Click("#join-button"))
+	p.waitFor("joined", `window.conclave && window.conclave.state().status === "joined"`, 15*time.Second)
+	return p
+}
+
+// logf logs while the test runs; browser events may arrive after it ends.
+func (p *person) logf(format string, args ...any) {
+	defer func() { _ = recover() }()
+	p.t.Logf(p.name+": "+format, args...)
+}
+
+func (p *person) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+// eval evaluates JavaScript (awaiting promises) and decodes the result.
+func eval[T any](p *person, js string) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: evaluate %q: %v", p.name, js, err)
+	}
+	return v
+}
+
+// setSwitch makes a pre-join device switch on or off by clicking it.
+func (p *person) setSwitch(sel string, on bool) {
+	p.t.Helper()
+	p.waitFor(sel, fmt.Sprintf(`!!document.querySelector(%q)`, sel), 10*time.Second)
+	if eval[bool](p, fmt.Sprintf(`document.querySelector(%q).checked`, sel)) != on {
+		p.do(chromedp.Click(sel))
+	}
+}
+
+// waitFor polls a JavaScript condition until it holds.
+func (p *person) waitFor(what, cond string, timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if eval[bool](p, "(() => { try { return !!("+cond+") } catch (e) { return false } })()") {
+			return
+		}
+		if time.Now().After(deadline) {
+			state := eval[string](p, `JSON.stringify(window.conclave ? window.conclave.state() : null)`)
+			p.t.Fatalf("%s: waited %v for %s; state: %s", p.name, timeout, what, state)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (p *person) id() string {
+	return eval[string](p, `window.conclave.state().selfId`)
+}
+
+// videoFrames returns decoded frames per remote tile ("participant/source").
+func (p *person) videoFrames() map[string]int {
+	return eval[map[string]int](p, `(() => {
+		const out = {};
+		for (const v of document.querySelectorAll('[data-participant-id][data-source] video')) {
+			const tile = v.closest('[data-participant-id]');
+			if (!v.srcObject || !v.getVideoPlaybackQuality) continue;
+			out[tile.dataset.participantId + '/' + tile.dataset.source] = v.getVideoPlaybackQuality().totalVideoFrames;
+		}
+		return out;
+	})()`)
+}
+
+// inbound sums the subscribe connection's inbound RTP statistics.
+type inbound struct {
+	FramesDecoded int `json:"framesDecoded"`
+	AudioPackets  int `json:"audioPackets"`
+	AudioStreams  int `json:"audioStreams"`
+	VideoStreams  int `json:"videoStreams"`
+	KeyFrames     int `json:"keyFrames"`
+}
+
+func (p *person) inbound() inbound {
+	return eval[inbound](p, `(async () => {
+		const pc = window.conclave.pcs().subscribe;
+		const out = {framesDecoded: 0, audioPackets: 0, audioStreams: 0, videoStreams: 0, keyFrames: 0};
+		if (!pc) return out;
+		(await pc.getStats()).forEach(r => {
+			if (r.type !== 'inbound-rtp') return;
+			if (r.kind === 'video' && r.framesDecoded > 0) { out.framesDecoded += r.framesDecoded; out.videoStreams++; out.keyFrames += r.keyFramesDecoded || 0; }
+			if (r.kind === 'audio' && r.packetsReceived > 0) { out.audioPackets += r.packetsReceived; out.audioStreams++; }
+		});
+		return out;
+	})()`)
+}
+
+// waitVideoFrom waits until the tile of owner/source has decoded frames and
+// they keep coming, and returns how long the first frame took.
+func (p *person) waitVideoFrom(owner, source string, timeout time.Duration) time.Duration {
+	p.t.Helper()
+	key := owner + "/" + source
+	start := time.Now()
+	deadline := start.Add(timeout)
+	first := time.Duration(0)
+	for {
+		n := p.videoFrames()[key]
+		if n > 0 && first == 0 {
+			first = time.Since(start)
+		}
+		if first > 0 {
+			time.Sleep(700 * time.Millisecond)
+			if m := p.videoFrames()[key]; m > n {
+				return first
+			}
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: no rising video from %s within %v (tiles: %v)", p.name, key, timeout, p.videoFrames())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitAudioStreams waits until audio RTP arrives from n senders.
+func (p *person) waitAudioStreams(n int, timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		in := p.inbound()
+		if in.AudioStreams >= n && in.AudioPackets > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: audio from %d senders wanted, have %+v", p.name, n, in)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (p *person) state(field string) string {
+	return eval[string](p, `JSON.stringify(window.conclave.state().`+field+`)`)
+}
+
+func (p *person) hasText(sel, text string) bool {
+	return strings.Contains(eval[string](p, fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)), text)
+}
