@@ -57,6 +57,7 @@ func chromiumPath() string {
 
 // server is a running `conclave serve` with one meeting.
 type server struct {
+	pid        int
 	base       string
 	meetingID  string
 	passcode   string
@@ -109,7 +110,7 @@ func startServer(t *testing.T) *server {
 	}()
 	select {
 	case b := <-base:
-		return &server{base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode}
+		return &server{pid: cmd.Process.Pid, base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server did not start:\n%s", logs.String())
 	}
