@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	// OnMessage is called for every signalling message (after the client's
 	// own handling), for tests that watch events.
 	OnMessage func(typ string, data json.RawMessage)
+	// DropEveryNth simulates loss on received video: the first arrival of
+	// every Nth sequence number is dropped (0 = no loss).
+	DropEveryNth uint16
 }
 
 // Participant mirrors the protocol's participant object.
@@ -82,6 +86,8 @@ type Client struct {
 
 	pub, sub *webrtc.PeerConnection
 
+	// Dropped counts packets discarded by DropEveryNth.
+	Dropped atomic.Int64
 	// KeyframeRequests counts PLI/FIR received from the server.
 	KeyframeRequests atomic.Int64
 
@@ -190,12 +196,20 @@ func (c *Client) read(ctx context.Context) (string, json.RawMessage, error) {
 
 // api builds a Pion API restricted to loopback IPv4 UDP without mDNS, the
 // way tests and load runs must behave.
-func api() (*webrtc.API, error) {
+func (c *Client) api() (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, fmt.Errorf("client: codecs: %w", err)
 	}
+	// Browsers send the RFC 6464 audio level; the server's active-speaker
+	// detection reads it.
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("client: audio level: %w", err)
+	}
 	reg := &interceptor.Registry{}
+	if c.opts.DropEveryNth > 0 {
+		reg.Add(lossFactory{every: c.opts.DropEveryNth, dropped: &c.Dropped})
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("client: interceptors: %w", err)
 	}
@@ -205,6 +219,9 @@ func api() (*webrtc.API, error) {
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	if c.opts.DropEveryNth > 0 {
+		s.DisableSRTPReplayProtection(true)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -19,7 +20,7 @@ var (
 // setup creates both peer connections and sends the publish offer with its
 // three transceivers (audio, camera, screen), as the browser client does.
 func (c *Client) setup(ctx context.Context) error {
-	a, err := api()
+	a, err := c.api()
 	if err != nil {
 		return err
 	}
@@ -51,8 +52,16 @@ func (c *Client) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("client: screen transceiver: %w", err)
 	}
-	for _, t := range []*webrtc.RTPTransceiver{audio, camera, screen} {
-		go c.drainRTCP(t.Sender())
+	for _, t := range []*webrtc.RTPTransceiver{audio, screen} {
+		go c.drainRTCP(t.Sender().ReadRTCP)
+	}
+	if c.opts.Simulcast {
+		for _, t := range c.Camera {
+			rid, s := t.RID(), camera.Sender()
+			go c.drainRTCP(func() ([]rtcp.Packet, interceptor.Attributes, error) { return s.ReadSimulcastRTCP(rid) })
+		}
+	} else {
+		go c.drainRTCP(camera.Sender().ReadRTCP)
 	}
 	offer, err := c.pub.CreateOffer(nil)
 	if err != nil {
@@ -94,11 +103,11 @@ func (c *Client) addCamera() (*webrtc.RTPTransceiver, error) {
 	return tr, nil
 }
 
-// drainRTCP reads a sender's RTCP so interceptors (NACK, reports) run, and
-// notes keyframe requests for Pump.
-func (c *Client) drainRTCP(s *webrtc.RTPSender) {
+// drainRTCP reads a sender's RTCP (each simulcast layer has its own) so
+// interceptors (NACK, reports) run, and notes keyframe requests for Pump.
+func (c *Client) drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 	for {
-		pkts, _, err := s.ReadRTCP()
+		pkts, _, err := read()
 		if err != nil {
 			return
 		}

@@ -89,6 +89,7 @@ export class CallView {
   private readonly grid: HTMLElement;
   private readonly audioBox: HTMLElement;
   private readonly soundButton: HTMLButtonElement;
+  private readonly notice: HTMLElement;
   readonly mic: ToggleButton;
   readonly camera: ToggleButton;
   readonly share: ToggleButton;
@@ -142,7 +143,9 @@ export class CallView {
       this.soundButton,
       this.leaveButton,
     ]);
-    this.el = h('div', { class: 'call' }, [this.stage, controls, this.audioBox]);
+    this.notice = h('div', { id: 'media-notice', class: 'notice', role: 'status' });
+    this.notice.hidden = true;
+    this.el = h('div', { class: 'call' }, [this.notice, this.stage, controls, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -208,6 +211,12 @@ export class CallView {
     this.camera.set(m.cam !== null);
     this.share.set(m.screen !== null);
     this.layout();
+  }
+
+  /** Shows or hides the "reconnecting media" notice. */
+  setMediaProblem(problem: boolean): void {
+    this.notice.hidden = !problem;
+    this.notice.textContent = problem ? 'Media connection interrupted. Reconnecting…' : '';
   }
 
   /** Moves keyboard focus into the controls (after joining). */

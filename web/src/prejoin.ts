@@ -157,7 +157,6 @@ export class PrejoinView {
     const select = h('select', { id: id + '-select' });
     const c: DeviceControl = { kind, toggle, select, label };
     toggle.addEventListener('change', () => {
-      toggle.setAttribute('aria-checked', toggle.checked ? 'true' : 'false');
       saveBool(kind === 'audio' ? 'micOn' : 'camOn', toggle.checked);
       this.queue(async () => {
         if (toggle.checked) await this.start(c);
@@ -304,8 +303,6 @@ export class PrejoinView {
     this.previewBox.classList.toggle('no-video', !cam);
     const circle = this.avatar.firstElementChild;
     if (circle) circle.textContent = initials(this.nameInput.value || this.opts.me?.name || '');
-    this.mic.toggle.setAttribute('aria-checked', this.mic.toggle.checked ? 'true' : 'false');
-    this.cam.toggle.setAttribute('aria-checked', this.cam.toggle.checked ? 'true' : 'false');
     if (mediaSupported()) {
       const lines = Array.from(this.notes.values());
       if (this.starting > 0) lines.push('Starting camera and microphone…');

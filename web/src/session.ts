@@ -186,7 +186,7 @@ export class MeetingSession {
       unbind: (owner, track) => this.unbind(owner, track),
     });
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
-      pc.addEventListener('iceconnectionstatechange', () => this.opts.onChange());
+      pc.addEventListener('iceconnectionstatechange', () => this.onIceState());
     }
     this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
 
@@ -206,6 +206,21 @@ export class MeetingSession {
       return;
     }
     this.sendMediaState();
+  }
+
+  private mediaProblem = false;
+
+  private onIceState(): void {
+    if (this.done) return;
+    const bad = [this.publisher?.pc, this.subscriber?.pc].some(
+      (pc) => pc !== undefined && (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed'),
+    );
+    if (bad !== this.mediaProblem) {
+      this.mediaProblem = bad;
+      this.view?.setMediaProblem(bad);
+      announce(bad ? 'Media connection interrupted. Reconnecting.' : 'Media connection restored.');
+    }
+    this.opts.onChange();
   }
 
   private onParticipant(p: ParticipantInfo, joined: boolean): void {
