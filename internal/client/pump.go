@@ -19,7 +19,8 @@ type PumpOptions struct {
 	// KeyframeEvery is the number of video frames between keyframes
 	// (default 60).
 	KeyframeEvery int
-	// PayloadSize is the video payload size in bytes (default 1000).
+	// PayloadSize is the video payload size in bytes of the top layer
+	// (default 1000); lower simulcast layers scale it down by their pixels.
 	PayloadSize int
 	// AudioLevel is the RFC 6464 level sent with audio, in -dBov (0 loudest,
 	// 127 silence). Zero means silence.
@@ -83,15 +84,41 @@ func (c *Client) Pump(ctx context.Context, o PumpOptions) {
 			if first && (frame%o.KeyframeEvery == 0 || c.keyframeWanted.Swap(false)) {
 				videoPayload[1] = 0x00 // keyframe
 			}
-			for _, t := range c.Camera {
+			for i, t := range c.Camera {
+				layerHeader(videoPayload, i, len(c.Camera))
 				h := rtp.Header{Version: 2, SequenceNumber: vSeq, Timestamp: vTS, Marker: last}
 				if e := c.ext.Load(); e != nil && t.RID() != "" && e.mid != 0 && e.rid != 0 {
 					_ = h.SetExtension(e.mid, []byte(c.cameraMid))
 					_ = h.SetExtension(e.rid, []byte(t.RID()))
 				}
-				_ = t.WriteRTP(&rtp.Packet{Header: h, Payload: videoPayload})
+				_ = t.WriteRTP(&rtp.Packet{Header: h, Payload: videoPayload[:layerSize(o.PayloadSize, i, len(c.Camera))]})
 			}
 			vPkt++
 		}
 	}
+}
+
+// layerSize scales the payload like an encoder's bit rate: a layer with a
+// quarter of the pixels gets a quarter of the bytes.
+func layerSize(full, layer, layers int) int {
+	scale := 1 << (layers - 1 - layer)
+	return max(full/(scale*scale), LayerMarker+1)
+}
+
+// LayerMarker is the payload byte that tells which camera layer a packet of
+// Pump's synthetic video came from (0 = lowest), so tests can see which
+// simulcast layer the server forwards.
+const LayerMarker = 11
+
+// layerHeader writes a VP8 keyframe header (start code and frame size) after
+// the one-byte payload descriptor, as a real encoder does, so the server
+// learns each layer's height: layer i of n is 640x360 scaled by 2^(n-1-i).
+func layerHeader(p []byte, layer, layers int) {
+	scale := 1 << (layers - 1 - layer)
+	w, h := 640/scale, 360/scale
+	p[2], p[3] = 0, 0
+	p[4], p[5], p[6] = 0x9d, 0x01, 0x2a
+	p[7], p[8] = byte(w), byte(w>>8)
+	p[9], p[10] = byte(h), byte(h>>8)
+	p[LayerMarker] = byte(layer)
 }
