@@ -38,6 +38,9 @@ type Options struct {
 	// OnMessage is called for every signalling message (after the client's
 	// own handling), for tests that watch events.
 	OnMessage func(typ string, data json.RawMessage)
+	// TCPOnly restricts ICE to TCP, as for a client behind a firewall that
+	// blocks UDP.
+	TCPOnly bool
 	// DropEveryNth simulates loss on received video: the first arrival of
 	// every Nth sequence number is dropped (0 = no loss).
 	DropEveryNth uint16
@@ -216,6 +219,9 @@ func (c *Client) api() (*webrtc.API, error) {
 	var s webrtc.SettingEngine
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if c.opts.TCPOnly {
+		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	}
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
