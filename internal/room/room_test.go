@@ -34,7 +34,7 @@ func (r *recorder) lines() []string {
 }
 
 func (r *recorder) SubscribeOffer(webrtc.SessionDescription, map[string]sfu.TrackInfo) {}
-func (r *recorder) ParticipantJoined(p Participant)                                  { r.add("joined " + p.Name) }
+func (r *recorder) ParticipantJoined(p Participant)                                    { r.add("joined " + p.Name) }
 func (r *recorder) ParticipantUpdated(p Participant) {
 	r.add("updated " + p.Name + map[bool]string{true: " screen", false: ""}[p.Screen])
 }
