@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/metrics"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/signal"
@@ -51,6 +54,14 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		}
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
+	stopMetrics, err := startMetrics(cfg, metrics.New(metrics.Sources{Media: engine, Live: rooms.Count}), d.Logger)
+	if err != nil {
+		if turnSrv != nil {
+			_ = turnSrv.Close()
+		}
+		engine.Close()
+		return nil, nil, err
+	}
 	handler := signal.NewHandler(signal.Options{
 		Meetings:   d.Meetings,
 		Users:      d.Sessions,
@@ -62,12 +73,35 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		if err := rooms.Shutdown(ctx); err != nil {
 			d.Logger.Warn("meetings did not end in time", "err", err)
 		}
+		stopMetrics(ctx)
 		if turnSrv != nil {
 			_ = turnSrv.Close()
 		}
 		_ = engine.Close()
 	}
 	return handler, shutdown, nil
+}
+
+// startMetrics serves Prometheus metrics on their own listener (never the
+// public one). It returns a function that stops it.
+func startMetrics(cfg config.Config, reg *metrics.Registry, log *slog.Logger) (func(context.Context), error) {
+	if cfg.MetricsListen == "" {
+		return func(context.Context) {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsListen)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler(cfg.MetricsToken))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String(), "token", cfg.MetricsToken != "")
+	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }, nil
 }
 
 func startTURN(cfg config.Config, ip, public net.IP, log *slog.Logger) (*turn.Server, error) {

@@ -52,6 +52,12 @@ type Config struct {
 	LogLevel        string `toml:"log_level"`
 	LogFormat       string `toml:"log_format"`
 	MaxParticipants int    `toml:"max_participants"`
+	// MetricsListen is host:port of a separate listener for Prometheus
+	// metrics; empty disables it. Off loopback it needs MetricsToken.
+	MetricsListen string `toml:"metrics_listen"`
+	// MetricsToken, when set, is required as "Authorization: Bearer" on
+	// /metrics. Prefer the environment variable: flags show in ps.
+	MetricsToken string `toml:"metrics_token"`
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and

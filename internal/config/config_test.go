@@ -227,7 +227,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"tls-key": "tls_key", "acme-domain": "acme_domain", "acme-email": "acme_email",
 		"public-ip": "public_ip", "media-addr": "media_addr", "media-port": "media_port",
 		"turn-port": "turn_port", "log-level": "log_level", "log-format": "log_format",
-		"max-participants": "max_participants",
+		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
 	}
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))

@@ -72,6 +72,10 @@ var options = []option{
 		str(func(c *Config) *string { return &c.LogFormat })},
 	{"max-participants", "CONCLAVE_MAX_PARTICIPANTS", "participant limit per meeting (default " + strconv.Itoa(DefaultMaxParticipants) + ")",
 		num(func(c *Config) *int { return &c.MaxParticipants })},
+	{"metrics-listen", "CONCLAVE_METRICS_LISTEN", "host:port for Prometheus /metrics on a separate listener (default off)",
+		str(func(c *Config) *string { return &c.MetricsListen })},
+	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
+		str(func(c *Config) *string { return &c.MetricsToken })},
 }
 
 // newFlagSet declares every option as a string flag; values are converted by

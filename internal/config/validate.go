@@ -23,6 +23,7 @@ func (c Config) Validate() error {
 		c.validateMedia(),
 		c.validatePorts(),
 		c.validateMisc(),
+		c.validateMetrics(),
 	)
 }
 
@@ -160,4 +161,29 @@ func (c Config) validateMisc() error {
 		errs = append(errs, fmt.Errorf("max_participants %d out of range 1-%d", c.MaxParticipants, MaxParticipantsLimit))
 	}
 	return errors.Join(errs...)
+}
+
+// validateMetrics keeps /metrics off the public listener: a separate
+// address, loopback unless a bearer token protects it.
+func (c Config) validateMetrics() error {
+	if c.MetricsListen == "" {
+		if c.MetricsToken != "" {
+			return errors.New("metrics_token needs metrics_listen")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.MetricsListen)
+	if err != nil {
+		return fmt.Errorf("metrics_listen %q must be host:port: %w", c.MetricsListen, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("metrics_listen port %q out of range", port)
+	}
+	if c.MetricsListen == c.Listen {
+		return errors.New("metrics_listen must differ from listen: metrics stay off the public listener")
+	}
+	if !isLoopbackHost(host) && c.MetricsToken == "" {
+		return fmt.Errorf("metrics_listen %q is not loopback and therefore requires metrics_token", c.MetricsListen)
+	}
+	return nil
 }

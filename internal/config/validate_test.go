@@ -185,3 +185,35 @@ func TestDerive(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateMetrics(t *testing.T) {
+	cases := []struct {
+		listen, token string
+		want          string // "" = valid
+	}{
+		{"", "", ""},
+		{"127.0.0.1:9090", "", ""},
+		{"localhost:9090", "", ""},
+		{"10.0.0.5:9090", "", "requires metrics_token"},
+		{"10.0.0.5:9090", "s3cret-token", ""},
+		{":9090", "", "requires metrics_token"},
+		{"nonsense", "", "host:port"},
+		{"", "orphan", "needs metrics_listen"},
+	}
+	for _, tc := range cases {
+		c := valid()
+		c.MetricsListen, c.MetricsToken = tc.listen, tc.token
+		err := c.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q/%q: %v", tc.listen, tc.token, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q/%q: err %v, want %q", tc.listen, tc.token, err, tc.want)
+		}
+	}
+	c := valid()
+	c.MetricsListen = c.Listen
+	if err := c.Validate(); err == nil {
+		t.Error("metrics on the public listener accepted")
+	}
+}

@@ -38,7 +38,7 @@ type downTrack struct {
 	lastWrite time.Time
 	hdr       rtp.Header // scratch, reused for every packet
 
-	packets uint64 // forwarded packets (guarded by mu)
+	stats totals // forwarded packets and bytes, NACKs, reported loss
 }
 
 func newDownTrack(up *upTrack) *downTrack {
@@ -113,27 +113,29 @@ func (d *downTrack) state() (current, target *upLayer, paused bool) {
 	return d.current, d.target, d.paused
 }
 
-// forward sends pkt from layer l if l is the layer this subscriber gets.
-func (d *downTrack) forward(l *upLayer, pkt *rtp.Packet, keyframe bool) {
+// forward sends pkt from layer l if l is the layer this subscriber gets,
+// and reports whether it did.
+func (d *downTrack) forward(l *upLayer, pkt *rtp.Packet, keyframe bool) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound || d.paused {
-		return
+		return false
 	}
 	if l != d.current {
 		if d.target != nil && l != d.target {
-			return
+			return false
 		}
 		// Video may only start or switch layers on a keyframe; audio has no
 		// layers and starts at once.
 		if d.up.kind == webrtc.RTPCodecTypeVideo && !keyframe {
-			return
+			return false
 		}
 		d.switchTo(l, pkt)
 	} else if int16(pkt.SequenceNumber-d.switchSeq) < 0 {
-		return // late packet from before the switch: its number is taken
+		return false // late packet from before the switch: its number is taken
 	}
 	d.write(pkt)
+	return true
 }
 
 // switchTo makes l the current layer, continuing the output numbering.
@@ -171,7 +173,8 @@ func (d *downTrack) write(pkt *rtp.Packet) {
 	// Errors mean the subscriber's connection is closing; the room removes
 	// this track soon, so they are not worth a log line per packet.
 	_, _ = d.writer.WriteRTP(&d.hdr, pkt.Payload)
-	d.packets++
+	d.stats.fwdPackets.Add(1)
+	d.stats.fwdBytes.Add(uint64(len(pkt.Payload)))
 }
 
 // readRTCP drains the subscriber's RTCP for this track (which also lets the
@@ -184,13 +187,38 @@ func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
+			case *rtcp.TransportLayerNack:
+				for _, n := range p.Nacks {
+					d.stats.nacked.Add(uint64(len(n.PacketList())))
+				}
+			case *rtcp.ReceiverReport:
+				d.recordLoss(p.Reports)
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				cur, target, _ := d.state()
 				if cur == nil {
 					cur = target
 				}
 				d.up.keyframe(cur)
+			}
+		}
+	}
+}
+
+// recordLoss keeps the subscriber's cumulative loss for this track from its
+// receiver reports.
+func (d *downTrack) recordLoss(reports []rtcp.ReceptionReport) {
+	d.mu.Lock()
+	ssrc := d.ssrc
+	d.mu.Unlock()
+	for _, r := range reports {
+		if r.SSRC != ssrc {
+			continue
+		}
+		for {
+			old := d.stats.lost.Load()
+			if uint64(r.TotalLost) <= old || d.stats.lost.CompareAndSwap(old, uint64(r.TotalLost)) {
+				break
 			}
 		}
 	}

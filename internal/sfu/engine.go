@@ -43,6 +43,7 @@ type Engine struct {
 	tcp      net.Listener
 	settings webrtc.SettingEngine
 	pubAPI   *webrtc.API
+	reg      registry
 }
 
 // NewEngine opens the media sockets. Close releases them.

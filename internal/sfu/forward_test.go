@@ -1,7 +1,9 @@
 package sfu
 
 import (
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -87,5 +89,41 @@ func TestKeyframeRequestsAreThrottled(t *testing.T) {
 	up.keyframe(l)
 	if len(plis) != 1 || plis[0] != 42 {
 		t.Fatalf("PLIs = %v, want one for ssrc 42", plis)
+	}
+}
+
+func TestCountersFollowForwarding(t *testing.T) {
+	up := newVideoUp()
+	l := up.addLayer("", 1, nil)
+	_, _ = boundDown(up, 9)
+	d2, _ := boundDown(up, 10)
+	d2.setTarget(nil) // paused: forwards nothing
+	up.forward(l, vp8Packet(1, 1, true), 1012)
+	up.forward(l, vp8Packet(2, 1, false), 1012)
+	var s Stats
+	up.addStats(&s)
+	for _, d := range *up.downs.Load() {
+		s.addTotals(&d.stats)
+	}
+	if s.ReceivedPackets != 2 || s.ReceivedBytes != 2024 || s.ForwardedPackets != 2 || s.ForwardedBytes != 2000 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestLatencyIsSampled(t *testing.T) {
+	up := newVideoUp()
+	var observed []time.Duration
+	f := func(d time.Duration) { observed = append(observed, d) }
+	var p atomic.Pointer[func(time.Duration)]
+	p.Store(&f)
+	up.observe = &p
+	l := up.addLayer("", 1, nil)
+	boundDown(up, 9)
+	up.forward(l, vp8Packet(0, 0, true), 1012)
+	for i := 1; i < 4*latencySampleEvery; i++ {
+		up.forward(l, vp8Packet(uint16(i), 0, false), 1012)
+	}
+	if len(observed) != 4 {
+		t.Fatalf("observed %d samples over %d packets, want 4", len(observed), 4*latencySampleEvery)
 	}
 }

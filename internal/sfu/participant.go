@@ -176,6 +176,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 		up = newUpTrack(p.id, source, remote.Kind(), remote.Codec().RTPCodecCapability, func(ssrc uint32) {
 			_ = pc.WriteRTCP(pliPacket(ssrc))
 		})
+		up.observe = &p.room.engine.reg.observe
 		up.audioLevelID = audioLevelID(receiver)
 		p.ups[source] = up
 	}
@@ -251,6 +252,7 @@ func (p *Participant) unsubscribe(ups []*upTrack) {
 		}
 		up.removeDown(d)
 		delete(p.downs, up)
+		p.room.engine.reg.retire(&d.stats)
 		delete(p.sizes, up.owner+":"+string(up.source))
 		if !p.closed {
 			if err := p.sub.RemoveTrack(d.sender); err != nil {
@@ -427,8 +429,10 @@ func (p *Participant) allocateLayers() {
 
 // Close removes the participant from its room and closes its connections.
 func (p *Participant) Close() {
-	p.room.remove(p)
-	p.closePeerConnections()
+	if p.room.remove(p) {
+		p.closePeerConnections()
+		p.retire()
+	}
 }
 
 func (p *Participant) closePeerConnections() {

@@ -44,6 +44,7 @@ func (e *Engine) NewRoom(id string, onSpeaker func(participantID string)) *Room 
 		cancel:       cancel,
 		done:         make(chan struct{}),
 	}
+	e.reg.add(r)
 	go r.control(ctx)
 	return r
 }
@@ -87,12 +88,13 @@ func (r *Room) publish(owner *Participant, up *upTrack) {
 	}
 }
 
-// remove takes p out of the room and its tracks out of everyone's view.
-func (r *Room) remove(p *Participant) {
+// remove takes p out of the room and its tracks out of everyone's view. It
+// reports false when p was not (or no longer) in the room.
+func (r *Room) remove(p *Participant) bool {
 	r.mu.Lock()
 	if r.participants[p.id] != p {
 		r.mu.Unlock()
-		return
+		return false
 	}
 	delete(r.participants, p.id)
 	others := r.othersLocked(p.id)
@@ -101,6 +103,7 @@ func (r *Room) remove(p *Participant) {
 	for _, q := range others {
 		q.unsubscribe(ups)
 	}
+	return true
 }
 
 func (r *Room) othersLocked(except string) []*Participant {
@@ -132,7 +135,9 @@ func (r *Room) Close() {
 	r.mu.Unlock()
 	for _, p := range ps {
 		p.closePeerConnections()
+		p.retire()
 	}
+	r.engine.reg.remove(r)
 	r.cancel()
 	<-r.done
 }

@@ -46,6 +46,9 @@ type upTrack struct {
 	level        levelMeter                   // audio only
 	audioLevelID uint8                        // negotiated RFC 6464 extension ID, 0 if none
 	closed       atomic.Bool
+	stats        totals // keyframe requests sent
+	// observe receives sampled in-server latencies (nil: not measured).
+	observe *atomic.Pointer[func(time.Duration)]
 }
 
 // upLayer is one RTP stream (one simulcast layer, or the only one).
@@ -57,6 +60,8 @@ type upLayer struct {
 	rate    atomic.Int64  // bit/s over the last sample window
 	height  atomic.Int32  // frame height from the last VP8 keyframe
 	lastPLI atomic.Int64  // unix nanos of the last keyframe request
+	stats   totals        // received packets and bytes
+	n       uint32        // packets seen, for latency sampling (reader goroutine only)
 }
 
 func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {
@@ -122,6 +127,7 @@ func (u *upTrack) keyframe(l *upLayer) {
 	if now-last < int64(keyframeInterval) || !l.lastPLI.CompareAndSwap(last, now) {
 		return
 	}
+	u.stats.keyframes.Add(1)
 	u.requestKeyframe(l.ssrc)
 }
 
@@ -153,7 +159,14 @@ func (u *upTrack) readLoop(l *upLayer) {
 // forward is the per-packet hot path, separate from readLoop so benchmarks
 // can drive it without a network.
 func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
+	var start time.Time
+	l.n++
+	if l.n%latencySampleEvery == 0 && u.observe != nil {
+		start = time.Now()
+	}
 	l.bytes.Add(uint64(size))
+	l.stats.recvPackets.Add(1)
+	l.stats.recvBytes.Add(uint64(size))
 	keyframe := false
 	if u.kind == webrtc.RTPCodecTypeVideo {
 		keyframe = isVP8Keyframe(pkt.Payload)
@@ -168,7 +181,11 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 		}
 	}
 	for _, d := range *u.downs.Load() {
-		d.forward(l, pkt, keyframe)
+		if d.forward(l, pkt, keyframe) && !start.IsZero() {
+			if f := u.observe.Load(); f != nil {
+				(*f)(time.Since(start))
+			}
+		}
 	}
 }
 

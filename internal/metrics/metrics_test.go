@@ -1,0 +1,166 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/client"
+	"github.com/conclave-meet/conclave/internal/metrics"
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/signal"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+type oneMeeting struct{}
+
+func (oneMeeting) Authorize(_ context.Context, id, pass string) (store.Meeting, error) {
+	if id != "m1" || pass != "pw" {
+		return store.Meeting{}, io.EOF
+	}
+	return store.Meeting{ID: id, Title: "T"}, nil
+}
+
+type guests struct{}
+
+func (guests) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
+
+// server starts signalling and media on 127.0.0.1 and returns the websocket
+// URL and the metrics endpoint.
+func server(t *testing.T, token string) (ws string, metricsURL string) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := room.NewManager(engine, 0, log)
+	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
+	sig := httptest.NewServer(signal.NewHandler(signal.Options{Meetings: oneMeeting{}, Users: guests{}, Rooms: rooms, Logger: log}))
+	met := httptest.NewServer(reg.Handler(token))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = rooms.Shutdown(ctx)
+		sig.Close()
+		met.Close()
+		engine.Close()
+	})
+	return "ws" + strings.TrimPrefix(sig.URL, "http"), met.URL
+}
+
+func scrape(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func value(body, name string) float64 {
+	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+func TestMetricsCountRealTrafficWithoutPersonalData(t *testing.T) {
+	ws, url := server(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, err := client.Dial(ctx, ws, client.Hello{MeetingID: "m1", Passcode: "pw", Name: "Ada Lovelace"}, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := client.Dial(ctx, ws, client.Hello{MeetingID: "m1", Passcode: "pw", Name: "Bob Builder"}, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	go a.Pump(ctx, client.PumpOptions{})
+	go b.Pump(ctx, client.PumpOptions{})
+
+	var body string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var code int
+		code, body = scrape(t, url, "")
+		if code != http.StatusOK {
+			t.Fatalf("scrape status %d", code)
+		}
+		if value(body, "conclave_forwarded_packets_total") > 200 && value(body, "conclave_forward_latency_seconds_count") > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counters did not rise:\n%s", grepConclave(body))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for name, want := range map[string]float64{"conclave_meetings": 1, "conclave_participants": 2, "conclave_tracks": 4} {
+		if got := value(body, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	for _, name := range []string{"conclave_received_packets_total", "conclave_received_bytes_total", "conclave_forwarded_bytes_total",
+		"conclave_keyframe_requests_total", "go_goroutines", "process_resident_memory_bytes", "process_cpu_seconds_total"} {
+		if value(body, name) <= 0 {
+			t.Errorf("%s missing or zero", name)
+		}
+	}
+	for _, personal := range []string{"Ada", "Bob", a.ID(), b.ID(), "m1", "127.0.0.1"} {
+		if strings.Contains(body, personal) {
+			t.Errorf("metrics reveal %q", personal)
+		}
+	}
+
+	// Counters survive participants leaving.
+	before := value(body, "conclave_forwarded_packets_total")
+	b.Close()
+	time.Sleep(300 * time.Millisecond)
+	_, body = scrape(t, url, "")
+	if after := value(body, "conclave_forwarded_packets_total"); after < before {
+		t.Errorf("forwarded packets fell from %v to %v after a participant left", before, after)
+	}
+}
+
+func TestMetricsToken(t *testing.T) {
+	_, url := server(t, "s3cret")
+	if code, _ := scrape(t, url, ""); code != http.StatusUnauthorized {
+		t.Fatalf("no token: status %d", code)
+	}
+	if code, _ := scrape(t, url, "wrong"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong token: status %d", code)
+	}
+	if code, body := scrape(t, url, "s3cret"); code != http.StatusOK || !strings.Contains(body, "conclave_meetings 0") {
+		t.Fatalf("right token: status %d", code)
+	}
+}
+
+func grepConclave(body string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "conclave_") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
