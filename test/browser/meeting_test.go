@@ -49,6 +49,20 @@ func TestMeeting(t *testing.T) {
 		ada.waitFor("Cleo listed", `window.conclave.state().others.some(p => p.id === "`+cleoID+`" && !p.audio && !p.video)`, 10*time.Second)
 	})
 
+	t.Run("no request leaves the server's origin", func(t *testing.T) {
+		for _, p := range []*person{ada, bob} {
+			if foreign := p.foreignRequests(srv.base); len(foreign) > 0 {
+				t.Errorf("%s's page requested %v", p.name, foreign)
+			}
+			p.mu.Lock()
+			n := len(p.requests)
+			p.mu.Unlock()
+			if n < 3 {
+				t.Errorf("%s: only %d requests seen; is request logging working?", p.name, n)
+			}
+		}
+	})
+
 	t.Run("leaving removes the tile for others", func(t *testing.T) {
 		bob.do(chromedp.Click("#leave"))
 		ada.waitFor("Bob gone", `!window.conclave.state().others.some(p => p.id === "`+bobID+`")`, 10*time.Second)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -17,6 +19,9 @@ type person struct {
 	t    *testing.T
 	name string
 	ctx  context.Context
+
+	mu       sync.Mutex
+	requests []string // every URL the page requested
 }
 
 // devices says what a person brings to the meeting.
@@ -30,6 +35,11 @@ func join(t *testing.T, browser context.Context, srv *server, name string, dev d
 	t.Cleanup(cancel)
 	p := &person{t: t, name: name, ctx: ctx}
 	_ = chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			p.mu.Lock()
+			p.requests = append(p.requests, e.Request.URL)
+			p.mu.Unlock()
+		}
 		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
 			desc := e.ExceptionDetails.Text
 			if e.ExceptionDetails.Exception != nil {
@@ -188,4 +198,18 @@ func (p *person) state(field string) string {
 
 func (p *person) hasText(sel, text string) bool {
 	return strings.Contains(eval[string](p, fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)), text)
+}
+
+// foreignRequests returns the URLs the page requested from anywhere but
+// the server itself.
+func (p *person) foreignRequests(base string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, u := range p.requests {
+		if !strings.HasPrefix(u, base+"/") && u != base && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+			out = append(out, u)
+		}
+	}
+	return out
 }
