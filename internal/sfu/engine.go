@@ -18,6 +18,8 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-meet/conclave/internal/udpbatch"
 )
 
 // Config is the network configuration of the media server.
@@ -64,7 +66,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfu: listen media UDP %s: %w", addr, err)
 	}
-	e.udp = udp
+	// Batch writes with sendmmsg: one incoming packet fans out to many
+	// subscribers as a burst of datagrams from one goroutine.
+	e.udp = udpbatch.Wrap(udp.(*net.UDPConn), cfg.Logger)
 	if !cfg.DisableTCP {
 		// The TCP port number follows the UDP one, so Port 0 in tests still
 		// gives both sockets the same number when it is free.

@@ -1,0 +1,174 @@
+package udpbatch
+
+import (
+	"encoding/binary"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+func listen(t testing.TB) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadBuffer(4 << 20)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestDatagramsArriveInOrderAndIntact(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	const n = 2000
+	go func() {
+		buf := make([]byte, 1200)
+		for i := 0; i < n; i++ {
+			binary.BigEndian.PutUint32(buf, uint32(i))
+			buf[1199] = byte(i)
+			if i%2 == 0 {
+				_, _ = c.WriteTo(buf, recv.LocalAddr())
+			} else {
+				_, _ = c.WriteToUDPAddrPort(buf, recv.LocalAddr().(*net.UDPAddr).AddrPort())
+			}
+			if i%100 == 99 {
+				time.Sleep(time.Millisecond) // stay within the receive buffer
+			}
+		}
+	}()
+	buf := make([]byte, 2000)
+	_ = recv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := 0; i < n; i++ {
+		m, _, err := recv.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("after %d datagrams: %v", i, err)
+		}
+		if m != 1200 || binary.BigEndian.Uint32(buf) != uint32(i) || buf[1199] != byte(i) {
+			t.Fatalf("datagram %d: len %d, seq %d", i, m, binary.BigEndian.Uint32(buf))
+		}
+	}
+	sent, calls, dropped := c.Stats()
+	if sent != n || dropped != 0 {
+		t.Fatalf("sent %d, dropped %d", sent, dropped)
+	}
+	t.Logf("%d datagrams in %d system calls", sent, calls)
+}
+
+func TestBurstsShareSystemCalls(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	buf := make([]byte, 200)
+	for burst := 0; burst < 20; burst++ {
+		for i := 0; i < 50; i++ {
+			_, _ = c.WriteTo(buf, recv.LocalAddr())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sent, calls, _ := c.Stats()
+		if sent == 1000 {
+			if calls >= sent {
+				t.Fatalf("no batching: %d datagrams, %d calls", sent, calls)
+			}
+			t.Logf("1000 datagrams in %d system calls", calls)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d sent", sent)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCloseWhileWriting(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 100)
+			for i := 0; i < 2000; i++ {
+				if _, err := c.WriteTo(buf, recv.LocalAddr()); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(time.Millisecond)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if _, err := c.WriteTo([]byte("x"), recv.LocalAddr()); err == nil {
+		t.Fatal("write after close succeeded")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal("second close:", err)
+	}
+}
+
+func TestOversizedDatagramGoesDirect(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	big := make([]byte, 3000)
+	if n, err := c.WriteTo(big, recv.LocalAddr()); err != nil || n != 3000 {
+		t.Fatalf("write: %d %v", n, err)
+	}
+	buf := make([]byte, 4000)
+	_ = recv.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, _, err := recv.ReadFrom(buf); err != nil || n != 3000 {
+		t.Fatalf("read: %d %v", n, err)
+	}
+}
+
+// BenchmarkFanOut writes bursts of 20 datagrams (one packet to 20
+// subscribers) directly and through the batcher.
+func BenchmarkFanOut(b *testing.B) {
+	recv := listen(b)
+	go func() {
+		buf := make([]byte, 2000)
+		for {
+			if _, _, err := recv.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	payload := make([]byte, 1100)
+	b.Run("direct", func(b *testing.B) {
+		c := listen(b)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, _ = c.WriteTo(payload, recv.LocalAddr())
+		}
+	})
+	b.Run("batched", func(b *testing.B) {
+		c := Wrap(listen(b), nil)
+		defer c.Close()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, _ = c.WriteTo(payload, recv.LocalAddr())
+			if i%20 == 19 {
+				for { // let the queue drain between bursts, as between packets
+					c.mu.Lock()
+					q := len(c.queue)
+					c.mu.Unlock()
+					if q == 0 {
+						break
+					}
+				}
+			}
+		}
+		sent, calls, _ := c.Stats()
+		if calls > 0 {
+			b.ReportMetric(float64(sent)/float64(calls), "datagrams/syscall")
+		}
+	})
+}
