@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
@@ -99,6 +100,8 @@ type Client struct {
 	ext                       atomic.Pointer[extIDs]
 	keyframeWanted            atomic.Bool
 
+	helloSent time.Time
+
 	mu        sync.Mutex
 	subTracks map[string]trackInfo
 	writeMu   sync.Mutex
@@ -129,6 +132,7 @@ func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client
 	}
 	ws.SetReadLimit(1 << 20)
 	c := &Client{opts: opts, ws: ws, subTracks: map[string]trackInfo{}, done: make(chan struct{})}
+	c.helloSent = time.Now()
 	if err := c.Send(ctx, "hello", map[string]any{
 		"version": 1, "meeting_id": hello.MeetingID, "passcode": hello.Passcode, "name": hello.Name,
 	}); err != nil {

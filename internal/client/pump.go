@@ -64,10 +64,7 @@ func (c *Client) Pump(ctx context.Context, o PumpOptions) {
 			aSeq++
 			aTS += 960
 			h := rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: aTS}
-			if e := c.ext.Load(); e != nil && e.audioLevel != 0 {
-				_ = h.SetExtension(e.audioLevel, []byte{0x80 | o.AudioLevel&0x7f})
-			}
-			_ = c.Audio.WriteRTP(&rtp.Packet{Header: h, Payload: audioPayload})
+			_ = c.WriteAudio(&rtp.Packet{Header: h, Payload: audioPayload}, o.AudioLevel)
 		case <-videoTick.C:
 			frame := vPkt / packetsPerFrame
 			first := vPkt%packetsPerFrame == 0
@@ -81,17 +78,13 @@ func (c *Client) Pump(ctx context.Context, o PumpOptions) {
 				videoPayload[0] = 0x10 // S bit: start of partition 0
 			}
 			videoPayload[1] = 0x01 // delta frame
-			if first && (frame%o.KeyframeEvery == 0 || c.keyframeWanted.Swap(false)) {
+			if first && (frame%o.KeyframeEvery == 0 || c.TakeKeyframeRequest()) {
 				videoPayload[1] = 0x00 // keyframe
 			}
-			for i, t := range c.Camera {
+			for i := range c.Camera {
 				layerHeader(videoPayload, i, len(c.Camera))
 				h := rtp.Header{Version: 2, SequenceNumber: vSeq, Timestamp: vTS, Marker: last}
-				if e := c.ext.Load(); e != nil && t.RID() != "" && e.mid != 0 && e.rid != 0 {
-					_ = h.SetExtension(e.mid, []byte(c.cameraMid))
-					_ = h.SetExtension(e.rid, []byte(t.RID()))
-				}
-				_ = t.WriteRTP(&rtp.Packet{Header: h, Payload: videoPayload[:layerSize(o.PayloadSize, i, len(c.Camera))]})
+				_ = c.WriteVideo(i, &rtp.Packet{Header: h, Payload: videoPayload[:layerSize(o.PayloadSize, i, len(c.Camera))]})
 			}
 			vPkt++
 		}
