@@ -36,6 +36,8 @@ Usage:
   conclave user add [flags]           create an account (password from
                                       $CONCLAVE_PASSWORD or the terminal)
   conclave meeting create [flags]     create a meeting and print its link
+  conclave loadtest [flags]           run synthetic participants against a
+                                      server and measure it (docs/loadtest.md)
   conclave version                    print the version
   conclave help                       show this help
 
@@ -87,6 +89,8 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return runUserAdd(ctx, rest[1:], e)
 	case cmd == "meeting" && sub == "create":
 		return runMeetingCreate(ctx, rest[1:], e)
+	case cmd == "loadtest":
+		return runLoadtest(ctx, rest, e)
 	case cmd == "version" || cmd == "--version":
 		fmt.Fprintln(e.stdout, "conclave", versionString())
 		return nil

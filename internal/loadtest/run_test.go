@@ -1,0 +1,195 @@
+package loadtest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/loadtest"
+	"github.com/conclave-meet/conclave/internal/metrics"
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/signal"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// fakeMeetings admits one meeting with one passcode.
+type fakeMeetings struct{ id, passcode string }
+
+func (f fakeMeetings) Authorize(_ context.Context, id, passcode string) (store.Meeting, error) {
+	if id != f.id || passcode != f.passcode {
+		return store.Meeting{}, errors.New("refused")
+	}
+	return store.Meeting{ID: id, Title: "Load"}, nil
+}
+
+type noUsers struct{}
+
+func (noUsers) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
+
+// testServer runs signalling with a real media engine on 127.0.0.1 plus the
+// metrics endpoint, and returns the ws:// URL and the metrics URL.
+func testServer(t *testing.T) (wsURL, metricsURL string) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Port: 0, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := room.NewManager(engine, 0, log)
+	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
+	sig := httptest.NewServer(signal.NewHandler(signal.Options{
+		Meetings: fakeMeetings{"m1", "secret"}, Users: noUsers{}, Rooms: rooms, Logger: log,
+	}))
+	met := httptest.NewServer(reg.Handler(""))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = rooms.Shutdown(ctx)
+		sig.Close()
+		met.Close()
+		engine.Close()
+	})
+	return "ws" + strings.TrimPrefix(sig.URL, "http") + "/ws", met.URL
+}
+
+// testWriter sends logs to the test log while the test runs; Pion
+// goroutines may log after it ends, so later writes are dropped.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	defer func() { _ = recover() }()
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func TestScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a media server and synthetic participants")
+	}
+	cases := []struct {
+		name      string
+		scenario  loadtest.Scenario
+		pub, sub  int
+		receivers int
+		kbps      int
+		simulcast bool
+	}{
+		{"meeting", loadtest.ScenarioMeeting, 3, 0, 3, 300, true},
+		{"webinar", loadtest.ScenarioWebinar, 1, 4, 4, 300, true},
+		{"audio", loadtest.ScenarioAudio, 2, 3, 5, 0, true},
+		{"one layer as encoded", loadtest.ScenarioMeeting, 2, 0, 2, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wsURL, metricsURL := testServer(t)
+			log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := loadtest.Run(ctx, loadtest.Config{
+				URL: wsURL, MeetingID: "m1", Passcode: "secret", Scenario: tc.scenario,
+				Publishers: tc.pub, Subscribers: tc.sub,
+				Duration: 3 * time.Second, Ramp: 500 * time.Millisecond, Settle: time.Second,
+				VideoKbps: tc.kbps, Simulcast: tc.simulcast, MetricsURL: metricsURL, Logger: log,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var table bytes.Buffer
+			if err := loadtest.WriteTable(&table, res); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("\n%s", table.String())
+			checkResult(t, res, tc.receivers)
+			checkJSON(t, res)
+		})
+	}
+}
+
+// checkResult asserts sane figures, with bounds generous enough for a
+// loaded 2-core machine and the race detector.
+func checkResult(t *testing.T, res *loadtest.Result, receivers int) {
+	t.Helper()
+	if res.Joined != res.Publishers+res.Subscribers || len(res.JoinErrors) > 0 {
+		t.Fatalf("joined %d of %d: %v", res.Joined, res.Publishers+res.Subscribers, res.JoinErrors)
+	}
+	if res.Disconnected > 0 {
+		t.Fatalf("%d participants disconnected during the run", res.Disconnected)
+	}
+	if len(res.Receivers) != receivers {
+		t.Fatalf("%d receivers, want %d", len(res.Receivers), receivers)
+	}
+	for _, rr := range res.Receivers {
+		if rr.VideoStreams != rr.ExpectedVideo || rr.AudioStreams != rr.ExpectedAudio {
+			t.Errorf("%s got video from %d of %d and audio from %d of %d publishers",
+				rr.Name, rr.VideoStreams, rr.ExpectedVideo, rr.AudioStreams, rr.ExpectedAudio)
+		}
+		if rr.FirstMedia == nil {
+			t.Errorf("%s never got its first %s", rr.Name, res.FirstMediaKind)
+		}
+		if rr.Foreign > 0 {
+			t.Errorf("%s: %d packets without a trailer", rr.Name, rr.Foreign)
+		}
+		if rr.LossRatio > 0.05 {
+			t.Errorf("%s lost %.1f%% of packets", rr.Name, rr.LossRatio*100)
+		}
+	}
+	if res.Sent.Packets == 0 || res.Received.Packets == 0 || res.Sent.BitsPerSec <= 0 {
+		t.Fatalf("no traffic: sent %+v received %+v", res.Sent, res.Received)
+	}
+	l := res.Latency
+	if l.Count == 0 || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max || l.Max > 5000 {
+		t.Errorf("latency not sane: %+v", l)
+	}
+	f := res.FirstMedia
+	if f.Count != uint64(receivers) || f.P50 > f.P99 || f.P99 > f.Max || f.Max > 20000 {
+		t.Errorf("join to first media not sane: %+v", f)
+	}
+	checkServer(t, res.Server)
+}
+
+func checkServer(t *testing.T, s *loadtest.ServerMetrics) {
+	t.Helper()
+	if s == nil || s.Failures > 0 {
+		t.Fatalf("server metrics: %+v", s)
+	}
+	// The metrics come from this test process, which also runs the
+	// participants: only their presence and signs can be checked.
+	for name, v := range map[string]*float64{
+		"cpu seconds": s.CPUSeconds, "peak RSS": s.PeakRSSBytes,
+		"forwarded packets": s.ForwardedPackets, "participants": s.Participants,
+	} {
+		if v == nil || *v <= 0 {
+			t.Errorf("server %s: %v", name, v)
+		}
+	}
+}
+
+func checkJSON(t *testing.T, res *loadtest.Result) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "result.json")
+	if err := loadtest.WriteJSON(path, res); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back loadtest.Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Sent != res.Sent || back.Latency != res.Latency || len(back.Receivers) != len(res.Receivers) {
+		t.Fatalf("JSON round trip changed the result")
+	}
+}
