@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/auth"
@@ -94,6 +95,10 @@ func startMetrics(cfg config.Config, reg *metrics.Registry, log *slog.Logger) (f
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", reg.Handler(cfg.MetricsToken))
+	// Profiles for operators measuring the server under load, behind the
+	// same listener and token as the metrics.
+	mux.Handle("GET /debug/pprof/", reg.Protect(cfg.MetricsToken, http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/profile", reg.Protect(cfg.MetricsToken, http.HandlerFunc(pprof.Profile)))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -54,7 +54,11 @@ func New(src Sources) *Registry {
 // Handler serves the metrics in the Prometheus text format. With a non-empty
 // token it requires "Authorization: Bearer <token>".
 func (r *Registry) Handler(token string) http.Handler {
-	h := promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{})
+	return r.Protect(token, promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{}))
+}
+
+// Protect requires the bearer token (when not empty) before h.
+func (r *Registry) Protect(token string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -145,6 +146,9 @@ const (
 	ptOpus = 111
 )
 
+// nackCache is the number of sent packets kept per stream for resending.
+const nackCache = 256
+
 func registerCodecs(m *webrtc.MediaEngine) error {
 	videoFB := []webrtc.RTCPFeedback{
 		{Type: "ccm", Parameter: "fir"},
@@ -210,7 +214,10 @@ func (e *Engine) newAPI(onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) 
 	// NACK generator (ask publishers to resend) and responder (resend to
 	// subscribers from a packet cache), sender/receiver reports, TWCC
 	// feedback to publishers, and the RID extensions simulcast needs.
-	if err := webrtc.ConfigureNack(m, reg); err != nil {
+	// 256 packets is over two seconds of 720p video: far more than a
+	// retransmission can usefully arrive in, and a quarter of Pion's default
+	// cache, which costs ~1.2 MB per subscribed video stream.
+	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(nackCache)); err != nil {
 		return nil, fmt.Errorf("sfu: nack: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

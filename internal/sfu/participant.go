@@ -80,6 +80,11 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 		return nil, fmt.Errorf("sfu: subscribe connection: %w", err)
 	}
 	p.sub = sub
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.startVideo()
+		}
+	})
 	return p, nil
 }
 
@@ -199,6 +204,25 @@ func audioLevelID(r *webrtc.RTPReceiver) uint8 {
 	return 0
 }
 
+// startVideo asks for a keyframe on every video this participant receives
+// but has not started yet. Keyframes requested at Bind may arrive before the
+// subscribe connection's DTLS handshake completes and be lost; this request,
+// made once the connection is up, gives a late joiner video at once instead
+// of at the next allocation round.
+func (p *Participant) startVideo() {
+	p.mu.Lock()
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+	for _, d := range downs {
+		if cur, target, paused := d.state(); cur == nil && !paused {
+			d.up.keyframeNow(target)
+		}
+	}
+}
+
 // publishedTracks returns this participant's upTracks.
 func (p *Participant) publishedTracks() []*upTrack {
 	p.mu.Lock()
@@ -282,17 +306,28 @@ func (p *Participant) negotiate() {
 	opts := &webrtc.OfferOptions{ICERestart: p.iceRestart}
 	offer, err := p.sub.CreateOffer(opts)
 	if err != nil {
-		p.log.Error("create subscribe offer", "err", err)
+		p.logNegotiation("create subscribe offer", err)
 		return
 	}
 	if err := setLocalAndGather(p.sub, offer); err != nil {
-		p.log.Error("set subscribe offer", "err", err)
+		p.logNegotiation("set subscribe offer", err)
 		return
 	}
 	p.iceRestart = false
 	p.offerOut = true
 	p.reoffer = false
 	p.sig.SubscribeOffer(*p.sub.LocalDescription(), p.trackMapLocked())
+}
+
+// logNegotiation logs a failed renegotiation: an error while the
+// connection is up, debug noise when it is closing (everyone leaving at once
+// races track removals against closes).
+func (p *Participant) logNegotiation(msg string, err error) {
+	if p.sub.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		p.log.Debug(msg, "err", err)
+		return
+	}
+	p.log.Error(msg, "err", err)
 }
 
 func (p *Participant) trackMapLocked() map[string]TrackInfo {

@@ -131,6 +131,17 @@ func (u *upTrack) keyframe(l *upLayer) {
 	u.requestKeyframe(l.ssrc)
 }
 
+// keyframeNow asks for a keyframe on layer l regardless of the throttle: for
+// events that are rare by nature, like a subscriber's connection coming up.
+func (u *upTrack) keyframeNow(l *upLayer) {
+	if l == nil || u.kind != webrtc.RTPCodecTypeVideo || u.closed.Load() {
+		return
+	}
+	l.lastPLI.Store(time.Now().UnixNano())
+	u.stats.keyframes.Add(1)
+	u.requestKeyframe(l.ssrc)
+}
+
 // sampleRates converts byte counters into bit rates; called once per window.
 func (u *upTrack) sampleRates(window time.Duration) {
 	for _, l := range u.layerSnapshot() {
