@@ -179,7 +179,7 @@ func (c Config) validateMetrics() error {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("metrics_listen port %q out of range", port)
 	}
-	if c.MetricsListen == c.Listen {
+	if c.MetricsListen == c.Listen && port != "0" {
 		return errors.New("metrics_listen must differ from listen: metrics stay off the public listener")
 	}
 	if !isLoopbackHost(host) && c.MetricsToken == "" {

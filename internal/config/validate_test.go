@@ -216,4 +216,9 @@ func TestValidateMetrics(t *testing.T) {
 	if err := c.Validate(); err == nil {
 		t.Error("metrics on the public listener accepted")
 	}
+	// Port 0 on both picks two different free ports: allowed (tests do it).
+	c.Listen, c.MetricsListen = "127.0.0.1:0", "127.0.0.1:0"
+	if err := c.Validate(); err != nil {
+		t.Errorf("two free ports refused: %v", err)
+	}
 }
