@@ -1,4 +1,5 @@
-// Package udpbatch sends UDP datagrams in batches with sendmmsg. The media
+// Package udpbatch sends and receives UDP datagrams in batches with
+// sendmmsg and recvmmsg. The media
 // server writes one datagram per forwarded packet, and a packet fanned out to
 // many subscribers becomes a burst of writes from one goroutine; batching
 // turns that burst into a few system calls instead of one per packet.
@@ -27,6 +28,8 @@ const (
 	// datagrams are dropped, as a full socket buffer would drop them.
 	maxQueue = 8192
 	bufSize  = 1500
+	// readSize fits any datagram a browser sends (MTU-sized).
+	readSize = 2048
 )
 
 // Conn is a net.PacketConn whose writes are batched. Reads go straight to
@@ -45,6 +48,12 @@ type Conn struct {
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	calls   atomic.Uint64
+
+	rmu    sync.Mutex     // one reader at a time owns the receive batch
+	rmsgs  []ipv4.Message // datagrams from the last recvmmsg
+	rnext  int            // next one to hand out
+	rcount int            // how many the last recvmmsg returned
+	reads  atomic.Uint64  // recvmmsg calls
 }
 
 // Wrap starts batching writes on udp. Close closes udp.
@@ -63,6 +72,9 @@ func Wrap(udp *net.UDPConn, log *slog.Logger) *Conn {
 	go c.sendLoop()
 	return c
 }
+
+// ReadCalls reports how many recvmmsg calls the reads took.
+func (c *Conn) ReadCalls() uint64 { return c.reads.Load() }
 
 // Stats reports datagrams sent, system calls used and datagrams dropped
 // because the queue was full.
@@ -159,8 +171,30 @@ func (c *Conn) send(msgs []ipv4.Message) {
 	}
 }
 
-// ReadFrom reads one datagram.
-func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) { return c.udp.ReadFrom(b) }
+// ReadFrom returns one datagram. Underneath it receives up to maxBatch
+// queued datagrams per recvmmsg system call and hands them out one by one.
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.rnext >= c.rcount {
+		if c.rmsgs == nil {
+			c.rmsgs = make([]ipv4.Message, maxBatch)
+			for i := range c.rmsgs {
+				c.rmsgs[i].Buffers = [][]byte{make([]byte, readSize)}
+			}
+		}
+		n, err := c.batch.ReadBatch(c.rmsgs, 0)
+		if err != nil {
+			return 0, nil, err
+		}
+		c.rnext, c.rcount = 0, n
+		c.reads.Add(1)
+	}
+	m := &c.rmsgs[c.rnext]
+	c.rnext++
+	n := copy(b, m.Buffers[0][:m.N])
+	return n, m.Addr, nil
+}
 
 // Close flushes nothing further and closes the socket.
 func (c *Conn) Close() error {

@@ -172,3 +172,32 @@ func BenchmarkFanOut(b *testing.B) {
 		}
 	})
 }
+
+func TestReadsAreBatched(t *testing.T) {
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	_ = c.udp.SetReadBuffer(4 << 20)
+	send := listen(t)
+	const n = 300
+	for i := 0; i < n; i++ {
+		msg := []byte{byte(i >> 8), byte(i)}
+		if _, err := send.WriteTo(msg, c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // let them queue in the socket
+	buf := make([]byte, 100)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i := 0; i < n; i++ {
+		m, from, err := c.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		if m != 2 || int(buf[0])<<8|int(buf[1]) != i || from.String() != send.LocalAddr().String() {
+			t.Fatalf("datagram %d: %v from %v", i, buf[:m], from)
+		}
+	}
+	if calls := c.ReadCalls(); calls >= n/2 {
+		t.Fatalf("%d datagrams took %d recvmmsg calls", n, calls)
+	}
+}
