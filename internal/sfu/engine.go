@@ -81,7 +81,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 		e.tcp = tcp
 	}
-	e.settings = e.settingEngine()
+	if e.settings, err = e.settingEngine(); err != nil {
+		e.Close()
+		return nil, err
+	}
 	e.pubAPI, err = e.newAPI(nil)
 	if err != nil {
 		e.Close()
@@ -105,7 +108,7 @@ func (e *Engine) Close() error {
 	return errors.Join(errs...)
 }
 
-func (e *Engine) settingEngine() webrtc.SettingEngine {
+func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 	var s webrtc.SettingEngine
 	s.LoggerFactory = pionLogger{e.log}
 	ip := e.cfg.IP
@@ -131,11 +134,21 @@ func (e *Engine) settingEngine() webrtc.SettingEngine {
 	}
 	s.SetNetworkTypes(types)
 	if e.cfg.PublicIP != nil {
-		s.SetNAT1To1IPs([]string{e.cfg.PublicIP.String()}, webrtc.ICECandidateTypeHost)
+		// Behind 1:1 NAT: advertise the public address instead of the
+		// bound one in host candidates.
+		if err := s.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        []string{e.cfg.PublicIP.String()},
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		}); err != nil {
+			return s, fmt.Errorf("sfu: public IP rule: %w", err)
+		}
 	}
 	// Keep the server passive in DTLS: browsers expect to be the client.
-	_ = s.SetAnsweringDTLSRole(webrtc.DTLSRoleServer)
-	return s
+	if err := s.SetAnsweringDTLSRole(webrtc.DTLSRoleServer); err != nil {
+		return s, fmt.Errorf("sfu: DTLS role: %w", err)
+	}
+	return s, nil
 }
 
 // Codec payload types. Conclave forwards VP8 and Opus only: one codec per kind

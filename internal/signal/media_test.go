@@ -17,7 +17,6 @@ import (
 type seqRecorder struct {
 	mu   sync.Mutex
 	seqs map[uint16]bool
-	key  string
 }
 
 func (r *seqRecorder) onTrack(owner, source string, t *webrtc.TrackRemote) {
