@@ -20,6 +20,9 @@ if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; 
 echo "== go vet"
 go vet ./...
 
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 echo "== web client: type check and bundle freshness"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npx tsc --noEmit)
 go run ./cmd/buildweb -check
