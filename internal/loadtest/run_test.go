@@ -4,73 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/loadtest"
-	"github.com/conclave-meet/conclave/internal/metrics"
-	"github.com/conclave-meet/conclave/internal/room"
-	"github.com/conclave-meet/conclave/internal/sfu"
-	"github.com/conclave-meet/conclave/internal/signal"
-	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testserver"
 )
-
-// fakeMeetings admits one meeting with one passcode.
-type fakeMeetings struct{ id, passcode string }
-
-func (f fakeMeetings) Authorize(_ context.Context, id, passcode string) (store.Meeting, error) {
-	if id != f.id || passcode != f.passcode {
-		return store.Meeting{}, errors.New("refused")
-	}
-	return store.Meeting{ID: id, Title: "Load"}, nil
-}
-
-type noUsers struct{}
-
-func (noUsers) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
 
 // testServer runs signalling with a real media engine on 127.0.0.1 plus the
 // metrics endpoint, and returns the ws:// URL and the metrics URL.
 func testServer(t *testing.T) (wsURL, metricsURL string) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Port: 0, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rooms := room.NewManager(engine, 0, log)
-	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
-	sig := httptest.NewServer(signal.NewHandler(signal.Options{
-		Meetings: fakeMeetings{"m1", "secret"}, Users: noUsers{}, Rooms: rooms, Logger: log,
-	}))
-	met := httptest.NewServer(reg.Handler(""))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = rooms.Shutdown(ctx)
-		sig.Close()
-		met.Close()
-		engine.Close()
-	})
-	return "ws" + strings.TrimPrefix(sig.URL, "http") + "/ws", met.URL
-}
-
-// testWriter sends logs to the test log while the test runs; Pion
-// goroutines may log after it ends, so later writes are dropped.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(b []byte) (int, error) {
-	defer func() { _ = recover() }()
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
+	srv := testserver.Start(t, testserver.Options{})
+	return srv.WS, srv.Metrics
 }
 
 func TestScenarios(t *testing.T) {
@@ -93,11 +42,11 @@ func TestScenarios(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			wsURL, metricsURL := testServer(t)
-			log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			log := testserver.Logger(t, slog.LevelInfo)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			res, err := loadtest.Run(ctx, loadtest.Config{
-				URL: wsURL, MeetingID: "m1", Passcode: "secret", Scenario: tc.scenario,
+				URL: wsURL, MeetingID: testserver.MeetingID, Passcode: testserver.Passcode, Scenario: tc.scenario,
 				Publishers: tc.pub, Subscribers: tc.sub,
 				Duration: 3 * time.Second, Ramp: 500 * time.Millisecond, Settle: time.Second,
 				VideoKbps: tc.kbps, Simulcast: tc.simulcast, MetricsURL: metricsURL, Logger: log,

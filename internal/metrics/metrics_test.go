@@ -3,10 +3,7 @@ package metrics_test
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,48 +11,15 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/client"
-	"github.com/conclave-meet/conclave/internal/metrics"
-	"github.com/conclave-meet/conclave/internal/room"
-	"github.com/conclave-meet/conclave/internal/sfu"
-	"github.com/conclave-meet/conclave/internal/signal"
-	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testserver"
 )
-
-type oneMeeting struct{}
-
-func (oneMeeting) Authorize(_ context.Context, id, pass string) (store.Meeting, error) {
-	if id != "m1" || pass != "pw" {
-		return store.Meeting{}, io.EOF
-	}
-	return store.Meeting{ID: id, Title: "T"}, nil
-}
-
-type guests struct{}
-
-func (guests) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
 
 // server starts signalling and media on 127.0.0.1 and returns the websocket
 // URL and the metrics endpoint.
 func server(t *testing.T, token string) (ws string, metricsURL string) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rooms := room.NewManager(engine, 0, log)
-	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
-	sig := httptest.NewServer(signal.NewHandler(signal.Options{Meetings: oneMeeting{}, Users: guests{}, Rooms: rooms, Logger: log}))
-	met := httptest.NewServer(reg.Handler(token))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = rooms.Shutdown(ctx)
-		sig.Close()
-		met.Close()
-		engine.Close()
-	})
-	return "ws" + strings.TrimPrefix(sig.URL, "http"), met.URL
+	srv := testserver.Start(t, testserver.Options{MetricsToken: token})
+	return srv.WS, srv.Metrics
 }
 
 func scrape(t *testing.T, url, token string) (int, string) {
@@ -86,12 +50,12 @@ func TestMetricsCountRealTrafficWithoutPersonalData(t *testing.T) {
 	ws, url := server(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	a, err := client.Dial(ctx, ws, client.Hello{MeetingID: "m1", Passcode: "pw", Name: "Ada Lovelace"}, client.Options{})
+	a, err := client.Dial(ctx, ws, client.Hello{MeetingID: testserver.MeetingID, Passcode: testserver.Passcode, Name: "Ada Lovelace"}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := client.Dial(ctx, ws, client.Hello{MeetingID: "m1", Passcode: "pw", Name: "Bob Builder"}, client.Options{})
+	b, err := client.Dial(ctx, ws, client.Hello{MeetingID: testserver.MeetingID, Passcode: testserver.Passcode, Name: "Bob Builder"}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,6 @@ package signal_test
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,62 +11,15 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/client"
 	"github.com/conclave-meet/conclave/internal/room"
-	"github.com/conclave-meet/conclave/internal/sfu"
-	"github.com/conclave-meet/conclave/internal/signal"
-	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testserver"
 )
-
-// fakeMeetings admits one meeting with one passcode.
-type fakeMeetings struct{ id, passcode string }
-
-var errRefused = errors.New("refused")
-
-func (f fakeMeetings) Authorize(_ context.Context, id, passcode string) (store.Meeting, error) {
-	if id != f.id || passcode != f.passcode {
-		return store.Meeting{}, errRefused
-	}
-	return store.Meeting{ID: id, Title: "Test"}, nil
-}
-
-type noUsers struct{}
-
-func (noUsers) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
 
 // testServer runs the signalling endpoint with a real media engine on
 // 127.0.0.1 and returns its ws:// URL.
 func testServer(t *testing.T, maxParticipants int) (string, *room.Manager) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Port: 0, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rooms := room.NewManager(engine, maxParticipants, log)
-	h := signal.NewHandler(signal.Options{
-		Meetings: fakeMeetings{"m1", "secret"},
-		Users:    noUsers{},
-		Rooms:    rooms,
-		Logger:   log,
-	})
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = rooms.Shutdown(ctx)
-		srv.Close()
-		engine.Close()
-	})
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), rooms
-}
-
-// testWriter sends server logs to the test log while the test runs; Pion
-// goroutines may log after it ends, so later writes are dropped.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(b []byte) (int, error) {
-	defer func() { _ = recover() }()
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
+	srv := testserver.Start(t, testserver.Options{MaxParticipants: maxParticipants})
+	return srv.WS, srv.Rooms
 }
 
 // counts records RTP packets received per (owner, source).
