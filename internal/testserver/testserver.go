@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,17 +96,32 @@ type guests struct{}
 
 func (guests) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
 
-// Logger returns a logger that writes to the test log at level and above.
+// Logger returns a logger that writes to the test log at level and above
+// until the test's cleanups run; Pion goroutines that log later (sockets
+// closing) are silenced instead of racing with the test's end.
 func Logger(t testing.TB, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	w := &testWriter{t: t}
+	t.Cleanup(w.stop) // registered first, so it runs after the server stops
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// testWriter sends server logs to the test log while the test runs; Pion
-// goroutines may log after it ends, so later writes are dropped.
-type testWriter struct{ t testing.TB }
+type testWriter struct {
+	mu      sync.Mutex
+	t       testing.TB
+	stopped bool
+}
 
-func (w testWriter) Write(b []byte) (int, error) {
-	defer func() { _ = recover() }()
-	w.t.Log(strings.TrimSpace(string(b)))
+func (w *testWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.t.Log(strings.TrimSpace(string(b)))
+	}
 	return len(b), nil
+}
+
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
 }
