@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
@@ -102,6 +103,10 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer st.Close()
+	auditLog, err := openAuditLog(st, cfg)
+	if err != nil {
+		return err
+	}
 	accounts := auth.NewAccounts(st, auth.NewHasher(auth.DefaultParams, 1), nil)
 	u, err := accounts.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Password: password, Role: store.Role(*role)})
 	if errors.Is(err, store.ErrConflict) {
@@ -109,6 +114,10 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 	}
 	if err != nil {
 		return err
+	}
+	ev := audit.Event{Action: audit.UserCreate, Target: u.ID, Details: map[string]string{"role": string(u.Role)}}
+	if err := recordCLI(ctx, auditLog, ev); err != nil {
+		return fmt.Errorf("user %s was created, but its audit entry could not be written: %w", u.ID, err)
 	}
 	fmt.Fprintln(e.stdout, u.ID)
 	return nil
@@ -200,10 +209,17 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	auditLog, err := openAuditLog(st, cfg)
+	if err != nil {
+		return err
+	}
 	svc := &meeting.Service{Store: st}
 	m, err := svc.Create(ctx, host.ID, *title)
 	if err != nil {
 		return err
+	}
+	if err := recordCLI(ctx, auditLog, audit.Event{Action: audit.MeetingCreate, Target: host.ID, Meeting: m.ID}); err != nil {
+		return fmt.Errorf("meeting %s was created, but its audit entry could not be written: %w", m.ID, err)
 	}
 	out := meetingOutput{ID: m.ID, Title: m.Title, Passcode: m.Passcode, JoinURL: meeting.JoinURL(cfg.PublicURL, m), Host: host.Email}
 	return printMeeting(e.stdout, out, *asJSON)

@@ -36,6 +36,8 @@ Usage:
   conclave user add [flags]           create an account (password from
                                       $CONCLAVE_PASSWORD or the terminal)
   conclave meeting create [flags]     create a meeting and print its link
+  conclave audit verify [flags]       check the audit log's hash chain
+  conclave audit export [flags]       write the audit log as CSV or JSON
   conclave loadtest [flags]           run synthetic participants against a
                                       server and measure it (docs/loadtest.md)
   conclave version                    print the version
@@ -89,6 +91,8 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return runUserAdd(ctx, rest[1:], e)
 	case cmd == "meeting" && sub == "create":
 		return runMeetingCreate(ctx, rest[1:], e)
+	case cmd == "audit" && sub != "":
+		return runAudit(ctx, sub, rest[1:], e)
 	case cmd == "loadtest":
 		return runLoadtest(ctx, rest, e)
 	case cmd == "version" || cmd == "--version":
@@ -103,7 +107,7 @@ func dispatch(ctx context.Context, args []string, e env) error {
 }
 
 func joinCmd(cmd, sub string) string {
-	if sub == "" || (cmd != "user" && cmd != "meeting") {
+	if sub == "" || (cmd != "user" && cmd != "meeting" && cmd != "audit") {
 		return cmd
 	}
 	return cmd + " " + sub

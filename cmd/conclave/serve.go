@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/acme/autocert"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
@@ -69,6 +70,11 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	sessions := auth.NewSessions(st, auth.SessionOptions{Secure: cfg.Secure(), Logger: logger})
 	setup := auth.NewSetup(st, accounts, nil)
 	meetings := &meeting.Service{Store: st}
+	auditLog, err := openAuditLog(st, cfg)
+	if err != nil {
+		return err
+	}
+	logAuditHead(ctx, auditLog, logger)
 	if err := announceSetup(ctx, setup, cfg, e.stderr); err != nil {
 		return err
 	}
@@ -80,10 +86,26 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	}
 	handler := web.New(web.Options{
 		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
-		Meetings: meetings, Config: cfg, Logger: logger, WS: ws,
+		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	return listenAndServe(ctx, cfg, handler, stopConference, logger, e.stdout)
+}
+
+// logAuditHead logs the audit log's latest entry at start, so that log
+// shipping keeps a copy of the chain head outside the data directory: a
+// later rewrite of the log cannot match it (see docs/security.md).
+func logAuditHead(ctx context.Context, log *audit.Log, logger *slog.Logger) {
+	head, ok, err := log.Head(ctx)
+	switch {
+	case err != nil:
+		logger.Error("audit log head", "err", err)
+	case ok:
+		a := audit.Anchor{Seq: head.Seq, Hash: head.Hash}
+		logger.Info("audit log", "entries", head.Seq, "head", a.String())
+	default:
+		logger.Info("audit log", "entries", 0)
+	}
 }
 
 // announceSetup prints the one-time setup link on a server without

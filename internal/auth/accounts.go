@@ -121,6 +121,22 @@ func (a *Accounts) lookup(ctx context.Context, email string) (store.User, error)
 	return u, nil
 }
 
+// AccountID returns the ID of the account with this e-mail address, or ""
+// when there is none (or the address is malformed). It exists so that the
+// audit record of a failed login can name the account that was tried; its
+// answer must never reach the client, which would learn which addresses
+// have accounts.
+func (a *Accounts) AccountID(ctx context.Context, email string) (string, error) {
+	u, err := a.lookup(ctx, email)
+	if errors.Is(err, ErrBadCredentials) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return u.ID, nil
+}
+
 // NormalizeEmail trims and lower-cases s and checks that it is a bare
 // address (no display name). Lower-casing the local part is technically
 // lossy but matches how people type addresses and prevents duplicates.

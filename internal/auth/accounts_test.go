@@ -175,3 +175,24 @@ func TestNewUserIDUnique(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestAccountID(t *testing.T) {
+	e := newEnv(t)
+	u := e.mustUser(t, "ada@example.org", store.RoleMember)
+	ctx := context.Background()
+	for email, want := range map[string]string{
+		" Ada@Example.org ": u.ID, "nobody@example.org": "", "not an address": "", "": "",
+	} {
+		got, err := e.accounts.AccountID(ctx, email)
+		if err != nil || got != want {
+			t.Errorf("AccountID(%q) = %q, %v; want %q", email, got, err, want)
+		}
+	}
+	e.store.Close()
+	if _, err := e.accounts.AccountID(ctx, "ada@example.org"); err == nil {
+		t.Fatal("database failure hidden")
+	}
+	if n := e.derives.Load(); n != 1 {
+		t.Fatalf("AccountID hashed passwords: %d derivations", n-1)
+	}
+}

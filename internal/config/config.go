@@ -123,6 +123,11 @@ func (c Config) ACMECacheDir() string { return filepath.Join(c.DataDir, "acme") 
 // dir rather than the config so it never has to be typed or shared.
 func (c Config) TURNSecretPath() string { return filepath.Join(c.DataDir, "turn.secret") }
 
+// AuditKeyPath is the file holding the audit log's HMAC key (created on
+// first use by audit.LoadOrCreateKey). Keeping it out of the database means
+// a copy of, or write access to, the database alone cannot forge the log.
+func (c Config) AuditKeyPath() string { return filepath.Join(c.DataDir, "audit.key") }
+
 // SlogLevel maps LogLevel to a slog level; Validate rejects unknown names, so
 // anything unexpected here falls back to info.
 func (c Config) SlogLevel() slog.Level {

@@ -265,6 +265,9 @@ func TestPaths(t *testing.T) {
 	if c.DBPath() != "/d/conclave.db" || c.ACMECacheDir() != "/d/acme" || c.TURNSecretPath() != "/d/turn.secret" {
 		t.Fatalf("paths: %s %s %s", c.DBPath(), c.ACMECacheDir(), c.TURNSecretPath())
 	}
+	if c.AuditKeyPath() != "/d/audit.key" {
+		t.Fatalf("audit key path %s", c.AuditKeyPath())
+	}
 }
 
 func TestLoadValueForms(t *testing.T) {

@@ -86,5 +86,19 @@ type Store interface {
 	MeetingByID(ctx context.Context, id string) (Meeting, error)
 	MeetingsByHost(ctx context.Context, hostID string) ([]Meeting, error)
 
+	// AppendAudit adds e to the end of the audit log. In one write
+	// transaction, serialised with every other append, it sets e.Seq to the
+	// last entry's Seq+1 (1 for the first) and e.PrevHash to the last entry's
+	// Hash (nil for the first), calls seal, and inserts what seal returns.
+	// Seal must keep Seq and fill in PrevHash and Hash; its error aborts the
+	// append.
+	AppendAudit(ctx context.Context, e AuditEntry, seal AuditSeal) (AuditEntry, error)
+	// AuditEntries returns the entries matching f, in chain order (ascending
+	// Seq) unless f.Newest.
+	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// LastAudit returns the entry with the highest Seq; ErrNotFound when the
+	// log is empty.
+	LastAudit(ctx context.Context) (AuditEntry, error)
+
 	Close() error
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
@@ -65,9 +66,11 @@ func (s *server) setupComplete(w http.ResponseWriter, r *http.Request) {
 	var invalid *auth.ValidationError
 	switch {
 	case errors.Is(err, auth.ErrSetupDone):
+		// Not recorded: anyone could fill the log with these forever.
 		writeError(w, http.StatusConflict, "conflict", "setup is already complete; sign in instead")
 		return
 	case errors.Is(err, auth.ErrBadSetupToken):
+		s.auditOrLog(r, audit.Event{Action: audit.AuthSetup, Outcome: audit.Failure})
 		writeError(w, http.StatusUnauthorized, "unauthorized", "the setup link is wrong, used or expired; restart the server for a new one")
 		return
 	case errors.As(err, &invalid):
@@ -78,7 +81,11 @@ func (s *server) setupComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Logger.InfoContext(r.Context(), "first admin created", "user_id", u.ID)
-	s.startSession(w, r, u, http.StatusCreated)
+	ev := audit.Event{Action: audit.AuthSetup, Actor: u.ID, Target: u.ID, Outcome: audit.Success,
+		Details: map[string]string{"role": string(u.Role)}}
+	if s.auditOrFail(w, r, ev) {
+		s.startSession(w, r, u, http.StatusCreated)
+	}
 }
 
 // startSession sets the session cookie and answers with the user.
@@ -102,6 +109,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
 	if errors.Is(err, auth.ErrBadCredentials) {
+		s.auditOrLog(r, audit.Event{Action: audit.AuthLoginFailure, Target: s.triedAccount(r, req.Email), Outcome: audit.Failure})
 		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong e-mail or password")
 		return
 	}
@@ -109,13 +117,34 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "login", err)
 		return
 	}
-	s.startSession(w, r, u, http.StatusOK)
+	// Recorded before the session exists: no session without an entry.
+	if s.auditOrFail(w, r, audit.Event{Action: audit.AuthLoginSuccess, Actor: u.ID, Outcome: audit.Success}) {
+		s.startSession(w, r, u, http.StatusOK)
+	}
 }
 
+// triedAccount names the account a failed login tried, for the audit
+// entry only, or "" for an unknown address. It runs for known and unknown
+// addresses alike, so it does not make them differ in timing.
+func (s *server) triedAccount(r *http.Request, email string) string {
+	id, err := s.Accounts.AccountID(r.Context(), email)
+	if err != nil {
+		s.Logger.ErrorContext(r.Context(), "failed login: account lookup", "err", err)
+	}
+	return id
+}
+
+// logout revokes first and records afterwards: refusing to end a session
+// because the log is unavailable would leave the session open, so a lost
+// entry is logged instead.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	u, signedIn := s.Sessions.UserFromRequest(r)
 	if err := s.Sessions.Revoke(r.Context(), w, r); err != nil {
 		s.internalError(w, r, "logout", err)
 		return
+	}
+	if signedIn {
+		s.auditOrLog(r, audit.Event{Action: audit.AuthLogout, Actor: u.ID, Outcome: audit.Success})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
@@ -175,5 +204,7 @@ func (s *server) createMeeting(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "create meeting", err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.toMeetingJSON(m))
+	if s.auditOrFail(w, r, audit.Event{Action: audit.MeetingCreate, Actor: u.ID, Meeting: m.ID, Outcome: audit.Success}) {
+		writeJSON(w, http.StatusCreated, s.toMeetingJSON(m))
+	}
 }

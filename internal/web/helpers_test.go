@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
@@ -25,6 +26,8 @@ const (
 	publicURL = "https://meet.example.org"
 	password  = "correct horse battery"
 )
+
+var auditKey = []byte("web test audit key, 32 bytes....")
 
 var cheap = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
@@ -65,6 +68,7 @@ func newOptions(t *testing.T, st store.Store, log io.Writer) Options {
 		Accounts: accounts,
 		Setup:    auth.NewSetup(st, accounts, nil),
 		Meetings: &meeting.Service{Store: st},
+		Audit:    audit.New(st, audit.Options{Key: auditKey}),
 		Config:   config.Config{Listen: "127.0.0.1:0", PublicURL: publicURL},
 		Logger:   logger,
 	}

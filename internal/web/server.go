@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
@@ -23,7 +24,9 @@ type Options struct {
 	Accounts *auth.Accounts
 	Setup    *auth.Setup
 	Meetings *meeting.Service
-	Config   config.Config
+	// Audit records security-relevant actions; required.
+	Audit  *audit.Log
+	Config config.Config
 	// Logger receives access logs and internal errors (slog.Default if nil).
 	Logger *slog.Logger
 	// WS is the signalling websocket, mounted at GET /ws; nil answers 503.
@@ -37,8 +40,12 @@ type server struct {
 
 // New returns the complete handler: routes wrapped in cross-origin
 // protection, security headers and access logging. It panics if the
-// embedded client is unusable, which only a broken build can cause.
+// embedded client is unusable, which only a broken build can cause, or
+// without an audit log, which must never be off by accident.
 func New(opts Options) http.Handler {
+	if opts.Audit == nil {
+		panic("web: Options.Audit is required")
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -63,6 +70,8 @@ func (s *server) routes() *http.ServeMux {
 	route(mux, "/api/logout", methods{"POST": s.logout})
 	route(mux, "/api/me", methods{"GET": s.me})
 	route(mux, "/api/meetings", methods{"GET": s.listMeetings, "POST": s.createMeeting})
+	route(mux, "/api/audit", methods{"GET": s.auditList})
+	route(mux, "/api/audit/export", methods{"GET": s.auditExport})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -27,7 +28,8 @@ var migrations embed.FS
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	db *sql.DB
+	db      *sql.DB
+	auditMu sync.Mutex // serialises AppendAudit within this process
 }
 
 var _ store.Store = (*Store)(nil)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		"MeetingConflictAndHost": testMeetingConflictAndHost,
 		"MeetingsByHostOrder":    testMeetingsByHostOrder,
 	}
+	maps.Copy(tests, auditTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sqlite"
+)
+
+// openAuditLog returns the audit log over st, keyed with the data dir's
+// key (created on first use). Server and CLI share key and database.
+func openAuditLog(st store.Store, cfg config.Config) (*audit.Log, error) {
+	key, err := audit.LoadOrCreateKey(cfg.AuditKeyPath())
+	if err != nil {
+		return nil, err
+	}
+	return audit.New(st, audit.Options{Key: key}), nil
+}
+
+// recordCLI appends an entry for an administration command. The operator
+// at the shell has no subject ID, so the actor stays empty and details say
+// where the action came from.
+func recordCLI(ctx context.Context, auditLog *audit.Log, ev audit.Event) error {
+	ev.Details = maps.Clone(ev.Details)
+	if ev.Details == nil {
+		ev.Details = map[string]string{}
+	}
+	ev.Details["via"] = "cli"
+	ev.Outcome = audit.Success
+	_, err := auditLog.Append(ctx, ev)
+	return err
+}
+
+func runAudit(ctx context.Context, sub string, args []string, e env) error {
+	switch sub {
+	case "verify":
+		return runAuditVerify(ctx, args, e)
+	case "export":
+		return runAuditExport(ctx, args, e)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", joinCmd("audit", sub))}
+}
+
+// openExistingStore opens the database without creating a data dir: a
+// verification of a mistyped path must fail, not report an empty log.
+func openExistingStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
+	if _, err := os.Stat(cfg.DBPath()); err != nil {
+		return nil, fmt.Errorf("no database at %s: %w", cfg.DBPath(), err)
+	}
+	return sqlite.Open(ctx, cfg.DBPath())
+}
+
+func runAuditVerify(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("audit verify", e)
+	var cf cliFlags
+	cf.register(fs, false)
+	anchorText := fs.String("anchor", "", "SEQ:HASH from an earlier run; fail unless that entry is still there unchanged")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var anchor *audit.Anchor
+	if *anchorText != "" {
+		a, err := audit.ParseAnchor(*anchorText)
+		if err != nil {
+			return usageError{"audit verify: --anchor: " + err.Error()}
+		}
+		anchor = &a
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openExistingStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	auditLog, err := verifierLog(ctx, st, cfg)
+	if err != nil {
+		return err
+	}
+	report, err := auditLog.Verify(ctx, anchor)
+	if err != nil {
+		return err
+	}
+	return printReport(e.stdout, report)
+}
+
+// verifierLog uses the existing key only. A missing key is an error unless
+// the log is empty: a fresh key would fail every entry, and no key would
+// accept a chain recomputed by anyone.
+func verifierLog(ctx context.Context, st store.Store, cfg config.Config) (*audit.Log, error) {
+	key, err := audit.LoadKey(cfg.AuditKeyPath())
+	if errors.Is(err, audit.ErrNoKey) {
+		if _, err := st.LastAudit(ctx); errors.Is(err, store.ErrNotFound) {
+			return audit.New(st, audit.Options{}), nil
+		}
+		return nil, fmt.Errorf("the audit key %s is missing; restore it from a backup, the log cannot be verified without it", cfg.AuditKeyPath())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return audit.New(st, audit.Options{Key: key}), nil
+}
+
+// errNotIntact is returned after the problems are printed (exit status 1).
+var errNotIntact = errors.New("audit log verification failed")
+
+func printReport(w io.Writer, r audit.Report) error {
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, p)
+	}
+	if !r.OK() {
+		fmt.Fprintf(w, "audit log NOT intact: %d problem(s) in %d entries\n", len(r.Problems), r.Entries)
+		return errNotIntact
+	}
+	fmt.Fprintf(w, "audit log intact: %d entries\n", r.Entries)
+	if r.Entries > 0 {
+		fmt.Fprintf(w, "head: %s\n(keep this line somewhere else; `conclave audit verify --anchor %s` later proves the log still contains it)\n", r.Head, r.Head)
+	}
+	return nil
+}
+
+func runAuditExport(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("audit export", e)
+	var cf cliFlags
+	cf.register(fs, false)
+	format := fs.String("format", "", "csv or json (required)")
+	var ff filterFlags
+	ff.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	f, err := audit.ParseFormat(*format)
+	if err != nil {
+		return usageError{"audit export: --format: " + err.Error()}
+	}
+	filter, err := ff.filter()
+	if err != nil {
+		return usageError{"audit export: " + err.Error()}
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openExistingStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	auditLog, err := openAuditLog(st, cfg)
+	if err != nil {
+		return err
+	}
+	details := ff.details()
+	details["format"] = string(f)
+	if err := recordCLI(ctx, auditLog, audit.Event{Action: audit.AuditExport, Details: details}); err != nil {
+		return fmt.Errorf("export refused: its audit entry could not be written: %w", err)
+	}
+	_, err = auditLog.Export(ctx, e.stdout, f, filter)
+	return err
+}
+
+// filterFlags are the export's selection flags.
+type filterFlags struct {
+	since, until, action, actor, target, meeting, outcome string
+}
+
+func (ff *filterFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&ff.since, "since", "", "only entries at or after this time (RFC 3339 or YYYY-MM-DD, UTC)")
+	fs.StringVar(&ff.until, "until", "", "only entries before this time (RFC 3339 or YYYY-MM-DD, UTC)")
+	fs.StringVar(&ff.action, "action", "", "only this action, e.g. auth.login.failure")
+	fs.StringVar(&ff.actor, "actor", "", "only entries by this subject ID")
+	fs.StringVar(&ff.target, "target", "", "only entries about this subject ID")
+	fs.StringVar(&ff.meeting, "meeting", "", "only entries about this meeting ID")
+	fs.StringVar(&ff.outcome, "outcome", "", "only success, failure or denied")
+}
+
+func (ff *filterFlags) filter() (store.AuditFilter, error) {
+	f := store.AuditFilter{Action: ff.action, Actor: ff.actor, Target: ff.target, Meeting: ff.meeting, Outcome: ff.outcome}
+	var err error
+	if f.Since, err = parseCLITime("--since", ff.since); err != nil {
+		return f, err
+	}
+	if f.Until, err = parseCLITime("--until", ff.until); err != nil {
+		return f, err
+	}
+	switch {
+	case f.Action != "" && !audit.Action(f.Action).Valid():
+		return f, fmt.Errorf("--action %q is not an audit action", f.Action)
+	case f.Outcome != "" && !audit.Outcome(f.Outcome).Valid():
+		return f, errors.New("--outcome must be success, failure or denied")
+	case f.Actor != "" && !audit.ValidSubject(f.Actor), f.Target != "" && !audit.ValidSubject(f.Target):
+		return f, errors.New("--actor and --target take subject IDs (u_xxx, p_xxx)")
+	case f.Meeting != "" && !audit.ValidMeetingID(f.Meeting):
+		return f, errors.New("--meeting is not a meeting ID")
+	}
+	return f, nil
+}
+
+// details records the filters in the export's audit entry; they were
+// validated by filter, so they hold no personal data.
+func (ff *filterFlags) details() map[string]string {
+	d := map[string]string{}
+	for k, v := range map[string]string{"since": ff.since, "until": ff.until, "action": ff.action,
+		"actor": ff.actor, "target": ff.target, "meeting": ff.meeting, "outcome": ff.outcome} {
+		if v != "" {
+			d["filter."+k] = v
+		}
+	}
+	return d
+}
+
+func parseCLITime(flagName, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%s must be RFC 3339 (2025-06-01T12:00:00Z) or a date (2025-06-01)", flagName)
+}

@@ -1,0 +1,92 @@
+// Package audit is Conclave's tamper-evident audit log: an append-only list
+// of security-relevant events, each sealed with a hash over its canonical
+// encoding and the previous entry's hash. Changing, removing or reordering
+// an entry breaks the chain, and Verify reports where. With a key (kept in
+// the data directory) the hash is an HMAC, so someone who can write only
+// to the database cannot compute a valid replacement chain. See
+// docs/security.md for what is recorded and the threat model.
+package audit
+
+// Action names what happened. The set is closed: Append refuses others, so
+// that queries and retention rules can rely on the names.
+type Action string
+
+// Authentication and accounts.
+const (
+	AuthLoginSuccess Action = "auth.login.success"
+	AuthLoginFailure Action = "auth.login.failure"
+	AuthLogout       Action = "auth.logout"
+	AuthSetup        Action = "auth.setup" // first administrator created
+	UserCreate       Action = "user.create"
+)
+
+// Meetings and moderation.
+const (
+	MeetingCreate      Action = "meeting.create"
+	MeetingJoinAttempt Action = "meeting.join.attempt"
+	MeetingJoinAllowed Action = "meeting.join.allowed"
+	MeetingJoinRefused Action = "meeting.join.refused"
+	MeetingLeave       Action = "meeting.leave"
+	MeetingAdmit       Action = "meeting.admit" // let in from the waiting room
+	MeetingDeny        Action = "meeting.deny"  // refused from the waiting room
+	MeetingRemove      Action = "meeting.remove"
+	MeetingBan         Action = "meeting.ban"
+	MeetingRoleChange  Action = "meeting.role_change"
+	MeetingLock        Action = "meeting.lock"
+	MeetingUnlock      Action = "meeting.unlock"
+	MeetingEnd         Action = "meeting.end"
+)
+
+// Media, recordings and consent.
+const (
+	ScreenshareStart Action = "screenshare.start"
+	ScreenshareStop  Action = "screenshare.stop"
+	RecordingStart   Action = "recording.start"
+	RecordingStop    Action = "recording.stop"
+	ConsentGiven     Action = "consent.given"
+	ConsentWithdrawn Action = "consent.withdrawn"
+	FileAccess       Action = "file.access"
+)
+
+// Data protection and administration.
+const (
+	DataExport     Action = "data.export"
+	DataErase      Action = "data.erase"
+	SettingsChange Action = "settings.change"
+	AuditView      Action = "audit.view"
+	AuditExport    Action = "audit.export"
+)
+
+// Actions lists every action, in the order above.
+var Actions = []Action{
+	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, UserCreate,
+	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
+	MeetingLeave, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
+	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd,
+	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
+	ConsentGiven, ConsentWithdrawn, FileAccess,
+	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
+}
+
+var knownActions = func() map[Action]bool {
+	m := make(map[Action]bool, len(Actions))
+	for _, a := range Actions {
+		m[a] = true
+	}
+	return m
+}()
+
+// Valid reports whether a is one of Actions.
+func (a Action) Valid() bool { return knownActions[a] }
+
+// Outcome says how the action ended.
+type Outcome string
+
+const (
+	Success Outcome = "success"
+	Failure Outcome = "failure" // attempted and failed (e.g. wrong password)
+	Denied  Outcome = "denied"  // refused by policy (e.g. not an admin)
+)
+
+// Valid reports whether o is Success, Failure or Denied.
+func (o Outcome) Valid() bool { return o == Success || o == Failure || o == Denied }

@@ -1,0 +1,303 @@
+package audit
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// ProblemKind classifies what verification found.
+type ProblemKind string
+
+const (
+	// Changed: the entry's content, address or hash is not what was sealed.
+	Changed ProblemKind = "changed"
+	// Missing: sequence numbers Seq..Last are absent (entries removed).
+	Missing ProblemKind = "missing"
+	// Reordered: the entry is intact but was sealed at position From.
+	Reordered ProblemKind = "reordered"
+	// Unlinked: the entry is intact but does not follow the entry before it,
+	// which was therefore replaced (e.g. changed and re-hashed) or moved.
+	Unlinked ProblemKind = "unlinked"
+	// AnchorMismatch: the anchored entry is absent or has another hash, so
+	// the log was cut short or rewritten since the anchor was taken.
+	AnchorMismatch ProblemKind = "anchor"
+)
+
+// Problem is one finding of Verify or CheckEntries.
+type Problem struct {
+	Kind ProblemKind `json:"kind"`
+	Seq  int64       `json:"seq"`
+	Last int64       `json:"last,omitempty"` // Missing: last absent number (>= Seq)
+	From int64       `json:"from,omitempty"` // Reordered: original position
+}
+
+func (p Problem) String() string {
+	switch p.Kind {
+	case Missing:
+		if p.Last > p.Seq {
+			return fmt.Sprintf("entries %d to %d: missing (removed)", p.Seq, p.Last)
+		}
+		return fmt.Sprintf("entry %d: missing (removed)", p.Seq)
+	case Reordered:
+		return fmt.Sprintf("entry %d: reordered (it was sealed as entry %d)", p.Seq, p.From)
+	case Unlinked:
+		return fmt.Sprintf("entry %d: does not follow entry %d (that one was replaced or moved)", p.Seq, p.Seq-1)
+	case AnchorMismatch:
+		return fmt.Sprintf("entry %d: absent or different from the anchor (log cut short or rewritten)", p.Seq)
+	default:
+		return fmt.Sprintf("entry %d: changed (content or hash differs from what was sealed)", p.Seq)
+	}
+}
+
+// Anchor is a (Seq, Hash) pair recorded outside the server, e.g. the head
+// printed by an earlier `conclave audit verify`.
+type Anchor struct {
+	Seq  int64
+	Hash []byte
+}
+
+// String formats a as SEQ:HEX, the form ParseAnchor reads.
+func (a Anchor) String() string {
+	return strconv.FormatInt(a.Seq, 10) + ":" + hex.EncodeToString(a.Hash)
+}
+
+// ParseAnchor reads SEQ:HEX.
+func ParseAnchor(s string) (Anchor, error) {
+	seqText, hashText, ok := strings.Cut(s, ":")
+	seq, err := strconv.ParseInt(seqText, 10, 64)
+	if !ok || err != nil || seq < 1 {
+		return Anchor{}, errors.New("anchor must be SEQ:HASH as printed by conclave audit verify")
+	}
+	h, err := hex.DecodeString(hashText)
+	if err != nil || len(h) != 32 {
+		return Anchor{}, errors.New("anchor hash must be 64 hex digits")
+	}
+	return Anchor{Seq: seq, Hash: h}, nil
+}
+
+// Report is the result of Verify.
+type Report struct {
+	Entries  int64     // entries read
+	Head     Anchor    // the last entry read (Seq 0 when the log is empty)
+	Problems []Problem // ordered by Seq
+}
+
+// OK reports whether the log verified without problems.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// verifyPage is how many entries Verify reads at a time.
+const verifyPage = 1000
+
+// maxSuspects bounds the broken entries kept for the reordering analysis;
+// beyond it they are reported as changed.
+const maxSuspects = 10000
+
+// Verify reads the whole log in chain order and reports every entry that
+// was changed, removed or reordered. With an anchor it also checks that the
+// anchored entry is still there unchanged, which detects removal at the end
+// and wholesale rewriting that the chain alone cannot show. Memory stays
+// small: one page plus the broken entries.
+func (l *Log) Verify(ctx context.Context, anchor *Anchor) (Report, error) {
+	v := verifier{chain: l.chain, expect: 1, prev: Genesis, anchor: anchor}
+	if err := l.scan(ctx, v.check); err != nil {
+		return Report{}, err
+	}
+	v.finishAnchor()
+	if len(v.suspects) > 0 {
+		if err := l.classify(ctx, &v); err != nil {
+			return Report{}, err
+		}
+	}
+	slices.SortStableFunc(v.report.Problems, func(a, b Problem) int { return cmp.Compare(a.Seq, b.Seq) })
+	return v.report, nil
+}
+
+// scan calls fn for every entry in chain order.
+func (l *Log) scan(ctx context.Context, fn func(Entry)) error {
+	var after int64
+	for {
+		page, err := l.Entries(ctx, store.AuditFilter{AfterSeq: after, Limit: verifyPage})
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			fn(e)
+		}
+		if len(page) < verifyPage {
+			return nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+type verifier struct {
+	chain    chain
+	expect   int64  // the Seq the next entry should have
+	prev     []byte // stored Hash of the previous entry read
+	prevOK   bool   // whether the previous entry read was intact
+	anchor   *Anchor
+	anchored bool
+	suspects []Entry // broken entries, classified after the scan
+	report   Report
+}
+
+func (v *verifier) check(e Entry) {
+	v.report.Entries++
+	v.report.Head = Anchor{Seq: e.Seq, Hash: e.Hash}
+	gap := e.Seq != v.expect
+	if gap {
+		v.add(Problem{Kind: Missing, Seq: v.expect, Last: e.Seq - 1})
+	}
+	ok := v.chain.intact(e) && addrMatches(e)
+	switch {
+	case !ok && len(v.suspects) < maxSuspects:
+		v.suspects = append(v.suspects, e)
+	case !ok:
+		v.add(Problem{Kind: Changed, Seq: e.Seq})
+	case !gap && (v.expect == 1 || v.prevOK) && !bytes.Equal(e.PrevHash, v.prev):
+		// A broken predecessor or a gap already explains a broken link.
+		v.add(Problem{Kind: Unlinked, Seq: e.Seq})
+	}
+	if v.anchor != nil && e.Seq == v.anchor.Seq {
+		v.anchored = bytes.Equal(e.Hash, v.anchor.Hash) && ok
+	}
+	v.prev, v.prevOK, v.expect = e.Hash, ok, e.Seq+1
+}
+
+func (v *verifier) add(p Problem) { v.report.Problems = append(v.report.Problems, p) }
+
+func (v *verifier) finishAnchor() {
+	if v.anchor != nil && !v.anchored {
+		v.add(Problem{Kind: AnchorMismatch, Seq: v.anchor.Seq})
+	}
+}
+
+// classify tells reordered entries from changed ones. An entry that was
+// moved still names its original predecessor in PrevHash, and hashes
+// correctly once given its original Seq: the predecessor's original Seq
+// plus one, where the predecessor may itself have moved. A second scan
+// finds where those predecessors are now.
+func (l *Log) classify(ctx context.Context, v *verifier) error {
+	c := classifier{
+		chain: v.chain, where: map[string]int64{string(Genesis): 0},
+		suspects: make(map[int64]Entry, len(v.suspects)), orig: map[int64]int64{},
+	}
+	wanted := make(map[string]bool, len(v.suspects))
+	for _, e := range v.suspects {
+		wanted[string(e.PrevHash)] = true
+		c.suspects[e.Seq] = e
+	}
+	err := l.scan(ctx, func(e Entry) {
+		if wanted[string(e.Hash)] {
+			c.where[string(e.Hash)] = e.Seq
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range v.suspects {
+		v.add(c.problem(e))
+	}
+	return nil
+}
+
+type classifier struct {
+	chain    chain
+	where    map[string]int64 // stored Hash -> current Seq (Genesis: 0)
+	suspects map[int64]Entry  // broken entries by current Seq
+	orig     map[int64]int64  // current Seq -> original Seq; -1 unknown
+}
+
+func (c *classifier) problem(e Entry) Problem {
+	if from := c.original(e); from > 0 && from != e.Seq && addrMatches(e) {
+		moved := e
+		moved.Seq = from
+		if c.chain.intact(moved) {
+			return Problem{Kind: Reordered, Seq: e.Seq, From: from}
+		}
+	}
+	return Problem{Kind: Changed, Seq: e.Seq}
+}
+
+// original returns the Seq e was sealed at as its chain link tells it, or
+// -1 when the link leads nowhere (or round in a circle).
+func (c *classifier) original(e Entry) int64 {
+	if o, done := c.orig[e.Seq]; done {
+		return o
+	}
+	c.orig[e.Seq] = -1 // visiting: a cycle resolves to unknown
+	o := int64(-1)
+	if p, found := c.where[string(e.PrevHash)]; found {
+		o = p + 1
+		if pe, moved := c.suspects[p]; moved {
+			if po := c.original(pe); po > 0 {
+				o = po + 1
+			} else {
+				o = -1
+			}
+		}
+	}
+	c.orig[e.Seq] = o
+	return o
+}
+
+// CheckEntries checks entries returned by a query, which need not be
+// consecutive: each must be intact and follow the entry that really
+// precedes it in the log (fetched when it is not among them). It is the
+// quick check of a page of results; Verify checks the whole log.
+func (l *Log) CheckEntries(ctx context.Context, entries []Entry) ([]Problem, error) {
+	preds, err := l.predecessors(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	var problems []Problem
+	for _, e := range entries {
+		if !l.chain.intact(e) || !addrMatches(e) {
+			problems = append(problems, Problem{Kind: Changed, Seq: e.Seq})
+			continue
+		}
+		prevHash, ok := preds[e.Seq-1]
+		switch {
+		case !ok:
+			problems = append(problems, Problem{Kind: Missing, Seq: e.Seq - 1, Last: e.Seq - 1})
+		case !bytes.Equal(prevHash, e.PrevHash):
+			problems = append(problems, Problem{Kind: Unlinked, Seq: e.Seq})
+		}
+	}
+	return problems, nil
+}
+
+// predecessors maps Seq to stored Hash for every entry before one of
+// entries (Genesis standing at 0), reading those not among them.
+func (l *Log) predecessors(ctx context.Context, entries []Entry) (map[int64][]byte, error) {
+	hashes := map[int64][]byte{0: Genesis}
+	for _, e := range entries {
+		hashes[e.Seq] = e.Hash
+	}
+	var need []int64
+	for _, e := range entries {
+		if _, ok := hashes[e.Seq-1]; !ok && e.Seq > 1 {
+			need = append(need, e.Seq-1)
+		}
+	}
+	if len(need) == 0 {
+		return hashes, nil
+	}
+	found, err := l.Entries(ctx, store.AuditFilter{Seqs: need})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range found {
+		hashes[e.Seq] = e.Hash
+	}
+	return hashes, nil
+}
