@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
@@ -27,6 +28,7 @@ type conferenceDeps struct {
 	Store    store.Store
 	Sessions *auth.Sessions
 	Meetings *meeting.Service
+	Audit    *audit.Log
 	Logger   *slog.Logger
 }
 
@@ -67,6 +69,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		Meetings:   d.Meetings,
 		Users:      d.Sessions,
 		Rooms:      rooms,
+		Audit:      d.Audit,
 		ICEServers: iceServers(turnSrv, d.Logger),
 		Logger:     d.Logger,
 	})

@@ -24,8 +24,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	defer cancel()
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 	done := make(chan int, 1)
+	data := t.TempDir()
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(),
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data", data,
 			"--turn-port", "0", "--media-port", "0", "--log-level", "debug"}, e)
 	}()
 	base := waitFor(t, &out, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`))
@@ -69,6 +70,22 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	cancel()
 	<-done
+
+	// The joins are in the audit log, by subject ID only.
+	r := cli(t, nil, "", "audit", "export", "--data", data, "--format", "json")
+	for _, action := range []string{"meeting.join.refused", "meeting.join.allowed", "meeting.leave"} {
+		if !strings.Contains(r.stdout, `"`+action+`"`) {
+			t.Errorf("audit export lacks %s:\n%s", action, r.stdout)
+		}
+	}
+	for _, name := range []string{"Hiddenname", "Secretname", m.Passcode, "wrong-passcode-x"} {
+		if strings.Contains(r.stdout, name) {
+			t.Errorf("audit log holds %q", name)
+		}
+	}
+	if v := cli(t, nil, "", "audit", "verify", "--data", data); v.code != 0 {
+		t.Errorf("audit verify after joins: %+v", v)
+	}
 
 	logs := logLines(errb.String())
 	if !strings.Contains(logs, "participant joined") {

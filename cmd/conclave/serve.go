@@ -79,7 +79,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		return err
 	}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
-		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Logger: logger,
+		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)

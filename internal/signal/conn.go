@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/store"
 )
@@ -40,11 +42,18 @@ type UserResolver interface {
 	UserFromRequest(r *http.Request) (store.User, bool)
 }
 
+// Auditor records security-relevant events (package audit's Log).
+type Auditor interface {
+	Append(ctx context.Context, ev audit.Event) (audit.Entry, error)
+}
+
 // Options configures the websocket handler.
 type Options struct {
 	Meetings MeetingAuthorizer
 	Users    UserResolver
 	Rooms    *room.Manager
+	// Audit records joins and leaves; nil records nothing (tests).
+	Audit Auditor
 	// ICEServers returns the ICE servers (embedded TURN with short-lived
 	// credentials) for one participant; nil means none.
 	ICEServers func(participantID string) []ICEServer
@@ -84,6 +93,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if u, ok := h.opts.Users.UserFromRequest(r); ok {
 		c.user = &u
 	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.addr = host
+	}
 	c.run(r.Context())
 }
 
@@ -100,9 +112,11 @@ type conn struct {
 	ws      *websocket.Conn
 	log     *slog.Logger
 	user    *store.User
+	addr    string // client IP, for the audit log only
 	limiter *rate.Limiter
 
 	joined      bool
+	meetingID   string
 	member      *room.Member
 	errStreak   int
 	floodFrom   time.Time
@@ -134,6 +148,7 @@ func (c *conn) run(parent context.Context) {
 	c.readLoop(ctx)
 	if c.member != nil {
 		c.member.Leave()
+		c.audit(audit.MeetingLeave, c.meetingID, audit.Success)
 	}
 	// Let a queued error or bye reach the client before tearing down.
 	c.mu.Lock()
@@ -335,4 +350,34 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// auditTimeout bounds one audit write; it does not inherit the connection's
+// context, so a client that hangs up cannot suppress its own entry.
+const auditTimeout = 10 * time.Second
+
+// audit records a meeting event about this connection. The actor is the
+// account when signed in, else the participant; entries carry IDs only.
+func (c *conn) audit(action audit.Action, meetingID string, outcome audit.Outcome) error {
+	if c.h.opts.Audit == nil {
+		return nil
+	}
+	ev := audit.Event{Action: action, ClientAddr: c.addr, Outcome: outcome}
+	if audit.ValidMeetingID(meetingID) {
+		ev.Meeting = meetingID
+	}
+	if c.member != nil {
+		ev.Target = c.member.ID()
+		ev.Actor = c.member.ID()
+	}
+	if c.user != nil {
+		ev.Actor = c.user.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	if _, err := c.h.opts.Audit.Append(ctx, ev); err != nil {
+		c.log.Error("audit write failed", "action", string(action), "err", err)
+		return err
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
@@ -57,6 +58,7 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	m, err := c.h.opts.Meetings.Authorize(ctx, d.MeetingID, d.Passcode)
 	if err != nil {
 		c.log.Debug("join refused", "err", err)
+		_ = c.audit(audit.MeetingJoinRefused, d.MeetingID, audit.Failure)
 		return &ProtocolError{Code: CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
 	}
 	member, others, err := c.h.opts.Rooms.Join(room.JoinRequest{MeetingID: m.ID, Name: name, UserID: userID}, c)
@@ -69,6 +71,13 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 		return err
 	}
 	c.member = member
+	c.meetingID = m.ID
+	// Fail closed: a join that cannot be recorded does not happen.
+	if err := c.audit(audit.MeetingJoinAllowed, m.ID, audit.Success); err != nil {
+		member.Leave()
+		c.member = nil
+		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+	}
 	c.joined = true
 	c.log = c.log.With("participant", member.ID())
 	var ice []ICEServer
