@@ -117,6 +117,12 @@ func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 	// (which would bind 0.0.0.0:5353), no STUN lookups.
 	s.SetIPFilter(func(candidate net.IP) bool { return candidate.Equal(ip) })
 	s.SetIncludeLoopbackCandidate(ip.IsLoopback())
+	if ip.IsLoopback() {
+		// A server on loopback can only be reached from this machine: ignore
+		// remote candidates on other addresses rather than send connectivity
+		// checks to them (browsers also offer their LAN addresses).
+		s.SetRemoteIPFilter(func(remote net.IP) bool { return remote.IsLoopback() })
+	}
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
 	if !v4 {
