@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Runs every Conclave test: formatting and vet, the web client's type check
 # and bundle freshness, unit, integration, fuzz-seed and browser tests.
-# Installs what it needs (Chromium from Debian, TypeScript from npm) when missing.
+# Installs what it needs (Chromium and Firefox ESR from Debian, TypeScript
+# from npm) when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Chromium (Debian package)"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || missing+=(firefox-esr)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing ${missing[*]} (Debian packages)"
   need_root apt-get update -qq
-  need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 echo "== gofmt"

@@ -74,13 +74,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// roleChoices names the roles user add accepts, for its help and errors.
+const roleChoices = "admin, privacy_officer or member"
+
 func runUserAdd(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("user add", e)
 	var cf cliFlags
 	cf.register(fs, false)
 	email := fs.String("email", "", "e-mail address (required)")
 	name := fs.String("name", "", "display name (required)")
-	role := fs.String("role", "member", "admin or member")
+	role := fs.String("role", "member", roleChoices)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,7 +91,7 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 		return usageError{"user add: --email and --name are required"}
 	}
 	if !store.Role(*role).Valid() {
-		return usageError{"user add: --role must be admin or member"}
+		return usageError{"user add: --role must be " + roleChoices}
 	}
 	cfg, err := cf.load(e.getenv)
 	if err != nil {
@@ -184,6 +187,7 @@ type meetingOutput struct {
 	Passcode string `json:"passcode"`
 	JoinURL  string `json:"join_url"`
 	Host     string `json:"host"`
+	meetingSettings
 }
 
 func runMeetingCreate(ctx context.Context, args []string, e env) error {
@@ -192,8 +196,13 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	cf.register(fs, true)
 	title := fs.String("title", "", "meeting title (default \""+meeting.DefaultTitle+"\")")
 	hostEmail := fs.String("host", "", "e-mail of the hosting account (default: the first admin)")
+	var mf meetingFlags
+	mf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := mf.parse(); err != nil {
 		return err
 	}
 	cfg, err := cf.load(e.getenv)
@@ -209,19 +218,24 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	opts, err := mf.options(ctx, st, *title)
+	if err != nil {
+		return err
+	}
 	auditLog, err := openAuditLog(st, cfg)
 	if err != nil {
 		return err
 	}
-	svc := &meeting.Service{Store: st}
-	m, err := svc.Create(ctx, host.ID, *title)
+	svc := &meeting.Service{Store: st, Policy: meetingPolicy(cfg)}
+	m, err := svc.Create(ctx, host.ID, opts)
 	if err != nil {
-		return err
+		return asUsageError(err)
 	}
 	if err := recordCLI(ctx, auditLog, audit.Event{Action: audit.MeetingCreate, Target: host.ID, Meeting: m.ID}); err != nil {
 		return fmt.Errorf("meeting %s was created, but its audit entry could not be written: %w", m.ID, err)
 	}
-	out := meetingOutput{ID: m.ID, Title: m.Title, Passcode: m.Passcode, JoinURL: meeting.JoinURL(cfg.PublicURL, m), Host: host.Email}
+	out := meetingOutput{ID: m.ID, Title: m.Title, Passcode: m.Passcode, JoinURL: meeting.JoinURL(cfg.PublicURL, m),
+		Host: host.Email, meetingSettings: settingsOf(m, mf.cohosts)}
 	return printMeeting(e.stdout, out, *asJSON)
 }
 
@@ -252,5 +266,8 @@ func printMeeting(w io.Writer, m meetingOutput, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "Meeting %q created.\n  ID:       %s\n  Passcode: %s\n  Host:     %s\n  Join URL: %s\n",
 		m.Title, m.ID, m.Passcode, m.Host, m.JoinURL)
-	return err
+	if err != nil {
+		return err
+	}
+	return printSettings(w, m.meetingSettings)
 }

@@ -57,6 +57,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		}
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
+	rooms.SetBanStore(d.Store) // bans outlive the live meeting
 	stopMetrics, err := startMetrics(cfg, metrics.New(metrics.Sources{Media: engine, Live: rooms.Count}), d.Logger)
 	if err != nil {
 		if turnSrv != nil {

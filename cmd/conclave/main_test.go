@@ -15,6 +15,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
@@ -98,6 +99,29 @@ func TestUserAddPasswordFromStdin(t *testing.T) {
 	u, err := st.UserByEmail(context.Background(), "m@example.org")
 	if err != nil || u.Role != "member" {
 		t.Fatalf("default role: %+v %v", u, err)
+	}
+}
+
+// TestUserAddPrivacyOfficer: the role is stored and its creation audited.
+func TestUserAddPrivacyOfficer(t *testing.T) {
+	dir := t.TempDir()
+	r := cli(t, map[string]string{"CONCLAVE_PASSWORD": testPassword}, "",
+		"user", "add", "--data", dir, "--email", "dpo@example.org", "--name", "DPO", "--role", "privacy_officer")
+	if r.code != 0 {
+		t.Fatalf("user add: %d %s", r.code, r.stderr)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "conclave.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(context.Background(), "dpo@example.org")
+	if err != nil || u.Role != store.RolePrivacyOfficer || u.ID != strings.TrimSpace(r.stdout) {
+		t.Fatalf("stored %+v %v", u, err)
+	}
+	es, err := st.AuditEntries(context.Background(), store.AuditFilter{Action: "user.create"})
+	if err != nil || len(es) != 1 || es[0].Target != u.ID || es[0].Details["role"] != "privacy_officer" {
+		t.Fatalf("audit %+v %v", es, err)
 	}
 }
 

@@ -48,7 +48,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	post("/api/setup", `{"token":"`+token+`","email":"ada@example.org","name":"Ada Secretname","password":"`+testPassword+`"}`)
 	var m struct{ ID, Passcode string }
-	if err := json.Unmarshal(post("/api/meetings", `{"title":"Board meeting"}`), &m); err != nil {
+	// No waiting room and no wait for the host: the guest below joins alone.
+	body := `{"title":"Board meeting","waiting_room":false,"join_before_host":true}`
+	if err := json.Unmarshal(post("/api/meetings", body), &m); err != nil {
 		t.Fatal(err)
 	}
 	var cookie string

@@ -19,6 +19,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
 )
 
@@ -69,7 +70,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	accounts := auth.NewAccounts(st, hasher, nil)
 	sessions := auth.NewSessions(st, auth.SessionOptions{Secure: cfg.Secure(), Logger: logger})
 	setup := auth.NewSetup(st, accounts, nil)
-	meetings := &meeting.Service{Store: st}
+	meetings := &meeting.Service{Store: st, Policy: meetingPolicy(cfg)}
 	auditLog, err := openAuditLog(st, cfg)
 	if err != nil {
 		return err
@@ -87,6 +88,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	handler := web.New(web.Options{
 		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
+		LoginThrottle: throttle.NewLogin(nil),
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	return listenAndServe(ctx, cfg, handler, stopConference, logger, e.stdout)

@@ -16,7 +16,8 @@ const (
 	AuthLoginSuccess Action = "auth.login.success"
 	AuthLoginFailure Action = "auth.login.failure"
 	AuthLogout       Action = "auth.logout"
-	AuthSetup        Action = "auth.setup" // first administrator created
+	AuthSetup        Action = "auth.setup"   // first administrator created
+	AuthLockout      Action = "auth.lockout" // a sign-in key (address or account) was locked out
 	UserCreate       Action = "user.create"
 )
 
@@ -26,6 +27,7 @@ const (
 	MeetingJoinAttempt Action = "meeting.join.attempt"
 	MeetingJoinAllowed Action = "meeting.join.allowed"
 	MeetingJoinRefused Action = "meeting.join.refused"
+	MeetingJoinLockout Action = "meeting.join.lockout" // a passcode key (address or meeting) was locked out
 	MeetingLeave       Action = "meeting.leave"
 	MeetingAdmit       Action = "meeting.admit" // let in from the waiting room
 	MeetingDeny        Action = "meeting.deny"  // refused from the waiting room
@@ -59,9 +61,9 @@ const (
 
 // Actions lists every action, in the order above.
 var Actions = []Action{
-	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, UserCreate,
+	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, AuthLockout, UserCreate,
 	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
-	MeetingLeave, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
+	MeetingJoinLockout, MeetingLeave, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
 	ConsentGiven, ConsentWithdrawn, FileAccess,

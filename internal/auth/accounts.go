@@ -67,7 +67,7 @@ func (a *Accounts) prepare(ctx context.Context, in NewUser) (store.User, error) 
 		return store.User{}, err
 	}
 	if !in.Role.Valid() {
-		return store.User{}, invalid("role", "role must be admin or member")
+		return store.User{}, invalid("role", "role must be admin, privacy_officer or member")
 	}
 	if err := ValidatePassword(in.Password); err != nil {
 		return store.User{}, err

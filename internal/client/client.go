@@ -26,6 +26,9 @@ type Hello struct {
 	MeetingID string
 	Passcode  string
 	Name      string
+	// Device is the browser-style device token (optional), used by the
+	// server only to enforce bans on guests.
+	Device string
 }
 
 // Options tunes the client.
@@ -39,6 +42,9 @@ type Options struct {
 	// OnMessage is called for every signalling message (after the client's
 	// own handling), for tests that watch events.
 	OnMessage func(typ string, data json.RawMessage)
+	// OnWaiting is called while the server holds the client in the waiting
+	// room (Dial returns only once admitted).
+	OnWaiting func(reason string, locked bool)
 	// TCPOnly restricts ICE to TCP, as for a client behind a firewall that
 	// blocks UDP.
 	TCPOnly bool
@@ -52,6 +58,7 @@ type Participant struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Verified bool   `json:"verified"`
+	Role     string `json:"role"`
 	Audio    bool   `json:"audio"`
 	Video    bool   `json:"video"`
 	Screen   bool   `json:"screen"`
@@ -61,6 +68,7 @@ type Participant struct {
 type Welcome struct {
 	Version       int           `json:"version"`
 	ParticipantID string        `json:"participant_id"`
+	Role          string        `json:"role"`
 	Participants  []Participant `json:"participants"`
 	Meeting       struct {
 		ID    string `json:"id"`
@@ -76,6 +84,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return "server error " + e.Code + ": " + e.Message }
+
+// Bye is returned by Dial when the server ends the connection before
+// admitting the client (denied from the waiting room, meeting ended).
+type Bye struct {
+	Reason string `json:"reason"`
+}
+
+func (b *Bye) Error() string { return "server said bye: " + b.Reason }
 
 // Client is one connected participant.
 type Client struct {
@@ -135,24 +151,15 @@ func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client
 	c.helloSent = time.Now()
 	if err := c.Send(ctx, "hello", map[string]any{
 		"version": 1, "meeting_id": hello.MeetingID, "passcode": hello.Passcode, "name": hello.Name,
+		"device": hello.Device,
 	}); err != nil {
 		ws.CloseNow()
 		return nil, err
 	}
-	typ, data, err := c.read(ctx)
+	data, err := c.awaitWelcome(ctx)
 	if err != nil {
 		ws.CloseNow()
 		return nil, err
-	}
-	if typ == "error" {
-		var e Error
-		_ = json.Unmarshal(data, &e)
-		ws.CloseNow()
-		return nil, &e
-	}
-	if typ != "welcome" {
-		ws.CloseNow()
-		return nil, fmt.Errorf("client: expected welcome, got %s", typ)
 	}
 	if err := json.Unmarshal(data, &c.Welcome); err != nil {
 		ws.CloseNow()
@@ -164,6 +171,40 @@ func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client
 	}
 	go c.readLoop()
 	return c, nil
+}
+
+// awaitWelcome reads until the server admits the client, passing waiting
+// notices to OnWaiting.
+func (c *Client) awaitWelcome(ctx context.Context) (json.RawMessage, error) {
+	for {
+		typ, data, err := c.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch typ {
+		case "welcome":
+			return data, nil
+		case "waiting":
+			var w struct {
+				Reason string `json:"reason"`
+				Locked bool   `json:"locked"`
+			}
+			_ = json.Unmarshal(data, &w)
+			if c.opts.OnWaiting != nil {
+				c.opts.OnWaiting(w.Reason, w.Locked)
+			}
+		case "error":
+			var e Error
+			_ = json.Unmarshal(data, &e)
+			return nil, &e
+		case "bye":
+			var b Bye
+			_ = json.Unmarshal(data, &b)
+			return nil, &b
+		default:
+			return nil, fmt.Errorf("client: expected welcome, got %s", typ)
+		}
+	}
 }
 
 // ID is the participant ID the server gave this client.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Defaults for every option that has one.
@@ -19,6 +20,11 @@ const (
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 	DefaultMaxParticipants = 100
+	// DefaultMeetingLifetime is how long a meeting without an end date
+	// stays joinable; DefaultMaxMeetingLifetime is the furthest end date a
+	// host may set.
+	DefaultMeetingLifetime    = 30 * 24 * time.Hour
+	DefaultMaxMeetingLifetime = 366 * 24 * time.Hour
 )
 
 // Config is the complete server configuration. The toml tags are the keys
@@ -52,6 +58,13 @@ type Config struct {
 	LogLevel        string `toml:"log_level"`
 	LogFormat       string `toml:"log_format"`
 	MaxParticipants int    `toml:"max_participants"`
+	// ForceWaitingRoom refuses meetings without a waiting room.
+	ForceWaitingRoom bool `toml:"force_waiting_room"`
+	// MeetingLifetime is how long a meeting created without an end date
+	// lasts; MaxMeetingLifetime bounds how far ahead any meeting may end.
+	// TOML takes them as strings such as "720h".
+	MeetingLifetime    time.Duration `toml:"meeting_lifetime"`
+	MaxMeetingLifetime time.Duration `toml:"max_meeting_lifetime"`
 	// MetricsListen is host:port of a separate listener for Prometheus
 	// metrics; empty disables it. Off loopback it needs MetricsToken.
 	MetricsListen string `toml:"metrics_listen"`
@@ -71,6 +84,9 @@ func Default() Config {
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
 		MaxParticipants: DefaultMaxParticipants,
+
+		MeetingLifetime:    DefaultMeetingLifetime,
+		MaxMeetingLifetime: DefaultMaxMeetingLifetime,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -46,6 +47,9 @@ func TestLoadDefaults(t *testing.T) {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		MaxParticipants: 100,
+
+		MeetingLifetime:    720 * time.Hour,
+		MaxMeetingLifetime: 8784 * time.Hour,
 	}
 	if cfg != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -62,12 +66,14 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-ip", "198.51.100.7",
 		"--media-addr", "203.0.113.5", "--media-port", "9000", "--turn-port", "0",
 		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
+		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
 		Listen: "203.0.113.5:443", DataDir: dir, PublicURL: "https://meet.example.org",
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
 		MediaPort: 9000, TURNPort: 0, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
+		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour,
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -80,14 +86,15 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_ACME_DOMAIN": "m.example.org", "CONCLAVE_ACME_EMAIL": "ops@example.org",
 		"CONCLAVE_PUBLIC_IP": "198.51.100.7", "CONCLAVE_MEDIA_ADDR": "127.0.0.2", "CONCLAVE_MEDIA_PORT": "7000",
 		"CONCLAVE_TURN_PORT": "3479", "CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
-		"CONCLAVE_MAX_PARTICIPANTS": "50",
+		"CONCLAVE_MAX_PARTICIPANTS": "50", "CONCLAVE_FORCE_WAITING_ROOM": "1",
+		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
 		Listen: "127.0.0.1:9443", DataDir: "/srv/c", PublicURL: "https://m.example.org",
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, LogLevel: "warn", LogFormat: "json",
-		MaxParticipants: 50,
+		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour,
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -112,12 +119,16 @@ turn_port = 3480
 log_level = "error"
 log_format = "json"
 max_participants = 7
+force_waiting_room = true
+meeting_lifetime = "168h"
+max_meeting_lifetime = "720h"
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
 		Listen: "localhost:8443", DataDir: "/var/lib/conclave", PublicURL: "https://localhost:8443",
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
 		MediaPort: 7001, TURNPort: 3480, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
+		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour,
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -192,6 +203,10 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"bad int flag", []string{"--media-port", "x"}, nil, "--media-port"},
 		{"bad int env", nil, map[string]string{"CONCLAVE_TURN_PORT": "many"}, "CONCLAVE_TURN_PORT"},
+		{"bad bool flag", []string{"--force-waiting-room", "maybe"}, nil, "--force-waiting-room"},
+		{"bare bool flag", []string{"--force-waiting-room"}, nil, "force-waiting-room"},
+		{"bad duration env", nil, map[string]string{"CONCLAVE_MEETING_LIFETIME": "30 days"}, "CONCLAVE_MEETING_LIFETIME"},
+		{"duration without unit", []string{"--max-meeting-lifetime", "720"}, nil, "--max-meeting-lifetime"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
 		{"positional", []string{"extra"}, nil, "unexpected argument"},
 	}
@@ -228,6 +243,8 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"public-ip": "public_ip", "media-addr": "media_addr", "media-port": "media_port",
 		"turn-port": "turn_port", "log-level": "log_level", "log-format": "log_format",
 		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
+		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
+		"max-meeting-lifetime": "max_meeting_lifetime",
 	}
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
@@ -304,5 +321,19 @@ func TestLoadTLSDerivesHTTPS(t *testing.T) {
 	cfg := mustLoad(t, []string{"--listen", "localhost:8443", "--tls-cert", "c", "--tls-key", "k"}, noEnv)
 	if cfg.PublicURL != "https://localhost:8443" || !cfg.Secure() || !IsLoopback(cfg) {
 		t.Fatalf("got %+v", cfg)
+	}
+}
+
+// TestMeetingPolicyFalseOverrides: an explicit false beats a true from the
+// file, so one run can lift the rule.
+func TestMeetingPolicyFalseOverrides(t *testing.T) {
+	path := writeFile(t, "force_waiting_room = true\n")
+	cfg := mustLoad(t, []string{"--config", path, "--force-waiting-room=false"}, noEnv)
+	if cfg.ForceWaitingRoom {
+		t.Fatal("--force-waiting-room=false did not override the file")
+	}
+	cfg = mustLoad(t, []string{"--config", path}, env(map[string]string{"CONCLAVE_FORCE_WAITING_ROOM": "false"}))
+	if cfg.ForceWaitingRoom {
+		t.Fatal("CONCLAVE_FORCE_WAITING_ROOM=false did not override the file")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -43,6 +44,28 @@ func num(field func(*Config) *int) func(*Config, string) error {
 	}
 }
 
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func duration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 720h", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
 var options = []option{
 	{"listen", "CONCLAVE_LISTEN", "host:port of the HTTP(S) listener (default " + DefaultListen + ")",
 		str(func(c *Config) *string { return &c.Listen })},
@@ -72,11 +95,20 @@ var options = []option{
 		str(func(c *Config) *string { return &c.LogFormat })},
 	{"max-participants", "CONCLAVE_MAX_PARTICIPANTS", "participant limit per meeting (default " + strconv.Itoa(DefaultMaxParticipants) + ")",
 		num(func(c *Config) *int { return &c.MaxParticipants })},
+	{"force-waiting-room", "CONCLAVE_FORCE_WAITING_ROOM", "true: refuse meetings without a waiting room (default false)",
+		boolean(func(c *Config) *bool { return &c.ForceWaitingRoom })},
+	{"meeting-lifetime", "CONCLAVE_MEETING_LIFETIME", "how long a meeting without an end date stays joinable (default " + durationText(DefaultMeetingLifetime) + ")",
+		duration(func(c *Config) *time.Duration { return &c.MeetingLifetime })},
+	{"max-meeting-lifetime", "CONCLAVE_MAX_MEETING_LIFETIME", "latest end date a host may set, from now (default " + durationText(DefaultMaxMeetingLifetime) + ")",
+		duration(func(c *Config) *time.Duration { return &c.MaxMeetingLifetime })},
 	{"metrics-listen", "CONCLAVE_METRICS_LISTEN", "host:port for Prometheus /metrics on a separate listener (default off)",
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
 		str(func(c *Config) *string { return &c.MetricsToken })},
 }
+
+// durationText writes d the way operators type it: "720h", not "720h0m0s".
+func durationText(d time.Duration) string { return strings.TrimSuffix(d.String(), "0m0s") }
 
 // newFlagSet declares every option as a string flag; values are converted by
 // the option's setter so flags, env and file share one parser.

@@ -7,11 +7,20 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxParticipantsLimit bounds max_participants; one SFU process cannot
 // usefully forward to more.
 const MaxParticipantsLimit = 10000
+
+// Bounds of the meeting lifetimes. Under an hour is surely a unit mistake
+// (a bare TOML number is nanoseconds); beyond ten years an invite link is
+// as good as permanent, which is what the lifetime exists to prevent.
+const (
+	MinMeetingLifetime   = time.Hour
+	MeetingLifetimeLimit = 10 * 366 * 24 * time.Hour
+)
 
 // Validate checks the configuration and reports every problem at once, each
 // naming the option to fix.
@@ -23,6 +32,7 @@ func (c Config) Validate() error {
 		c.validateMedia(),
 		c.validatePorts(),
 		c.validateMisc(),
+		c.validateMeetings(),
 		c.validateMetrics(),
 	)
 }
@@ -159,6 +169,19 @@ func (c Config) validateMisc() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > MaxParticipantsLimit {
 		errs = append(errs, fmt.Errorf("max_participants %d out of range 1-%d", c.MaxParticipants, MaxParticipantsLimit))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validateMeetings() error {
+	var errs []error
+	if c.MaxMeetingLifetime < MinMeetingLifetime || c.MaxMeetingLifetime > MeetingLifetimeLimit {
+		errs = append(errs, fmt.Errorf("max_meeting_lifetime %s out of range %s-%s (write durations as strings such as \"8784h\")",
+			c.MaxMeetingLifetime, durationText(MinMeetingLifetime), durationText(MeetingLifetimeLimit)))
+	}
+	if c.MeetingLifetime < MinMeetingLifetime || c.MeetingLifetime > c.MaxMeetingLifetime {
+		errs = append(errs, fmt.Errorf("meeting_lifetime %s must be at least %s and at most max_meeting_lifetime (%s)",
+			c.MeetingLifetime, durationText(MinMeetingLifetime), durationText(c.MaxMeetingLifetime)))
 	}
 	return errors.Join(errs...)
 }

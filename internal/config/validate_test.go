@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // valid returns a loopback configuration that passes Validate; cases modify it.
@@ -60,6 +61,10 @@ func TestValidateRejects(t *testing.T) {
 		{"participants zero", func(c *Config) { c.MaxParticipants = 0 }, "max_participants"},
 		{"participants huge", func(c *Config) { c.MaxParticipants = MaxParticipantsLimit + 1 }, "max_participants"},
 		{"data dir empty", func(c *Config) { c.DataDir = " " }, "data_dir"},
+		{"lifetime in nanoseconds", func(c *Config) { c.MeetingLifetime = 720 }, "meeting_lifetime"},
+		{"lifetime over max", func(c *Config) { c.MeetingLifetime = c.MaxMeetingLifetime + time.Hour }, "meeting_lifetime"},
+		{"max lifetime short", func(c *Config) { c.MaxMeetingLifetime = time.Minute }, "max_meeting_lifetime"},
+		{"max lifetime huge", func(c *Config) { c.MaxMeetingLifetime = MeetingLifetimeLimit + 1 }, "max_meeting_lifetime"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

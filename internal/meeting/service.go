@@ -17,6 +17,10 @@ import (
 // caller cannot probe which meeting IDs exist.
 var ErrJoinRefused = errors.New("meeting: join refused")
 
+// ErrMeetingExpired means the passcode was right but the meeting's end
+// date has passed. Only someone holding the passcode learns this.
+var ErrMeetingExpired = errors.New("meeting: expired")
+
 // ErrBadTitle means the title is too long or contains control characters.
 var ErrBadTitle = errors.New("title must be at most 120 characters without control characters")
 
@@ -37,6 +41,8 @@ var dummyPasscode = strings.Repeat("0", passcodeChars)
 // Service creates and authorises meetings.
 type Service struct {
 	Store store.Store
+	// Policy is the organisation's frame for meeting settings.
+	Policy Policy
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
 }
@@ -48,15 +54,18 @@ func (s *Service) now() time.Time {
 	return s.Clock().UTC()
 }
 
-// Create stores a new meeting hosted by hostID. The title is trimmed;
-// empty becomes DefaultTitle.
-func (s *Service) Create(ctx context.Context, hostID, title string) (store.Meeting, error) {
-	title, err := NormalizeTitle(title)
+// Create stores a new meeting hosted by hostID with the settings in o. The
+// title is trimmed; empty becomes DefaultTitle. A bad title is ErrBadTitle,
+// a setting the policy refuses an *OptionError.
+func (s *Service) Create(ctx context.Context, hostID string, o Options) (store.Meeting, error) {
+	now := s.now()
+	m, err := s.Policy.apply(o, hostID, now)
 	if err != nil {
 		return store.Meeting{}, err
 	}
+	m.HostID, m.CreatedAt = hostID, now
 	for range createAttempts {
-		m := store.Meeting{ID: NewID(), Title: title, Passcode: NewPasscode(), HostID: hostID, CreatedAt: s.now()}
+		m.ID, m.Passcode = NewID(), NewPasscode()
 		err = s.Store.CreateMeeting(ctx, m)
 		if err == nil {
 			return m, nil
@@ -79,7 +88,9 @@ func (s *Service) ListByHost(ctx context.Context, hostID string) ([]store.Meetin
 
 // Authorize returns the meeting when id names one and passcode matches it.
 // Unknown meeting, malformed ID and wrong passcode all yield ErrJoinRefused
-// after one constant-time comparison; other errors are server faults.
+// after one constant-time comparison; other errors are server faults. A
+// right passcode for a meeting whose end date has passed (or that has
+// none) yields ErrMeetingExpired.
 func (s *Service) Authorize(ctx context.Context, id, passcode string) (store.Meeting, error) {
 	given := NormalizePasscode(passcode)
 	m, err := s.lookup(ctx, id)
@@ -92,6 +103,11 @@ func (s *Service) Authorize(ctx context.Context, id, passcode string) (store.Mee
 	}
 	if subtle.ConstantTimeCompare([]byte(given), []byte(m.Passcode)) != 1 {
 		return store.Meeting{}, ErrJoinRefused
+	}
+	// Checked only after the passcode, so expiry reveals nothing to
+	// someone without it. A zero EndsAt fails closed.
+	if !s.now().Before(m.EndsAt) {
+		return store.Meeting{}, ErrMeetingExpired
 	}
 	return m, nil
 }

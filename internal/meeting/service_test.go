@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func newService(t *testing.T) (*Service, store.User) {
 
 func TestCreate(t *testing.T) {
 	s, host := newService(t)
-	m, err := s.Create(context.Background(), host.ID, "  Weekly sync  ")
+	m, err := s.Create(context.Background(), host.ID, Options{Title: "  Weekly sync  "})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func TestCreateTitles(t *testing.T) {
 	s, host := newService(t)
 	ctx := context.Background()
 	for in, want := range map[string]string{"": "Meeting", "   ": "Meeting", strings.Repeat("é", 120): strings.Repeat("é", 120)} {
-		m, err := s.Create(ctx, host.ID, in)
+		m, err := s.Create(ctx, host.ID, Options{Title: in})
 		if err != nil || m.Title != want {
 			t.Errorf("title %q -> %q, %v", in, m.Title, err)
 		}
 	}
 	for _, bad := range []string{strings.Repeat("x", 121), "a\nb", "tab\there", "rtl\u202eoverride", "\xff"} {
-		if _, err := s.Create(ctx, host.ID, bad); !errors.Is(err, ErrBadTitle) {
+		if _, err := s.Create(ctx, host.ID, Options{Title: bad}); !errors.Is(err, ErrBadTitle) {
 			t.Errorf("title %q: %v, want ErrBadTitle", bad, err)
 		}
 	}
@@ -61,7 +62,7 @@ func TestCreateTitles(t *testing.T) {
 
 func TestCreateUnknownHost(t *testing.T) {
 	s, _ := newService(t)
-	if _, err := s.Create(context.Background(), "u_ghost", "x"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Create(context.Background(), "u_ghost", Options{Title: "x"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown host: %v", err)
 	}
 }
@@ -84,11 +85,11 @@ func TestCreateRetriesOnCollision(t *testing.T) {
 	s, host := newService(t)
 	cs := &collidingStore{Store: s.Store, n: 2}
 	s.Store = cs
-	if _, err := s.Create(context.Background(), host.ID, "x"); err != nil || cs.calls != 3 {
+	if _, err := s.Create(context.Background(), host.ID, Options{Title: "x"}); err != nil || cs.calls != 3 {
 		t.Fatalf("after 2 collisions: %v (calls %d)", err, cs.calls)
 	}
 	cs.calls, cs.n = 0, 10
-	if _, err := s.Create(context.Background(), host.ID, "x"); !errors.Is(err, store.ErrConflict) || cs.calls != createAttempts {
+	if _, err := s.Create(context.Background(), host.ID, Options{Title: "x"}); !errors.Is(err, store.ErrConflict) || cs.calls != createAttempts {
 		t.Fatalf("persistent collisions: %v (calls %d)", err, cs.calls)
 	}
 }
@@ -96,7 +97,7 @@ func TestCreateRetriesOnCollision(t *testing.T) {
 func TestAuthorize(t *testing.T) {
 	s, host := newService(t)
 	ctx := context.Background()
-	m, _ := s.Create(ctx, host.ID, "Weekly")
+	m, _ := s.Create(ctx, host.ID, Options{Title: "Weekly"})
 	typedID := strings.ToUpper(strings.ReplaceAll(m.ID, "-", ""))
 	typedCode := strings.ToUpper(m.Passcode[:4] + "-" + m.Passcode[4:8] + " " + m.Passcode[8:])
 	for _, tc := range [][2]string{{m.ID, m.Passcode}, {typedID, typedCode}} {
@@ -112,7 +113,7 @@ func TestAuthorize(t *testing.T) {
 func TestRefusalsIndistinguishable(t *testing.T) {
 	s, host := newService(t)
 	ctx := context.Background()
-	m, _ := s.Create(ctx, host.ID, "Weekly")
+	m, _ := s.Create(ctx, host.ID, Options{Title: "Weekly"})
 	other := NewID()
 	attempts := map[string][2]string{
 		"wrong passcode":            {m.ID, NewPasscode()},
@@ -126,7 +127,7 @@ func TestRefusalsIndistinguishable(t *testing.T) {
 	}
 	for name, a := range attempts {
 		got, err := s.Authorize(ctx, a[0], a[1])
-		if err != ErrJoinRefused || got != (store.Meeting{}) || err.Error() != "meeting: join refused" {
+		if err != ErrJoinRefused || !reflect.DeepEqual(got, store.Meeting{}) || err.Error() != "meeting: join refused" {
 			t.Errorf("%s: %+v, %v", name, got, err)
 		}
 	}
@@ -153,8 +154,8 @@ func TestListByHost(t *testing.T) {
 	if ms, err := s.ListByHost(ctx, host.ID); err != nil || len(ms) != 0 {
 		t.Fatalf("empty: %v %v", ms, err)
 	}
-	s.Create(ctx, host.ID, "a")
-	s.Create(ctx, host.ID, "b")
+	s.Create(ctx, host.ID, Options{Title: "a"})
+	s.Create(ctx, host.ID, Options{Title: "b"})
 	if ms, err := s.ListByHost(ctx, host.ID); err != nil || len(ms) != 2 {
 		t.Fatalf("list: %v %v", ms, err)
 	}

@@ -1,7 +1,10 @@
-// Package room is the authority on who is in which live meeting. It admits
-// participants, tells every member about every change, and drives the media
-// server (package sfu) to match. It knows nothing of websockets: the signal
-// package implements Events for each connection.
+// Package room is the authority on who is in which live meeting and what
+// they may do there. It holds the waiting room, admits participants, applies
+// host actions, tells every member about every change, and drives the media
+// server (package sfu) to match. Every action is checked against the
+// permission table of package authz under the room's lock, so a role cannot
+// change between the check and the act. It knows nothing of websockets: the
+// signal package implements Events for each connection.
 package room
 
 import (
@@ -12,7 +15,9 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
 
@@ -21,6 +26,9 @@ const (
 	ReasonLeft           = "left"
 	ReasonServerShutdown = "server_shutdown"
 	ReasonMeetingEnded   = "meeting_ended"
+	ReasonDenied         = "denied"  // a host refused entry from the waiting room
+	ReasonRemoved        = "removed" // a host removed the participant
+	ReasonBanned         = "banned"  // removed, and may not return
 )
 
 // ErrFull is returned when a meeting has reached its participant limit.
@@ -31,12 +39,28 @@ var ErrShuttingDown = errors.New("room: server is shutting down")
 
 // Participant is what other members may know about a participant.
 type Participant struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Verified bool   `json:"verified"` // signed in with an account
-	Audio    bool   `json:"audio"`
-	Video    bool   `json:"video"`
-	Screen   bool   `json:"screen"`
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Verified bool       `json:"verified"` // signed in with an account
+	Role     authz.Role `json:"role"`
+	Audio    bool       `json:"audio"`
+	Video    bool       `json:"video"`
+	Screen   bool       `json:"screen"`
+}
+
+// Welcome is what an admitted participant learns on entry.
+type Welcome struct {
+	Self     Participant
+	Others   []Participant
+	Settings Settings
+}
+
+// ChatMessage is one relayed chat message; To is empty for everyone.
+type ChatMessage struct {
+	From string    `json:"from"`
+	To   string    `json:"to,omitempty"`
+	Text string    `json:"text"`
+	Time time.Time `json:"time"`
 }
 
 // Events receives a member's view of the meeting. Implementations must not
@@ -44,12 +68,32 @@ type Participant struct {
 // changes in the same order.
 type Events interface {
 	sfu.Signaller
+	// Admitted is the first event of an admitted member; nothing about the
+	// meeting reaches a member before it.
+	Admitted(Welcome)
+	// Waiting tells someone in the waiting room why they wait.
+	Waiting(reason string, locked bool)
+	// Lobby gives hosts and co-hosts the waiting room's queue.
+	Lobby([]Waiter)
 	ParticipantJoined(Participant)
 	ParticipantUpdated(Participant)
 	ParticipantLeft(id string)
 	ActiveSpeaker(id string)
+	MeetingUpdated(Settings)
+	// Muted tells a member that a host stopped one of its sources.
+	Muted(source sfu.Source, by string)
+	// UnmuteRequested passes on a host's request; it changes nothing.
+	UnmuteRequested(source sfu.Source, by string)
+	Chat(ChatMessage)
 	// Ended tells the member it was disconnected by the server.
 	Ended(reason string)
+}
+
+// BanStore persists bans so that they outlive the live meeting
+// (store.Store implements it).
+type BanStore interface {
+	AddMeetingBan(ctx context.Context, meetingID, kind, subject string, at time.Time) error
+	MeetingBanned(ctx context.Context, meetingID, kind, subject string) (bool, error)
 }
 
 // Manager holds the live rooms of this server.
@@ -57,6 +101,7 @@ type Manager struct {
 	engine          *sfu.Engine
 	log             *slog.Logger
 	maxParticipants int
+	bans            BanStore
 
 	mu       sync.Mutex
 	rooms    map[string]*Room
@@ -64,6 +109,7 @@ type Manager struct {
 }
 
 // NewManager creates a manager forwarding media with engine.
+// maxParticipants is the server's limit per meeting (0: none).
 func NewManager(engine *sfu.Engine, maxParticipants int, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.Default()
@@ -71,54 +117,92 @@ func NewManager(engine *sfu.Engine, maxParticipants int, log *slog.Logger) *Mana
 	return &Manager{engine: engine, log: log, maxParticipants: maxParticipants, rooms: map[string]*Room{}}
 }
 
+// SetBanStore makes bans persistent; without one they last as long as the
+// live meeting. Call before the first Join.
+func (m *Manager) SetBanStore(b BanStore) { m.bans = b }
+
 // Room is one live meeting.
 type Room struct {
-	mgr   *Manager
-	id    string
-	media *sfu.Room
+	mgr    *Manager
+	id     string
+	media  *sfu.Room
+	policy Policy
 
-	mu      sync.Mutex
-	members map[string]*Member
-	order   []string // join order, for stable participant lists
-	speaker string
-	closed  bool
+	mu        sync.Mutex
+	members   map[string]*Member // admitted
+	order     []string           // join order, for stable participant lists
+	waiting   map[string]*Member
+	waitOrder []string
+	settings  Settings
+	bans      map[string]bool // banKeys of people removed with a ban
+	speaker   string
+	closed    bool
 }
 
-// Member is one participant's handle on its room.
+// Member is one participant's handle on its room, from hello to leaving;
+// it starts in the waiting room or admitted.
 type Member struct {
-	room   *Room
-	info   Participant
-	events Events
-	media  *sfu.Participant
+	room       *Room
+	info       Participant
+	events     Events
+	userID     string
+	deviceHash string
+	media      *sfu.Participant // nil while waiting
+	since      time.Time        // entered the waiting room
+	hostMuted  map[sfu.Source]bool
 }
 
 // JoinRequest describes who wants to join.
 type JoinRequest struct {
-	MeetingID string
-	Name      string
-	UserID    string // empty for guests
+	MeetingID  string
+	Name       string
+	UserID     string // empty for guests
+	DeviceHash string // hex SHA-256 of the browser's device token, if any
+	Policy     Policy // the meeting's stored policy
 }
 
-// Join admits a participant into the live meeting, creating it on first
-// join. It returns the member and the others already present.
-func (m *Manager) Join(req JoinRequest, ev Events) (*Member, []Participant, error) {
+// Join enters a participant into the live meeting, creating it on first
+// join: admitted at once, or into the waiting room (Member.Waiting).
+func (m *Manager) Join(ctx context.Context, req JoinRequest, ev Events) (*Member, error) {
+	if err := m.checkStoredBans(ctx, req); err != nil {
+		return nil, err
+	}
 	for {
-		r, err := m.room(req.MeetingID)
+		r, err := m.room(req.MeetingID, req.Policy)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		mb, others, err := r.join(req, ev)
+		mb, err := r.join(req, ev)
 		if errors.Is(err, errRoomClosed) {
 			continue // the last member left just now; a fresh room follows
 		}
-		return mb, others, err
+		return mb, err
 	}
+}
+
+func (m *Manager) checkStoredBans(ctx context.Context, req JoinRequest) error {
+	if m.bans == nil {
+		return nil
+	}
+	for kind, subject := range map[string]string{"user": req.UserID, "device": req.DeviceHash} {
+		if subject == "" {
+			continue
+		}
+		banned, err := m.bans.MeetingBanned(ctx, req.MeetingID, kind, subject)
+		if err != nil {
+			return fmt.Errorf("room: check bans: %w", err)
+		}
+		if banned {
+			return ErrBanned
+		}
+	}
+	return nil
 }
 
 // errRoomClosed means the room emptied and closed between lookup and join.
 var errRoomClosed = errors.New("room: closed")
 
-func (m *Manager) room(id string) (*Room, error) {
+func (m *Manager) room(id string, p Policy) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopping {
@@ -127,48 +211,180 @@ func (m *Manager) room(id string) (*Room, error) {
 	if r := m.rooms[id]; r != nil {
 		return r, nil
 	}
-	r := &Room{mgr: m, id: id, members: map[string]*Member{}}
+	share := sharePresenters
+	if p.ScreenShareEveryone {
+		share = shareEveryone
+	}
+	r := &Room{
+		mgr: m, id: id, policy: p,
+		members: map[string]*Member{}, waiting: map[string]*Member{}, bans: map[string]bool{},
+		settings: Settings{Chat: true, ScreenShare: share},
+	}
 	r.media = m.engine.NewRoom(id, r.setSpeaker)
 	m.rooms[id] = r
 	return r, nil
 }
 
-func (r *Room) join(req JoinRequest, ev Events) (*Member, []Participant, error) {
+func (r *Room) join(req JoinRequest, ev Events) (*Member, error) {
 	id, err := newParticipantID()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	mb := &Member{room: r, events: ev, info: Participant{ID: id, Name: req.Name, Verified: req.UserID != ""}}
+	role := roleFor(r.policy, req.UserID)
+	mb := &Member{
+		room: r, events: ev, userID: req.UserID, deviceHash: req.DeviceHash,
+		info:      Participant{ID: id, Name: req.Name, Verified: req.UserID != "", Role: role},
+		hostMuted: map[sfu.Source]bool{},
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return nil, nil, errRoomClosed
+		return nil, errRoomClosed
 	}
-	if r.mgr.maxParticipants > 0 && len(r.members) >= r.mgr.maxParticipants {
-		return nil, nil, ErrFull
+	for _, k := range banKeys(req.UserID, req.DeviceHash) {
+		if r.bans[k] {
+			return nil, ErrBanned
+		}
 	}
-	media, err := r.media.Join(id, ev)
+	// Hosts and named co-hosts pass the lock and the waiting room: the
+	// meeting is theirs, and someone must be able to let the others in.
+	if r.settings.Locked && !isHost(role) {
+		return nil, ErrLocked
+	}
+	if isHost(role) || (!r.policy.WaitingRoom && (r.hostPresentLocked() || r.policy.JoinBeforeHost)) {
+		if err := r.admitLocked(mb); err != nil {
+			return nil, err
+		}
+		return mb, nil
+	}
+	if len(r.waiting) >= maxWaiting {
+		return nil, ErrLobbyFull
+	}
+	mb.since = time.Now().UTC()
+	r.waiting[id] = mb
+	r.waitOrder = append(r.waitOrder, id)
+	ev.Waiting(r.waitReasonLocked(), r.settings.Locked)
+	r.lobbyChangedLocked()
+	r.mgr.log.Info("participant waiting", "room", r.id, "participant", id, "verified", mb.info.Verified)
+	return mb, nil
+}
+
+// limit is the participant limit of this meeting: the meeting's own, within
+// the server's.
+func (r *Room) limit() int {
+	lim := r.mgr.maxParticipants
+	if p := r.policy.MaxParticipants; p > 0 && (lim == 0 || p < lim) {
+		lim = p
+	}
+	return lim
+}
+
+// admitLocked makes mb a full member: media, welcome, and everyone told.
+func (r *Room) admitLocked(mb *Member) error {
+	if lim := r.limit(); lim > 0 && len(r.members) >= lim {
+		return ErrFull
+	}
+	media, err := r.media.Join(mb.info.ID, mb.events)
 	if err != nil {
-		return nil, nil, fmt.Errorf("room: join media: %w", err)
+		return fmt.Errorf("room: join media: %w", err)
 	}
 	mb.media = media
+	firstHost := isHost(mb.info.Role) && !r.hostPresentLocked()
 	others := make([]Participant, 0, len(r.order))
 	for _, oid := range r.order {
 		o := r.members[oid]
 		others = append(others, o.info)
 		o.events.ParticipantJoined(mb.info)
 	}
-	r.members[id] = mb
-	r.order = append(r.order, id)
+	r.members[mb.info.ID] = mb
+	r.order = append(r.order, mb.info.ID)
+	r.applyScreenGateLocked(mb)
+	mb.events.Admitted(Welcome{Self: mb.info, Others: others, Settings: r.settings})
 	if r.speaker != "" {
-		ev.ActiveSpeaker(r.speaker)
+		mb.events.ActiveSpeaker(r.speaker)
 	}
-	r.mgr.log.Info("participant joined", "room", r.id, "participant", id, "verified", mb.info.Verified)
-	return mb, others, nil
+	r.mgr.log.Info("participant joined", "room", r.id, "participant", mb.info.ID, "verified", mb.info.Verified)
+	if firstHost {
+		r.hostArrivedLocked()
+	}
+	if isHost(mb.info.Role) {
+		mb.events.Lobby(r.lobbyLocked())
+	}
+	return nil
+}
+
+// hostArrivedLocked runs when the first host or co-host is present: without
+// a waiting room those waiting for a host come in; with one they now wait
+// for a decision.
+func (r *Room) hostArrivedLocked() {
+	if !r.policy.WaitingRoom {
+		for _, id := range append([]string(nil), r.waitOrder...) {
+			w := r.waiting[id]
+			if err := r.admitLocked(w); err != nil {
+				break // full: the rest keep waiting
+			}
+			r.dropWaiterLocked(id)
+		}
+	}
+	r.tellWaitersLocked()
+}
+
+func (r *Room) hostPresentLocked() bool {
+	for _, mb := range r.members {
+		if isHost(mb.info.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Room) waitReasonLocked() string {
+	if r.hostPresentLocked() {
+		return WaitWaitingRoom
+	}
+	return WaitHostAbsent
+}
+
+// tellWaitersLocked sends everyone waiting the current reason and lock.
+func (r *Room) tellWaitersLocked() {
+	reason := r.waitReasonLocked()
+	for _, id := range r.waitOrder {
+		r.waiting[id].events.Waiting(reason, r.settings.Locked)
+	}
+}
+
+func (r *Room) lobbyLocked() []Waiter {
+	out := make([]Waiter, 0, len(r.waitOrder))
+	for _, id := range r.waitOrder {
+		w := r.waiting[id]
+		out = append(out, Waiter{ID: id, Name: w.info.Name, Verified: w.info.Verified, Since: w.since})
+	}
+	return out
+}
+
+// lobbyChangedLocked sends the queue to every host and co-host.
+func (r *Room) lobbyChangedLocked() {
+	var lobby []Waiter
+	for _, id := range r.order {
+		if mb := r.members[id]; isHost(mb.info.Role) {
+			if lobby == nil {
+				lobby = r.lobbyLocked()
+			}
+			mb.events.Lobby(lobby)
+		}
+	}
+}
+
+func (r *Room) dropWaiterLocked(id string) {
+	delete(r.waiting, id)
+	r.waitOrder = removeString(r.waitOrder, id)
 }
 
 // ID returns the participant ID.
 func (mb *Member) ID() string { return mb.info.ID }
+
+// MeetingID returns the ID of the member's meeting.
+func (mb *Member) MeetingID() string { return mb.room.id }
 
 // Info returns the member's public description.
 func (mb *Member) Info() Participant {
@@ -177,49 +393,62 @@ func (mb *Member) Info() Participant {
 	return mb.info
 }
 
-// Media returns the member's media connections.
-func (mb *Member) Media() *sfu.Participant { return mb.media }
-
-// SetMediaState records what the member sends and tells everyone.
-func (mb *Member) SetMediaState(audio, video, screen bool) {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.members[mb.info.ID] != mb {
-		return
-	}
-	mb.info.Audio, mb.info.Video, mb.info.Screen = audio, video, screen
-	for _, oid := range r.order {
-		r.members[oid].events.ParticipantUpdated(mb.info)
-	}
+// Waiting reports whether the member is still in the waiting room.
+func (mb *Member) Waiting() bool {
+	mb.room.mu.Lock()
+	defer mb.room.mu.Unlock()
+	return mb.room.waiting[mb.info.ID] == mb
 }
 
-// Leave removes the member; it is safe to call more than once.
+// Media returns the member's media connections; nil while waiting.
+func (mb *Member) Media() *sfu.Participant {
+	mb.room.mu.Lock()
+	defer mb.room.mu.Unlock()
+	return mb.media
+}
+
+// Leave removes the member, waiting or admitted; it is safe to call more
+// than once.
 func (mb *Member) Leave() {
 	r := mb.room
 	r.mu.Lock()
-	if r.members[mb.info.ID] != mb {
+	if r.waiting[mb.info.ID] == mb {
+		r.dropWaiterLocked(mb.info.ID)
+		r.lobbyChangedLocked()
+		r.mu.Unlock()
+		r.mgr.closeIfEmpty(r)
+		return
+	}
+	if !r.removeMemberLocked(mb) {
 		r.mu.Unlock()
 		return
+	}
+	r.mu.Unlock()
+	mb.media.Close()
+	r.mgr.log.Info("participant left", "room", r.id, "participant", mb.info.ID)
+	r.mgr.closeIfEmpty(r)
+}
+
+// removeMemberLocked takes an admitted member out and tells the others.
+func (r *Room) removeMemberLocked(mb *Member) bool {
+	if r.members[mb.info.ID] != mb {
+		return false
 	}
 	delete(r.members, mb.info.ID)
 	r.order = removeString(r.order, mb.info.ID)
 	for _, oid := range r.order {
 		r.members[oid].events.ParticipantLeft(mb.info.ID)
 	}
-	empty := len(r.members) == 0
-	r.mu.Unlock()
-	mb.media.Close()
-	r.mgr.log.Info("participant left", "room", r.id, "participant", mb.info.ID)
-	if empty {
-		r.mgr.closeIfEmpty(r)
+	if isHost(mb.info.Role) && !r.hostPresentLocked() {
+		r.tellWaitersLocked()
 	}
+	return true
 }
 
 func (m *Manager) closeIfEmpty(r *Room) {
 	m.mu.Lock()
 	r.mu.Lock()
-	empty := len(r.members) == 0
+	empty := len(r.members) == 0 && len(r.waiting) == 0
 	if empty {
 		r.closed = true
 		if m.rooms[r.id] == r {
@@ -243,7 +472,7 @@ func (r *Room) setSpeaker(id string) {
 	}
 }
 
-// Count returns the number of live rooms and participants.
+// Count returns the number of live rooms and admitted participants.
 func (m *Manager) Count() (rooms, participants int) {
 	m.mu.Lock()
 	rs := make([]*Room, 0, len(m.rooms))
@@ -285,20 +514,34 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	}
 }
 
+// end disconnects everyone, waiting or admitted, and closes the media.
 func (r *Room) end(reason string) {
 	r.mu.Lock()
-	members := make([]*Member, 0, len(r.order))
-	for _, id := range r.order {
-		members = append(members, r.members[id])
-	}
-	r.members = map[string]*Member{}
-	r.order = nil
-	r.closed = true
-	for _, mb := range members {
-		mb.events.Ended(reason)
-	}
+	r.endLocked(reason)
 	r.mu.Unlock()
 	r.media.Close()
+	r.mgr.forget(r)
+}
+
+func (r *Room) endLocked(reason string) {
+	for _, id := range r.waitOrder {
+		r.waiting[id].events.Ended(reason)
+	}
+	for _, id := range r.order {
+		r.members[id].events.Ended(reason)
+	}
+	r.members, r.order = map[string]*Member{}, nil
+	r.waiting, r.waitOrder = map[string]*Member{}, nil
+	r.closed = true
+}
+
+// forget drops r from the live rooms, so the next join starts afresh.
+func (m *Manager) forget(r *Room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rooms[r.id] == r {
+		delete(m.rooms, r.id)
+	}
 }
 
 func removeString(s []string, v string) []string {

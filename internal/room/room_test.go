@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -17,8 +18,10 @@ import (
 
 // recorder is a member's view: every event as a line.
 type recorder struct {
-	mu     sync.Mutex
-	events []string
+	mu      sync.Mutex
+	events  []string
+	welcome *Welcome
+	lobby   []Waiter
 }
 
 func (r *recorder) add(s string) {
@@ -33,14 +36,44 @@ func (r *recorder) lines() []string {
 	return slices.Clone(r.events)
 }
 
+func (r *recorder) has(line string) bool { return slices.Contains(r.lines(), line) }
+
 func (r *recorder) SubscribeOffer(webrtc.SessionDescription, map[string]sfu.TrackInfo) {}
-func (r *recorder) ParticipantJoined(p Participant)                                    { r.add("joined " + p.Name) }
+func (r *recorder) Admitted(w Welcome) {
+	r.mu.Lock()
+	r.welcome = &w
+	r.mu.Unlock()
+	r.add("admitted " + string(w.Self.Role))
+}
+func (r *recorder) Waiting(reason string, locked bool) {
+	r.add("waiting " + reason + map[bool]string{true: " locked", false: ""}[locked])
+}
+func (r *recorder) Lobby(ws []Waiter) {
+	r.mu.Lock()
+	r.lobby = ws
+	r.mu.Unlock()
+}
+func (r *recorder) ParticipantJoined(p Participant) { r.add("joined " + p.Name) }
 func (r *recorder) ParticipantUpdated(p Participant) {
-	r.add("updated " + p.Name + map[bool]string{true: " screen", false: ""}[p.Screen])
+	r.add("updated " + p.Name + " " + string(p.Role) + map[bool]string{true: " screen", false: ""}[p.Screen])
 }
 func (r *recorder) ParticipantLeft(id string) { r.add("left " + id) }
 func (r *recorder) ActiveSpeaker(id string)   { r.add("speaker " + id) }
-func (r *recorder) Ended(reason string)       { r.add("ended " + reason) }
+func (r *recorder) MeetingUpdated(s Settings) {
+	r.add("settings " + map[bool]string{true: "locked", false: "open"}[s.Locked])
+}
+func (r *recorder) Muted(s sfu.Source, by string)           { r.add("muted " + string(s)) }
+func (r *recorder) UnmuteRequested(s sfu.Source, by string) { r.add("asked " + string(s)) }
+func (r *recorder) Chat(m ChatMessage)                      { r.add("chat " + m.Text) }
+func (r *recorder) Ended(reason string)                     { r.add("ended " + reason) }
+func (r *recorder) lobbyIDs() (ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range r.lobby {
+		ids = append(ids, w.ID)
+	}
+	return ids
+}
 
 func newManager(t *testing.T, max int) *Manager {
 	t.Helper()
@@ -49,33 +82,45 @@ func newManager(t *testing.T, max int) *Manager {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	return NewManager(e, max, nil)
+	return NewManager(e, max, slog.New(slog.DiscardHandler))
+}
+
+// open is a meeting anyone with the passcode enters at once.
+var open = Policy{JoinBeforeHost: true}
+
+func join(t *testing.T, m *Manager, meeting, name, userID string, p Policy) (*Member, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	mb, err := m.Join(context.Background(), JoinRequest{MeetingID: meeting, Name: name, UserID: userID, Policy: p}, rec)
+	if err != nil {
+		t.Fatalf("%s joins %s: %v", name, meeting, err)
+	}
+	return mb, rec
 }
 
 func TestJoinUpdateLeave(t *testing.T) {
 	m := newManager(t, 0)
-	var ra, rb recorder
-	a, others, err := m.Join(JoinRequest{MeetingID: "m", Name: "Ada", UserID: "u_1"}, &ra)
-	if err != nil || len(others) != 0 {
-		t.Fatalf("first join: %v, others %v", err, others)
+	a, ra := join(t, m, "m", "Ada", "u_1", open)
+	if ra.welcome == nil || len(ra.welcome.Others) != 0 || ra.welcome.Self.Role != "attendee" {
+		t.Fatalf("first welcome: %+v", ra.welcome)
 	}
-	b, others, err := m.Join(JoinRequest{MeetingID: "m", Name: "Bob"}, &rb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, rb := join(t, m, "m", "Bob", "", open)
+	others := rb.welcome.Others
 	if len(others) != 1 || others[0].Name != "Ada" || !others[0].Verified {
 		t.Fatalf("Bob was told %+v, want verified Ada", others)
 	}
-	if b.Info().Verified {
-		t.Fatal("guest Bob marked verified")
+	if b.Info().Verified || b.Info().Role != "guest" {
+		t.Fatalf("guest Bob is %+v", b.Info())
 	}
 	if !strings.HasPrefix(a.ID(), "p_") || a.ID() == b.ID() || len(a.ID()) != 18 {
 		t.Fatalf("participant IDs %q, %q", a.ID(), b.ID())
 	}
-	b.SetMediaState(true, false, true)
+	if err := b.SetMediaState(true, false, false); err != nil {
+		t.Fatal(err)
+	}
 	b.Leave()
 	b.Leave() // twice is harmless
-	want := []string{"joined Bob", "updated Bob screen", "left " + b.ID()}
+	want := []string{"admitted attendee", "joined Bob", "updated Bob guest", "left " + b.ID()}
 	if got := ra.lines(); !slices.Equal(got, want) {
 		t.Fatalf("Ada saw %v, want %v", got, want)
 	}
@@ -87,62 +132,57 @@ func TestJoinUpdateLeave(t *testing.T) {
 		t.Fatal("empty room kept")
 	}
 	// The meeting can start again after it emptied.
-	c, _, err := m.Join(JoinRequest{MeetingID: "m", Name: "Cleo"}, &recorder{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, _ := join(t, m, "m", "Cleo", "", open)
 	c.Leave()
 }
 
 func TestMeetingsAreSeparate(t *testing.T) {
 	m := newManager(t, 0)
-	var ra recorder
-	a, _, _ := m.Join(JoinRequest{MeetingID: "one", Name: "Ada"}, &ra)
+	a, ra := join(t, m, "one", "Ada", "", open)
 	defer a.Leave()
-	b, others, err := m.Join(JoinRequest{MeetingID: "two", Name: "Bob"}, &recorder{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, rb := join(t, m, "two", "Bob", "", open)
 	defer b.Leave()
-	if len(others) != 0 || len(ra.lines()) != 0 {
-		t.Fatalf("meetings leak: others %v, Ada saw %v", others, ra.lines())
+	if len(rb.welcome.Others) != 0 || len(ra.lines()) != 1 {
+		t.Fatalf("meetings leak: others %v, Ada saw %v", rb.welcome.Others, ra.lines())
 	}
 }
 
 func TestFull(t *testing.T) {
 	m := newManager(t, 2)
 	for _, n := range []string{"A", "B"} {
-		mb, _, err := m.Join(JoinRequest{MeetingID: "m", Name: n}, &recorder{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		mb, _ := join(t, m, "m", n, "", open)
 		defer mb.Leave()
 	}
-	if _, _, err := m.Join(JoinRequest{MeetingID: "m", Name: "C"}, &recorder{}); !errors.Is(err, ErrFull) {
+	if _, err := m.Join(context.Background(), JoinRequest{MeetingID: "m", Name: "C", Policy: open}, &recorder{}); !errors.Is(err, ErrFull) {
 		t.Fatalf("third join: %v, want ErrFull", err)
+	}
+}
+
+// A meeting's own limit applies within the server's.
+func TestMeetingLimit(t *testing.T) {
+	m := newManager(t, 10)
+	p := open
+	p.MaxParticipants = 1
+	a, _ := join(t, m, "m", "A", "", p)
+	defer a.Leave()
+	if _, err := m.Join(context.Background(), JoinRequest{MeetingID: "m", Name: "B", Policy: p}, &recorder{}); !errors.Is(err, ErrFull) {
+		t.Fatalf("second join: %v, want ErrFull", err)
 	}
 }
 
 func TestShutdownEndsEveryMeeting(t *testing.T) {
 	m := newManager(t, 0)
-	var ra, rb recorder
-	if _, _, err := m.Join(JoinRequest{MeetingID: "one", Name: "Ada"}, &ra); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := m.Join(JoinRequest{MeetingID: "two", Name: "Bob"}, &rb); err != nil {
-		t.Fatal(err)
-	}
+	_, ra := join(t, m, "one", "Ada", "", open)
+	_, rb := join(t, m, "two", "Bob", "", Policy{WaitingRoom: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := m.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []*recorder{&ra, &rb} {
-		if got := r.lines(); !slices.Equal(got, []string{"ended " + ReasonServerShutdown}) {
-			t.Fatalf("member saw %v", got)
-		}
+	if !ra.has("ended "+ReasonServerShutdown) || !rb.has("ended "+ReasonServerShutdown) {
+		t.Fatalf("members saw %v and %v", ra.lines(), rb.lines())
 	}
-	if _, _, err := m.Join(JoinRequest{MeetingID: "one", Name: "Late"}, &recorder{}); !errors.Is(err, ErrShuttingDown) {
+	if _, err := m.Join(ctx, JoinRequest{MeetingID: "one", Name: "Late", Policy: open}, &recorder{}); !errors.Is(err, ErrShuttingDown) {
 		t.Fatalf("join during shutdown: %v", err)
 	}
 }
@@ -154,12 +194,12 @@ func TestConcurrentJoinsAndLeaves(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mb, _, err := m.Join(JoinRequest{MeetingID: "m", Name: "X"}, &recorder{})
+			mb, err := m.Join(context.Background(), JoinRequest{MeetingID: "m", Name: "X", Policy: open}, &recorder{})
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			mb.SetMediaState(true, true, false)
+			_ = mb.SetMediaState(true, true, false)
 			mb.Leave()
 		}()
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"syscall"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -58,29 +59,14 @@ func NewEngine(cfg Config) (*Engine, error) {
 		cfg.Logger = slog.Default()
 	}
 	e := &Engine{cfg: cfg, log: cfg.Logger}
-	addr := net.JoinHostPort(cfg.IP.String(), strconv.Itoa(cfg.Port))
-	network := "udp4"
-	if cfg.IP.To4() == nil {
-		network = "udp6"
-	}
-	udp, err := net.ListenPacket(network, addr)
+	udp, tcp, err := listenMedia(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("sfu: listen media UDP %s: %w", addr, err)
+		return nil, err
 	}
 	// Batch writes with sendmmsg: one incoming packet fans out to many
 	// subscribers as a burst of datagrams from one goroutine.
-	e.udp = udpbatch.Wrap(udp.(*net.UDPConn), cfg.Logger)
-	if !cfg.DisableTCP {
-		// The TCP port number follows the UDP one, so Port 0 in tests still
-		// gives both sockets the same number when it is free.
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", net.JoinHostPort(cfg.IP.String(), strconv.Itoa(port)))
-		if err != nil {
-			udp.Close()
-			return nil, fmt.Errorf("sfu: listen media TCP: %w", err)
-		}
-		e.tcp = tcp
-	}
+	e.udp = udpbatch.Wrap(udp, cfg.Logger)
+	e.tcp = tcp
 	if e.settings, err = e.settingEngine(); err != nil {
 		e.Close()
 		return nil, err
@@ -91,6 +77,39 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// portAttempts bounds the search for a port number free for both UDP and
+// TCP when the configuration leaves the choice to the system.
+const portAttempts = 20
+
+// listenMedia opens the media UDP socket and, unless disabled, the TCP
+// listener on the same port number. With Port 0 (tests) the system picks
+// the UDP port; the same TCP port may be taken, so it tries again.
+func listenMedia(cfg Config) (*net.UDPConn, net.Listener, error) {
+	network := "udp4"
+	if cfg.IP.To4() == nil {
+		network = "udp6"
+	}
+	for attempt := 1; ; attempt++ {
+		addr := net.JoinHostPort(cfg.IP.String(), strconv.Itoa(cfg.Port))
+		udp, err := net.ListenPacket(network, addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sfu: listen media UDP %s: %w", addr, err)
+		}
+		if cfg.DisableTCP {
+			return udp.(*net.UDPConn), nil, nil
+		}
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort(cfg.IP.String(), strconv.Itoa(port)))
+		if err == nil {
+			return udp.(*net.UDPConn), tcp, nil
+		}
+		udp.Close()
+		if cfg.Port != 0 || attempt == portAttempts || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("sfu: listen media TCP: %w", err)
+		}
+	}
 }
 
 // UDPAddr is the bound media UDP address.
@@ -121,7 +140,11 @@ func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 		// A server on loopback can only be reached from this machine: ignore
 		// remote candidates on other addresses rather than send connectivity
 		// checks to them (browsers also offer their LAN addresses).
-		s.SetRemoteIPFilter(func(remote net.IP) bool { return remote.IsLoopback() })
+		// This machine's own addresses count as loopback: Firefox offers no
+		// 127.0.0.1 candidate, only its interface addresses, and packets
+		// between local addresses never leave the machine.
+		local := localAddrs()
+		s.SetRemoteIPFilter(func(remote net.IP) bool { return remote.IsLoopback() || local(remote) })
 	}
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
@@ -253,4 +276,24 @@ func (e *Engine) newAPI(onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) 
 		webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(e.settings),
 	), nil
+}
+
+// localAddrs returns a test for "is an address of one of this machine's
+// interfaces", from the interfaces at the time of the call.
+func localAddrs() func(net.IP) bool {
+	addrs, _ := net.InterfaceAddrs()
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return func(ip net.IP) bool {
+		for _, l := range ips {
+			if l.Equal(ip) {
+				return true
+			}
+		}
+		return false
+	}
 }

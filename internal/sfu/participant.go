@@ -56,6 +56,7 @@ type Participant struct {
 	reoffer     bool           // tracks changed while an offer was out
 	iceRestart  bool           // next subscribe offer restarts ICE
 	pendingCand map[string][]webrtc.ICECandidateInit
+	blocked     map[Source]bool // sources not to forward (SetBlocked)
 	closed      bool
 }
 
@@ -70,6 +71,7 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 		downs:       map[*upTrack]*downTrack{},
 		sizes:       map[string]int{},
 		pendingCand: map[string][]webrtc.ICECandidateInit{},
+		blocked:     map[Source]bool{},
 	}
 	api, err := r.engine.newAPI(func(b cc.BandwidthEstimator) { p.bwe.Store(&b) })
 	if err != nil {
@@ -183,6 +185,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 		})
 		up.observe = &p.room.engine.reg.observe
 		up.audioLevelID = audioLevelID(receiver)
+		up.blocked.Store(p.blocked[source])
 		p.ups[source] = up
 	}
 	layer := up.addLayer(remote.RID(), uint32(remote.SSRC()), remote)
@@ -192,6 +195,20 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 	go up.readLoop(layer)
 	if !existed {
 		p.room.publish(p, up)
+	}
+}
+
+// SetBlocked stops (true) or resumes forwarding this participant's source to
+// everyone, whether or not the track has arrived yet. It is how the meeting
+// enforces a host's mute and the screen-share permission on the server,
+// whatever the participant's client does.
+func (p *Participant) SetBlocked(source Source, blocked bool) {
+	p.mu.Lock()
+	p.blocked[source] = blocked
+	up := p.ups[source]
+	p.mu.Unlock()
+	if up != nil {
+		up.setBlocked(blocked)
 	}
 }
 

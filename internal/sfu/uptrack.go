@@ -46,7 +46,11 @@ type upTrack struct {
 	level        levelMeter                   // audio only
 	audioLevelID uint8                        // negotiated RFC 6464 extension ID, 0 if none
 	closed       atomic.Bool
-	stats        totals // keyframe requests sent
+	// blocked stops forwarding (a host muted it, or the owner may not
+	// share the screen). Packets are still read and counted, so the
+	// publisher's connection stays healthy.
+	blocked atomic.Bool
+	stats   totals // keyframe requests sent
 	// observe receives sampled in-server latencies (nil: not measured).
 	observe *atomic.Pointer[func(time.Duration)]
 }
@@ -178,6 +182,9 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 	l.bytes.Add(uint64(size))
 	l.stats.recvPackets.Add(1)
 	l.stats.recvBytes.Add(uint64(size))
+	if u.blocked.Load() {
+		return // nor does a muted microphone count as speaking
+	}
 	keyframe := false
 	if u.kind == webrtc.RTPCodecTypeVideo {
 		keyframe = isVP8Keyframe(pkt.Payload)
@@ -197,6 +204,17 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 				(*f)(time.Since(start))
 			}
 		}
+	}
+}
+
+// setBlocked stops or resumes forwarding. On resume of a video track every
+// layer is asked for a keyframe so that subscribers can decode at once.
+func (u *upTrack) setBlocked(b bool) {
+	if u.blocked.Swap(b) == b || b || u.kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	for _, l := range u.layerSnapshot() {
+		u.keyframeNow(l)
 	}
 }
 

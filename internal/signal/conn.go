@@ -16,6 +16,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
 // Connection limits (docs/protocol.md).
@@ -54,6 +55,9 @@ type Options struct {
 	Rooms    *room.Manager
 	// Audit records joins and leaves; nil records nothing (tests).
 	Audit Auditor
+	// Passcodes throttles wrong passcodes per client address and meeting;
+	// nil means throttle.NewPasscodes with the real clock.
+	Passcodes *throttle.Limiter
 	// ICEServers returns the ICE servers (embedded TURN with short-lived
 	// credentials) for one participant; nil means none.
 	ICEServers func(participantID string) []ICEServer
@@ -62,8 +66,9 @@ type Options struct {
 
 // Handler upgrades GET /ws requests to signalling connections.
 type Handler struct {
-	opts Options
-	log  *slog.Logger
+	opts      Options
+	log       *slog.Logger
+	passcodes *throttle.Limiter
 }
 
 // NewHandler returns the websocket endpoint.
@@ -71,7 +76,10 @@ func NewHandler(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Handler{opts: opts, log: opts.Logger}
+	if opts.Passcodes == nil {
+		opts.Passcodes = throttle.NewPasscodes(nil)
+	}
+	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes}
 }
 
 // ServeHTTP accepts the websocket (same origin only: the library compares
@@ -115,19 +123,20 @@ type conn struct {
 	addr    string // client IP, for the audit log only
 	limiter *rate.Limiter
 
-	joined      bool
-	meetingID   string
-	member      *room.Member
+	meetingID   string       // set before joining, read by events
+	title       string       // of the meeting, for welcome
+	member      *room.Member // from hello on: waiting or admitted
 	errStreak   int
 	floodFrom   time.Time
 	warnedFlood bool
 
-	mu       sync.Mutex
-	out      chan outgoing
-	welcomed bool       // events before welcome are held back
-	held     []outgoing // so the client sees welcome first
-	closing  bool
-	cancel   context.CancelFunc
+	mu        sync.Mutex
+	out       chan outgoing
+	helloSeen bool       // a hello arrived (the hello timer stops caring)
+	welcomed  bool       // events before welcome are held back
+	held      []outgoing // so the client sees welcome first
+	closing   bool
+	cancel    context.CancelFunc
 }
 
 func (c *conn) run(parent context.Context) {
@@ -138,7 +147,7 @@ func (c *conn) run(parent context.Context) {
 	go c.writeLoop(ctx, writerDone)
 	hello := time.AfterFunc(helloTimeout, func() {
 		c.mu.Lock()
-		waiting := !c.welcomed
+		waiting := !c.helloSeen
 		c.mu.Unlock()
 		if waiting {
 			c.bye("protocol_error")
@@ -219,11 +228,19 @@ func (c *conn) dispatch(ctx context.Context, frame []byte) (stop bool) {
 	if !ok {
 		return c.fail(protoErr(CodeUnknownType, "unknown message type %q", truncate(env.Type, 32)), env.Seq)
 	}
-	if hd.needJoined != c.joined {
-		if c.joined {
+	if hd.afterHello != (c.member != nil) {
+		if c.member != nil {
 			return c.fail(protoErr(CodeOutOfOrder, "%s is only allowed before joining", env.Type), env.Seq)
 		}
 		return c.fail(protoErr(CodeOutOfOrder, "send hello first"), env.Seq)
+	}
+	// The one authorisation point: the permission table decides, for the
+	// member's current role (waiting included), before the handler runs.
+	if hd.afterHello {
+		if err := c.member.Authorize(hd.action); err != nil {
+			c.log.Debug("message refused", "type", env.Type, "err", err)
+			return c.fail(forbidden(), env.Seq)
+		}
 	}
 	if err := hd.fn(ctx, c, env.Data); err != nil {
 		return c.fail(err, env.Seq)
@@ -356,18 +373,31 @@ func truncate(s string, n int) string {
 // context, so a client that hangs up cannot suppress its own entry.
 const auditTimeout = 10 * time.Second
 
-// audit records a meeting event about this connection. The actor is the
-// account when signed in, else the participant; entries carry IDs only.
+// audit records a meeting event about this connection's own participant.
 func (c *conn) audit(action audit.Action, meetingID string, outcome audit.Outcome) error {
+	target := ""
+	if c.member != nil {
+		target = c.member.ID()
+	}
+	return c.auditEvent(audit.Event{Action: action, Meeting: meetingID, Target: target, Outcome: outcome})
+}
+
+// auditAct records an action this participant took on another.
+func (c *conn) auditAct(action audit.Action, target string, details map[string]string) {
+	_ = c.auditEvent(audit.Event{Action: action, Meeting: c.meetingID, Target: target, Outcome: audit.Success, Details: details})
+}
+
+// auditEvent fills in the actor (the account when signed in, else the
+// participant) and client address and appends ev. Entries carry IDs only.
+func (c *conn) auditEvent(ev audit.Event) error {
 	if c.h.opts.Audit == nil {
 		return nil
 	}
-	ev := audit.Event{Action: action, ClientAddr: c.addr, Outcome: outcome}
-	if audit.ValidMeetingID(meetingID) {
-		ev.Meeting = meetingID
+	ev.ClientAddr = c.addr
+	if !audit.ValidMeetingID(ev.Meeting) {
+		ev.Meeting = ""
 	}
 	if c.member != nil {
-		ev.Target = c.member.ID()
 		ev.Actor = c.member.ID()
 	}
 	if c.user != nil {
@@ -376,7 +406,7 @@ func (c *conn) audit(action audit.Action, meetingID string, outcome audit.Outcom
 	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
 	defer cancel()
 	if _, err := c.h.opts.Audit.Append(ctx, ev); err != nil {
-		c.log.Error("audit write failed", "action", string(action), "err", err)
+		c.log.Error("audit write failed", "action", string(ev.Action), "err", err)
 		return err
 	}
 	return nil

@@ -8,28 +8,49 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
 
-// handler handles one message type. needJoined says whether the message is
-// allowed only after welcome (true) or only before it (false).
+// handler handles one message type. afterHello says whether the message is
+// allowed only after hello (true) or only as the first message (false);
+// action is what the permission table must allow the sender's role before
+// fn runs (package authz).
 type handler struct {
-	needJoined bool
+	afterHello bool
+	action     authz.Action
 	fn         func(ctx context.Context, c *conn, data json.RawMessage) error
 }
 
 // handlers is the protocol: one small function per message type.
 var handlers = map[string]handler{
-	"hello":            {false, onHello},
-	"publish":          {true, onPublish},
-	"subscribe_answer": {true, onSubscribeAnswer},
-	"ice":              {true, onICE},
-	"ice_restart":      {true, onICERestart},
-	"media_state":      {true, onMediaState},
-	"video_size":       {true, onVideoSize},
-	"ping":             {true, onPing},
-	"leave":            {true, onLeave},
+	"hello":            {false, "", onHello},
+	"publish":          {true, authz.Media, onPublish},
+	"subscribe_answer": {true, authz.Media, onSubscribeAnswer},
+	"ice":              {true, authz.Media, onICE},
+	"ice_restart":      {true, authz.Media, onICERestart},
+	"media_state":      {true, authz.Media, onMediaState},
+	"video_size":       {true, authz.Media, onVideoSize},
+	"ping":             {true, authz.Leave, onPing},
+	"leave":            {true, authz.Leave, onLeave},
+	"chat":             {true, authz.ChatSend, onChat},
+	"admit":            {true, authz.LobbyDecide, onAdmit},
+	"deny":             {true, authz.LobbyDecide, onDeny},
+	"lock":             {true, authz.MeetingLock, onLock},
+	"settings":         {true, authz.MeetingSetting, onSettings},
+	"end_meeting":      {true, authz.MeetingEnd, onEndMeeting},
+	"remove":           {true, authz.Remove, onRemove},
+	"mute":             {true, authz.Mute, onMute},
+	"ask_unmute":       {true, authz.AskUnmute, onAskUnmute},
+	// set_role needs role.cohost for co-host changes; the room checks that
+	// under its lock once it knows the target's current role.
+	"set_role": {true, authz.SetPresenter, onSetRole},
+}
+
+// joinRefused is the one answer for an unknown meeting and a wrong passcode.
+func joinRefused() *ProtocolError {
+	return &ProtocolError{Code: CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
 }
 
 func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
@@ -40,61 +61,80 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if d.Version != Version {
 		return &ProtocolError{Code: CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
 	}
-	name := d.Name
-	userID := ""
+	c.mu.Lock()
+	c.helloSeen = true
+	c.mu.Unlock()
+	name, userID, err := c.identity(d.Name)
+	if err != nil {
+		return err
+	}
+	device, err := deviceHash(d.Device)
+	if err != nil {
+		return err
+	}
+	if len(d.MeetingID) > 64 || len(d.Passcode) > 64 {
+		return joinRefused()
+	}
+	m, err := c.authorizeMeeting(ctx, d.MeetingID, d.Passcode)
+	if err != nil {
+		return err
+	}
+	c.meetingID, c.title = m.ID, m.Title
+	member, err := c.h.opts.Rooms.Join(ctx, room.JoinRequest{
+		MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m),
+	}, c)
+	if err != nil {
+		return c.joinError(m.ID, err)
+	}
+	c.member = member
+	c.log = c.log.With("participant", member.ID())
+	if member.Waiting() {
+		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinAttempt, Meeting: m.ID, Target: member.ID(),
+			Outcome: audit.Success, Details: map[string]string{"result": "waiting"}})
+		return nil
+	}
+	// A join that cannot be recorded is ended at once.
+	if err := c.audit(audit.MeetingJoinAllowed, m.ID, audit.Success); err != nil {
+		member.Leave()
+		c.member = nil
+		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+	}
+	return nil
+}
+
+// identity returns the display name and account of the participant.
+func (c *conn) identity(requested string) (name, userID string, err error) {
+	name = requested
 	if c.user != nil {
 		userID = c.user.ID
 		if name == "" {
 			name = c.user.Name
 		}
 	}
-	name, err := cleanName(name)
-	if err != nil {
-		return err
+	name, err = cleanName(name)
+	return name, userID, err
+}
+
+// joinError turns a refused join into its protocol error and audit entry.
+func (c *conn) joinError(meetingID string, err error) error {
+	refuse := func(code, msg string) error {
+		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingID, Outcome: audit.Denied,
+			Details: map[string]string{"reason": code}})
+		return &ProtocolError{Code: code, Message: msg, Fatal: true}
 	}
-	if len(d.MeetingID) > 64 || len(d.Passcode) > 64 {
-		return &ProtocolError{Code: CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
-	}
-	m, err := c.h.opts.Meetings.Authorize(ctx, d.MeetingID, d.Passcode)
-	if err != nil {
-		c.log.Debug("join refused", "err", err)
-		_ = c.audit(audit.MeetingJoinRefused, d.MeetingID, audit.Failure)
-		return &ProtocolError{Code: CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
-	}
-	member, others, err := c.h.opts.Rooms.Join(room.JoinRequest{MeetingID: m.ID, Name: name, UserID: userID}, c)
 	switch {
 	case errors.Is(err, room.ErrFull):
-		return &ProtocolError{Code: CodeMeetingFull, Message: "the meeting is full", Fatal: true}
+		return refuse(CodeMeetingFull, "the meeting is full")
+	case errors.Is(err, room.ErrLobbyFull):
+		return refuse(CodeMeetingFull, "the waiting room is full")
+	case errors.Is(err, room.ErrLocked):
+		return refuse(CodeMeetingLocked, "this meeting is locked: nobody new can join")
+	case errors.Is(err, room.ErrBanned):
+		return refuse(CodeBanned, "you were removed from this meeting and cannot rejoin")
 	case errors.Is(err, room.ErrShuttingDown):
 		return &ProtocolError{Code: CodeInternal, Message: "the server is shutting down", Fatal: true}
-	case err != nil:
-		return err
 	}
-	c.member = member
-	c.meetingID = m.ID
-	// Fail closed: a join that cannot be recorded does not happen.
-	if err := c.audit(audit.MeetingJoinAllowed, m.ID, audit.Success); err != nil {
-		member.Leave()
-		c.member = nil
-		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
-	}
-	c.joined = true
-	c.log = c.log.With("participant", member.ID())
-	var ice []ICEServer
-	if c.h.opts.ICEServers != nil {
-		ice = c.h.opts.ICEServers(member.ID())
-	}
-	if ice == nil {
-		ice = []ICEServer{}
-	}
-	c.welcome(welcomeData{
-		Version:       Version,
-		ParticipantID: member.ID(),
-		Meeting:       meetingView{ID: m.ID, Title: m.Title},
-		Participants:  others,
-		ICEServers:    ice,
-	})
-	return nil
+	return err
 }
 
 func onPublish(_ context.Context, c *conn, data json.RawMessage) error {
@@ -171,7 +211,16 @@ func onMediaState(_ context.Context, c *conn, data json.RawMessage) error {
 	if err := decodeData(data, &d); err != nil {
 		return err
 	}
-	c.member.SetMediaState(d.Audio, d.Video, d.Screen)
+	was := c.member.Info().Screen
+	if err := c.member.SetMediaState(d.Audio, d.Video, d.Screen); err != nil {
+		return roomError(err)
+	}
+	switch {
+	case d.Screen && !was:
+		c.auditAct(audit.ScreenshareStart, c.member.ID(), nil)
+	case !d.Screen && was:
+		c.auditAct(audit.ScreenshareStop, c.member.ID(), nil)
+	}
 	return nil
 }
 
@@ -186,12 +235,17 @@ func onVideoSize(_ context.Context, c *conn, data json.RawMessage) error {
 	if d.Width < 0 || d.Height < 0 || d.Width > 16384 || d.Height > 16384 {
 		return protoErr(CodeBadRequest, "width and height must be 0 to 16384")
 	}
-	c.member.Media().SetVideoSize(d.ParticipantID, d.Source, d.Width, d.Height)
+	media := c.member.Media()
+	if media == nil {
+		return forbidden()
+	}
+	media.SetVideoSize(d.ParticipantID, d.Source, d.Width, d.Height)
 	return nil
 }
 
 func onPing(_ context.Context, c *conn, _ json.RawMessage) error {
-	c.event("pong", struct{}{})
+	// A reply, not an event: it goes out at once, to waiting clients too.
+	c.push(c.frame("pong", struct{}{}), "")
 	return nil
 }
 
@@ -202,6 +256,36 @@ func onLeave(_ context.Context, c *conn, _ json.RawMessage) error {
 }
 
 // room.Events, called by the room with its lock held: enqueue only.
+
+func (c *conn) Admitted(w room.Welcome) {
+	var ice []ICEServer
+	if c.h.opts.ICEServers != nil {
+		ice = c.h.opts.ICEServers(w.Self.ID)
+	}
+	if ice == nil {
+		ice = []ICEServer{}
+	}
+	c.welcome(welcomeData{
+		Version:       Version,
+		ParticipantID: w.Self.ID,
+		Role:          w.Self.Role,
+		Meeting:       meetingView{ID: c.meetingID, Title: c.title, Settings: w.Settings},
+		Participants:  w.Others,
+		ICEServers:    ice,
+	})
+}
+
+// Waiting goes out at once: a waiting client gets no welcome to wait for.
+func (c *conn) Waiting(reason string, locked bool) {
+	c.push(c.frame("waiting", waitingData{Reason: reason, Locked: locked}), "")
+}
+
+func (c *conn) Lobby(ws []room.Waiter) {
+	if ws == nil {
+		ws = []room.Waiter{}
+	}
+	c.event("lobby", map[string][]room.Waiter{"waiting": ws})
+}
 
 func (c *conn) ParticipantJoined(p room.Participant) {
 	c.event("participant_joined", map[string]room.Participant{"participant": p})
@@ -217,6 +301,22 @@ func (c *conn) ParticipantLeft(id string) {
 
 func (c *conn) ActiveSpeaker(id string) {
 	c.event("active_speaker", map[string]string{"participant_id": id})
+}
+
+func (c *conn) MeetingUpdated(s room.Settings) {
+	c.event("meeting_updated", map[string]room.Settings{"settings": s})
+}
+
+func (c *conn) Muted(source sfu.Source, by string) {
+	c.event("muted", sourceByData{Source: source, By: by})
+}
+
+func (c *conn) UnmuteRequested(source sfu.Source, by string) {
+	c.event("unmute_request", sourceByData{Source: source, By: by})
+}
+
+func (c *conn) Chat(m room.ChatMessage) {
+	c.event("chat", m)
 }
 
 func (c *conn) Ended(reason string) {

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/pion/webrtc/v4"
@@ -41,6 +42,12 @@ const (
 	CodeMeetingFull        = "meeting_full"
 	CodeRateLimited        = "rate_limited"
 	CodeInternal           = "internal"
+	CodeMeetingLocked      = "meeting_locked"
+	CodeBanned             = "banned"
+	CodeMeetingExpired     = "meeting_expired"
+	CodeTooManyAttempts    = "too_many_attempts"
+	CodeForbidden          = "forbidden"
+	CodeNotFound           = "not_found"
 )
 
 // ProtocolError is an error reported to the client as an `error` message.
@@ -111,6 +118,7 @@ type helloData struct {
 	MeetingID string `json:"meeting_id"`
 	Passcode  string `json:"passcode"`
 	Name      string `json:"name"`
+	Device    string `json:"device"`
 }
 
 type sdpData struct {
@@ -160,14 +168,26 @@ type videoSizeData struct {
 type welcomeData struct {
 	Version       int                `json:"version"`
 	ParticipantID string             `json:"participant_id"`
+	Role          authz.Role         `json:"role"`
 	Meeting       meetingView        `json:"meeting"`
 	Participants  []room.Participant `json:"participants"`
 	ICEServers    []ICEServer        `json:"ice_servers"`
 }
 
 type meetingView struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID       string        `json:"id"`
+	Title    string        `json:"title"`
+	Settings room.Settings `json:"settings"`
+}
+
+type waitingData struct {
+	Reason string `json:"reason"`
+	Locked bool   `json:"locked"`
+}
+
+type sourceByData struct {
+	Source sfu.Source `json:"source"`
+	By     string     `json:"by"`
 }
 
 // ICEServer is an entry of RTCConfiguration.iceServers.

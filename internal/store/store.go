@@ -19,12 +19,17 @@ var ErrConflict = errors.New("store: conflict")
 type Role string
 
 const (
-	RoleAdmin  Role = "admin"
-	RoleMember Role = "member"
+	RoleAdmin Role = "admin"
+	// RolePrivacyOfficer reads and exports the audit log; otherwise a member.
+	RolePrivacyOfficer Role = "privacy_officer"
+	RoleMember         Role = "member"
 )
 
+// Roles lists every role, strongest first.
+var Roles = []Role{RoleAdmin, RolePrivacyOfficer, RoleMember}
+
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == RoleAdmin || r == RoleMember }
+func (r Role) Valid() bool { return r == RoleAdmin || r == RolePrivacyOfficer || r == RoleMember }
 
 // User is an account.
 type User struct {
@@ -45,14 +50,48 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// Meeting is a scheduled or ad-hoc meeting.
+// Meeting is a scheduled or ad-hoc meeting and its access policy.
 type Meeting struct {
 	ID        string
 	Title     string
 	Passcode  string
 	HostID    string // user ID of the creator
 	CreatedAt time.Time
+
+	// WaitingRoom holds everyone but the host and co-hosts until admitted.
+	WaitingRoom bool
+	// JoinBeforeHost lets participants in while no host or co-host is
+	// present (only when WaitingRoom is off).
+	JoinBeforeHost bool
+	// ScreenShare is who may share: ScreenSharePresenters or ScreenShareEveryone.
+	ScreenShare string
+	// MaxParticipants caps the live meeting; 0 means the organisation default.
+	MaxParticipants int
+	// Recurrence is RecurrenceNone, RecurrenceDaily or RecurrenceWeekly.
+	Recurrence string
+	// StartsAt is the first scheduled start; zero for an ad-hoc meeting.
+	StartsAt time.Time
+	// EndsAt is when the meeting expires: nobody joins after it.
+	EndsAt time.Time
+	// Cohosts are the user IDs named as co-hosts in advance.
+	Cohosts []string
 }
+
+// Meeting policy values.
+const (
+	ScreenSharePresenters = "presenters"
+	ScreenShareEveryone   = "everyone"
+	RecurrenceNone        = "none"
+	RecurrenceDaily       = "daily"
+	RecurrenceWeekly      = "weekly"
+)
+
+// Ban kinds: a ban names a user ID, or the hex SHA-256 of a guest's device
+// token (guests have no account to ban).
+const (
+	BanUser   = "user"
+	BanDevice = "device"
+)
 
 // SetupToken is the one-time token that creates the first admin.
 type SetupToken struct {
@@ -82,9 +121,20 @@ type Store interface {
 	DeleteSession(ctx context.Context, hash []byte) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) error
 
+	// CreateMeeting stores m with its co-hosts in one transaction;
+	// ErrConflict on a duplicate ID, ErrNotFound when the host or a co-host
+	// does not exist.
 	CreateMeeting(ctx context.Context, m Meeting) error
+	// MeetingByID and MeetingsByHost return meetings with their co-hosts in
+	// the order they were stored (nil when there are none).
 	MeetingByID(ctx context.Context, id string) (Meeting, error)
 	MeetingsByHost(ctx context.Context, hostID string) ([]Meeting, error)
+	// AddMeetingBan bars subject (see BanUser, BanDevice) from the meeting
+	// for good; banning twice is not an error. ErrNotFound when the meeting
+	// does not exist.
+	AddMeetingBan(ctx context.Context, meetingID, kind, subject string, at time.Time) error
+	// MeetingBanned reports whether subject is banned from the meeting.
+	MeetingBanned(ctx context.Context, meetingID, kind, subject string) (bool, error)
 
 	// AppendAudit adds e to the end of the audit log. In one write
 	// transaction, serialised with every other append, it sets e.Seq to the

@@ -1,7 +1,7 @@
 // Package testserver runs Conclave's signalling and media server in-process
 // on 127.0.0.1 for tests: a real media engine, room manager, signalling
-// handler and metrics endpoint, with one meeting ("m1", passcode "secret")
-// and no accounts. Integration tests of several packages share it.
+// handler and metrics endpoint, with two meetings ("m1" and "m2", passcode "secret")
+// and test accounts (Options.Users). Integration tests of several packages share it.
 package testserver
 
 import (
@@ -23,10 +23,12 @@ import (
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
-// The one meeting every test server admits to.
+// The meetings every test server admits to, both with the same policy and
+// passcode.
 const (
-	MeetingID = "m1"
-	Passcode  = "secret"
+	MeetingID      = "m1"
+	OtherMeetingID = "m2"
+	Passcode       = "secret"
 )
 
 // Options tune a test server.
@@ -35,6 +37,13 @@ type Options struct {
 	MaxParticipants int
 	// MetricsToken protects the metrics endpoint when not empty.
 	MetricsToken string
+	// Meeting is the test meeting's policy; ID and Passcode are set by the
+	// server. Nil: an open meeting (no waiting room, no host needed,
+	// everyone may share the screen) for media and protocol tests.
+	Meeting *store.Meeting
+	// Users are accounts a client acts as by sending the header
+	// "X-Test-User: <user ID>" (test servers have no sessions).
+	Users []store.User
 }
 
 // Server is a running test server.
@@ -59,7 +68,16 @@ func Start(t testing.TB, o Options) *Server {
 	rooms := room.NewManager(engine, o.MaxParticipants, log)
 	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
 	mux := http.NewServeMux()
-	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{}, Users: guests{}, Rooms: rooms, Logger: log}))
+	m := store.Meeting{Title: "Test", JoinBeforeHost: true, ScreenShare: store.ScreenShareEveryone}
+	if o.Meeting != nil {
+		m = *o.Meeting
+	}
+	m.Passcode = Passcode
+	users := testUsers{}
+	for _, u := range o.Users {
+		users[u.ID] = u
+	}
+	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, Logger: log}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {
@@ -79,22 +97,27 @@ func Start(t testing.TB, o Options) *Server {
 }
 
 // ErrRefused is what the test meeting authorizer answers for anything but
-// the one meeting and passcode.
+// the test meetings and passcode.
 var ErrRefused = errors.New("testserver: meeting not found or wrong passcode")
 
-type oneMeeting struct{}
+type oneMeeting struct{ m store.Meeting }
 
-func (oneMeeting) Authorize(_ context.Context, id, passcode string) (store.Meeting, error) {
-	if id != MeetingID || passcode != Passcode {
+func (o oneMeeting) Authorize(_ context.Context, id, passcode string) (store.Meeting, error) {
+	if id != MeetingID && id != OtherMeetingID || passcode != Passcode {
 		return store.Meeting{}, ErrRefused
 	}
-	return store.Meeting{ID: id, Title: "Test"}, nil
+	m := o.m
+	m.ID = id
+	return m, nil
 }
 
-// guests: nobody is signed in.
-type guests struct{}
+// testUsers signs a request in by its X-Test-User header.
+type testUsers map[string]store.User
 
-func (guests) UserFromRequest(*http.Request) (store.User, bool) { return store.User{}, false }
+func (t testUsers) UserFromRequest(r *http.Request) (store.User, bool) {
+	u, ok := t[r.Header.Get("X-Test-User")]
+	return u, ok
+}
 
 // Logger returns a logger that writes to the test log at level and above
 // until the test's cleanups run; Pion goroutines that log later (sockets

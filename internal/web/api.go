@@ -3,11 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
-	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -24,21 +23,6 @@ func toUserJSON(u store.User) userJSON {
 
 type userResponse struct {
 	User userJSON `json:"user"`
-}
-
-type meetingJSON struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Passcode  string    `json:"passcode"`
-	JoinURL   string    `json:"join_url"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func (s *server) toMeetingJSON(m store.Meeting) meetingJSON {
-	return meetingJSON{
-		ID: m.ID, Title: m.Title, Passcode: m.Passcode,
-		JoinURL: meeting.JoinURL(s.Config.PublicURL, m), CreatedAt: m.CreatedAt.UTC(),
-	}
 }
 
 func (s *server) setupStatus(w http.ResponseWriter, r *http.Request) {
@@ -107,9 +91,17 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &req) {
 		return
 	}
+	keys := newLoginKeys(r, req.Email)
+	if s.refuseIfLocked(w, keys) {
+		return // before the password check: a locked-out guess learns nothing
+	}
 	u, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		s.auditOrLog(r, audit.Event{Action: audit.AuthLoginFailure, Target: s.triedAccount(r, req.Email), Outcome: audit.Failure})
+		target := s.triedAccount(r, req.Email)
+		s.auditOrLog(r, audit.Event{Action: audit.AuthLoginFailure, Target: target, Outcome: audit.Failure})
+		if !s.loginFailed(r, keys, target) && s.refuseIfLocked(w, keys) {
+			return // locked by a parallel attempt: answer as a right password would be
+		}
 		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong e-mail or password")
 		return
 	}
@@ -117,6 +109,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "login", err)
 		return
 	}
+	// Checked again: guesses sent in parallel all pass the first check
+	// while their hashes are computed, and must not get past a lock-out
+	// that the wrong ones among them set meanwhile.
+	if s.refuseIfLocked(w, keys) {
+		return
+	}
+	s.LoginThrottle.Reset(keys.account) // not the address: it may be shared with a guesser
 	// Recorded before the session exists: no session without an entry.
 	if s.auditOrFail(w, r, audit.Event{Action: audit.AuthLoginSuccess, Actor: u.ID, Outcome: audit.Success}) {
 		s.startSession(w, r, u, http.StatusOK)
@@ -176,18 +175,20 @@ func (s *server) listMeetings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]meetingJSON, 0, len(ms))
+	cache := s.newEmailCache()
 	for _, m := range ms {
-		out = append(out, s.toMeetingJSON(m))
+		cohosts, err := cache.emails(r.Context(), m.Cohosts)
+		if err != nil {
+			s.internalError(w, r, "list meetings", err)
+			return
+		}
+		out = append(out, s.toMeetingJSON(m, cohosts))
 	}
 	writeJSON(w, http.StatusOK, map[string][]meetingJSON{"meetings": out})
 }
 
-type createMeetingRequest struct {
-	Title string `json:"title"`
-}
-
 func (s *server) createMeeting(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.requireUser(w, r)
+	u, ok := s.authorize(w, r, authz.MeetingCreate, audit.MeetingCreate)
 	if !ok {
 		return
 	}
@@ -195,9 +196,12 @@ func (s *server) createMeeting(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	m, err := s.Meetings.Create(r.Context(), u.ID, req.Title)
-	if errors.Is(err, meeting.ErrBadTitle) {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	opts, cohosts, err := s.options(r.Context(), req)
+	var m store.Meeting
+	if err == nil {
+		m, err = s.Meetings.Create(r.Context(), u.ID, opts)
+	}
+	if badMeetingRequest(w, err) {
 		return
 	}
 	if err != nil {
@@ -205,6 +209,6 @@ func (s *server) createMeeting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.auditOrFail(w, r, audit.Event{Action: audit.MeetingCreate, Actor: u.ID, Meeting: m.ID, Outcome: audit.Success}) {
-		writeJSON(w, http.StatusCreated, s.toMeetingJSON(m))
+		writeJSON(w, http.StatusCreated, s.toMeetingJSON(m, cohosts))
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,7 +61,7 @@ func TestSetupLoginMeetingFlow(t *testing.T) {
 	var list struct{ Meetings []meetingJSON }
 	r = do(t, c, "GET", url+"/api/meetings", "")
 	expectStatus(t, r, http.StatusOK)
-	if r.json(t, &list); len(list.Meetings) != 1 || list.Meetings[0] != m {
+	if r.json(t, &list); len(list.Meetings) != 1 || !reflect.DeepEqual(list.Meetings[0], m) {
 		t.Fatalf("list %+v, want [%+v]", list.Meetings, m)
 	}
 

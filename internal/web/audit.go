@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -61,24 +62,12 @@ func (s *server) auditOrLog(r *http.Request, ev audit.Event) {
 	}
 }
 
-// requireAdmin returns the signed-in administrator, or answers 401 (and
-// records nothing: anyone can cause those) or 403 (recorded as denied).
-func (s *server) requireAdmin(w http.ResponseWriter, r *http.Request, action audit.Action) (store.User, bool) {
-	u, ok := s.requireUser(w, r)
-	if !ok {
-		return u, false
-	}
-	if u.Role != store.RoleAdmin {
-		s.auditOrLog(r, audit.Event{Action: action, Actor: u.ID, Outcome: audit.Denied})
-		writeError(w, http.StatusForbidden, "forbidden", "only administrators can read the audit log")
-		return u, false
-	}
-	return u, true
-}
-
 type auditListResponse struct {
 	Entries []audit.Record `json:"entries"`
 	Chain   chainStatus    `json:"chain"`
+	// Actions are all the actions the log knows, so that a client can offer
+	// the action filter without a copy of the list that would go stale.
+	Actions []audit.Action `json:"actions"`
 }
 
 // chainStatus is CheckEntries' verdict on the returned entries.
@@ -102,7 +91,7 @@ type headJSON struct {
 // auditList serves GET /api/audit. The entries go out only once the view
 // itself is on record.
 func (s *server) auditList(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.requireAdmin(w, r, audit.AuditView)
+	u, ok := s.authorize(w, r, authz.AuditView, audit.AuditView)
 	if !ok {
 		return
 	}
@@ -139,6 +128,7 @@ func (s *server) auditPage(ctx context.Context, f store.AuditFilter) (auditListR
 	resp := auditListResponse{
 		Entries: make([]audit.Record, 0, len(entries)),
 		Chain:   chainStatus{Checked: len(entries), Intact: len(problems) == 0, Problems: []problemJSON{}},
+		Actions: audit.Actions,
 	}
 	for _, e := range entries {
 		resp.Entries = append(resp.Entries, audit.ToRecord(e))
@@ -157,7 +147,7 @@ func (s *server) auditPage(ctx context.Context, f store.AuditFilter) (auditListR
 // the first byte is sent; a failure midway aborts the response, so the
 // client sees a broken download rather than a clean, truncated file.
 func (s *server) auditExport(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.requireAdmin(w, r, audit.AuditExport)
+	u, ok := s.authorize(w, r, authz.AuditExport, audit.AuditExport)
 	if !ok {
 		return
 	}

@@ -14,11 +14,12 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
 // Options are the dependencies of the HTTP handler.
 type Options struct {
-	// Store backs the health check.
+	// Store backs the health check and the co-host e-mail lookups.
 	Store    store.Store
 	Sessions *auth.Sessions
 	Accounts *auth.Accounts
@@ -31,6 +32,9 @@ type Options struct {
 	Logger *slog.Logger
 	// WS is the signalling websocket, mounted at GET /ws; nil answers 503.
 	WS http.Handler
+	// LoginThrottle counts failed sign-ins per client address and account
+	// (throttle.NewLogin(nil) if nil); tests pass one with a fake clock.
+	LoginThrottle *throttle.Limiter
 }
 
 type server struct {
@@ -48,6 +52,9 @@ func New(opts Options) http.Handler {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.LoginThrottle == nil {
+		opts.LoginThrottle = throttle.NewLogin(nil)
 	}
 	if opts.WS == nil {
 		opts.WS = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -77,7 +84,7 @@ func (s *server) routes() *http.ServeMux {
 	})
 	mux.Handle("GET /ws", s.WS)
 	mux.HandleFunc("GET /static/{file...}", s.static)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}"} {
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

@@ -14,7 +14,7 @@ import (
 )
 
 // staticFS holds the browser client. The client build writes app.js (see
-// generate.go); index.html and app.css are maintained by hand.
+// generate.go); index.html and the .css files are maintained by hand.
 //
 //go:embed static
 var staticFS embed.FS

@@ -69,7 +69,7 @@ func start(b *testing.B) server {
 	}
 	run("user", "add", "--data", data, "--email", "bench@example.org", "--name", "Bench", "--role", "admin")
 	var m struct{ ID, Passcode string }
-	if err := json.Unmarshal(run("meeting", "create", "--data", data, "--title", "Bench", "--json"), &m); err != nil {
+	if err := json.Unmarshal(run("meeting", "create", "--data", data, "--title", "Bench", "--json", "--no-waiting-room", "--join-before-host", "--screen-share", "everyone"), &m); err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

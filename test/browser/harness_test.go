@@ -1,6 +1,8 @@
 // Package browser holds end-to-end tests: the real conclave binary, started
-// the way an operator starts it, driven through Debian's Chromium with
-// chromedp the way a person uses it (fake camera, microphone and screen).
+// the way an operator starts it, driven the way a person uses it through
+// Debian's Chromium (chromedp; fake camera, microphone and screen) and
+// Debian's Firefox ESR (WebDriver BiDi, bidi_test.go; fake camera and
+// microphone).
 package browser
 
 import (
@@ -30,6 +32,10 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	if _, err := exec.LookPath(chromiumPath()); err != nil {
 		fmt.Fprintln(os.Stderr, "browser tests need Chromium: apt-get install chromium (./test.sh does this)")
+		return 1
+	}
+	if _, err := exec.LookPath(firefoxPath()); err != nil {
+		fmt.Fprintln(os.Stderr, "browser tests need Firefox: apt-get install firefox-esr (./test.sh does this)")
 		return 1
 	}
 	dir, err := os.MkdirTemp("", "conclave-browser-test")
@@ -62,19 +68,39 @@ type server struct {
 	meetingID  string
 	passcode   string
 	meetingURL string
+	data       string // the data directory, for further cli commands
 }
 
-// startServer runs the real binary on 127.0.0.1 with a fresh data dir: an
-// admin and a meeting made with the CLI, media on a free loopback port.
+// The account startServer makes; it hosts the meeting. cli passes the
+// password to `conclave user add` as CONCLAVE_PASSWORD.
+const (
+	hostEmail    = "host@example.org"
+	hostName     = "Host"
+	hostPassword = "correct horse battery staple"
+)
+
+// startServer runs the real binary with a meeting that guests enter at
+// once (no waiting room, no need to wait for the host) and where they may
+// share the screen. The media and client tests join as guests only; the
+// waiting room and roles have their own tests (moderation_test.go).
 func startServer(t *testing.T) *server {
 	t.Helper()
+	return startServerWith(t, "--no-waiting-room", "--join-before-host", "--screen-share", "everyone")
+}
+
+// startServerWith runs the real binary on 127.0.0.1 with a fresh data dir:
+// an admin and a meeting made with the CLI (meetingFlags are added to
+// `conclave meeting create`), media on a free loopback port.
+func startServerWith(t *testing.T, meetingFlags ...string) *server {
+	t.Helper()
 	data := t.TempDir()
-	cli(t, data, "user", "add", "--data", data, "--email", "host@example.org", "--name", "Host", "--role", "admin")
+	cli(t, data, "user", "add", "--data", data, "--email", hostEmail, "--name", hostName, "--role", "admin")
 	var m struct {
 		ID       string `json:"id"`
 		Passcode string `json:"passcode"`
 	}
-	if err := json.Unmarshal([]byte(cli(t, data, "meeting", "create", "--data", data, "--title", "Browser test", "--json")), &m); err != nil {
+	args := append([]string{"meeting", "create", "--data", data, "--title", "Browser test", "--json"}, meetingFlags...)
+	if err := json.Unmarshal([]byte(cli(t, data, args...)), &m); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -110,7 +136,7 @@ func startServer(t *testing.T) *server {
 	}()
 	select {
 	case b := <-base:
-		return &server{pid: cmd.Process.Pid, base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode}
+		return &server{pid: cmd.Process.Pid, base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode, data: data}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server did not start:\n%s", logs.String())
 	}
@@ -120,7 +146,7 @@ func startServer(t *testing.T) *server {
 func cli(t *testing.T, data string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(conclaveBin, args...)
-	cmd.Env = append(os.Environ(), "CONCLAVE_PASSWORD=correct horse battery staple")
+	cmd.Env = append(os.Environ(), "CONCLAVE_PASSWORD="+hostPassword)
 	cmd.Stdin = strings.NewReader("")
 	out, err := cmd.Output()
 	if err != nil {

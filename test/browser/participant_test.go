@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,11 +15,21 @@ import (
 )
 
 // person is one participant: a browser context (own cookies and storage)
-// in the shared Chromium.
+// in the shared Chromium, or a tab in Firefox (see joinFirefox).
 type person struct {
 	t    *testing.T
 	name string
-	ctx  context.Context
+	ctx  context.Context // chromedp's for Chromium (p.do works only there)
+	// js evaluates JavaScript in the page, awaiting a returned promise, and
+	// returns the result as JSON (nil or "null" for undefined and null).
+	js func(ctx context.Context, expr string) ([]byte, error)
+	// click clicks the element that sel selects.
+	click func(sel string)
+	// decodedFrames makes videoFrames count the frames the tile's decoder
+	// produced (receiver statistics) for a <video> that plays, rather
+	// than painted frames: headless Firefox paints nothing, so its
+	// getVideoPlaybackQuality() stays at 0.
+	decodedFrames bool
 
 	mu       sync.Mutex
 	requests []string // every URL the page requested
@@ -28,12 +39,26 @@ type person struct {
 type devices struct{ camera, mic bool }
 
 // join opens the meeting link, sets the name and devices on the pre-join
-// screen and presses Join, as a person would.
+// screen and presses Join, as a person would, and waits until they are in.
 func join(t *testing.T, browser context.Context, srv *server, name string, dev devices) *person {
+	t.Helper()
+	p := newPerson(t, browser, name)
+	p.enter(srv, dev)
+	p.waitFor("joined", `window.conclave && window.conclave.state().status === "joined"`, 15*time.Second)
+	return p
+}
+
+// newPerson opens a browser context of their own (cookies and storage) in
+// the shared Chromium.
+func newPerson(t *testing.T, browser context.Context, name string) *person {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	p := &person{t: t, name: name, ctx: ctx}
+	p.js = func(ctx context.Context, expr string) ([]byte, error) {
+		return chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	}
+	p.click = func(sel string) { p.do(chromedp.Click(sel)) }
 	_ = chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 			p.mu.Lock()
@@ -48,14 +73,20 @@ func join(t *testing.T, browser context.Context, srv *server, name string, dev d
 			p.logf("page exception: %s", desc)
 		}
 	})
+	return p
+}
+
+// enter opens the meeting link, fills in the pre-join screen and presses
+// Join; what follows (the call, the waiting room, a refusal) is the
+// caller's to wait for.
+func (p *person) enter(srv *server, dev devices) {
+	p.t.Helper()
 	p.do(chromedp.Navigate(srv.meetingURL), chromedp.WaitVisible("#join-name"))
 	_ = eval[bool](p, `(() => { const e = document.querySelector("#join-name"); e.value = ""; return true })()`)
-	p.do(chromedp.SendKeys("#join-name", name))
+	p.do(chromedp.SendKeys("#join-name", p.name))
 	p.setSwitch("#prejoin-camera", dev.camera)
 	p.setSwitch("#prejoin-mic", dev.mic)
 	p.do(chromedp.Click("#join-button"))
-	p.waitFor("joined", `window.conclave && window.conclave.state().status === "joined"`, 15*time.Second)
-	return p
 }
 
 // logf logs while the test runs; browser events may arrive after it ends.
@@ -78,7 +109,11 @@ func eval[T any](p *person, js string) T {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	raw, err := p.js(ctx, js)
+	var v T
+	if err == nil {
+		err = decodeJSResult(raw, &v)
+	}
 	if err != nil {
 		p.t.Fatalf("%s: evaluate %q: %v", p.name, js, err)
 	}
@@ -90,16 +125,18 @@ func (p *person) setSwitch(sel string, on bool) {
 	p.t.Helper()
 	p.waitFor(sel, fmt.Sprintf(`!!document.querySelector(%q)`, sel), 10*time.Second)
 	if eval[bool](p, fmt.Sprintf(`document.querySelector(%q).checked`, sel)) != on {
-		p.do(chromedp.Click(sel))
+		p.click(sel)
 	}
 }
 
-// waitFor polls a JavaScript condition until it holds.
+// waitFor polls a JavaScript condition (a value or a promise) until it
+// holds.
 func (p *person) waitFor(what, cond string, timeout time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		if eval[bool](p, "(() => { try { return !!("+cond+") } catch (e) { return false } })()") {
+		// await: cond may be a promise (an async check of getStats).
+		if eval[bool](p, "(async () => { try { return !!(await ("+cond+")) } catch (e) { return false } })()") {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -116,15 +153,25 @@ func (p *person) id() string {
 
 // videoFrames returns decoded frames per remote tile ("participant/source").
 func (p *person) videoFrames() map[string]int {
-	return eval[map[string]int](p, `(() => {
+	return eval[map[string]int](p, `(async (decoded) => {
 		const out = {};
+		const pc = window.conclave.pcs().subscribe;
 		for (const v of document.querySelectorAll('[data-participant-id][data-source] video')) {
 			const tile = v.closest('[data-participant-id]');
 			if (!v.srcObject || !v.getVideoPlaybackQuality) continue;
-			out[tile.dataset.participantId + '/' + tile.dataset.source] = v.getVideoPlaybackQuality().totalVideoFrames;
+			let n = v.getVideoPlaybackQuality().totalVideoFrames;
+			if (decoded) {
+				n = 0;
+				const track = v.srcObject.getVideoTracks()[0];
+				const rx = pc && track && pc.getReceivers().find(r => r.track === track);
+				if (rx && !v.paused && v.readyState >= 2 && v.videoWidth > 0) {
+					(await rx.getStats()).forEach(r => { if (r.type === 'inbound-rtp') n = Math.max(n, r.framesDecoded || 0); });
+				}
+			}
+			out[tile.dataset.participantId + '/' + tile.dataset.source] = n;
 		}
 		return out;
-	})()`)
+	})(`+strconv.FormatBool(p.decodedFrames)+`)`)
 }
 
 // inbound sums the subscribe connection's inbound RTP statistics.
@@ -201,13 +248,15 @@ func (p *person) hasText(sel, text string) bool {
 }
 
 // foreignRequests returns the URLs the page requested from anywhere but
-// the server itself.
+// the server itself (its websocket URL included, should a browser report
+// that as a request).
 func (p *person) foreignRequests(base string) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	wsBase := "ws" + strings.TrimPrefix(base, "http")
 	var out []string
 	for _, u := range p.requests {
-		if !strings.HasPrefix(u, base+"/") && u != base && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+		if !strings.HasPrefix(u, base+"/") && u != base && !strings.HasPrefix(u, wsBase+"/") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
 			out = append(out, u)
 		}
 	}

@@ -7,24 +7,54 @@ export interface User {
   role: string;
 }
 
+/** A new meeting's settings (POST /api/meetings); omitted means default. */
+export interface MeetingOptions {
+  waiting_room?: boolean;
+  join_before_host?: boolean;
+  screen_share?: string; // presenters | everyone
+  max_participants?: number; // 0: the server's limit
+  recurrence?: string; // none | daily | weekly
+  starts_at?: string; // RFC 3339
+  ends_at?: string; // RFC 3339
+  cohosts?: string[]; // e-mail addresses
+}
+
 export interface Meeting {
   id: string;
   title: string;
   passcode?: string;
   join_url?: string;
   created_at?: string;
+  waiting_room?: boolean;
+  join_before_host?: boolean;
+  screen_share?: string;
+  max_participants?: number;
+  recurrence?: string;
+  starts_at?: string | null;
+  ends_at?: string;
+  cohosts?: string[];
 }
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Seconds from the Retry-After header (429), or null without one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** Retry-After in seconds; the server sends only the delay form. */
+function retryAfterSeconds(res: Response): number | null {
+  const v = res.headers.get('Retry-After');
+  if (v === null || !/^\d+$/.test(v.trim())) return null;
+  return Number(v.trim());
 }
 
 async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -62,7 +92,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
         if (typeof e.message === 'string' && e.message !== '') message = e.message;
       }
     }
-    throw new ApiError(res.status, code, message);
+    throw new ApiError(res.status, code, message, retryAfterSeconds(res));
   }
   return payload as T;
 }
@@ -97,11 +127,63 @@ export async function logout(): Promise<void> {
   await request<undefined>('POST', '/api/logout');
 }
 
-export async function createMeeting(title: string): Promise<Meeting> {
-  return request<Meeting>('POST', '/api/meetings', { title });
+export async function createMeeting(title: string, options: MeetingOptions = {}): Promise<Meeting> {
+  return request<Meeting>('POST', '/api/meetings', { ...options, title });
 }
 
 export async function listMeetings(): Promise<Meeting[]> {
   const r = await request<{ meetings: Meeting[] | null }>('GET', '/api/meetings');
   return Array.isArray(r.meetings) ? r.meetings : [];
+}
+
+// ---------- audit log (admins and privacy officers) ----------
+
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  action: string;
+  actor: string;
+  target: string;
+  meeting: string;
+  client_addr: string;
+  outcome: string;
+  details: Record<string, string>;
+}
+
+export interface AuditProblem {
+  kind: string;
+  seq: number;
+  message: string;
+}
+
+export interface AuditChain {
+  checked: number;
+  intact: boolean;
+  problems: AuditProblem[];
+  head: { seq: number; hash: string } | null;
+}
+
+export interface AuditPage {
+  entries: AuditRecord[];
+  chain: AuditChain;
+  /** Every action the server knows, for the action filter. */
+  actions: string[];
+}
+
+/** One page of the audit log; query holds GET /api/audit's parameters. */
+export async function listAudit(query: URLSearchParams): Promise<AuditPage> {
+  const qs = query.toString();
+  const r = await request<AuditPage>('GET', '/api/audit' + (qs ? '?' + qs : ''));
+  return {
+    entries: Array.isArray(r.entries) ? r.entries : [],
+    chain: r.chain,
+    actions: Array.isArray(r.actions) ? r.actions : [],
+  };
+}
+
+/** The download URL of the entries matching filters (no paging). */
+export function auditExportPath(filters: URLSearchParams, format: 'csv' | 'json'): string {
+  const q = new URLSearchParams(filters);
+  q.set('format', format);
+  return '/api/audit/export?' + q.toString();
 }

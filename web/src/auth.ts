@@ -35,7 +35,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
       location.assign('/');
     } catch (e) {
       password.value = '';
-      showError(err, e instanceof ApiError && e.status === 401 ? 'Wrong e-mail or password.' : errorMessage(e));
+      showError(err, loginErrorMessage(e));
       password.focus();
     } finally {
       submit.disabled = false;
@@ -47,6 +47,19 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     ]),
   );
   email.focus();
+}
+
+/** What the sign-in form says when login fails. */
+export function loginErrorMessage(e: unknown): string {
+  if (!(e instanceof ApiError)) return errorMessage(e);
+  if (e.status === 401) return 'Wrong e-mail or password.';
+  if (e.status === 429) {
+    if (e.retryAfter === null) return 'Too many failed sign-ins. Try again later.';
+    // Round up: "in 0 minutes" would invite a retry that is refused again.
+    const minutes = Math.max(1, Math.ceil(e.retryAfter / 60));
+    return `Too many failed sign-ins. Try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`;
+  }
+  return errorMessage(e);
 }
 
 export function tokenFromHash(hash: string): string {

@@ -5,7 +5,11 @@
 import { announce, h } from './dom';
 import { icon } from './icons';
 import type { IconName } from './icons';
-import type { ParticipantInfo, VideoSize } from './protocol';
+import type { ModActions } from './panelmodel';
+import { SidePanels } from './panels';
+import { Prompts } from './prompts';
+import type { ChatMessage, LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
+import { SHARE_FORBIDDEN_TITLE } from './roles';
 import { SizeReporter, Tile, fitTiles, tileKey } from './tiles';
 
 export interface RemoteMedia {
@@ -24,6 +28,12 @@ export interface CallModel {
   others: ParticipantInfo[];
   remote: Map<string, RemoteMedia>;
   activeSpeaker: string;
+  role: Role | null;
+  settings: MeetingSettings;
+  /** The role and settings allow sharing the screen. */
+  canShare: boolean;
+  lobby: LobbyEntry[];
+  chat: ChatMessage[];
 }
 
 export interface CallActions {
@@ -31,6 +41,9 @@ export interface CallActions {
   toggleCamera(): void;
   toggleScreen(): void;
   leave(): void;
+  /** Turns a source on because the person agreed to a host's request. */
+  turnOn(source: 'audio' | 'camera'): void;
+  mod: ModActions;
 }
 
 interface ToggleSpec {
@@ -48,6 +61,8 @@ class ToggleButton {
   readonly el: HTMLButtonElement;
   private readonly iconBox: HTMLElement;
   private readonly text: HTMLElement;
+  /** Why the button cannot be used now, or null. */
+  private blocked: string | null = null;
 
   constructor(
     private readonly spec: ToggleSpec,
@@ -76,9 +91,17 @@ class ToggleButton {
     this.el.classList.toggle('off', !pressed && this.spec.id !== 'toggle-screen');
     this.el.classList.toggle('active', pressed && this.spec.id === 'toggle-screen');
     this.el.setAttribute('aria-busy', busy ? 'true' : 'false');
-    this.el.title = `${pressed ? this.spec.titleOn : this.spec.titleOff} (${this.spec.key})`;
+    this.el.disabled = this.blocked !== null;
+    this.el.title = this.blocked ?? `${pressed ? this.spec.titleOn : this.spec.titleOff} (${this.spec.key})`;
     this.iconBox.replaceChildren(icon(pressed ? this.spec.on : this.spec.off));
     this.text.textContent = this.spec.label;
+  }
+
+  /** Disables the button, saying why in its tooltip; null enables it. */
+  block(reason: string | null): void {
+    this.blocked = reason;
+    this.el.disabled = reason !== null;
+    if (reason !== null) this.el.title = reason;
   }
 }
 
@@ -90,6 +113,9 @@ export class CallView {
   private readonly audioBox: HTMLElement;
   private readonly soundButton: HTMLButtonElement;
   private readonly notice: HTMLElement;
+  private readonly screenSupported: boolean;
+  readonly panels: SidePanels;
+  readonly prompts: Prompts;
   readonly mic: ToggleButton;
   readonly camera: ToggleButton;
   readonly share: ToggleButton;
@@ -119,10 +145,9 @@ export class CallView {
       { id: 'toggle-screen', label: 'Share screen', key: 'S', on: 'screen', off: 'screen', titleOn: 'Stop sharing your screen', titleOff: 'Share your screen' },
       () => actions.toggleScreen(),
     );
-    if (!screenSupported) {
-      this.share.el.disabled = true;
-      this.share.el.title = 'Screen sharing is not supported by this browser';
-    }
+    this.screenSupported = screenSupported;
+    this.panels = new SidePanels(actions.mod);
+    this.prompts = new Prompts((source) => actions.turnOn(source));
     this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
       h('span', { class: 'control-icon' }, [icon('leave')]),
       h('span', { class: 'control-text', text: 'Leave' }),
@@ -141,11 +166,13 @@ export class CallView {
       this.camera.el,
       this.share.el,
       this.soundButton,
+      ...this.panels.buttons,
       this.leaveButton,
     ]);
     this.notice = h('div', { id: 'media-notice', class: 'notice', role: 'status' });
     this.notice.hidden = true;
-    this.el = h('div', { class: 'call' }, [this.notice, this.stage, controls, this.audioBox]);
+    const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el]);
+    this.el = h('div', { class: 'call' }, [this.notice, this.prompts.el, body, controls, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -160,6 +187,7 @@ export class CallView {
       id: m.selfId,
       name: m.selfName,
       verified: m.selfVerified,
+      role: m.role ?? (m.selfVerified ? 'attendee' : 'guest'),
       audio: m.mic !== null,
       video: m.cam !== null,
       screen: m.screen !== null,
@@ -194,7 +222,7 @@ export class CallView {
         tile = new Tile(w.pid, w.source, w.self);
         this.tiles.set(w.key, tile);
       }
-      tile.update({ name: w.info.name, verified: w.info.verified, audio: w.info.audio, video: w.info.video });
+      tile.update({ name: w.info.name, verified: w.info.verified, role: w.info.role, audio: w.info.audio, video: w.info.video });
       tile.setTrack(w.track);
       tile.setSpeaking(m.activeSpeaker !== '' && m.activeSpeaker === w.pid);
       (w.source === 'screen' ? screenOrder : cameraOrder).push(tile.el);
@@ -209,7 +237,19 @@ export class CallView {
     this.syncAudio(m);
     this.mic.set(m.mic !== null);
     this.camera.set(m.cam !== null);
+    this.share.block(
+      !this.screenSupported ? 'Screen sharing is not supported by this browser' : m.canShare ? null : SHARE_FORBIDDEN_TITLE,
+    );
     this.share.set(m.screen !== null);
+    this.panels.sync({
+      selfId: m.selfId,
+      role: m.role,
+      settings: m.settings,
+      others: m.others,
+      self: selfInfo,
+      lobby: m.lobby,
+      chat: m.chat,
+    });
     this.layout();
   }
 
@@ -291,6 +331,8 @@ export class CallView {
   }
 
   destroy(): void {
+    this.panels.destroy();
+    this.prompts.destroy();
     this.layoutObserver?.disconnect();
     this.reporter.destroy();
     for (const tile of this.tiles.values()) tile.destroy();

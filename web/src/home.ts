@@ -1,9 +1,11 @@
 // "/": intro when signed out; new meeting + meeting list when signed in.
 
+import { auditLinks } from './admin';
 import { ApiError, createMeeting, getMe, listMeetings, logout, setupNeeded } from './api';
 import type { Meeting, User } from './api';
 import { announce, append, clear, copyText, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
+import { meetingOptionsForm, settingsSummary } from './meetingoptions';
 
 export async function renderHome(root: HTMLElement): Promise<void> {
   let me: User | null;
@@ -75,8 +77,10 @@ function renderDashboard(root: HTMLElement, me: User): void {
   const err = errorBox();
   const title = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'Weekly sync' });
   const create = h('button', { type: 'submit', id: 'create-meeting', class: 'button primary', text: 'Create meeting' });
+  const options = meetingOptionsForm();
   const form = h('form', { id: 'new-meeting-form', class: 'stack' }, [
     field('meeting-title', 'Title', title),
+    options.el,
     h('div', { class: 'actions' }, [create]),
   ]);
   const result = h('div', { id: 'new-meeting-result', class: 'result stack' });
@@ -90,8 +94,9 @@ function renderDashboard(root: HTMLElement, me: User): void {
     showError(err, null);
     create.disabled = true;
     try {
-      const m = await createMeeting(title.value.trim() || 'Meeting');
+      const m = await createMeeting(title.value.trim() || 'Meeting', options.values());
       title.value = '';
+      options.reset();
       showResult(result, m);
       announce(`Meeting ${m.title} created. The invite link is ready to copy.`);
       void refreshList(list, listStatus);
@@ -122,7 +127,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
           list,
         ]),
       ],
-      [who, signOut],
+      [who, ...auditLinks(me), signOut],
     ),
   );
   void refreshList(list, listStatus);
@@ -185,6 +190,7 @@ async function refreshList(list: HTMLElement, status: HTMLElement): Promise<void
           created && !Number.isNaN(created.getTime())
             ? h('time', { class: 'hint', datetime: created.toISOString(), text: created.toLocaleString() })
             : null,
+          h('span', { class: 'hint meeting-settings', text: settingsSummary(m) }),
         ]),
         h('div', { class: 'actions' }, [
           copyButton(null, inviteUrl(m)),

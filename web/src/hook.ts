@@ -1,9 +1,20 @@
 // window.conclave: a small, stable hook for automated browser tests.
 
-import type { ParticipantInfo, Source, VideoSource } from './protocol';
+import type {
+  AssignableRole,
+  ChatMessage,
+  LobbyEntry,
+  MeetingSettings,
+  ParticipantInfo,
+  Role,
+  ScreenSharePolicy,
+  Source,
+  VideoSource,
+  WaitingInfo,
+} from './protocol';
 
-export type Route = 'home' | 'login' | 'setup' | 'meeting' | 'not_found';
-export type MeetingStatus = 'prejoin' | 'connecting' | 'joined' | 'ended' | 'error';
+export type Route = 'home' | 'login' | 'setup' | 'meeting' | 'audit' | 'not_found';
+export type MeetingStatus = 'prejoin' | 'connecting' | 'waiting' | 'joined' | 'ended' | 'error';
 
 export interface TileState {
   participantId: string;
@@ -48,6 +59,20 @@ export interface ConclaveState {
   activeSpeaker: string;
   error: string | null;
   endCode: string | null;
+  /** Own meeting role once admitted. */
+  role: Role | null;
+  /** Why we wait, while the server holds us in the waiting room. */
+  waiting: WaitingInfo | null;
+  /** The waiting room as a host or co-host sees it (else empty). */
+  lobby: LobbyEntry[];
+  settings: MeetingSettings | null;
+  /** The role and settings let us share the screen. */
+  canShare: boolean;
+  chat: ChatMessage[];
+  /** Reason of the last bye the server sent. */
+  byeReason: string | null;
+  /** Recent non-fatal errors (code, ref = the seq they answer). */
+  errors: { code: string; message: string; ref: number | null }[];
 }
 
 export interface ConclavePcs {
@@ -61,6 +86,22 @@ export interface ConclaveHook {
   pcs(): ConclavePcs;
   /** Test aid: restart ICE on one connection the way the watchdog does. */
   restartIce(pc: 'publish' | 'subscribe'): boolean;
+  /**
+   * Test aids: send a protocol message as the UI would (or, with send,
+   * any message at all, to check the server refuses it). Each returns the
+   * message's seq (errors answering it carry it as ref), 0 if not sent.
+   */
+  send(type: string, data: unknown): number;
+  admit(id?: string): number;
+  deny(id?: string): number;
+  lock(locked: boolean): number;
+  settings(change: { chat?: boolean; screen_share?: ScreenSharePolicy }): number;
+  remove(id: string, ban?: boolean): number;
+  setRole(id: string, role: AssignableRole): number;
+  mute(id: string, source: Source): number;
+  askUnmute(id: string, source: 'audio' | 'camera'): number;
+  chat(text: string, to?: string): number;
+  endMeeting(): number;
 }
 
 declare global {
@@ -87,6 +128,14 @@ export function emptyState(route: Route): ConclaveState {
     activeSpeaker: '',
     error: null,
     endCode: null,
+    role: null,
+    waiting: null,
+    lobby: [],
+    settings: null,
+    canShare: false,
+    chat: [],
+    byeReason: null,
+    errors: [],
   };
 }
 
@@ -94,13 +143,28 @@ export interface HookSource {
   state(): ConclaveState;
   pcs(): ConclavePcs;
   restartIce(pc: 'publish' | 'subscribe'): boolean;
+  /** Sends one message on the signalling socket; its seq, or 0. */
+  command(type: string, data: unknown): number;
 }
 
 export function installHook(route: Route, source: HookSource | null): void {
+  const send = (type: string, data: unknown): number => (source ? source.command(type, data) : 0);
+  const target = (id?: string): unknown => (id === undefined ? { all: true } : { participant_id: id });
   window.conclave = {
     version: 1,
     state: () => (source ? source.state() : emptyState(route)),
     pcs: () => (source ? source.pcs() : { publish: null, subscribe: null }),
     restartIce: (pc) => (source ? source.restartIce(pc) : false),
+    send,
+    admit: (id) => send('admit', target(id)),
+    deny: (id) => send('deny', target(id)),
+    lock: (locked) => send('lock', { locked }),
+    settings: (change) => send('settings', change),
+    remove: (id, ban = false) => send('remove', { participant_id: id, ban }),
+    setRole: (id, role) => send('set_role', { participant_id: id, role }),
+    mute: (id, source) => send('mute', { participant_id: id, source }),
+    askUnmute: (id, source) => send('ask_unmute', { participant_id: id, source }),
+    chat: (text, to) => send('chat', to === undefined || to === '' ? { text } : { text, to }),
+    endMeeting: () => send('end_meeting', {}),
   };
 }

@@ -14,7 +14,7 @@ export function page(title: string, body: Node[], headerExtra: Node[] = []): HTM
   return h('div', { class: 'page' }, [siteHeader(headerExtra), h('main', { class: 'content', id: 'main' }, body)]);
 }
 
-export function field(id: string, label: string, input: HTMLInputElement, hint?: string): HTMLElement {
+export function field(id: string, label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLElement {
   const children: Node[] = [h('label', { for: id, text: label }), input];
   if (hint) {
     const hintId = id + '-hint';

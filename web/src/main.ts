@@ -1,5 +1,6 @@
 // Entry point: route on location.pathname (one single-page app for all pages).
 
+import { renderAudit } from './admin';
 import { renderLogin, renderSetup } from './auth';
 import { appRoot, clear, h } from './dom';
 import { installHook } from './hook';
@@ -22,6 +23,9 @@ async function route(): Promise<void> {
   } else if (path === '/setup') {
     installHook('setup', null);
     renderSetup(root);
+  } else if (path === '/admin/audit') {
+    installHook('audit', null);
+    await renderAudit(root);
   } else if (meeting && meeting[1]) {
     // renderMeeting installs its own hook with live state.
     await renderMeeting(root, meeting[1]);

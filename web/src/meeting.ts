@@ -4,6 +4,7 @@
 import { getMe } from './api';
 import type { User } from './api';
 import { announce, clear, copyText, h, showError } from './dom';
+import { FINAL_ENDINGS } from './endings';
 import { emptyState, installHook } from './hook';
 import type { ConclavePcs, ConclaveState, MeetingStatus, TileState } from './hook';
 import { icon } from './icons';
@@ -13,6 +14,7 @@ import { isConnected } from './rtc';
 import { MeetingSession } from './session';
 import type { SessionEnd } from './session';
 import { installShortcuts } from './shortcuts';
+import { WaitingView } from './waiting';
 
 export function passcodeFromHash(hash: string): string | null {
   const v = new URLSearchParams(hash.replace(/^#/, '')).get('pwd');
@@ -22,6 +24,7 @@ export function passcodeFromHash(hash: string): string | null {
 const STATUS_LABEL: Record<MeetingStatus, string> = {
   prejoin: 'Not joined yet',
   connecting: 'Connecting to the meeting',
+  waiting: 'Waiting to be let in',
   joined: 'In the meeting',
   ended: 'Meeting left',
   error: 'Error',
@@ -88,6 +91,7 @@ export class MeetingPage {
         conn.restartNow();
         return true;
       },
+      command: (type, data) => this.session?.command(type, data) ?? 0,
     });
     installShortcuts({
       m: () => (this.session && this.status === 'joined' ? void this.session.toggleMic() : this.prejoin?.toggle('audio')),
@@ -162,12 +166,13 @@ export class MeetingPage {
     this.showError(null);
     this.lastEnd = null;
     this.setStatus('connecting');
-    const waiting = h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [
+    let pending: HTMLElement = h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [
       h('div', { class: 'spinner' }),
       h('p', { text: 'Connecting…' }),
     ]);
-    this.main.appendChild(waiting);
+    this.main.appendChild(pending);
     announce('Connecting to the meeting.');
+    let waitingView: WaitingView | null = null;
     this.session = new MeetingSession({
       meetingId: this.meetingId,
       passcode,
@@ -175,8 +180,20 @@ export class MeetingPage {
       me: this.me,
       media: this.media,
       container: this.main,
+      onWaiting: (info) => {
+        if (!waitingView) {
+          waitingView = new WaitingView(() => this.session?.leave());
+          pending.replaceWith(waitingView.el);
+          pending = waitingView.el;
+          waitingView.update(info);
+          waitingView.focus();
+        } else {
+          waitingView.update(info);
+        }
+        this.setStatus('waiting');
+      },
       onJoined: (title) => {
-        waiting.remove();
+        pending.remove();
         this.setStatus('joined');
         this.titleEl.textContent = title || 'Meeting';
         document.title = `${title || 'Meeting'} · Conclave`;
@@ -195,24 +212,29 @@ export class MeetingPage {
     if (end.status === 'error') this.showError(end.message);
     else this.showError(null);
     announce(end.message);
-    const again = h('button', {
-      type: 'button',
-      id: 'rejoin',
-      class: 'button primary',
-      text: end.code === 'join_refused' ? 'Try again' : 'Rejoin',
-    });
-    again.addEventListener('click', () => {
+    // After a denial or a ban, trying again cannot help: no button for it.
+    const final = FINAL_ENDINGS.has(end.code);
+    const again = final
+      ? null
+      : h('button', {
+          type: 'button',
+          id: 'rejoin',
+          class: 'button primary',
+          text: end.code === 'join_refused' || end.code === 'meeting_locked' ? 'Try again' : 'Rejoin',
+        });
+    again?.addEventListener('click', () => {
       this.session = null;
       this.showError(null);
       this.showPrejoin();
     });
+    const home = h('a', { class: 'button', href: '/', text: 'Home' });
     const panel = h('section', { class: 'card ended', id: 'ended-panel', 'aria-labelledby': 'ended-title' }, [
       h('h2', { id: 'ended-title', text: end.status === 'error' ? 'Could not stay in the meeting' : 'You are not in the meeting' }),
       h('p', { id: 'ended-message', text: end.message }),
-      h('div', { class: 'actions' }, [again, h('a', { class: 'button', href: '/', text: 'Home' })]),
+      h('div', { class: 'actions' }, [again, home]),
     ]);
     this.main.appendChild(panel);
-    again.focus();
+    (again ?? home).focus();
   }
 
   private pcs(): ConclavePcs {
@@ -233,6 +255,14 @@ export class MeetingPage {
     st.others = Array.from(s.participants.values(), (p) => ({ ...p }));
     st.participants = s.selfId ? [s.selfId, ...s.participants.keys()] : [];
     st.activeSpeaker = s.activeSpeaker;
+    st.role = s.role;
+    st.waiting = s.waiting ? { ...s.waiting } : null;
+    st.lobby = s.lobby.map((e) => ({ ...e }));
+    st.settings = s.status === 'joined' ? { ...s.settings } : null;
+    st.canShare = s.status === 'joined' && s.canShare;
+    st.chat = s.chat.map((m) => ({ ...m }));
+    st.byeReason = s.byeReason;
+    st.errors = s.errors.map((e) => ({ ...e }));
     const view = s.view;
     if (view) {
       st.tiles = view.allTiles().map(

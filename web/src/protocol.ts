@@ -7,10 +7,47 @@ export type Source = 'audio' | 'camera' | 'screen';
 export type VideoSource = 'camera' | 'screen';
 export type PcName = 'publish' | 'subscribe';
 
+/** Meeting roles (docs/security.md "Access control"). */
+export type Role = 'host' | 'cohost' | 'presenter' | 'attendee' | 'guest';
+/** Roles `set_role` may give; `attendee` means "no extra role". */
+export type AssignableRole = 'cohost' | 'presenter' | 'attendee';
+export type ScreenSharePolicy = 'presenters' | 'everyone';
+export type WaitingReason = 'waiting_room' | 'host_absent';
+
+export interface MeetingSettings {
+  locked: boolean;
+  /** false: only hosts and co-hosts may send chat. */
+  chat: boolean;
+  screen_share: ScreenSharePolicy;
+}
+
+export interface WaitingInfo {
+  reason: WaitingReason;
+  locked: boolean;
+}
+
+/** One person in the waiting room, as hosts and co-hosts see them. */
+export interface LobbyEntry {
+  id: string;
+  name: string;
+  verified: boolean;
+  /** RFC 3339 time they started waiting ('' when the server sent none). */
+  since: string;
+}
+
+export interface ChatMessage {
+  from: string;
+  /** '' for a message to everyone. */
+  to: string;
+  text: string;
+  time: string;
+}
+
 export interface ParticipantInfo {
   id: string;
   name: string;
   verified: boolean;
+  role: Role;
   audio: boolean;
   video: boolean;
   screen: boolean;
@@ -51,9 +88,11 @@ export interface VideoSize {
   height: number;
 }
 
+type Target = { participant_id: string } | { all: true };
+
 /** Messages the client sends, by type. */
 export interface ClientMessages {
-  hello: { version: number; meeting_id: string; passcode: string; name: string };
+  hello: { version: number; meeting_id: string; passcode: string; name: string; device: string };
   publish: { sdp: Sdp; tracks: Record<string, Source> };
   subscribe_answer: { sdp: Sdp };
   ice: { pc: PcName; candidate: IceCandidateWire };
@@ -62,6 +101,16 @@ export interface ClientMessages {
   video_size: VideoSize;
   ping: Record<string, never>;
   leave: Record<string, never>;
+  admit: Target;
+  deny: Target;
+  lock: { locked: boolean };
+  settings: { chat?: boolean; screen_share?: ScreenSharePolicy };
+  end_meeting: Record<string, never>;
+  remove: { participant_id: string; ban: boolean };
+  mute: { participant_id: string; source: Source };
+  ask_unmute: { participant_id: string; source: 'audio' | 'camera' };
+  set_role: { participant_id: string; role: AssignableRole };
+  chat: { text: string; to?: string };
 }
 
 export type ByeReason =
@@ -70,17 +119,28 @@ export type ByeReason =
   | 'meeting_ended'
   | 'rate_limited'
   | 'protocol_error'
-  | 'replaced';
+  | 'replaced'
+  | 'denied'
+  | 'removed'
+  | 'banned';
 
 /** Messages the server sends, by type. */
 export interface ServerMessages {
   welcome: {
     version: number;
     participant_id: string;
-    meeting: { id: string; title: string };
+    role: Role;
+    meeting: { id: string; title: string; settings: MeetingSettings };
     participants: ParticipantInfo[];
     ice_servers: IceServer[];
   };
+  waiting: WaitingInfo;
+  lobby: { waiting: LobbyEntry[] };
+  /** Only the settings the server sent; the rest are unchanged. */
+  meeting_updated: { settings: Partial<MeetingSettings> };
+  muted: { source: Source; by: string };
+  unmute_request: { source: 'audio' | 'camera'; by: string };
+  chat: ChatMessage;
   publish_answer: { sdp: Sdp };
   subscribe_offer: { sdp: Sdp; tracks: Record<string, TrackOwner> };
   ice: { pc: PcName; candidate: IceCandidateWire | null };
@@ -89,7 +149,8 @@ export interface ServerMessages {
   participant_left: { participant_id: string };
   active_speaker: { participant_id: string };
   bye: { reason: string };
-  error: { code: string; message: string; ref: number | null };
+  /** retry_after: seconds, with too_many_attempts. */
+  error: { code: string; message: string; ref: number | null; retry_after: number | null };
   pong: Record<string, never>;
 }
 
@@ -119,16 +180,61 @@ function isPc(v: unknown): v is PcName {
   return v === 'publish' || v === 'subscribe';
 }
 
+const ROLES: readonly string[] = ['host', 'cohost', 'presenter', 'attendee', 'guest'];
+
+function isRole(v: unknown): v is Role {
+  return typeof v === 'string' && ROLES.includes(v);
+}
+
+/** A missing role (a server from before roles) reads as the plain one. */
+function roleOr(v: unknown, verified: boolean): Role {
+  return isRole(v) ? v : verified ? 'attendee' : 'guest';
+}
+
 function parseParticipant(v: unknown): ParticipantInfo | null {
   if (!isObj(v) || typeof v['id'] !== 'string' || v['id'] === '') return null;
   return {
     id: v['id'],
     name: str(v['name']),
     verified: bool(v['verified']),
+    role: roleOr(v['role'], bool(v['verified'])),
     audio: bool(v['audio']),
     video: bool(v['video']),
     screen: bool(v['screen']),
   };
+}
+
+function parseSettingsPatch(v: unknown): Partial<MeetingSettings> {
+  const out: Partial<MeetingSettings> = {};
+  if (!isObj(v)) return out;
+  if (typeof v['locked'] === 'boolean') out.locked = v['locked'];
+  if (typeof v['chat'] === 'boolean') out.chat = v['chat'];
+  if (v['screen_share'] === 'presenters' || v['screen_share'] === 'everyone') out.screen_share = v['screen_share'];
+  return out;
+}
+
+/**
+ * Settings in welcome. What is missing (a server from before settings)
+ * reads as unrestricted: the server enforces its rules either way.
+ */
+export const OPEN_SETTINGS: MeetingSettings = { locked: false, chat: true, screen_share: 'everyone' };
+
+function parseSettings(v: unknown): MeetingSettings {
+  return { ...OPEN_SETTINGS, ...parseSettingsPatch(v) };
+}
+
+function parseWaiting(d: Obj): WaitingInfo {
+  return { reason: d['reason'] === 'host_absent' ? 'host_absent' : 'waiting_room', locked: bool(d['locked']) };
+}
+
+function parseLobby(v: unknown): LobbyEntry[] {
+  if (!Array.isArray(v)) return [];
+  const out: LobbyEntry[] = [];
+  for (const e of v) {
+    if (!isObj(e) || typeof e['id'] !== 'string' || e['id'] === '') continue;
+    out.push({ id: e['id'], name: str(e['name']), verified: bool(e['verified']), since: str(e['since']) });
+  }
+  return out;
 }
 
 function parseSdp(v: unknown, want: Sdp['type']): Sdp | null {
@@ -193,7 +299,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
         data: {
           version: typeof d['version'] === 'number' ? d['version'] : PROTOCOL_VERSION,
           participant_id: pid,
-          meeting: { id: str(meeting['id']), title: str(meeting['title']) },
+          role: roleOr(d['role'], false),
+          meeting: { id: str(meeting['id']), title: str(meeting['title']), settings: parseSettings(meeting['settings']) },
           participants,
           ice_servers: parseIceServers(d['ice_servers']),
         },
@@ -243,8 +350,30 @@ export function parseServerMessage(text: string): ServerMessage | null {
           code: str(d['code'], 'unknown'),
           message: str(d['message']),
           ref: typeof d['ref'] === 'number' ? d['ref'] : null,
+          retry_after: typeof d['retry_after'] === 'number' && d['retry_after'] >= 0 ? d['retry_after'] : null,
         },
       };
+    // docs/security.md calls the lock notice to waiting people
+    // `lobby_status`; protocol.md sends it as `waiting`. Both read alike.
+    case 'waiting':
+    case 'lobby_status':
+      return { type: 'waiting', data: parseWaiting(d) };
+    case 'lobby':
+      return { type: 'lobby', data: { waiting: parseLobby(d['waiting']) } };
+    case 'meeting_updated':
+      return { type: 'meeting_updated', data: { settings: parseSettingsPatch(d['settings']) } };
+    case 'muted':
+      return isSource(d['source']) ? { type: 'muted', data: { source: d['source'], by: str(d['by']) } } : null;
+    case 'unmute_request': {
+      const source = d['source'];
+      if (source !== 'audio' && source !== 'camera') return null;
+      return { type: 'unmute_request', data: { source, by: str(d['by']) } };
+    }
+    case 'chat': {
+      const text = str(d['text']);
+      if (text === '') return null;
+      return { type: 'chat', data: { from: str(d['from']), to: str(d['to']), text, time: str(d['time']) } };
+    }
     case 'pong':
       return { type: 'pong', data: {} };
     default:

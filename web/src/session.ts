@@ -5,13 +5,28 @@ import type { User } from './api';
 import { CallView } from './callview';
 import type { CallModel, RemoteMedia } from './callview';
 import { announce } from './dom';
+import { modCommands } from './commands';
+import { BYE_MESSAGES, FATAL_ERRORS, tooManyAttempts } from './endings';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
-import { PROTOCOL_VERSION } from './protocol';
-import type { ParticipantInfo, ServerMessage, ServerMessages, Source, TrackOwner } from './protocol';
+import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
+import type {
+  ChatMessage,
+  LobbyEntry,
+  MeetingSettings,
+  ParticipantInfo,
+  Role,
+  ServerMessage,
+  ServerMessages,
+  Source,
+  TrackOwner,
+  WaitingInfo,
+} from './protocol';
+import { canModerate, canShareScreen } from './roles';
 import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
 import { Signaling } from './signaling';
+import { deviceToken } from './storage';
 
 export interface SessionEnd {
   status: 'ended' | 'error';
@@ -27,6 +42,8 @@ export interface SessionOptions {
   me: User | null;
   media: LocalMedia;
   container: HTMLElement;
+  /** The server holds us in the waiting room (again, when info changed). */
+  onWaiting(info: WaitingInfo): void;
   onJoined(title: string): void;
   onChange(): void;
   onEnd(end: SessionEnd): void;
@@ -35,24 +52,29 @@ export interface SessionOptions {
 const PING_INTERVAL_MS = 15_000;
 const JOIN_TIMEOUT_MS = 20_000;
 const LEAVE_WAIT_MS = 1500;
+const MAX_CHAT = 500;
+const MAX_ERRORS = 20;
 
-const BYE_MESSAGES: Record<string, { status: SessionEnd['status']; message: string }> = {
-  left: { status: 'ended', message: 'You left the meeting.' },
-  meeting_ended: { status: 'ended', message: 'The meeting has ended.' },
-  server_shutdown: { status: 'ended', message: 'The server is shutting down. Try rejoining in a moment.' },
-  replaced: { status: 'ended', message: 'You joined this meeting from another tab or device.' },
-  rate_limited: { status: 'error', message: 'Disconnected: this browser sent too many messages.' },
-  protocol_error: { status: 'error', message: 'Disconnected after a protocol error. Reload the page and try again.' },
+const SOURCE_NAME: Record<Source, string> = { audio: 'microphone', camera: 'camera', screen: 'screen share' };
+const TOGGLE_OF: Record<Source, 'mic' | 'camera' | 'screen'> = { audio: 'mic', camera: 'camera', screen: 'screen' };
+
+/** For "You are now …" announcements. */
+const ROLE_NEWS: Record<Role, string> = {
+  host: 'the host',
+  cohost: 'a co-host',
+  presenter: 'a presenter',
+  attendee: 'an attendee',
+  guest: 'a guest',
 };
 
-const FATAL_ERRORS: Record<string, string> = {
-  join_refused: 'Meeting not found or wrong passcode',
-  meeting_full: 'This meeting is full',
-  unsupported_version: 'This page is out of date. Reload it to get the current version.',
-};
+export interface ErrorRecord {
+  code: string;
+  message: string;
+  ref: number | null;
+}
 
 export class MeetingSession {
-  status: 'connecting' | 'joined' | 'ended' | 'error' = 'connecting';
+  status: 'connecting' | 'waiting' | 'joined' | 'ended' | 'error' = 'connecting';
   selfId = '';
   title = '';
   selfName: string;
@@ -60,6 +82,15 @@ export class MeetingSession {
   readonly participants = new Map<string, ParticipantInfo>();
   readonly remote = new Map<string, RemoteMedia>();
   activeSpeaker = '';
+  role: Role | null = null;
+  settings: MeetingSettings = { ...OPEN_SETTINGS };
+  waiting: WaitingInfo | null = null;
+  /** The waiting room, as hosts and co-hosts see it. */
+  lobby: LobbyEntry[] = [];
+  readonly chat: ChatMessage[] = [];
+  byeReason: string | null = null;
+  /** Recent non-fatal errors, newest last (the test hook reads them). */
+  readonly errors: ErrorRecord[] = [];
   publisher: Publisher | null = null;
   subscriber: Subscriber | null = null;
   view: CallView | null = null;
@@ -74,6 +105,8 @@ export class MeetingSession {
   private leaving = false;
   private done = false;
   private readonly busy = { mic: false, camera: false, screen: false };
+  /** Sources a host muted while a toggle of them was under way. */
+  private readonly pendingOff = new Set<'mic' | 'camera' | 'screen'>();
 
   readonly send: SendFn = (type, data) => this.sig.send(type, data);
 
@@ -87,6 +120,7 @@ export class MeetingSession {
           meeting_id: opts.meetingId,
           passcode: opts.passcode,
           name: opts.name,
+          device: deviceToken(),
         });
       },
       message: (msg) => this.enqueue(() => this.handle(msg)),
@@ -117,6 +151,28 @@ export class MeetingSession {
       case 'welcome':
         await this.onWelcome(msg.data);
         break;
+      case 'waiting':
+        this.onWaiting(msg.data);
+        break;
+      case 'lobby':
+        this.lobby = msg.data.waiting;
+        this.changed();
+        break;
+      case 'meeting_updated':
+        this.settings = { ...this.settings, ...msg.data.settings };
+        await this.rightsChanged();
+        break;
+      case 'muted':
+        await this.onMuted(msg.data.source);
+        break;
+      case 'unmute_request':
+        this.view?.prompts.askUnmute(msg.data.source);
+        break;
+      case 'chat':
+        this.chat.push(msg.data);
+        if (this.chat.length > MAX_CHAT) this.chat.splice(0, this.chat.length - MAX_CHAT);
+        this.changed();
+        break;
       case 'publish_answer':
         await this.publisher?.applyAnswer(msg.data.sdp);
         break;
@@ -132,10 +188,10 @@ export class MeetingSession {
         break;
       }
       case 'participant_joined':
-        this.onParticipant(msg.data.participant, true);
+        await this.onParticipant(msg.data.participant, true);
         break;
       case 'participant_updated':
-        this.onParticipant(msg.data.participant, false);
+        await this.onParticipant(msg.data.participant, false);
         break;
       case 'participant_left':
         this.onLeft(msg.data.participant_id);
@@ -145,6 +201,7 @@ export class MeetingSession {
         this.changed();
         break;
       case 'bye': {
+        this.byeReason = msg.data.reason;
         const known = BYE_MESSAGES[msg.data.reason];
         if (known) this.end(known.status, known.message, msg.data.reason);
         else this.end('ended', `Disconnected by the server (${msg.data.reason || 'no reason given'}).`, msg.data.reason);
@@ -159,12 +216,27 @@ export class MeetingSession {
     }
   }
 
+  private onWaiting(d: WaitingInfo): void {
+    if (this.status !== 'connecting' && this.status !== 'waiting') return;
+    // Waiting may take long: the join timeout no longer applies, and
+    // pings keep the connection alive meanwhile.
+    if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
+    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
+    this.status = 'waiting';
+    this.waiting = d;
+    this.opts.onWaiting(d);
+    this.opts.onChange();
+  }
+
   private async onWelcome(d: ServerMessages['welcome']): Promise<void> {
-    if (this.status !== 'connecting') return;
+    if (this.status !== 'connecting' && this.status !== 'waiting') return;
     if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
     this.status = 'joined';
+    this.waiting = null;
     this.selfId = d.participant_id;
     this.title = d.meeting.title;
+    this.role = d.role;
+    this.settings = d.meeting.settings;
     for (const p of d.participants) if (p.id !== this.selfId) this.participants.set(p.id, p);
 
     this.view = new CallView(
@@ -173,6 +245,8 @@ export class MeetingSession {
         toggleCamera: () => void this.toggleCamera(),
         toggleScreen: () => void this.toggleScreen(),
         leave: () => this.leave(),
+        turnOn: (source) => void this.turnOn(source),
+        mod: modCommands(this.send),
       },
       (size) => this.send('video_size', size),
       screenShareSupported(),
@@ -188,7 +262,7 @@ export class MeetingSession {
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
       pc.addEventListener('iceconnectionstatechange', () => this.onIceState());
     }
-    this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
+    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
 
     this.opts.onJoined(this.title);
     const n = this.participants.size;
@@ -223,11 +297,16 @@ export class MeetingSession {
     this.opts.onChange();
   }
 
-  private onParticipant(p: ParticipantInfo, joined: boolean): void {
+  private async onParticipant(p: ParticipantInfo, joined: boolean): Promise<void> {
     if (p.id === this.selfId) {
       if (p.name) this.selfName = p.name;
       this.selfVerified = p.verified;
-      this.changed();
+      if (p.role !== this.role) {
+        this.role = p.role;
+        if (!canModerate(p.role)) this.lobby = []; // no longer sent to us
+        announce(`You are now ${ROLE_NEWS[p.role]}.`);
+      }
+      await this.rightsChanged();
       return;
     }
     const prev = this.participants.get(p.id);
@@ -250,7 +329,7 @@ export class MeetingSession {
   }
 
   private onError(d: ServerMessages['error']): void {
-    const fatal = FATAL_ERRORS[d.code];
+    const fatal = d.code === 'too_many_attempts' ? tooManyAttempts(d.retry_after) : FATAL_ERRORS[d.code];
     if (fatal) {
       this.end('error', fatal, d.code);
       return;
@@ -261,14 +340,20 @@ export class MeetingSession {
     }
     // Not fatal: the connection stays open.
     console.warn(`conclave: server error ${d.code}: ${d.message} (ref ${String(d.ref)})`);
+    this.errors.push({ code: d.code, message: d.message, ref: d.ref });
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
     if (d.code === 'internal') announce('The server reported an error.');
+    else if (d.code === 'forbidden') announce('The server refused that: your role does not allow it.');
+    else if (d.code === 'not_found') announce('That person is no longer in the meeting.');
+    // Controls that changed optimistically (switches) fall back to the truth.
+    this.changed();
   }
 
   private onClose(opened: boolean): void {
     if (this.done) return;
     if (this.leaving) this.end('ended', BYE_MESSAGES['left']?.message ?? 'You left the meeting.', 'left');
     else if (!opened) this.end('error', 'Could not connect to the server. Check your connection and try again.', 'connect_failed');
-    else if (this.status === 'connecting') this.end('error', 'The server closed the connection before you joined.', 'closed');
+    else if (!this.admitted) this.end('error', 'The server closed the connection before you joined.', 'closed');
     else this.end('error', 'The connection to the server was lost.', 'connection_lost');
   }
 
@@ -307,7 +392,65 @@ export class MeetingSession {
       others: Array.from(this.participants.values()),
       remote: this.remote,
       activeSpeaker: this.activeSpeaker,
+      role: this.role,
+      settings: this.settings,
+      canShare: this.canShare,
+      lobby: this.lobby,
+      chat: this.chat,
     };
+  }
+
+  /** welcome has come (the call may have ended since). */
+  private get admitted(): boolean {
+    return this.selfId !== '';
+  }
+
+  get canShare(): boolean {
+    return canShareScreen(this.role, this.settings);
+  }
+
+  /** Role or settings changed: a share the rules no longer allow stops. */
+  private async rightsChanged(): Promise<void> {
+    this.changed();
+    if (this.status !== 'joined' || this.canShare || !this.opts.media.screen) return;
+    await this.stopScreen();
+    this.view?.prompts.show('You can no longer share your screen: only presenters can.');
+  }
+
+  /**
+   * A host turned one of our sources off. The server already stopped
+   * forwarding it; turning it off here is the user's own toggle path, so
+   * the device light goes out and media_state tells the truth.
+   */
+  private async onMuted(source: Source): Promise<void> {
+    const which = TOGGLE_OF[source];
+    const on = source === 'audio' ? this.opts.media.mic : source === 'camera' ? this.opts.media.cam : this.opts.media.screen;
+    this.view?.prompts.show(`The host turned off your ${SOURCE_NAME[source]}.`);
+    if (this.busy[which]) {
+      this.pendingOff.add(which); // the running toggle turns it off when done
+    } else if (on) {
+      await this.turnOff(which);
+    } else {
+      this.sendMediaState();
+    }
+  }
+
+  private async turnOff(which: 'mic' | 'camera' | 'screen'): Promise<void> {
+    const m = this.opts.media;
+    if (which === 'mic' && m.mic) await this.toggleMic();
+    else if (which === 'camera' && m.cam) await this.toggleCamera();
+    else if (which === 'screen' && m.screen) await this.stopScreen();
+  }
+
+  /** The person accepted a host's request to turn a source on. */
+  async turnOn(source: 'audio' | 'camera'): Promise<void> {
+    if (source === 'audio' && !this.opts.media.mic) await this.toggleMic();
+    if (source === 'camera' && !this.opts.media.cam) await this.toggleCamera();
+  }
+
+  /** Sends any message (test hook); returns its seq, 0 when not sent. */
+  command(type: string, data: unknown): number {
+    return this.sig.sendRaw(type, data);
   }
 
   private changed(): void {
@@ -358,6 +501,10 @@ export class MeetingSession {
       await this.stopScreen();
       return;
     }
+    if (!this.canShare) {
+      announce('Only presenters can share their screen.');
+      return;
+    }
     await this.toggle('screen', async () => {
       const media = this.opts.media;
       let track: MediaStreamTrack;
@@ -405,6 +552,7 @@ export class MeetingSession {
         this.changed();
       }
     }
+    if (this.pendingOff.delete(which) && !this.done) await this.turnOff(which);
   }
 
   private async startOr(what: string, start: () => Promise<MediaStreamTrack>): Promise<MediaStreamTrack | null> {

@@ -43,6 +43,11 @@ export class Signaling {
 
   /** Sends a message; returns its seq, or 0 when the socket is not open. */
   send<K extends keyof ClientMessages>(type: K, data: ClientMessages[K]): number {
+    return this.sendRaw(type, data);
+  }
+
+  /** Sends a message of any type, unchecked (the test hook forges some). */
+  sendRaw(type: string, data: unknown): number {
     if (this.ws.readyState !== WebSocket.OPEN) return 0;
     this.seq += 1;
     this.ws.send(JSON.stringify({ type, seq: this.seq, data }));

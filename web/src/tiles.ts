@@ -2,11 +2,13 @@
 
 import { h, initials } from './dom';
 import { icon } from './icons';
-import type { VideoSize, VideoSource } from './protocol';
+import type { Role, VideoSize, VideoSource } from './protocol';
+import { roleBadge } from './roles';
 
 export interface TileInfo {
   name: string;
   verified: boolean;
+  role: Role;
   audio: boolean;
   video: boolean;
 }
@@ -29,10 +31,11 @@ export class Tile {
   private readonly avatarText: HTMLElement;
   private readonly nameEl: HTMLElement;
   private readonly badge: HTMLElement;
+  private readonly roleEl: HTMLElement;
   private readonly micOff: HTMLElement;
   private readonly camOff: HTMLElement;
   private track: MediaStreamTrack | null = null;
-  private info: TileInfo = { name: '', verified: false, audio: false, video: false };
+  private info: TileInfo = { name: '', verified: false, role: 'guest', audio: false, video: false };
   private speaking = false;
   private readonly onTrackChange = (): void => this.render();
   /** Called when whether this tile shows video changes. */
@@ -54,6 +57,7 @@ export class Tile {
     this.camOff = h('span', { class: 'tile-indicator', title: 'Camera off' }, [icon('cameraOff')]);
     this.nameEl = h('span', { class: 'tile-name' });
     this.badge = h('span', { class: 'badge' });
+    this.roleEl = h('span', { class: 'badge role' });
     this.el = h(
       'div',
       {
@@ -63,7 +67,7 @@ export class Tile {
         'data-source': source,
         'data-self': self ? 'true' : 'false',
       },
-      [this.video, this.avatar, h('div', { class: 'tile-label' }, [this.micOff, this.camOff, this.nameEl, this.badge])],
+      [this.video, this.avatar, h('div', { class: 'tile-label' }, [this.micOff, this.camOff, this.nameEl, this.roleEl, this.badge])],
     );
     this.render();
   }
@@ -121,7 +125,8 @@ export class Tile {
   }
 
   private render(): void {
-    const { name, verified, audio } = this.info;
+    const { name, verified, role, audio } = this.info;
+    const roleText = roleBadge(role);
     const shown = this.showsVideo;
     const display = name || 'Guest';
     const isScreen = this.source === 'screen';
@@ -132,10 +137,14 @@ export class Tile {
       : this.self
         ? `${display} (you)`
         : display;
-    this.badge.textContent = verified ? 'verified' : 'guest';
+    this.badge.textContent = verified ? 'Verified' : 'Guest';
     this.badge.className = verified ? 'badge verified' : 'badge guest';
     this.badge.title = verified ? 'Signed in with an account on this server' : 'Guest: not signed in';
     this.badge.hidden = isScreen;
+    this.roleEl.textContent = roleText ?? '';
+    this.roleEl.className = `badge role role-${role}`;
+    this.roleEl.hidden = isScreen || roleText === null;
+    this.el.dataset['role'] = role;
     this.micOff.hidden = isScreen || audio;
     this.camOff.hidden = isScreen || this.info.video;
     this.avatarText.textContent = isScreen ? (this.hasTrack ? '' : '…') : initials(display);
@@ -147,6 +156,7 @@ export class Tile {
     this.el.dataset['hasVideo'] = shown ? 'true' : 'false';
     const parts = [this.nameEl.textContent];
     if (!isScreen) {
+      if (roleText) parts.push(roleText);
       parts.push(verified ? 'verified' : 'guest');
       parts.push(audio ? 'microphone on' : 'microphone off');
       parts.push(this.info.video ? 'camera on' : 'camera off');

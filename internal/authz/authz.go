@@ -1,0 +1,146 @@
+// Package authz is Conclave's one authorisation point: every action a
+// server-side handler performs is checked here, against the permission
+// table below (docs/security.md prints the same table; a test keeps the two
+// equal). Handlers never test roles themselves.
+package authz
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrForbidden is returned (wrapped) when the table refuses an action.
+var ErrForbidden = errors.New("authz: forbidden")
+
+// Role is who a subject is in the context of the check: a meeting role for
+// actions inside a meeting, an organisation role for the HTTP API.
+type Role string
+
+// Meeting roles, strongest first. Waiting is not a role anyone holds in a
+// meeting: it is the state of a person not yet admitted, and the table gives
+// it nothing but leaving.
+const (
+	Host      Role = "host"      // created the meeting
+	Cohost    Role = "cohost"    // named in advance or promoted live; an account
+	Presenter Role = "presenter" // may share the screen
+	Attendee  Role = "attendee"  // signed in
+	Guest     Role = "guest"     // no account: link, passcode and a name
+	Waiting   Role = "waiting"   // in the waiting room
+)
+
+// Organisation roles.
+const (
+	Admin          Role = "admin"
+	PrivacyOfficer Role = "privacy_officer"
+	Member         Role = "member"
+	Anonymous      Role = "anonymous" // no session
+)
+
+// MeetingRoles and OrgRoles list the roles in table order.
+var (
+	MeetingRoles = []Role{Host, Cohost, Presenter, Attendee, Guest, Waiting}
+	OrgRoles     = []Role{Admin, PrivacyOfficer, Member, Anonymous}
+)
+
+// rank orders meeting roles for actions on another participant: an actor
+// may act only on someone it outranks (a co-host cannot remove the host or
+// another co-host).
+var rank = map[Role]int{Host: 4, Cohost: 3, Presenter: 1, Attendee: 1, Guest: 1, Waiting: 0}
+
+// Outranks reports whether actor may act on target.
+func Outranks(actor, target Role) bool { return rank[actor] > rank[target] }
+
+// Action is something a subject asks the server to do.
+type Action string
+
+// Meeting actions (signalling messages, docs/protocol.md).
+const (
+	Leave          Action = "meeting.leave"          // leave, ping
+	Media          Action = "media.publish"          // microphone and camera; negotiation
+	ScreenShare    Action = "screen.share"           // publish a screen share
+	ChatSend       Action = "chat.send"              // send a chat message
+	LobbyDecide    Action = "lobby.decide"           // admit or deny from the waiting room
+	MeetingLock    Action = "meeting.lock"           // lock and unlock
+	MeetingSetting Action = "meeting.settings"       // chat on/off, who may share the screen
+	MeetingEnd     Action = "meeting.end"            // end for all
+	Remove         Action = "participant.remove"     // remove, optionally ban
+	Mute           Action = "participant.mute"       // stop someone's mic, camera or screen
+	AskUnmute      Action = "participant.ask_unmute" // ask someone to unmute
+	SetPresenter   Action = "role.presenter"         // make or unmake presenter
+	SetCohost      Action = "role.cohost"            // make or unmake co-host
+)
+
+// Organisation actions (HTTP API, docs/api.md).
+const (
+	MeetingCreate Action = "meeting.create"
+	AuditView     Action = "audit.view"   // browse and filter the audit log
+	AuditExport   Action = "audit.export" // download it as CSV or JSON
+)
+
+// Rule is one cell of the table.
+type Rule uint8
+
+const (
+	Deny  Rule = iota
+	Allow      // always
+	// IfOpen allows only when the meeting opened the action to everyone:
+	// screen sharing when the host allowed all to share, chat while it is on.
+	IfOpen
+)
+
+func (r Rule) String() string {
+	switch r {
+	case Allow:
+		return "yes"
+	case IfOpen:
+		return "if open"
+	}
+	return "no"
+}
+
+// Table is the permission table: action × role. A role missing from a row
+// is denied.
+var Table = map[Action]map[Role]Rule{
+	Leave:          {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow, Waiting: Allow},
+	Media:          {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
+	ScreenShare:    {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: IfOpen, Guest: IfOpen},
+	ChatSend:       {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	LobbyDecide:    {Host: Allow, Cohost: Allow},
+	MeetingLock:    {Host: Allow, Cohost: Allow},
+	MeetingSetting: {Host: Allow, Cohost: Allow},
+	MeetingEnd:     {Host: Allow},
+	Remove:         {Host: Allow, Cohost: Allow},
+	Mute:           {Host: Allow, Cohost: Allow},
+	AskUnmute:      {Host: Allow, Cohost: Allow},
+	SetPresenter:   {Host: Allow, Cohost: Allow},
+	SetCohost:      {Host: Allow},
+
+	MeetingCreate: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	AuditView:     {Admin: Allow, PrivacyOfficer: Allow},
+	AuditExport:   {Admin: Allow, PrivacyOfficer: Allow},
+}
+
+// MeetingActions and OrgActions list the actions in table order.
+var (
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport}
+)
+
+// Check returns nil when role may perform action. open says whether the
+// meeting has opened the action to everyone (see IfOpen). Unknown actions
+// are refused: a handler that forgot to declare its action fails closed.
+func Check(role Role, action Action, open bool) error {
+	row, ok := Table[action]
+	if !ok {
+		return fmt.Errorf("%w: unknown action %q", ErrForbidden, action)
+	}
+	switch row[role] {
+	case Allow:
+		return nil
+	case IfOpen:
+		if open {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s may not %s", ErrForbidden, role, action)
+}

@@ -1,0 +1,109 @@
+package authz
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		role   Role
+		action Action
+		open   bool
+		ok     bool
+	}{
+		{Host, MeetingEnd, false, true},
+		{Cohost, MeetingEnd, false, false},
+		{Cohost, SetCohost, false, false},
+		{Cohost, SetPresenter, false, true},
+		{Presenter, ScreenShare, false, true},
+		{Attendee, ScreenShare, false, false},
+		{Attendee, ScreenShare, true, true},
+		{Guest, ScreenShare, true, true},
+		{Waiting, ScreenShare, true, false},
+		{Waiting, Media, false, false},
+		{Waiting, Leave, false, true},
+		{Guest, ChatSend, false, false},
+		{Guest, ChatSend, true, true},
+		{Host, ChatSend, false, true},
+		{Attendee, LobbyDecide, false, false},
+		{Member, AuditView, false, false},
+		{PrivacyOfficer, AuditView, false, true},
+		{Anonymous, MeetingCreate, false, false},
+		{Admin, Action("no.such"), false, false},
+		{Role("root"), Leave, false, false},
+	}
+	for _, c := range cases {
+		err := Check(c.role, c.action, c.open)
+		if (err == nil) != c.ok {
+			t.Errorf("Check(%s, %s, open=%v) = %v, want allowed=%v", c.role, c.action, c.open, err, c.ok)
+		}
+		if err != nil && !errors.Is(err, ErrForbidden) {
+			t.Errorf("Check(%s, %s): %v is not ErrForbidden", c.role, c.action, err)
+		}
+	}
+}
+
+func TestOutranks(t *testing.T) {
+	if !Outranks(Host, Cohost) || !Outranks(Cohost, Presenter) || !Outranks(Cohost, Guest) {
+		t.Error("host must outrank co-host, co-host the rest")
+	}
+	if Outranks(Cohost, Cohost) || Outranks(Cohost, Host) || Outranks(Presenter, Guest) {
+		t.Error("co-hosts must not act on co-hosts or the host; presenters on nobody")
+	}
+}
+
+// Every action is listed once and every listed role appears in the docs.
+func TestTableComplete(t *testing.T) {
+	seen := map[Action]bool{}
+	for _, a := range append(append([]Action{}, MeetingActions...), OrgActions...) {
+		if seen[a] {
+			t.Errorf("%s listed twice", a)
+		}
+		seen[a] = true
+		if _, ok := Table[a]; !ok {
+			t.Errorf("%s listed but has no row", a)
+		}
+	}
+	for a := range Table {
+		if !seen[a] {
+			t.Errorf("row %s is not listed (and so not documented)", a)
+		}
+	}
+	for _, a := range OrgActions {
+		for r := range Table[a] {
+			if !contains(OrgRoles, r) {
+				t.Errorf("org action %s names meeting role %s", a, r)
+			}
+		}
+	}
+	for _, a := range MeetingActions {
+		for r := range Table[a] {
+			if !contains(MeetingRoles, r) {
+				t.Errorf("meeting action %s names org role %s", a, r)
+			}
+		}
+	}
+}
+
+// docs/security.md must show the table the code enforces.
+func TestDocsMatchTable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), Markdown()) {
+		t.Errorf("docs/security.md does not contain the permission table; paste this:\n%s", Markdown())
+	}
+}
+
+func contains(rs []Role, r Role) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,425 @@
+package room
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/conclave-meet/conclave/internal/authz"
+	"github.com/conclave-meet/conclave/internal/sfu"
+)
+
+// banTimeout bounds persisting a ban; the in-memory ban applies at once.
+const banTimeout = 10 * time.Second
+
+// MaxChatLen is the longest chat message, in characters.
+const MaxChatLen = 2000
+
+// roleLocked is the role the permission table sees: Waiting until admitted.
+func (r *Room) roleLocked(mb *Member) authz.Role {
+	if r.members[mb.info.ID] != mb {
+		return authz.Waiting
+	}
+	return mb.info.Role
+}
+
+// openLocked says whether the meeting opened action to everyone.
+func (r *Room) openLocked(action authz.Action) bool {
+	switch action {
+	case authz.ScreenShare:
+		return r.settings.ScreenShare == shareEveryone
+	case authz.ChatSend:
+		return r.settings.Chat
+	}
+	return false
+}
+
+func (r *Room) authorizeLocked(mb *Member, action authz.Action) error {
+	if r.members[mb.info.ID] != mb && r.waiting[mb.info.ID] != mb {
+		return fmt.Errorf("%w: not in the meeting", ErrForbidden)
+	}
+	return authz.Check(r.roleLocked(mb), action, r.openLocked(action))
+}
+
+// Authorize checks action for the member against the permission table.
+// Handlers that change room state check again under the same lock.
+func (mb *Member) Authorize(action authz.Action) error {
+	mb.room.mu.Lock()
+	defer mb.room.mu.Unlock()
+	return mb.room.authorizeLocked(mb, action)
+}
+
+// targetLocked finds an admitted participant of this meeting whom actor
+// outranks. Unknown and foreign IDs get the same ErrNotFound.
+func (r *Room) targetLocked(actor *Member, id string) (*Member, error) {
+	t := r.members[id]
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	if !authz.Outranks(actor.info.Role, t.info.Role) {
+		return nil, fmt.Errorf("%w: %s may not act on %s", ErrForbidden, actor.info.Role, t.info.Role)
+	}
+	return t, nil
+}
+
+// Admit lets someone in from the waiting room, or everyone when all. It
+// returns the IDs admitted; it works on a locked meeting too, because
+// admitting is the host's own decision.
+func (mb *Member) Admit(id string, all bool) ([]string, error) {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids, err := r.lobbyTargetsLocked(mb, id, all)
+	if err != nil {
+		return nil, err
+	}
+	var admitted []string
+	for _, wid := range ids {
+		w := r.waiting[wid]
+		if err := r.admitLocked(w); err != nil {
+			r.lobbyChangedLocked()
+			return admitted, err
+		}
+		r.dropWaiterLocked(wid)
+		admitted = append(admitted, wid)
+	}
+	r.lobbyChangedLocked()
+	return admitted, nil
+}
+
+// Deny refuses entry to someone waiting, or everyone when all; they get a
+// final `bye`.
+func (mb *Member) Deny(id string, all bool) ([]string, error) {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids, err := r.lobbyTargetsLocked(mb, id, all)
+	if err != nil {
+		return nil, err
+	}
+	for _, wid := range ids {
+		r.waiting[wid].events.Ended(ReasonDenied)
+		r.dropWaiterLocked(wid)
+	}
+	r.lobbyChangedLocked()
+	return ids, nil
+}
+
+func (r *Room) lobbyTargetsLocked(actor *Member, id string, all bool) ([]string, error) {
+	if err := r.authorizeLocked(actor, authz.LobbyDecide); err != nil {
+		return nil, err
+	}
+	if all {
+		return append([]string(nil), r.waitOrder...), nil
+	}
+	if r.waiting[id] == nil {
+		return nil, ErrNotFound
+	}
+	return []string{id}, nil
+}
+
+// SetLocked locks or unlocks the meeting and tells everyone, the waiting
+// room included.
+func (mb *Member) SetLocked(locked bool) error {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.MeetingLock); err != nil {
+		return err
+	}
+	r.settings.Locked = locked
+	r.settingsChangedLocked()
+	r.tellWaitersLocked()
+	return nil
+}
+
+// UpdateSettings changes chat (when non-nil) and who may share the screen
+// (when non-empty: "presenters" or "everyone").
+func (mb *Member) UpdateSettings(chat *bool, screenShare string) error {
+	if screenShare != "" && screenShare != sharePresenters && screenShare != shareEveryone {
+		return fmt.Errorf("room: screen_share must be %q or %q", sharePresenters, shareEveryone)
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.MeetingSetting); err != nil {
+		return err
+	}
+	if chat != nil {
+		r.settings.Chat = *chat
+	}
+	if screenShare != "" {
+		r.settings.ScreenShare = screenShare
+	}
+	for _, id := range r.order {
+		r.applyScreenGateLocked(r.members[id])
+	}
+	r.settingsChangedLocked()
+	return nil
+}
+
+func (r *Room) settingsChangedLocked() {
+	for _, id := range r.order {
+		r.members[id].events.MeetingUpdated(r.settings)
+	}
+}
+
+// End ends the meeting for everyone.
+func (mb *Member) End() error {
+	r := mb.room
+	r.mu.Lock()
+	if err := r.authorizeLocked(mb, authz.MeetingEnd); err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	r.endLocked(ReasonMeetingEnded)
+	r.mu.Unlock()
+	r.media.Close()
+	r.mgr.forget(r)
+	return nil
+}
+
+// Removed describes whom Remove removed, for the audit log.
+type Removed struct {
+	ID     string
+	UserID string
+}
+
+// Remove disconnects a participant (or someone waiting); with ban they may
+// not return to this meeting, by account or by device.
+func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, error) {
+	r := mb.room
+	r.mu.Lock()
+	if err := r.authorizeLocked(mb, authz.Remove); err != nil {
+		r.mu.Unlock()
+		return Removed{}, err
+	}
+	t, err := r.targetLocked(mb, id)
+	if err != nil && r.waiting[id] != nil {
+		t, err = r.waiting[id], nil // waiting people have no rank
+	}
+	if err != nil {
+		r.mu.Unlock()
+		return Removed{}, err
+	}
+	reason := ReasonRemoved
+	if ban {
+		reason = ReasonBanned
+		for _, k := range banKeys(t.userID, t.deviceHash) {
+			r.bans[k] = true
+		}
+	}
+	t.events.Ended(reason)
+	wasMember := r.removeMemberLocked(t)
+	if !wasMember {
+		r.dropWaiterLocked(id)
+		r.lobbyChangedLocked()
+	}
+	r.mu.Unlock()
+	if wasMember {
+		t.media.Close()
+	}
+	out := Removed{ID: t.info.ID, UserID: t.userID}
+	if ban {
+		if err := r.mgr.persistBan(ctx, r.id, t); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (m *Manager) persistBan(ctx context.Context, meetingID string, t *Member) error {
+	if m.bans == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), banTimeout)
+	defer cancel()
+	now := time.Now().UTC()
+	for kind, subject := range map[string]string{"user": t.userID, "device": t.deviceHash} {
+		if subject == "" {
+			continue
+		}
+		if err := m.bans.AddMeetingBan(ctx, meetingID, kind, subject, now); err != nil {
+			return fmt.Errorf("room: persist ban: %w", err)
+		}
+	}
+	return nil
+}
+
+// Mute stops one source of a participant on the server and tells them. It
+// flows again only when they turn it back on themselves.
+func (mb *Member) Mute(id string, source sfu.Source) error {
+	if !source.Valid() {
+		return fmt.Errorf("room: unknown source %q", source)
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.Mute); err != nil {
+		return err
+	}
+	t, err := r.targetLocked(mb, id)
+	if err != nil {
+		return err
+	}
+	t.hostMuted[source] = true
+	t.media.SetBlocked(source, true)
+	setSource(&t.info, source, false)
+	t.events.Muted(source, mb.info.ID)
+	r.updatedLocked(t)
+	return nil
+}
+
+// AskUnmute passes a host's request to turn a microphone or camera on.
+func (mb *Member) AskUnmute(id string, source sfu.Source) error {
+	if source != sfu.SourceAudio && source != sfu.SourceCamera {
+		return fmt.Errorf("room: can only ask to unmute audio or camera")
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.AskUnmute); err != nil {
+		return err
+	}
+	t, err := r.targetLocked(mb, id)
+	if err != nil {
+		return err
+	}
+	t.events.UnmuteRequested(source, mb.info.ID)
+	return nil
+}
+
+// ErrGuestCohost refuses making a guest co-host: whoever admits people must
+// have an account.
+var ErrGuestCohost = fmt.Errorf("room: guests cannot be co-hosts")
+
+// SetRole makes a participant co-host, presenter or attendee (their base
+// role: guest when they have no account).
+func (mb *Member) SetRole(id string, role authz.Role) error {
+	if role != authz.Cohost && role != authz.Presenter && role != authz.Attendee {
+		return fmt.Errorf("room: role must be cohost, presenter or attendee")
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.members[id]
+	if t == nil {
+		if err := r.authorizeLocked(mb, authz.SetPresenter); err != nil {
+			return err // the refusal comes first: do not confirm IDs to the unauthorised
+		}
+		return ErrNotFound
+	}
+	action := authz.SetPresenter
+	if role == authz.Cohost || t.info.Role == authz.Cohost {
+		action = authz.SetCohost
+	}
+	if err := r.authorizeLocked(mb, action); err != nil {
+		return err
+	}
+	if _, err := r.targetLocked(mb, id); err != nil {
+		return err
+	}
+	if role == authz.Cohost && t.userID == "" {
+		return ErrGuestCohost
+	}
+	if role == authz.Attendee {
+		role = baseRole(t.userID)
+	}
+	wasHost := isHost(t.info.Role)
+	t.info.Role = role
+	r.applyScreenGateLocked(t)
+	r.updatedLocked(t)
+	if isHost(role) && !wasHost {
+		t.events.Lobby(r.lobbyLocked())
+	}
+	return nil
+}
+
+// SetMediaState records what the member sends and tells everyone. Turning
+// a source on lifts a host's mute of it; turning on a screen share the
+// member may not share is refused.
+func (mb *Member) SetMediaState(audio, video, screen bool) error {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.Media); err != nil {
+		return err
+	}
+	if screen && !mb.info.Screen {
+		if err := r.authorizeLocked(mb, authz.ScreenShare); err != nil {
+			return err
+		}
+	}
+	for src, on := range map[sfu.Source]bool{sfu.SourceAudio: audio, sfu.SourceCamera: video, sfu.SourceScreen: screen} {
+		if on && mb.hostMuted[src] {
+			mb.hostMuted[src] = false
+			if src != sfu.SourceScreen {
+				mb.media.SetBlocked(src, false)
+			}
+		}
+	}
+	mb.info.Audio, mb.info.Video, mb.info.Screen = audio, video, screen
+	r.applyScreenGateLocked(mb)
+	r.updatedLocked(mb)
+	return nil
+}
+
+// applyScreenGateLocked forwards mb's screen share only while its role may
+// share and no host stopped it; a share that lost its right ends.
+func (r *Room) applyScreenGateLocked(mb *Member) {
+	allowed := authz.Check(mb.info.Role, authz.ScreenShare, r.openLocked(authz.ScreenShare)) == nil
+	mb.media.SetBlocked(sfu.SourceScreen, !allowed || mb.hostMuted[sfu.SourceScreen])
+	if !allowed && mb.info.Screen {
+		mb.info.Screen = false
+		mb.events.Muted(sfu.SourceScreen, "")
+		r.updatedLocked(mb)
+	}
+}
+
+// updatedLocked tells everyone, the member included, about its new state.
+func (r *Room) updatedLocked(mb *Member) {
+	for _, oid := range r.order {
+		r.members[oid].events.ParticipantUpdated(mb.info)
+	}
+}
+
+func setSource(p *Participant, s sfu.Source, on bool) {
+	switch s {
+	case sfu.SourceAudio:
+		p.Audio = on
+	case sfu.SourceCamera:
+		p.Video = on
+	case sfu.SourceScreen:
+		p.Screen = on
+	}
+}
+
+// Chat relays a message to everyone, or only to `to` (and the sender).
+func (mb *Member) Chat(to, text string) error {
+	if n := utf8.RuneCountInString(text); n == 0 || n > MaxChatLen || !utf8.ValidString(text) {
+		return fmt.Errorf("room: chat text must be 1 to %d characters", MaxChatLen)
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.ChatSend); err != nil {
+		return err
+	}
+	msg := ChatMessage{From: mb.info.ID, To: to, Text: text, Time: time.Now().UTC()}
+	if to == "" {
+		for _, id := range r.order {
+			r.members[id].events.Chat(msg)
+		}
+		return nil
+	}
+	t := r.members[to]
+	if t == nil {
+		return ErrNotFound
+	}
+	t.events.Chat(msg)
+	if t != mb {
+		mb.events.Chat(msg)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package room
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/authz"
+)
+
+// Join refusals (besides ErrFull and ErrShuttingDown).
+var (
+	// ErrLocked: the meeting is locked and admits nobody new.
+	ErrLocked = errors.New("room: meeting is locked")
+	// ErrBanned: this account or device was removed and banned.
+	ErrBanned = errors.New("room: banned from this meeting")
+	// ErrLobbyFull: too many people are waiting already.
+	ErrLobbyFull = errors.New("room: waiting room is full")
+)
+
+// Errors of actions inside a meeting.
+var (
+	// ErrForbidden wraps authz.ErrForbidden: the table or the rank rule
+	// refuses the action.
+	ErrForbidden = authz.ErrForbidden
+	// ErrNotFound: the target is not in the actor's meeting.
+	ErrNotFound = errors.New("room: no such participant in this meeting")
+)
+
+// maxWaiting bounds the waiting room, so that a leaked link cannot make the
+// server hold an unbounded queue.
+const maxWaiting = 500
+
+// Policy is a meeting's stored access policy, fixed when the live meeting
+// starts (package meeting owns the stored form).
+type Policy struct {
+	HostID              string   // user ID of the host
+	Cohosts             []string // user IDs named as co-hosts in advance
+	WaitingRoom         bool
+	JoinBeforeHost      bool
+	ScreenShareEveryone bool
+	MaxParticipants     int // 0: the server's limit
+}
+
+// Settings are what hosts change live, sent to everyone.
+type Settings struct {
+	Locked      bool   `json:"locked"`
+	Chat        bool   `json:"chat"`
+	ScreenShare string `json:"screen_share"` // "presenters" or "everyone"
+}
+
+const (
+	sharePresenters = "presenters"
+	shareEveryone   = "everyone"
+)
+
+// Waiting reasons, sent in `waiting`.
+const (
+	WaitHostAbsent  = "host_absent"  // nobody may enter before a host
+	WaitWaitingRoom = "waiting_room" // a host must admit each person
+)
+
+// Waiter is what hosts see of someone in the waiting room.
+type Waiter struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Verified bool      `json:"verified"`
+	Since    time.Time `json:"since"`
+}
+
+// roleFor is the role someone has when they enter.
+func roleFor(p Policy, userID string) authz.Role {
+	switch {
+	case userID == "":
+		return authz.Guest
+	case userID == p.HostID:
+		return authz.Host
+	case slices.Contains(p.Cohosts, userID):
+		return authz.Cohost
+	}
+	return authz.Attendee
+}
+
+// isHost reports whether role runs the meeting (admits, moderates).
+func isHost(r authz.Role) bool { return r == authz.Host || r == authz.Cohost }
+
+// baseRole is the role someone falls back to when a host removes their
+// extra role.
+func baseRole(userID string) authz.Role {
+	if userID == "" {
+		return authz.Guest
+	}
+	return authz.Attendee
+}
+
+// banKeys are the in-memory ban entries that match a person.
+func banKeys(userID, deviceHash string) []string {
+	var ks []string
+	if userID != "" {
+		ks = append(ks, "user:"+userID)
+	}
+	if deviceHash != "" {
+		ks = append(ks, "device:"+deviceHash)
+	}
+	return ks
+}

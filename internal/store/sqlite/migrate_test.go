@@ -1,0 +1,217 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// privacyOfficerVersion is migration 00004, which widens users.role.
+const privacyOfficerVersion = 4
+
+// openRaw opens the database at path with Open's settings but migrates it
+// only up to version, to stand in for an older install.
+func openRaw(t *testing.T, path string, version int64) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+dsnParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+	return db, p
+}
+
+// seedV2 writes what a version-2 install holds: two users, a session and a
+// meeting each, in the columns the first migration created.
+func seedV2(t *testing.T, db *sql.DB) {
+	t.Helper()
+	for _, q := range []string{
+		`INSERT INTO users VALUES ('u_a', 'a@example.org', 'Ada', 'admin', 'hash-a', 1)`,
+		`INSERT INTO users VALUES ('u_m', 'm@example.org', 'Max', 'member', 'hash-m', 2)`,
+		`INSERT INTO sessions VALUES (x'aa', 'u_a', 3, 9000000000000000000)`,
+		`INSERT INTO sessions VALUES (x'bb', 'u_m', 4, 9000000000000000000)`,
+		`INSERT INTO meetings (id, title, passcode, host_id, created_at) VALUES ('k3m9-x2qa', 'Board', 'pw', 'u_a', 5)`,
+		`INSERT INTO meetings (id, title, passcode, host_id, created_at) VALUES ('p4dz-7hvt', 'Team', 'pw', 'u_m', 6)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestPrivacyOfficerMigrationKeepsData upgrades a populated version-2
+// database: every user, session and meeting survives, and the references
+// still hold and still cascade.
+func TestPrivacyOfficerMigrationKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "conclave.db")
+	old, p := openRaw(t, path, 2)
+	seedV2(t, old)
+	if _, err := p.UpTo(ctx, privacyOfficerVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO meeting_cohosts VALUES ('k3m9-x2qa', 'u_m')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO users VALUES ('u_p', 'p@example.org', 'P', 'privacy_officer', 'h', 7)`); err == nil {
+		t.Fatal("the old schema accepted a privacy officer: the test does not start from it")
+	}
+	before := referencingRows(t, old)
+	old.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, role := range map[string]store.Role{"u_a": store.RoleAdmin, "u_m": store.RoleMember} {
+		u, err := s.UserByID(ctx, id)
+		if err != nil || u.Role != role || u.PasswordHash != "hash-"+id[2:] {
+			t.Errorf("user %s after migration: %+v %v", id, u, err)
+		}
+	}
+	for _, h := range [][]byte{{0xaa}, {0xbb}} {
+		if _, err := s.SessionByTokenHash(ctx, h); err != nil {
+			t.Errorf("session %x lost: %v", h, err)
+		}
+	}
+	if m, err := s.MeetingByID(ctx, "k3m9-x2qa"); err != nil || m.HostID != "u_a" {
+		t.Errorf("meeting lost: %+v %v", m, err)
+	}
+	if after := referencingRows(t, s.db); !maps.Equal(after, before) || len(after) < 3 {
+		t.Errorf("rows referencing users: %v before, %v after", before, after)
+	}
+	checkUsersReferences(t, s)
+}
+
+// referencingRows counts the rows of every table with a foreign key into
+// users (sessions, meetings, co-hosts, whatever later migrations add).
+func referencingRows(t *testing.T, db *sql.DB) map[string]int {
+	t.Helper()
+	rows, err := db.Query(`SELECT DISTINCT m.name FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f
+		WHERE m.type = 'table' AND f."table" = 'users'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, name := range tables {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM "` + name + `"`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts[name] = n
+	}
+	return counts
+}
+
+// checkUsersReferences proves the rebuilt users table is still the parent
+// of sessions and meetings: unknown users are refused, and deleting a user
+// takes their sessions and meetings along.
+func checkUsersReferences(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.CreateSession(ctx, store.Session{TokenHash: []byte{1}, UserID: "u_ghost", ExpiresAt: time.Now()})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("session for a missing user: %v, want ErrNotFound", err)
+	}
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM users WHERE id = 'u_m'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionByTokenHash(ctx, []byte{0xbb}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted user's session: %v, want it cascaded away", err)
+	}
+	if _, err := s.MeetingByID(ctx, "p4dz-7hvt"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted user's meeting: %v, want it cascaded away", err)
+	}
+	if _, err := s.SessionByTokenHash(ctx, []byte{0xaa}); err != nil {
+		t.Errorf("other user's session: %v", err)
+	}
+}
+
+// TestPrivacyOfficerRoleStored: the new role round-trips and the database
+// itself still refuses unknown roles.
+func TestPrivacyOfficerRoleStored(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	u := store.User{ID: "u_p", Email: "p@example.org", Name: "P", Role: store.RolePrivacyOfficer, PasswordHash: "h"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UserByID(ctx, "u_p"); err != nil || got.Role != store.RolePrivacyOfficer {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO users VALUES ('u_r', 'r@example.org', 'R', 'root', 'h', 1)`); err == nil ||
+		!strings.Contains(err.Error(), "CHECK") {
+		t.Fatalf("role 'root' in the database: %v", err)
+	}
+	var fk int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v after the migration", fk, err)
+	}
+}
+
+// TestPrivacyOfficerMigrationDown: rolling back keeps everyone, demoting
+// privacy officers to members, and the way up works again.
+func TestPrivacyOfficerMigrationDown(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "conclave.db")
+	db, p := openRaw(t, path, privacyOfficerVersion)
+	for _, q := range []string{
+		`INSERT INTO users VALUES ('u_a', 'a@example.org', 'Ada', 'admin', 'h', 1)`,
+		`INSERT INTO users VALUES ('u_p', 'p@example.org', 'P', 'privacy_officer', 'h', 2)`,
+		`INSERT INTO sessions VALUES (x'aa', 'u_a', 3, 4)`,
+		`INSERT INTO sessions VALUES (x'bb', 'u_p', 3, 4)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.DownTo(ctx, privacyOfficerVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	var role string
+	if err := db.QueryRow("SELECT role FROM users WHERE id = 'u_p'").Scan(&role); err != nil || role != "member" {
+		t.Fatalf("privacy officer after down: %q %v", role, err)
+	}
+	var sessions int
+	if err := db.QueryRow("SELECT count(*) FROM sessions").Scan(&sessions); err != nil || sessions != 2 {
+		t.Fatalf("%d sessions after down, %v", sessions, err)
+	}
+	if _, err := p.UpTo(ctx, privacyOfficerVersion); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+}

@@ -1,0 +1,43 @@
+// What the person is told when a call ends or a join is refused, by bye
+// reason or error code (docs/protocol.md), and which endings are final.
+
+export interface Ending {
+  status: 'ended' | 'error';
+  message: string;
+}
+
+export const BANNED_TEXT = 'You were removed and cannot rejoin this meeting.';
+
+export const BYE_MESSAGES: Record<string, Ending> = {
+  left: { status: 'ended', message: 'You left the meeting.' },
+  meeting_ended: { status: 'ended', message: 'The host ended the meeting.' },
+  server_shutdown: { status: 'ended', message: 'The server is shutting down. Try rejoining in a moment.' },
+  replaced: { status: 'ended', message: 'You joined this meeting from another tab or device.' },
+  rate_limited: { status: 'error', message: 'Disconnected: this browser sent too many messages.' },
+  protocol_error: { status: 'error', message: 'Disconnected after a protocol error. Reload the page and try again.' },
+  denied: { status: 'ended', message: 'The host did not let you in.' },
+  removed: { status: 'ended', message: 'You were removed from the meeting.' },
+  banned: { status: 'ended', message: BANNED_TEXT },
+};
+
+/** Errors at hello that refuse the join (the server then closes). */
+export const FATAL_ERRORS: Record<string, string> = {
+  join_refused: 'Meeting not found or wrong passcode',
+  meeting_full: 'This meeting is full',
+  unsupported_version: 'This page is out of date. Reload it to get the current version.',
+  meeting_locked: 'This meeting is locked. Nobody new can join.',
+  banned: BANNED_TEXT,
+  meeting_expired: 'This meeting has ended for good: its link has expired. Ask the host for a new one.',
+  too_many_attempts: 'Too many attempts to join this meeting. Wait a while and try again.',
+};
+
+/** Endings after which trying again cannot help: no Rejoin button. */
+export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired']);
+
+/** The too_many_attempts text with the wait the server named. */
+export function tooManyAttempts(retryAfter: number | null): string {
+  if (retryAfter === null || retryAfter <= 0) return FATAL_ERRORS['too_many_attempts'] ?? '';
+  const min = Math.ceil(retryAfter / 60);
+  const wait = retryAfter < 60 ? `${Math.ceil(retryAfter)} seconds` : min === 1 ? 'a minute' : `${min} minutes`;
+  return `Too many attempts to join this meeting. Try again in ${wait}.`;
+}

@@ -1,0 +1,123 @@
+// The "Options" part of the new-meeting form, and the one-line summary of
+// a meeting's settings in the list. The server validates everything (and
+// enforces the organisation's policy); this only collects and shows.
+
+import type { Meeting, MeetingOptions } from './api';
+import { h } from './dom';
+import { field } from './layout';
+
+export interface OptionsForm {
+  el: HTMLElement;
+  /** The options as the API takes them; throws on input it cannot send. */
+  values(): MeetingOptions;
+  reset(): void;
+}
+
+export function meetingOptionsForm(): OptionsForm {
+  const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
+  const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
+  const share = select('presenters', [
+    ['presenters', 'Host and presenters'],
+    ['everyone', 'Everyone'],
+  ]);
+  const repeat = select('none', [
+    ['none', 'Does not repeat'],
+    ['daily', 'Daily'],
+    ['weekly', 'Weekly'],
+  ]);
+  const cohosts = h('input', { type: 'text', autocomplete: 'off', placeholder: 'ana@example.org, bo@example.org' });
+  const max = h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'Server default' });
+  const ends = h('input', { type: 'date' });
+
+  // Joining before the host only means something without a waiting room.
+  const sync = (): void => {
+    early.disabled = waiting.checked;
+  };
+  waiting.addEventListener('change', sync);
+  sync();
+
+  const el = h('details', { class: 'meeting-options', id: 'meeting-options' }, [
+    h('summary', { text: 'Options' }),
+    switchRow(waiting, 'Waiting room: admit people one by one'),
+    switchRow(early, 'Let people join before the host'),
+    field('opt-screen-share', 'Who can share their screen', share),
+    field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
+    field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),
+    field('opt-max', 'Maximum participants', max),
+    field('opt-cohosts', 'Co-hosts', cohosts, 'E-mail addresses of accounts on this server, separated by commas.'),
+  ]);
+
+  return {
+    el,
+    values: () => ({
+      waiting_room: waiting.checked,
+      join_before_host: !waiting.checked && early.checked,
+      screen_share: share.value,
+      recurrence: repeat.value,
+      max_participants: wholeNumber(max.value),
+      cohosts: cohosts.value.split(/[\s,;]+/).filter((s) => s !== ''),
+      ...endOfDay(ends.value),
+    }),
+    reset: () => {
+      waiting.checked = true;
+      early.checked = false;
+      share.value = 'presenters';
+      repeat.value = 'none';
+      cohosts.value = max.value = ends.value = '';
+      sync();
+    },
+  };
+}
+
+function select(initial: string, choices: [string, string][]): HTMLSelectElement {
+  const s = h(
+    'select',
+    {},
+    choices.map(([value, label]) => h('option', { value, text: label })),
+  );
+  s.value = initial;
+  return s;
+}
+
+function switchRow(input: HTMLInputElement, label: string): HTMLElement {
+  return h('div', { class: 'switch-row' }, [input, h('label', { for: input.id, text: label })]);
+}
+
+function wholeNumber(v: string): number {
+  if (v.trim() === '') return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('Maximum participants must be a whole number.');
+  return n;
+}
+
+/** A date input's day, ended at local midnight, as ends_at (or nothing). */
+function endOfDay(v: string): { ends_at?: string } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return {};
+  const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
+  return { ends_at: end.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+}
+
+/** One line describing a meeting's settings, for the meeting list. */
+export function settingsSummary(m: Meeting): string {
+  const parts: string[] = [];
+  if (m.waiting_room === false) {
+    parts.push(m.join_before_host ? 'No waiting room, open before the host' : 'No waiting room');
+  } else if (m.waiting_room === true) {
+    parts.push('Waiting room');
+  }
+  if (m.screen_share === 'everyone') parts.push('everyone can share');
+  if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);
+  if (m.max_participants) parts.push(`up to ${m.max_participants}`);
+  const cohosts = m.cohosts ?? [];
+  if (cohosts.length > 0) {
+    parts.push(cohosts.length <= 2 ? 'co-hosts ' + cohosts.join(', ') : `${cohosts.length} co-hosts`);
+  }
+  if (m.ends_at) {
+    const ends = new Date(m.ends_at);
+    if (!Number.isNaN(ends.getTime())) {
+      parts.push((ends.getTime() <= Date.now() ? 'ended ' : 'until ') + ends.toLocaleDateString());
+    }
+  }
+  return parts.join(' · ');
+}

@@ -1,0 +1,146 @@
+// The call's side panels and the toolbar buttons that open them: People,
+// Chat, and for hosts and co-hosts Waiting (N) and Meeting controls. One
+// panel is open at a time; Escape closes it and returns focus to its button.
+
+import { announce, h } from './dom';
+import { HostMenu } from './hostmenu';
+import { icon } from './icons';
+import type { IconName } from './icons';
+import { LobbyPanel } from './lobby';
+import type { ModActions, PanelModel } from './panelmodel';
+import { ChatPanel } from './chat';
+import { ParticipantsPanel } from './participants';
+import { canModerate } from './roles';
+
+type PanelName = 'participants' | 'chat' | 'lobby' | 'host';
+
+interface Panel {
+  name: PanelName;
+  title: string;
+  button: HTMLButtonElement;
+  label: HTMLElement;
+  section: HTMLElement;
+}
+
+export class SidePanels {
+  readonly el: HTMLElement;
+  readonly buttons: HTMLButtonElement[];
+  private readonly panels: Record<PanelName, Panel>;
+  private readonly people: ParticipantsPanel;
+  private readonly chat: ChatPanel;
+  private readonly lobby: LobbyPanel;
+  private readonly host: HostMenu;
+  private open: PanelName | null = null;
+  private lobbyIds = new Set<string>();
+  private chatSeen = 0;
+  private chatCount = 0;
+
+  constructor(act: ModActions) {
+    this.people = new ParticipantsPanel(act);
+    this.chat = new ChatPanel(act);
+    this.lobby = new LobbyPanel(act);
+    this.host = new HostMenu(act);
+    this.panels = {
+      participants: this.panel('participants', 'People', 'people', this.people.el),
+      chat: this.panel('chat', 'Chat', 'chat', this.chat.el),
+      lobby: this.panel('lobby', 'Waiting room', 'clock', this.lobby.el),
+      host: this.panel('host', 'Meeting controls', 'shield', this.host.el),
+    };
+    this.buttons = Object.values(this.panels).map((p) => p.button);
+    this.el = h('aside', { class: 'side', id: 'side-panel' }, Object.values(this.panels).map((p) => p.section));
+    this.el.hidden = true;
+    this.el.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !ev.defaultPrevented) this.toggle(null);
+    });
+  }
+
+  private panel(name: PanelName, title: string, iconName: IconName, body: HTMLElement): Panel {
+    const id = `${name}-panel`;
+    const label = h('span', { class: 'control-text', text: title });
+    const button = h('button', { type: 'button', id: `toggle-${name}`, class: 'control', 'aria-expanded': 'false', 'aria-controls': id }, [
+      h('span', { class: 'control-icon' }, [icon(iconName)]),
+      label,
+    ]);
+    button.addEventListener('click', () => this.toggle(this.open === name ? null : name));
+    const close = h('button', { type: 'button', class: 'button subtle small', 'aria-label': `Close ${title.toLowerCase()}`, text: 'Close' });
+    close.addEventListener('click', () => this.toggle(null));
+    const section = h('section', { class: 'panel', id, 'aria-labelledby': `${id}-title` }, [
+      h('div', { class: 'panel-head' }, [h('h2', { id: `${id}-title`, tabindex: '-1', text: title }), close]),
+      body,
+    ]);
+    section.hidden = true;
+    return { name, title, button, label, section };
+  }
+
+  /** Opens one panel (closing any other), or with null closes it. */
+  toggle(name: PanelName | null): void {
+    const was = this.open;
+    this.open = name;
+    for (const p of Object.values(this.panels)) {
+      const on = p.name === name;
+      p.section.hidden = !on;
+      p.button.setAttribute('aria-expanded', on ? 'true' : 'false');
+      p.button.classList.toggle('active', on);
+    }
+    this.el.hidden = name === null;
+    if (name === 'chat') this.markChatRead();
+    if (name !== null) this.panels[name].section.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+    else if (was !== null) this.panels[was].button.focus({ preventScroll: true });
+  }
+
+  sync(m: PanelModel): void {
+    const mod = canModerate(m.role);
+    this.panels.lobby.button.hidden = !mod;
+    this.panels.host.button.hidden = !mod;
+    if (!mod && (this.open === 'lobby' || this.open === 'host')) this.toggle(null);
+    this.people.sync(m);
+    this.chat.sync(m);
+    this.lobby.sync(mod ? m.lobby : []);
+    this.host.sync(m.settings, m.role);
+    this.syncLobbyButton(m, mod);
+    this.announceChat(m);
+    this.chatCount = m.chat.length;
+    if (this.open === 'chat') this.markChatRead();
+    this.syncChatButton();
+  }
+
+  private syncLobbyButton(m: PanelModel, mod: boolean): void {
+    const n = mod ? m.lobby.length : 0;
+    const p = this.panels.lobby;
+    p.label.textContent = `Waiting (${n})`;
+    p.button.classList.toggle('attention', n > 0);
+    p.button.setAttribute('aria-label', n === 1 ? 'Waiting room: 1 person waiting' : `Waiting room: ${n} people waiting`);
+    const ids = new Set(m.lobby.map((e) => e.id));
+    if (mod) {
+      for (const e of m.lobby) if (!this.lobbyIds.has(e.id)) announce(`${e.name || 'A guest'} is waiting to join.`);
+    }
+    this.lobbyIds = ids;
+  }
+
+  /** The chat log speaks for itself only while it is shown. */
+  private announceChat(m: PanelModel): void {
+    if (this.open === 'chat') return;
+    for (const msg of m.chat.slice(this.chatCount)) {
+      if (msg.from === m.selfId) continue;
+      const from = m.others.find((p) => p.id === msg.from)?.name || 'A guest';
+      announce(`${msg.to === '' ? 'Message' : 'Private message'} from ${from}: ${msg.text}`);
+    }
+  }
+
+  private markChatRead(): void {
+    this.chatSeen = this.chatCount;
+    this.syncChatButton();
+  }
+
+  private syncChatButton(): void {
+    const unread = this.chatCount - this.chatSeen;
+    const p = this.panels.chat;
+    p.label.textContent = unread > 0 ? `Chat (${unread})` : 'Chat';
+    p.button.classList.toggle('attention', unread > 0);
+    p.button.setAttribute('aria-label', unread > 0 ? `Chat, ${unread} unread` : 'Chat');
+  }
+
+  destroy(): void {
+    this.lobby.destroy();
+  }
+}
