@@ -268,7 +268,9 @@ func (ff *firefox) connect(stderr io.Reader, exited <-chan struct{}) error {
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("firefox's BiDi server did not start in 30 s:\n%s", tail(ff.log.String(), 4000))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Generous: on a loaded 2-core machine Firefox's first session takes
+	// tens of seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn, err := dialBiDi(ctx, url+"/session")
 	if err != nil {
