@@ -52,11 +52,11 @@ func runAudit(ctx context.Context, sub string, args []string, e env) error {
 
 // openExistingStore opens the database without creating a data dir: a
 // verification of a mistyped path must fail, not report an empty log.
-func openExistingStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
+func openExistingStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*sqlite.Store, error) {
 	if _, err := os.Stat(cfg.DBPath()); err != nil {
 		return nil, fmt.Errorf("no database at %s: %w", cfg.DBPath(), err)
 	}
-	return sqlite.Open(ctx, cfg.DBPath())
+	return sqlite.Open(ctx, cfg.DBPath(), opts...)
 }
 
 func runAuditVerify(ctx context.Context, args []string, e env) error {
@@ -79,7 +79,7 @@ func runAuditVerify(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openExistingStore(ctx, cfg)
+	st, err := openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func runAuditExport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openExistingStore(ctx, cfg)
+	st, err := openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
 	if err != nil {
 		return err
 	}

@@ -46,12 +46,14 @@ func (f *cliFlags) load(getenv func(string) string) (config.Config, error) {
 	return config.Load(args, getenv)
 }
 
-// openStore opens the database of an existing or new data dir.
-func openStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
+// openStore opens the database of an existing or new data dir; pass
+// sqlite.WithKeySource(keySource(cfg, e)) so the master key comes from the
+// environment the command was given.
+func openStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*sqlite.Store, error) {
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, cfg.DBPath())
+	return sqlite.Open(ctx, cfg.DBPath(), opts...)
 }
 
 func newFlagSet(name string, e env) *flag.FlagSet {
@@ -101,7 +103,7 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
 	if err != nil {
 		return err
 	}
@@ -209,7 +211,7 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/metrics"
+	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/signal"
@@ -30,6 +31,8 @@ type conferenceDeps struct {
 	Meetings *meeting.Service
 	Audit    *audit.Log
 	Logger   *slog.Logger
+	// Notices is the privacy notice every participant accepts.
+	Notices *notice.Service
 }
 
 // newConference starts the media server (and the embedded TURN server unless
@@ -72,6 +75,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		Rooms:      rooms,
 		Audit:      d.Audit,
 		ICEServers: iceServers(turnSrv, d.Logger),
+		Notices:    noticeChecker(d.Notices),
 		Logger:     d.Logger,
 	})
 	shutdown = func(ctx context.Context) {
@@ -143,4 +147,13 @@ func iceServers(srv *turn.Server, log *slog.Logger) func(string) []signal.ICESer
 		}
 		return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
 	}
+}
+
+// noticeChecker keeps a nil service a nil interface, which signal reads as
+// "no notice required", instead of a non-nil interface holding nil.
+func noticeChecker(n *notice.Service) signal.NoticeChecker {
+	if n == nil {
+		return nil
+	}
+	return n
 }

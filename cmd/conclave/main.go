@@ -38,6 +38,15 @@ Usage:
   conclave meeting create [flags]     create a meeting and print its link
   conclave audit verify [flags]       check the audit log's hash chain
   conclave audit export [flags]       write the audit log as CSV or JSON
+  conclave privacy report [flags]     write the records of processing
+                                      (--format md|html)
+  conclave privacy export [flags]     write everything held on one person as
+                                      a zip (--subject ID|--email E --out F)
+  conclave privacy erase [flags]      erase one person's data (--subject
+                                      ID|--email E --yes)
+  conclave keys status [flags]        count data keys per master key
+  conclave keys rotate [flags]        re-wrap data keys under a new master
+                                      key while the server runs
   conclave loadtest [flags]           run synthetic participants against a
                                       server and measure it (docs/loadtest.md)
   conclave version                    print the version
@@ -91,8 +100,16 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return runUserAdd(ctx, rest[1:], e)
 	case cmd == "meeting" && sub == "create":
 		return runMeetingCreate(ctx, rest[1:], e)
+	case cmd == "privacy" && sub == "report":
+		return runPrivacyReport(ctx, rest[1:], e)
+	case cmd == "privacy" && sub == "export":
+		return runPrivacyExport(ctx, rest[1:], e)
+	case cmd == "privacy" && sub == "erase":
+		return runPrivacyErase(ctx, rest[1:], e)
 	case cmd == "audit" && sub != "":
 		return runAudit(ctx, sub, rest[1:], e)
+	case cmd == "keys" && sub != "":
+		return runKeys(ctx, sub, rest[1:], e)
 	case cmd == "loadtest":
 		return runLoadtest(ctx, rest, e)
 	case cmd == "version" || cmd == "--version":
@@ -107,7 +124,7 @@ func dispatch(ctx context.Context, args []string, e env) error {
 }
 
 func joinCmd(cmd, sub string) string {
-	if sub == "" || (cmd != "user" && cmd != "meeting" && cmd != "audit") {
+	if sub == "" || (cmd != "user" && cmd != "meeting" && cmd != "audit" && cmd != "keys") {
 		return cmd
 	}
 	return cmd + " " + sub

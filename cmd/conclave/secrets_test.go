@@ -61,10 +61,10 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	ws := "ws" + strings.TrimPrefix(base, "http") + "/ws"
 	jctx, jcancel := context.WithTimeout(ctx, 15*time.Second)
 	defer jcancel()
-	if _, err := client.Dial(jctx, ws, client.Hello{MeetingID: m.ID, Passcode: "wrong-passcode-x", Name: "Guest Hiddenname"}, client.Options{}); err == nil {
+	if _, err := client.Dial(jctx, ws, client.Hello{MeetingID: m.ID, Passcode: "wrong-passcode-x", Name: "Guest Hiddenname", NoticeVersion: 1}, client.Options{}); err == nil {
 		t.Fatal("joined with a wrong passcode")
 	}
-	c, err := client.Dial(jctx, ws, client.Hello{MeetingID: m.ID, Passcode: m.Passcode, Name: "Guest Hiddenname"}, client.Options{})
+	c, err := client.Dial(jctx, ws, client.Hello{MeetingID: m.ID, Passcode: m.Passcode, Name: "Guest Hiddenname", NoticeVersion: 1}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 	// The joins are in the audit log, by subject ID only.
 	r := cli(t, nil, "", "audit", "export", "--data", data, "--format", "json")
-	for _, action := range []string{"meeting.join.refused", "meeting.join.allowed", "meeting.leave"} {
+	for _, action := range []string{"meeting.join.refused", "meeting.join.allowed", "consent.given", "meeting.leave"} {
 		if !strings.Contains(r.stdout, `"`+action+`"`) {
 			t.Errorf("audit export lacks %s:\n%s", action, r.stdout)
 		}

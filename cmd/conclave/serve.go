@@ -18,6 +18,8 @@ import (
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
@@ -48,7 +50,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err := cfg.CheckDataDirPerms(); err != nil {
 		logger.Warn("data directory is not private", "err", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	// Refuses to start without the master key once data keys exist, or
+	// with a master key file that group or others can read.
+	st, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.WithKeySource(keySource(cfg, e)))
 	if err != nil {
 		return err
 	}
@@ -76,11 +80,21 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		return err
 	}
 	logAuditHead(ctx, auditLog, logger)
+	notices := &notice.Service{Store: st}
+	if _, err := notices.EnsureDefault(ctx); err != nil {
+		return err
+	}
 	if err := announceSetup(ctx, setup, cfg, e.stderr); err != nil {
+		return err
+	}
+	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog}
+	registry, err := newPrivacyRegistry(pdeps)
+	if err != nil {
 		return err
 	}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
+		Notices: notices,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -89,8 +103,14 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
 		LoginThrottle: throttle.NewLogin(nil),
+		Notices:       notices,
+		Privacy:       newPrivacyService(pdeps, registry),
+		Requests:      &privacy.Requests{Store: st},
+		Version:       versionString(),
+		Measures:      securityMeasures(),
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
+	startRetention(ctx, cfg, st, auditLog, registry, logger)
 	return listenAndServe(ctx, cfg, handler, stopConference, logger, e.stdout)
 }
 

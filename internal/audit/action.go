@@ -57,6 +57,10 @@ const (
 	SettingsChange Action = "settings.change"
 	AuditView      Action = "audit.view"
 	AuditExport    Action = "audit.export"
+	RetentionSweep Action = "retention.sweep" // expired personal data deleted; details count per category
+	PrivacyReport  Action = "privacy.report"  // the records of processing were generated
+	RequestCreate  Action = "request.create"  // a data subject's request was recorded
+	RequestClose   Action = "request.close"   // a data subject's request was closed (done or rejected)
 )
 
 // Actions lists every action, in the order above.
@@ -68,6 +72,7 @@ var Actions = []Action{
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
 	ConsentGiven, ConsentWithdrawn, FileAccess,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
+	RetentionSweep, PrivacyReport, RequestCreate, RequestClose,
 }
 
 var knownActions = func() map[Action]bool {

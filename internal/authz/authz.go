@@ -75,6 +75,18 @@ const (
 	MeetingCreate Action = "meeting.create"
 	AuditView     Action = "audit.view"   // browse and filter the audit log
 	AuditExport   Action = "audit.export" // download it as CSV or JSON
+	// NoticeEdit publishes a new version of the privacy notice.
+	NoticeEdit Action = "privacy.notice.edit"
+	// NoticeHistory lists the privacy notice's versions.
+	NoticeHistory Action = "privacy.notice.history"
+	// ProcessingReport generates the records of processing (Art. 30).
+	ProcessingReport Action = "privacy.report"
+	// DataExport exports everything held on a person (Art. 15, 20).
+	DataExport Action = "data.export"
+	// DataErase erases a person's data (Art. 17).
+	DataErase Action = "data.erase"
+	// SubjectRequests lists, records and closes data subjects' requests.
+	SubjectRequests Action = "subject.requests"
 )
 
 // Rule is one cell of the table.
@@ -118,12 +130,19 @@ var Table = map[Action]map[Role]Rule{
 	MeetingCreate: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	AuditView:     {Admin: Allow, PrivacyOfficer: Allow},
 	AuditExport:   {Admin: Allow, PrivacyOfficer: Allow},
+	NoticeEdit:    {Admin: Allow},
+	NoticeHistory: {Admin: Allow, PrivacyOfficer: Allow},
+
+	ProcessingReport: {Admin: Allow, PrivacyOfficer: Allow},
+	DataExport:       {Admin: Allow, PrivacyOfficer: Allow},
+	DataErase:        {Admin: Allow, PrivacyOfficer: Allow},
+	SubjectRequests:  {Admin: Allow, PrivacyOfficer: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
 	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests}
 )
 
 // Check returns nil when role may perform action. open says whether the

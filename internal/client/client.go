@@ -29,6 +29,9 @@ type Hello struct {
 	// Device is the browser-style device token (optional), used by the
 	// server only to enforce bans on guests.
 	Device string
+	// NoticeVersion is the privacy notice version accepted on the
+	// participant's behalf; 0 (omitted) for servers that require none.
+	NoticeVersion int
 }
 
 // Options tunes the client.
@@ -81,6 +84,8 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Ref     int64  `json:"ref"`
+	// NoticeVersion comes with notice_required: the version to accept.
+	NoticeVersion int `json:"notice_version"`
 }
 
 func (e *Error) Error() string { return "server error " + e.Code + ": " + e.Message }
@@ -151,7 +156,7 @@ func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client
 	c.helloSent = time.Now()
 	if err := c.Send(ctx, "hello", map[string]any{
 		"version": 1, "meeting_id": hello.MeetingID, "passcode": hello.Passcode, "name": hello.Name,
-		"device": hello.Device,
+		"device": hello.Device, "notice_version": hello.NoticeVersion,
 	}); err != nil {
 		ws.CloseNow()
 		return nil, err

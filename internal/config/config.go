@@ -71,6 +71,8 @@ type Config struct {
 	// MetricsToken, when set, is required as "Authorization: Bearer" on
 	// /metrics. Prefer the environment variable: flags show in ps.
 	MetricsToken string `toml:"metrics_token"`
+	// Privacy: controller, contact and retention (privacy.go).
+	Privacy
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and
@@ -87,6 +89,7 @@ func Default() Config {
 
 		MeetingLifetime:    DefaultMeetingLifetime,
 		MaxMeetingLifetime: DefaultMaxMeetingLifetime,
+		Privacy:            DefaultPrivacy(),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,7 @@ func TestLoadDefaults(t *testing.T) {
 
 		MeetingLifetime:    720 * time.Hour,
 		MaxMeetingLifetime: 8784 * time.Hour,
+		Privacy:            DefaultPrivacy(),
 	}
 	if cfg != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -74,6 +76,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
 		MediaPort: 9000, TURNPort: 0, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
 		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour,
+		Privacy: DefaultPrivacy(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -95,6 +98,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, LogLevel: "warn", LogFormat: "json",
 		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour,
+		Privacy: DefaultPrivacy(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -129,6 +133,7 @@ max_meeting_lifetime = "720h"
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
 		MediaPort: 7001, TURNPort: 3480, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
 		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour,
+		Privacy: DefaultPrivacy(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -246,6 +251,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime",
 	}
+	maps.Copy(keys, privacyKeys)
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
 	}

@@ -66,7 +66,7 @@ func duration(field func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
-var options = []option{
+var options = append([]option{
 	{"listen", "CONCLAVE_LISTEN", "host:port of the HTTP(S) listener (default " + DefaultListen + ")",
 		str(func(c *Config) *string { return &c.Listen })},
 	{"data", "CONCLAVE_DATA", "data directory: database, TURN secret, ACME cache (default " + DefaultDataDir + ")",
@@ -105,7 +105,7 @@ var options = []option{
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
 		str(func(c *Config) *string { return &c.MetricsToken })},
-}
+}, privacyOptions...)
 
 // durationText writes d the way operators type it: "720h", not "720h0m0s".
 func durationText(d time.Duration) string { return strings.TrimSuffix(d.String(), "0m0s") }

@@ -34,6 +34,7 @@ func (c Config) Validate() error {
 		c.validateMisc(),
 		c.validateMeetings(),
 		c.validateMetrics(),
+		c.validatePrivacy(),
 	)
 }
 

@@ -35,6 +35,9 @@ type Config struct {
 	MeetingID string
 	Passcode  string
 	Scenario  Scenario
+	// NoticeVersion is the privacy notice version accepted for the
+	// synthetic participants; 0: the current one, fetched from the server.
+	NoticeVersion int
 	// Publishers is the number of participants who publish (meeting
 	// participants, webinar presenters, audio speakers). 0: the scenario's
 	// default (4, 1, 2). Publishers subscribe too.

@@ -59,7 +59,8 @@ func newParticipant(env *runEnv, r role) *participant {
 // are counted in wg.
 func (p *participant) join(ctx, media context.Context, wg *sync.WaitGroup) error {
 	cfg := p.env.cfg
-	c, err := client.Dial(ctx, cfg.URL, client.Hello{MeetingID: cfg.MeetingID, Passcode: cfg.Passcode, Name: p.role.name},
+	c, err := client.Dial(ctx, cfg.URL, client.Hello{MeetingID: cfg.MeetingID, Passcode: cfg.Passcode, Name: p.role.name,
+		NoticeVersion: cfg.NoticeVersion},
 		client.Options{Simulcast: cfg.Simulcast, OnTrack: p.onTrack, OnMessage: p.onMessage})
 	if err != nil {
 		return fmt.Errorf("join as %s: %w", p.role.name, err)

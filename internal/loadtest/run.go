@@ -18,6 +18,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.deadline())
 	defer cancel()
+	acceptNotice(ctx, &cfg)
 	env := &runEnv{cfg: cfg, clock: newClock(), log: cfg.Logger}
 	roles := cfg.roles()
 	ps := make([]*participant, len(roles))

@@ -282,3 +282,20 @@ func serverAlive(t *testing.T, url string) {
 		t.Fatalf("ping after attacks: %q", got)
 	}
 }
+
+// Guessing passcodes locks the guesser out, even once they find the right
+// one; the answer says how long to wait.
+func TestAttackPasscodeGuessingLocksOut(t *testing.T) {
+	url := guardedServer(t)
+	for i := 0; i < 10; i++ {
+		c := dialAs(t, url, "")
+		if m := c.hello("Eve", "guess-"+string(rune('a'+i)), nil); !m.has(`"join_refused"`) {
+			t.Fatalf("guess %d: %s %s", i, m.Type, m.Data)
+		}
+	}
+	c := dialAs(t, url, hostUser.ID)
+	m := c.hello("Hana", testserver.Passcode, nil)
+	if m.Type != "error" || !m.has(`"too_many_attempts"`) || !m.has(`"retry_after":`) {
+		t.Fatalf("right passcode after 10 wrong ones from the same address: %s %s", m.Type, m.Data)
+	}
+}

@@ -61,7 +61,10 @@ type Options struct {
 	// ICEServers returns the ICE servers (embedded TURN with short-lived
 	// credentials) for one participant; nil means none.
 	ICEServers func(participantID string) []ICEServer
-	Logger     *slog.Logger
+	// Notices makes every participant accept the current privacy notice
+	// and records the acceptance; nil requires none (tests).
+	Notices NoticeChecker
+	Logger  *slog.Logger
 }
 
 // Handler upgrades GET /ws requests to signalling connections.
@@ -266,11 +269,11 @@ func (c *conn) fail(err error, ref int64) bool {
 }
 
 func (c *conn) sendError(pe *ProtocolError, ref int64) {
-	c.push(c.frame("error", errorData{Code: pe.Code, Message: pe.Message, Ref: ref}), "")
+	c.push(c.frame("error", pe.data(ref)), "")
 }
 
 func (c *conn) sendErrorAndClose(pe *ProtocolError, ref int64) {
-	c.push(c.frame("error", errorData{Code: pe.Code, Message: pe.Message, Ref: ref}), pe.Code)
+	c.push(c.frame("error", pe.data(ref)), pe.Code)
 }
 
 // bye tells the client why it is disconnected and closes after sending.

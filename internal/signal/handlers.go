@@ -61,6 +61,9 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if d.Version != Version {
 		return &ProtocolError{Code: CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
 	}
+	if err := c.checkNotice(ctx, d.NoticeVersion); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	c.helloSeen = true
 	c.mu.Unlock()
@@ -88,6 +91,11 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	}
 	c.member = member
 	c.log = c.log.With("participant", member.ID())
+	if err := c.recordNotice(ctx, d.NoticeVersion); err != nil {
+		member.Leave()
+		c.member = nil
+		return err
+	}
 	if member.Waiting() {
 		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinAttempt, Meeting: m.ID, Target: member.ID(),
 			Outcome: audit.Success, Details: map[string]string{"result": "waiting"}})

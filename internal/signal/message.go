@@ -48,6 +48,7 @@ const (
 	CodeTooManyAttempts    = "too_many_attempts"
 	CodeForbidden          = "forbidden"
 	CodeNotFound           = "not_found"
+	CodeNoticeRequired     = "notice_required"
 )
 
 // ProtocolError is an error reported to the client as an `error` message.
@@ -56,6 +57,10 @@ type ProtocolError struct {
 	Message string
 	// Fatal closes the connection after the error is sent.
 	Fatal bool
+	// NoticeVersion is the privacy notice version to accept (notice_required).
+	NoticeVersion int
+	// RetryAfter is the wait in seconds (too_many_attempts).
+	RetryAfter int
 }
 
 func (e *ProtocolError) Error() string { return e.Code + ": " + e.Message }
@@ -119,6 +124,8 @@ type helloData struct {
 	Passcode  string `json:"passcode"`
 	Name      string `json:"name"`
 	Device    string `json:"device"`
+	// NoticeVersion is the privacy notice version the person accepted.
+	NoticeVersion int `json:"notice_version"`
 }
 
 type sdpData struct {
@@ -201,6 +208,9 @@ type errorData struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Ref     int64  `json:"ref,omitempty"`
+	// NoticeVersion is set with notice_required: the version to show.
+	NoticeVersion int `json:"notice_version,omitempty"`
+	RetryAfter    int `json:"retry_after,omitempty"`
 }
 
 type subscribeOfferData struct {

@@ -273,8 +273,9 @@ func policyOf(m store.Meeting) room.Policy {
 func (c *conn) authorizeMeeting(ctx context.Context, id, passcode string) (store.Meeting, error) {
 	keys := []string{throttle.IPKey(c.addr), throttle.MeetingKey(meetingKey(id))}
 	if wait := c.h.passcodes.Check(keys...); wait > 0 {
-		return store.Meeting{}, &ProtocolError{Code: CodeTooManyAttempts, Fatal: true,
-			Message: fmt.Sprintf("too many wrong passcodes; try again in %d seconds", int(wait.Seconds())+1)}
+		secs := int(wait.Seconds()) + 1
+		return store.Meeting{}, &ProtocolError{Code: CodeTooManyAttempts, Fatal: true, RetryAfter: secs,
+			Message: fmt.Sprintf("too many wrong passcodes; try again in %d seconds", secs)}
 	}
 	m, err := c.h.opts.Meetings.Authorize(ctx, id, passcode)
 	switch {

@@ -150,5 +150,9 @@ type Store interface {
 	// log is empty.
 	LastAudit(ctx context.Context) (AuditEntry, error)
 
+	ConsentStore
+	PrivacyStore
+	RetentionStore
+
 	Close() error
 }

@@ -44,6 +44,10 @@ type Options struct {
 	// Users are accounts a client acts as by sending the header
 	// "X-Test-User: <user ID>" (test servers have no sessions).
 	Users []store.User
+	// Notices requires a privacy notice (nil: none); Audit receives the
+	// audit events (nil: none).
+	Notices signal.NoticeChecker
+	Audit   signal.Auditor
 }
 
 // Server is a running test server.
@@ -77,7 +81,8 @@ func Start(t testing.TB, o Options) *Server {
 	for _, u := range o.Users {
 		users[u.ID] = u
 	}
-	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, Logger: log}))
+	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, Logger: log,
+		Notices: o.Notices, Audit: o.Audit}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {

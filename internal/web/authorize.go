@@ -25,9 +25,12 @@ func orgRole(r store.Role) authz.Role {
 
 // forbidden is what a refused account is told, per action.
 var forbidden = map[authz.Action]string{
-	authz.AuditView:     "only administrators and privacy officers can read the audit log",
-	authz.AuditExport:   "only administrators and privacy officers can export the audit log",
-	authz.MeetingCreate: "your role cannot create meetings",
+	authz.AuditView:       "only administrators and privacy officers can read the audit log",
+	authz.AuditExport:     "only administrators and privacy officers can export the audit log",
+	authz.MeetingCreate:   "your role cannot create meetings",
+	authz.DataExport:      "only administrators and privacy officers can export a person's data",
+	authz.DataErase:       "only administrators and privacy officers can erase a person's data",
+	authz.SubjectRequests: "only administrators and privacy officers can manage data subject requests",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

@@ -13,6 +13,8 @@ import (
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
@@ -32,9 +34,22 @@ type Options struct {
 	Logger *slog.Logger
 	// WS is the signalling websocket, mounted at GET /ws; nil answers 503.
 	WS http.Handler
+	// Notices is the privacy notice and consent ledger; nil serves no
+	// notice API (tests that do not need it).
+	Notices *notice.Service
 	// LoginThrottle counts failed sign-ins per client address and account
 	// (throttle.NewLogin(nil) if nil); tests pass one with a fake clock.
 	LoginThrottle *throttle.Limiter
+	// Privacy answers access and erasure requests; nil leaves the
+	// /api/privacy/export, /erase and /api/me/export routes out.
+	Privacy *privacy.Service
+	// Requests is the register of subject requests; nil leaves its routes out.
+	Requests *privacy.Requests
+	// Version and Measures go into the records of processing: the
+	// server's version, and security measures in force that the
+	// configuration does not show (records.Inputs).
+	Version  string
+	Measures []string
 }
 
 type server struct {
@@ -79,12 +94,15 @@ func (s *server) routes() *http.ServeMux {
 	route(mux, "/api/meetings", methods{"GET": s.listMeetings, "POST": s.createMeeting})
 	route(mux, "/api/audit", methods{"GET": s.auditList})
 	route(mux, "/api/audit/export", methods{"GET": s.auditExport})
+	s.privacyRoutes(mux)
+	s.noticeRoutes(mux)
+	s.recordsRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
 	mux.Handle("GET /ws", s.WS)
 	mux.HandleFunc("GET /static/{file...}", s.static)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit"} {
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

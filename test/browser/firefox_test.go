@@ -31,7 +31,10 @@ func joinFirefox(t *testing.T, ff *firefox, srv *server, name string, dev device
 		p.t.Helper()
 		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 		defer cancel()
-		v, err := ff.evaluate(ctx, tab, fmt.Sprintf(`document.querySelector(%q)`, sel))
+		// Scrolled into view first, as chromedp.Click does and a person would:
+		// the pointer action needs the element inside the viewport.
+		v, err := ff.evaluate(ctx, tab, fmt.Sprintf(
+			`(() => { const e = document.querySelector(%q); e?.scrollIntoView({block: "center"}); return e })()`, sel))
 		node, ok := v.(bidiRemoteRef)
 		if err != nil || !ok {
 			p.t.Fatalf("%s: no %s to click (%v)", p.name, sel, err)
@@ -78,6 +81,7 @@ func joinFirefox(t *testing.T, ff *firefox, srv *server, name string, dev device
 		return true })()`, name))
 	p.setSwitch("#prejoin-camera", dev.camera)
 	p.setSwitch("#prejoin-mic", dev.mic)
+	p.acceptNotice()
 	p.click("#join-button")
 	p.waitFor("joined", `window.conclave && window.conclave.state().status === "joined"`, 15*time.Second)
 	return p

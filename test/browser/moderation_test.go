@@ -194,6 +194,22 @@ func TestWaitingRoomAdmit(t *testing.T) {
 		ada.waitFor("microphone on", `window.conclave.state().local.audio === true`, 10*time.Second)
 		host.waitFor("host sees Ada unmuted", `window.conclave.state().others.some(p => p.id === `+strconv.Quote(adaID)+` && p.audio)`, 10*time.Second)
 	})
+
+	t.Run("chat, and chat turned off for guests", func(t *testing.T) {
+		host.openPanel("chat")
+		host.do(chromedp.SendKeys("#chat-input", "Welcome, Ada"), chromedp.Click("#chat-send"))
+		ada.waitFor("message arrives", `window.conclave.state().chat.some(m => m.text === "Welcome, Ada" && m.from === `+strconv.Quote(hostID)+`)`, 10*time.Second)
+		ada.openPanel("chat")
+		ada.waitText("#chat-log", "Welcome, Ada", 5*time.Second)
+
+		host.openPanel("host")
+		host.click("#setting-chat")
+		ada.waitFor("chat off", `window.conclave.state().settings.chat === false`, 10*time.Second)
+		ada.waitFor("input disabled", `document.querySelector("#chat-input").disabled`, 5*time.Second)
+		ada.waitText("#chat-note", "The host turned chat off.", 5*time.Second)
+		seq := eval[int](ada, `window.conclave.chat("let me talk")`)
+		ada.waitFor("forbidden", `window.conclave.state().errors.some(e => e.code === "forbidden" && e.ref === `+strconv.Itoa(seq)+`)`, 10*time.Second)
+	})
 }
 
 // TestDeniedGuest: a guest the host denies is told so, finally.
@@ -247,8 +263,17 @@ func TestLockedMeeting(t *testing.T) {
 		host.waitFor("unlocked", `window.conclave.state().settings.locked === false`, 10*time.Second)
 		dan.click("#rejoin")
 		dan.waitFor("pre-join", `!!document.querySelector("#join-button")`, 10*time.Second)
+		dan.acceptNotice()
 		dan.click("#join-button")
 		dan.waitStatus("waiting", 15*time.Second)
+	})
+
+	t.Run("ending the meeting reaches those in it and those waiting", func(t *testing.T) {
+		host.click("#end-meeting")
+		host.waitFor("asked to confirm", `document.activeElement && document.activeElement.id === "end-meeting-confirm"`, 5*time.Second)
+		host.click("#end-meeting-confirm")
+		cleo.waitEnded("meeting_ended", "The host ended the meeting.", false)
+		dan.waitEnded("meeting_ended", "The host ended the meeting.", false)
 	})
 }
 

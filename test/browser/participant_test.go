@@ -86,6 +86,7 @@ func (p *person) enter(srv *server, dev devices) {
 	p.do(chromedp.SendKeys("#join-name", p.name))
 	p.setSwitch("#prejoin-camera", dev.camera)
 	p.setSwitch("#prejoin-mic", dev.mic)
+	p.acceptNotice()
 	p.do(chromedp.Click("#join-button"))
 }
 

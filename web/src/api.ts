@@ -187,3 +187,51 @@ export function auditExportPath(filters: URLSearchParams, format: 'csv' | 'json'
   q.set('format', format);
   return '/api/audit/export?' + q.toString();
 }
+
+// ---------- privacy notice and consent ledger ----------
+
+/** A privacy notice version; html is the server's safe rendering. */
+export interface Notice {
+  version: number;
+  markdown: string;
+  html?: string;
+  created_at: string;
+  created_by?: string;
+}
+
+export interface ConsentRecord {
+  kind: string; // notice | recording | transcription
+  version?: number;
+  meeting_id?: string;
+  given_at: string;
+  withdrawn_at?: string;
+}
+
+/** The notice in force (public), or null when the server has none (404). */
+export async function getNotice(): Promise<Notice | null> {
+  try {
+    return await request<Notice>('GET', '/api/privacy/notice');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export async function listNoticeVersions(): Promise<Notice[]> {
+  const r = await request<{ versions: Notice[] | null }>('GET', '/api/privacy/notice/versions');
+  return Array.isArray(r.versions) ? r.versions : [];
+}
+
+export async function previewNotice(markdown: string): Promise<string> {
+  const r = await request<{ html: string }>('POST', '/api/privacy/notice/preview', { markdown });
+  return r.html;
+}
+
+export async function publishNotice(markdown: string): Promise<Notice> {
+  return request<Notice>('POST', '/api/privacy/notice', { markdown });
+}
+
+export async function myConsents(): Promise<ConsentRecord[]> {
+  const r = await request<{ consents: ConsentRecord[] | null }>('GET', '/api/me/consents');
+  return Array.isArray(r.consents) ? r.consents : [];
+}

@@ -5,10 +5,10 @@
 import { announce, h } from './dom';
 import { icon } from './icons';
 import type { IconName } from './icons';
-import type { ModActions } from './panelmodel';
+import type { ChatLog, ModActions } from './panelmodel';
 import { SidePanels } from './panels';
 import { Prompts } from './prompts';
-import type { ChatMessage, LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
+import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
 import { SHARE_FORBIDDEN_TITLE } from './roles';
 import { SizeReporter, Tile, fitTiles, tileKey } from './tiles';
 
@@ -33,7 +33,7 @@ export interface CallModel {
   /** The role and settings allow sharing the screen. */
   canShare: boolean;
   lobby: LobbyEntry[];
-  chat: ChatMessage[];
+  chat: ChatLog;
 }
 
 export interface CallActions {
@@ -167,6 +167,7 @@ export class CallView {
       this.share.el,
       this.soundButton,
       ...this.panels.buttons,
+      h('a', { id: 'call-privacy', class: 'control-link', href: '/privacy/info', target: '_blank', rel: 'noopener', text: 'Privacy' }),
       this.leaveButton,
     ]);
     this.notice = h('div', { id: 'media-notice', class: 'notice', role: 'status' });

@@ -3,7 +3,7 @@
 // call. When the host turns chat off only hosts and co-hosts may write.
 
 import { h } from './dom';
-import { displayName } from './panelmodel';
+import { MAX_CHAT, chatSince, displayName } from './panelmodel';
 import type { ModActions, PanelModel } from './panelmodel';
 import type { ChatMessage } from './protocol';
 import { canChat } from './roles';
@@ -56,9 +56,10 @@ export class ChatPanel {
     this.send.disabled = !allowed;
     this.note.hidden = allowed;
     const names = new Map(m.others.map((p) => [p.id, displayName(p.name)]));
-    // Messages only ever append.
-    for (const msg of m.chat.slice(this.shown)) this.log.appendChild(this.item(msg, m.selfId, names));
-    this.shown = m.chat.length;
+    // Messages only ever append; the oldest drop as the session's log does.
+    for (const msg of chatSince(m.chat, this.shown)) this.log.appendChild(this.item(msg, m.selfId, names));
+    this.shown = m.chat.total;
+    while (this.log.childElementCount > MAX_CHAT) this.log.firstElementChild?.remove();
     this.log.lastElementChild?.scrollIntoView({ block: 'nearest' });
   }
 

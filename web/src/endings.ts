@@ -29,6 +29,7 @@ export const FATAL_ERRORS: Record<string, string> = {
   banned: BANNED_TEXT,
   meeting_expired: 'This meeting has ended for good: its link has expired. Ask the host for a new one.',
   too_many_attempts: 'Too many attempts to join this meeting. Wait a while and try again.',
+  notice_required: 'The privacy notice has changed. Read the new version and accept it to join.',
 };
 
 /** Endings after which trying again cannot help: no Rejoin button. */

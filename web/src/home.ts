@@ -1,11 +1,14 @@
 // "/": intro when signed out; new meeting + meeting list when signed in.
 
 import { auditLinks } from './admin';
+import { consentCard, noticeLinks } from './notice';
+import { processingLinks } from './processing';
 import { ApiError, createMeeting, getMe, listMeetings, logout, setupNeeded } from './api';
 import type { Meeting, User } from './api';
 import { announce, append, clear, copyText, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
 import { meetingOptionsForm, settingsSummary } from './meetingoptions';
+import { requestLinks, requestsBanner } from './requests';
 
 export async function renderHome(root: HTMLElement): Promise<void> {
   let me: User | null;
@@ -115,6 +118,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
     page(
       'Meetings',
       [
+        requestsBanner(me),
         h('section', { class: 'card', 'aria-labelledby': 'new-meeting-title' }, [
           h('h1', { id: 'new-meeting-title', text: 'New meeting' }),
           err,
@@ -126,8 +130,9 @@ function renderDashboard(root: HTMLElement, me: User): void {
           listStatus,
           list,
         ]),
+        consentCard(),
       ],
-      [who, ...auditLinks(me), signOut],
+      [who, ...auditLinks(me), ...requestLinks(me), ...processingLinks(me), ...noticeLinks(me), signOut],
     ),
   );
   void refreshList(list, listStatus);

@@ -27,7 +27,9 @@ export class HostMenu {
   private locked = false;
 
   constructor(act: ModActions) {
-    this.lockButton = h('button', { type: 'button', id: 'lock-meeting', class: 'button', 'aria-pressed': 'false', 'aria-describedby': 'lock-hint' });
+    // The label says what a click does; no aria-pressed, which would
+    // contradict a label that changes.
+    this.lockButton = h('button', { type: 'button', id: 'lock-meeting', class: 'button', 'aria-describedby': 'lock-hint' });
     this.lockButton.addEventListener('click', () => act.lock(!this.locked));
     const share = switchRow('setting-screen-share', 'Everyone can share screen', 'Off: only the host, co-hosts and presenters can.');
     const chat = switchRow('setting-chat', 'Chat on', 'Off: only the host and co-hosts can write.');
@@ -66,7 +68,6 @@ export class HostMenu {
   sync(settings: MeetingSettings, role: Role | null): void {
     this.locked = settings.locked;
     this.lockButton.textContent = settings.locked ? 'Unlock meeting' : 'Lock meeting';
-    this.lockButton.setAttribute('aria-pressed', settings.locked ? 'true' : 'false');
     this.share.checked = settings.screen_share === 'everyone';
     this.chat.checked = settings.chat;
     // Only the host may end the meeting for everyone.

@@ -7,6 +7,9 @@ import { installHook } from './hook';
 import { renderHome } from './home';
 import { page } from './layout';
 import { renderMeeting } from './meeting';
+import { renderNoticeAdmin } from './notice';
+import { renderProcessing } from './processing';
+import { renderRequests } from './requests';
 
 const MEETING_PATH = /^\/m\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
 
@@ -26,6 +29,15 @@ async function route(): Promise<void> {
   } else if (path === '/admin/audit') {
     installHook('audit', null);
     await renderAudit(root);
+  } else if (path === '/admin/privacy') {
+    installHook('privacy_notice', null);
+    await renderNoticeAdmin(root);
+  } else if (path === '/admin/requests') {
+    installHook('requests', null);
+    await renderRequests(root);
+  } else if (path === '/admin/processing') {
+    installHook('processing', null);
+    await renderProcessing(root);
   } else if (meeting && meeting[1]) {
     // renderMeeting installs its own hook with live state.
     await renderMeeting(root, meeting[1]);

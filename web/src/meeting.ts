@@ -41,6 +41,8 @@ export class MeetingPage {
   private me: User | null = null;
   private passcode: string | null;
   private prejoin: PrejoinView | null = null;
+  /** The privacy notice version accepted on the pre-join screen. */
+  private noticeVersion = 0;
   private session: MeetingSession | null = null;
   private lastEnd: SessionEnd | null = null;
 
@@ -157,6 +159,7 @@ export class MeetingPage {
       view.destroy();
       this.prejoin = null;
       this.passcode = r.passcode;
+      this.noticeVersion = r.noticeVersion;
       this.join(r.name || this.me?.name || '', r.passcode);
     });
   }
@@ -177,6 +180,7 @@ export class MeetingPage {
       meetingId: this.meetingId,
       passcode,
       name,
+      noticeVersion: this.noticeVersion,
       me: this.me,
       media: this.media,
       container: this.main,
@@ -205,6 +209,14 @@ export class MeetingPage {
   }
 
   private onEnd(end: SessionEnd): void {
+    if (end.code === 'notice_required') {
+      // A new notice was published: show it again (the pre-join screen
+      // fetches the current version) instead of an error page.
+      this.session = null;
+      this.showPrejoin();
+      this.showError(end.message);
+      return;
+    }
     this.lastEnd = end;
     this.setStatus(end.status);
     this.updateCount();
@@ -260,7 +272,7 @@ export class MeetingPage {
     st.lobby = s.lobby.map((e) => ({ ...e }));
     st.settings = s.status === 'joined' ? { ...s.settings } : null;
     st.canShare = s.status === 'joined' && s.canShare;
-    st.chat = s.chat.map((m) => ({ ...m }));
+    st.chat = s.chat.messages.map((m) => ({ ...m }));
     st.byeReason = s.byeReason;
     st.errors = s.errors.map((e) => ({ ...e }));
     const view = s.view;

@@ -11,7 +11,21 @@ export interface PanelModel {
   others: ParticipantInfo[];
   self: ParticipantInfo;
   lobby: LobbyEntry[];
-  chat: ChatMessage[];
+  chat: ChatLog;
+}
+
+/** The latest chat messages, and how many came in all (older ones drop). */
+export interface ChatLog {
+  messages: ChatMessage[];
+  total: number;
+}
+
+export const MAX_CHAT = 500;
+
+/** The messages that came after the first `seen` of all. */
+export function chatSince(log: ChatLog, seen: number): ChatMessage[] {
+  const fresh = Math.min(log.messages.length, log.total - seen);
+  return fresh <= 0 ? [] : log.messages.slice(log.messages.length - fresh);
 }
 
 /** Host and co-host commands, plus chat: each sends one message. */

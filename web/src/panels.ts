@@ -7,6 +7,7 @@ import { HostMenu } from './hostmenu';
 import { icon } from './icons';
 import type { IconName } from './icons';
 import { LobbyPanel } from './lobby';
+import { chatSince } from './panelmodel';
 import type { ModActions, PanelModel } from './panelmodel';
 import { ChatPanel } from './chat';
 import { ParticipantsPanel } from './participants';
@@ -32,8 +33,9 @@ export class SidePanels {
   private readonly host: HostMenu;
   private open: PanelName | null = null;
   private lobbyIds = new Set<string>();
-  private chatSeen = 0;
-  private chatCount = 0;
+  /** Chat messages counted so far (ChatLog.total), and those unread. */
+  private chatCounted = 0;
+  private unread = 0;
 
   constructor(act: ModActions) {
     this.people = new ParticipantsPanel(act);
@@ -98,9 +100,7 @@ export class SidePanels {
     this.lobby.sync(mod ? m.lobby : []);
     this.host.sync(m.settings, m.role);
     this.syncLobbyButton(m, mod);
-    this.announceChat(m);
-    this.chatCount = m.chat.length;
-    if (this.open === 'chat') this.markChatRead();
+    this.countChat(m);
     this.syncChatButton();
   }
 
@@ -117,23 +117,29 @@ export class SidePanels {
     this.lobbyIds = ids;
   }
 
-  /** The chat log speaks for itself only while it is shown. */
-  private announceChat(m: PanelModel): void {
+  /**
+   * Others' messages while the chat is closed are unread, and announced:
+   * the chat log speaks for itself only while it is shown.
+   */
+  private countChat(m: PanelModel): void {
+    const fresh = chatSince(m.chat, this.chatCounted);
+    this.chatCounted = m.chat.total;
     if (this.open === 'chat') return;
-    for (const msg of m.chat.slice(this.chatCount)) {
+    for (const msg of fresh) {
       if (msg.from === m.selfId) continue;
+      this.unread += 1;
       const from = m.others.find((p) => p.id === msg.from)?.name || 'A guest';
       announce(`${msg.to === '' ? 'Message' : 'Private message'} from ${from}: ${msg.text}`);
     }
   }
 
   private markChatRead(): void {
-    this.chatSeen = this.chatCount;
+    this.unread = 0;
     this.syncChatButton();
   }
 
   private syncChatButton(): void {
-    const unread = this.chatCount - this.chatSeen;
+    const unread = this.unread;
     const p = this.panels.chat;
     p.label.textContent = unread > 0 ? `Chat (${unread})` : 'Chat';
     p.button.classList.toggle('attention', unread > 0);

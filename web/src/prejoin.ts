@@ -5,12 +5,15 @@ import type { User } from './api';
 import { errorMessage, h, initials } from './dom';
 import { field } from './layout';
 import { LocalMedia, describeMediaError, mediaSupported } from './media';
+import { NoticeBlock } from './notice';
 import type { CaptureKind } from './media';
 import { load, loadBool, save, saveBool } from './storage';
 
 export interface PrejoinResult {
   name: string;
   passcode: string;
+  /** The privacy notice version accepted; 0 when the server has none. */
+  noticeVersion: number;
 }
 
 export interface PrejoinOptions {
@@ -49,6 +52,7 @@ export class PrejoinView {
   private readonly nameInput: HTMLInputElement;
   private readonly passInput: HTMLInputElement | null;
   private readonly joinButton: HTMLButtonElement;
+  private readonly notice: NoticeBlock;
   private readonly preview: HTMLVideoElement;
   private readonly previewBox: HTMLElement;
   private readonly avatar: HTMLElement;
@@ -89,6 +93,10 @@ export class PrejoinView {
     this.note = h('p', { class: 'hint', id: 'media-note', 'aria-live': 'polite' });
     this.joinButton = h('button', { type: 'submit', id: 'join-button', class: 'button primary large', text: 'Join' });
 
+    // Join waits until the privacy notice is accepted (docs/privacy.md).
+    this.notice = new NoticeBlock(() => this.updateJoin());
+    this.updateJoin();
+
     const nameHint = me ? `Signed in as ${me.email}. Leave empty to use your account name.` : undefined;
     const form = h('form', { id: 'prejoin-form', class: 'stack', novalidate: true }, [
       field('join-name', 'Your name', this.nameInput, nameHint),
@@ -101,7 +109,9 @@ export class PrejoinView {
         this.selectRow(this.cam, 'prejoin-camera-select'),
         this.note,
       ]),
+      this.notice.el,
       h('div', { class: 'actions' }, [this.joinButton]),
+      h('p', { class: 'hint' }, [h('a', { id: 'prejoin-privacy', href: '/privacy/info', target: '_blank', rel: 'noopener', text: 'What is stored about you' })]),
     ]);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -311,8 +321,16 @@ export class PrejoinView {
     }
   }
 
+  private updateJoin(): void {
+    if (!this.joining) this.joinButton.disabled = !this.notice.accepted;
+  }
+
   private async submit(): Promise<void> {
     if (this.joining) return;
+    if (!this.notice.accepted) {
+      this.opts.showError('Read the privacy notice and tick the box to join.');
+      return;
+    }
     const name = this.nameInput.value.trim();
     const problem = nameProblem(name, this.opts.me !== null);
     if (problem) {
@@ -339,6 +357,6 @@ export class PrejoinView {
       console.warn('conclave: device start failed', errorMessage(e));
     }
     if (name !== '') save('name', name);
-    this.resolve({ name, passcode });
+    this.resolve({ name, passcode, noticeVersion: this.notice.version });
   }
 }

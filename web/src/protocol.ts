@@ -92,7 +92,7 @@ type Target = { participant_id: string } | { all: true };
 
 /** Messages the client sends, by type. */
 export interface ClientMessages {
-  hello: { version: number; meeting_id: string; passcode: string; name: string; device: string };
+  hello: { version: number; meeting_id: string; passcode: string; name: string; device: string; notice_version: number };
   publish: { sdp: Sdp; tracks: Record<string, Source> };
   subscribe_answer: { sdp: Sdp };
   ice: { pc: PcName; candidate: IceCandidateWire };

@@ -11,7 +11,6 @@ import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
 import type {
-  ChatMessage,
   LobbyEntry,
   MeetingSettings,
   ParticipantInfo,
@@ -25,6 +24,8 @@ import type {
 import { canModerate, canShareScreen } from './roles';
 import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
+import { MAX_CHAT } from './panelmodel';
+import type { ChatLog } from './panelmodel';
 import { Signaling } from './signaling';
 import { deviceToken } from './storage';
 
@@ -39,6 +40,8 @@ export interface SessionOptions {
   meetingId: string;
   passcode: string;
   name: string;
+  /** The privacy notice version the person accepted (0: none needed). */
+  noticeVersion?: number;
   me: User | null;
   media: LocalMedia;
   container: HTMLElement;
@@ -52,7 +55,6 @@ export interface SessionOptions {
 const PING_INTERVAL_MS = 15_000;
 const JOIN_TIMEOUT_MS = 20_000;
 const LEAVE_WAIT_MS = 1500;
-const MAX_CHAT = 500;
 const MAX_ERRORS = 20;
 
 const SOURCE_NAME: Record<Source, string> = { audio: 'microphone', camera: 'camera', screen: 'screen share' };
@@ -87,7 +89,7 @@ export class MeetingSession {
   waiting: WaitingInfo | null = null;
   /** The waiting room, as hosts and co-hosts see it. */
   lobby: LobbyEntry[] = [];
-  readonly chat: ChatMessage[] = [];
+  readonly chat: ChatLog = { messages: [], total: 0 };
   byeReason: string | null = null;
   /** Recent non-fatal errors, newest last (the test hook reads them). */
   readonly errors: ErrorRecord[] = [];
@@ -103,6 +105,7 @@ export class MeetingSession {
   private joinTimer: ReturnType<typeof setTimeout> | undefined;
   private leaveTimer: ReturnType<typeof setTimeout> | undefined;
   private leaving = false;
+  private endingMeeting = false;
   private done = false;
   private readonly busy = { mic: false, camera: false, screen: false };
   /** Sources a host muted while a toggle of them was under way. */
@@ -121,6 +124,7 @@ export class MeetingSession {
           passcode: opts.passcode,
           name: opts.name,
           device: deviceToken(),
+          notice_version: opts.noticeVersion ?? 0,
         });
       },
       message: (msg) => this.enqueue(() => this.handle(msg)),
@@ -169,8 +173,9 @@ export class MeetingSession {
         this.view?.prompts.askUnmute(msg.data.source);
         break;
       case 'chat':
-        this.chat.push(msg.data);
-        if (this.chat.length > MAX_CHAT) this.chat.splice(0, this.chat.length - MAX_CHAT);
+        this.chat.messages.push(msg.data);
+        this.chat.total += 1;
+        if (this.chat.messages.length > MAX_CHAT) this.chat.messages.shift();
         this.changed();
         break;
       case 'publish_answer':
@@ -202,6 +207,10 @@ export class MeetingSession {
         break;
       case 'bye': {
         this.byeReason = msg.data.reason;
+        if (msg.data.reason === 'meeting_ended' && this.endingMeeting) {
+          this.end('ended', 'You ended the meeting for everyone.', 'meeting_ended');
+          break;
+        }
         const known = BYE_MESSAGES[msg.data.reason];
         if (known) this.end(known.status, known.message, msg.data.reason);
         else this.end('ended', `Disconnected by the server (${msg.data.reason || 'no reason given'}).`, msg.data.reason);
@@ -246,7 +255,13 @@ export class MeetingSession {
         toggleScreen: () => void this.toggleScreen(),
         leave: () => this.leave(),
         turnOn: (source) => void this.turnOn(source),
-        mod: modCommands(this.send),
+        mod: {
+          ...modCommands(this.send),
+          endMeeting: () => {
+            this.endingMeeting = true; // the bye that follows is our doing
+            this.send('end_meeting', {});
+          },
+        },
       },
       (size) => this.send('video_size', size),
       screenShareSupported(),

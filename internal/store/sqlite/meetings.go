@@ -10,8 +10,25 @@ import (
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
-const meetingColumns = "id, title, passcode, host_id, created_at, waiting_room, join_before_host, " +
+// meetingColumns are the stored columns; title and passcode are sealed
+// under the meeting's key (the passcode is compared after opening).
+const meetingColumns = "id, title_sealed, passcode_sealed, host_id, created_at, waiting_room, join_before_host, " +
 	"screen_share, max_participants, recurrence, starts_at, ends_at"
+
+// Field names bound into sealed values.
+const (
+	aadMeetingTitle    = "meetings.title"
+	aadMeetingPasscode = "meetings.passcode"
+	meetingPrefix      = "meeting:"
+)
+
+func meetingOwner(id string) string { return meetingPrefix + id }
+
+// sealedMeeting is a meeting with its title and passcode sealed.
+type sealedMeeting struct {
+	store.Meeting
+	title, passcode []byte
+}
 
 // rowScanner is satisfied by *sql.Row and *sql.Rows.
 type rowScanner interface {
@@ -21,8 +38,12 @@ type rowScanner interface {
 // CreateMeeting stores m and its co-hosts in one transaction; ErrConflict on
 // a duplicate ID, ErrNotFound when the host or a co-host does not exist.
 func (s *Store) CreateMeeting(ctx context.Context, m store.Meeting) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insertMeeting(ctx, tx, m); err != nil {
+	sm, err := s.sealMeeting(ctx, m)
+	if err != nil {
+		return fmt.Errorf("create meeting: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertMeeting(ctx, tx, sm); err != nil {
 			return err
 		}
 		for _, id := range m.Cohosts {
@@ -36,37 +57,80 @@ func (s *Store) CreateMeeting(ctx context.Context, m store.Meeting) error {
 	return mapErr("create meeting", err)
 }
 
-func insertMeeting(ctx context.Context, tx *sql.Tx, m store.Meeting) error {
+// sealMeeting encrypts m's title and passcode. It runs before any
+// transaction: creating the data key writes to the database itself.
+func (s *Store) sealMeeting(ctx context.Context, m store.Meeting) (sealedMeeting, error) {
+	owner := meetingOwner(m.ID)
+	title, err := s.keys.Seal(ctx, owner, []byte(m.Title), []byte(aadMeetingTitle))
+	if err != nil {
+		return sealedMeeting{}, err
+	}
+	passcode, err := s.keys.Seal(ctx, owner, []byte(m.Passcode), []byte(aadMeetingPasscode))
+	if err != nil {
+		return sealedMeeting{}, err
+	}
+	return sealedMeeting{Meeting: m, title: title, passcode: passcode}, nil
+}
+
+// openMeeting decrypts what scanMeeting read; ErrErased when the
+// meeting's key was shredded.
+func (s *Store) openMeeting(ctx context.Context, sm sealedMeeting) (store.Meeting, error) {
+	m := sm.Meeting
+	if sm.title == nil {
+		return store.Meeting{}, store.ErrErased
+	}
+	title, err := s.keys.Open(ctx, meetingOwner(m.ID), sm.title, []byte(aadMeetingTitle))
+	if errIsShredded(err) {
+		return store.Meeting{}, store.ErrErased
+	}
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	passcode, err := s.keys.Open(ctx, meetingOwner(m.ID), sm.passcode, []byte(aadMeetingPasscode))
+	if err != nil {
+		return store.Meeting{}, err
+	}
+	m.Title, m.Passcode = string(title), string(passcode)
+	return m, nil
+}
+
+func insertMeeting(ctx context.Context, tx *sql.Tx, sm sealedMeeting) error {
+	m := sm.Meeting
 	_, err := tx.ExecContext(ctx,
 		"INSERT INTO meetings ("+meetingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		m.ID, m.Title, m.Passcode, m.HostID, toDB(m.CreatedAt), boolToDB(m.WaitingRoom),
+		m.ID, sm.title, sm.passcode, m.HostID, toDB(m.CreatedAt), boolToDB(m.WaitingRoom),
 		boolToDB(m.JoinBeforeHost), m.ScreenShare, m.MaxParticipants, m.Recurrence,
 		optionalToDB(m.StartsAt), optionalToDB(m.EndsAt))
 	return err
 }
 
-func scanMeeting(row rowScanner) (store.Meeting, error) {
+func scanMeeting(row rowScanner) (sealedMeeting, error) {
 	var (
-		m                           store.Meeting
+		sm                          sealedMeeting
+		m                           = &sm.Meeting
 		created, starts, ends       int64
 		waitingRoom, joinBeforeHost int64
 	)
-	err := row.Scan(&m.ID, &m.Title, &m.Passcode, &m.HostID, &created, &waitingRoom, &joinBeforeHost,
+	err := row.Scan(&m.ID, &sm.title, &sm.passcode, &m.HostID, &created, &waitingRoom, &joinBeforeHost,
 		&m.ScreenShare, &m.MaxParticipants, &m.Recurrence, &starts, &ends)
 	if err != nil {
-		return store.Meeting{}, err
+		return sealedMeeting{}, err
 	}
 	m.CreatedAt = fromDB(created)
 	m.WaitingRoom = waitingRoom != 0
 	m.JoinBeforeHost = joinBeforeHost != 0
 	m.StartsAt = optionalFromDB(starts)
 	m.EndsAt = optionalFromDB(ends)
-	return m, nil
+	return sm, nil
 }
 
 // MeetingByID returns the meeting with the given (normalised) ID.
 func (s *Store) MeetingByID(ctx context.Context, id string) (store.Meeting, error) {
-	m, err := scanMeeting(s.db.QueryRowContext(ctx, "SELECT "+meetingColumns+" FROM meetings WHERE id = ?", id))
+	sm, err := scanMeeting(s.db.QueryRowContext(ctx, "SELECT "+meetingColumns+" FROM meetings WHERE id = ?", id))
+	if err != nil {
+		return store.Meeting{}, mapErr("meeting by id", err)
+	}
+	m, err := s.openMeeting(ctx, sm)
 	if err != nil {
 		return store.Meeting{}, mapErr("meeting by id", err)
 	}
@@ -103,15 +167,36 @@ func (s *Store) listByHost(ctx context.Context, hostID string) ([]store.Meeting,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Meeting
+	var sealed []sealedMeeting
 	for rows.Next() {
-		m, err := scanMeeting(rows)
+		sm, err := scanMeeting(rows)
+		if err != nil {
+			return nil, err
+		}
+		sealed = append(sealed, sm)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // opening reads data keys: do not hold this cursor meanwhile
+	return s.openMeetings(ctx, sealed)
+}
+
+// openMeetings decrypts a list, leaving out meetings whose key was
+// shredded: they are on their way out (erasure deletes them).
+func (s *Store) openMeetings(ctx context.Context, sealed []sealedMeeting) ([]store.Meeting, error) {
+	var out []store.Meeting
+	for _, sm := range sealed {
+		m, err := s.openMeeting(ctx, sm)
+		if errors.Is(err, store.ErrErased) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // cohosts maps meeting IDs to their co-hosts for the meetings that where

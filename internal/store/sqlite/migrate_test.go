@@ -174,7 +174,7 @@ func TestPrivacyOfficerRoleStored(t *testing.T) {
 	if got, err := s.UserByID(ctx, "u_p"); err != nil || got.Role != store.RolePrivacyOfficer {
 		t.Fatalf("got %+v %v", got, err)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO users VALUES ('u_r', 'r@example.org', 'R', 'root', 'h', 1)`); err == nil ||
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO users (id, role, password_hash, created_at) VALUES ('u_r', 'root', 'h', 1)`); err == nil ||
 		!strings.Contains(err.Error(), "CHECK") {
 		t.Fatalf("role 'root' in the database: %v", err)
 	}

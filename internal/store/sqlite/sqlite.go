@@ -20,6 +20,7 @@ import (
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/conclave-meet/conclave/internal/crypt"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -29,7 +30,8 @@ var migrations embed.FS
 // Store is the SQLite implementation of store.Store.
 type Store struct {
 	db      *sql.DB
-	auditMu sync.Mutex // serialises AppendAudit within this process
+	auditMu sync.Mutex     // serialises AppendAudit within this process
+	keys    *crypt.Keyring // seals personal fields (see keys.go, convert.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -37,14 +39,25 @@ var _ store.Store = (*Store)(nil)
 // dsnParams: WAL lets readers proceed during writes; busy_timeout makes
 // concurrent writers wait instead of failing; foreign keys keep sessions and
 // meetings tied to existing users; _txlock=immediate takes the write lock at
-// BEGIN so read-then-write transactions cannot fail with SQLITE_BUSY midway.
-const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate"
+// BEGIN so read-then-write transactions cannot fail with SQLITE_BUSY midway;
+// secure_delete zeroes deleted rows so that erased personal data does not
+// linger in free space (see ScrubDeleted for the WAL).
+const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. The parent directory is created with mode 0700 and a new
 // database file with mode 0600; SQLite gives its -wal and -shm files the
 // database file's mode.
-func Open(ctx context.Context, path string) (*Store, error) {
+//
+// Personal fields are sealed under data keys wrapped by a master key (see
+// package crypt); Open loads it from WithKeySource's source, by default
+// the database's directory and os.Getenv, and converts plain text left by
+// older versions.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{keySource: crypt.Source{Dir: filepath.Dir(path)}}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}
@@ -61,7 +74,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if err := s.initEncryption(ctx, o.keySource); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // prepareFile creates the directory and an empty database file up front so

@@ -5,12 +5,24 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
-const userColumns = "id, email, name, role, password_hash, created_at"
+// userColumns are the stored columns. Name and e-mail are sealed under the
+// user's subject key; email_index (a blind index of the lower-cased
+// e-mail) is what lookups by e-mail and the UNIQUE constraint use.
+const userColumns = "id, email_index, email_sealed, name_sealed, role, password_hash, created_at, erased_at"
+
+// Field names bound into sealed values and blind indexes.
+const (
+	aadUserEmail  = "users.email"
+	aadUserName   = "users.name"
+	indexEmail    = "user.email"
+	subjectPrefix = "subject:"
+)
 
 // querier is satisfied by *sql.DB and *sql.Tx.
 type querier interface {
@@ -18,25 +30,84 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func insertUser(ctx context.Context, q querier, u store.User) error {
+// userRow is a users row as stored: sealed fields, no plain text.
+type userRow struct {
+	id, emailIndex          string
+	emailSealed, nameSealed []byte
+	role, passwordHash      string
+	created, erased         int64
+}
+
+func subjectOwner(userID string) string { return subjectPrefix + userID }
+
+// emailIndex is the blind index users.email_index holds for e-mail.
+func (s *Store) emailIndex(email string) string {
+	return s.keys.Index(indexEmail, strings.ToLower(email))
+}
+
+// sealUser encrypts u's personal fields. It runs before any transaction:
+// creating the data key writes to the database itself.
+func (s *Store) sealUser(ctx context.Context, u store.User) (userRow, error) {
+	owner := subjectOwner(u.ID)
+	email, err := s.keys.Seal(ctx, owner, []byte(u.Email), []byte(aadUserEmail))
+	if err != nil {
+		return userRow{}, err
+	}
+	name, err := s.keys.Seal(ctx, owner, []byte(u.Name), []byte(aadUserName))
+	if err != nil {
+		return userRow{}, err
+	}
+	return userRow{id: u.ID, emailIndex: s.emailIndex(u.Email), emailSealed: email, nameSealed: name,
+		role: string(u.Role), passwordHash: u.PasswordHash, created: toDB(u.CreatedAt)}, nil
+}
+
+func insertUser(ctx context.Context, q querier, r userRow) error {
 	_, err := q.ExecContext(ctx,
-		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?)",
-		u.ID, u.Email, u.Name, string(u.Role), u.PasswordHash, toDB(u.CreatedAt))
+		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+		r.id, r.emailIndex, r.emailSealed, r.nameSealed, r.role, r.passwordHash, r.created)
 	return err
 }
 
-func scanUser(row *sql.Row) (store.User, error) {
+func scanUserRow(row rowScanner) (userRow, error) {
 	var (
-		u       store.User
-		role    string
-		created int64
+		r     userRow
+		index sql.NullString
 	)
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &created); err != nil {
+	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased)
+	r.emailIndex = index.String
+	return r, err
+}
+
+// openUser decrypts a row. An erased account, or one whose key is gone,
+// reads as store.ErrErased.
+func (s *Store) openUser(ctx context.Context, r userRow) (store.User, error) {
+	if r.erased != 0 || r.emailSealed == nil {
+		return store.User{}, store.ErrErased
+	}
+	owner := subjectOwner(r.id)
+	email, err := s.keys.Open(ctx, owner, r.emailSealed, []byte(aadUserEmail))
+	if errIsShredded(err) {
+		return store.User{}, store.ErrErased
+	}
+	if err != nil {
 		return store.User{}, err
 	}
-	u.Role = store.Role(role)
-	u.CreatedAt = fromDB(created)
-	return u, nil
+	name, err := s.keys.Open(ctx, owner, r.nameSealed, []byte(aadUserName))
+	if err != nil {
+		return store.User{}, err
+	}
+	return store.User{ID: r.id, Email: string(email), Name: string(name), Role: store.Role(r.role),
+		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created)}, nil
+}
+
+// userWhere reads the one user matching where.
+func (s *Store) userWhere(ctx context.Context, op, where string, args ...any) (store.User, error) {
+	r, err := scanUserRow(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users "+where, args...))
+	if err != nil {
+		return store.User{}, mapErr(op, err)
+	}
+	u, err := s.openUser(ctx, r)
+	return u, mapErr(op, err)
 }
 
 // CreateUser inserts u; ErrConflict when the ID or e-mail is taken.
@@ -44,34 +115,37 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if !u.Role.Valid() {
 		return fmt.Errorf("create user: invalid role %q", u.Role)
 	}
-	return mapErr("create user", insertUser(ctx, s.db, u))
+	r, err := s.sealUser(ctx, u)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return mapErr("create user", insertUser(ctx, s.db, r))
 }
 
-// UserByID returns the user with the given ID.
+// UserByID returns the user with the given ID; ErrErased (an ErrNotFound)
+// for an erased account.
 func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
-	return u, mapErr("user by id", err)
+	return s.userWhere(ctx, "user by id", "WHERE id = ?", id)
 }
 
-// UserByEmail returns the user with the given (already lower-cased) e-mail.
+// UserByEmail returns the user with the given e-mail, found by its blind
+// index.
 func (s *Store) UserByEmail(ctx context.Context, email string) (store.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", email))
-	return u, mapErr("user by email", err)
+	return s.userWhere(ctx, "user by email", "WHERE email_index = ?", s.emailIndex(email))
 }
 
-// CountUsers returns the number of accounts.
+// CountUsers returns the number of accounts; erased ones do not count.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n)
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE erased_at = 0").Scan(&n)
 	return n, mapErr("count users", err)
 }
 
 // FirstAdmin returns the earliest-created admin; ErrNotFound when there is
 // none. It is not part of store.Store: only the CLI needs it.
 func (s *Store) FirstAdmin(ctx context.Context) (store.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx,
-		"SELECT "+userColumns+" FROM users WHERE role = 'admin' ORDER BY created_at, id LIMIT 1"))
-	return u, mapErr("first admin", err)
+	return s.userWhere(ctx, "first admin",
+		"WHERE role = 'admin' AND erased_at = 0 ORDER BY created_at, id LIMIT 1")
 }
 
 // CreateFirstAdmin inserts u only while no user exists and the setup token
@@ -80,9 +154,13 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u store.User, tokenHash []
 	if u.Role != store.RoleAdmin {
 		return fmt.Errorf("create first admin: role must be admin, not %q", u.Role)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	r, err := s.sealUser(ctx, u)
+	if err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE erased_at = 0").Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -96,7 +174,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u store.User, tokenHash []
 		if deleted, err := res.RowsAffected(); err != nil || deleted == 0 {
 			return errors.Join(store.ErrNotFound, err)
 		}
-		return insertUser(ctx, tx, u)
+		return insertUser(ctx, tx, r)
 	})
 	return mapErr("create first admin", err)
 }

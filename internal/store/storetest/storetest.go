@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 	}
 	maps.Copy(tests, meetingTests)
 	maps.Copy(tests, auditTests)
+	maps.Copy(tests, retentionTests)
+	maps.Copy(tests, consentTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)

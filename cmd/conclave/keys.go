@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/crypt"
+	"github.com/conclave-meet/conclave/internal/store/sqlite"
+)
+
+// rotateGrace is how long rotation waits before its last pass, so that a
+// data key a running server wrapped just before it noticed the new key
+// file is still re-wrapped (a server also re-wraps such keys on use).
+const rotateGrace = 2 * time.Second
+
+func runKeys(ctx context.Context, sub string, args []string, e env) error {
+	switch sub {
+	case "status":
+		return runKeysStatus(ctx, args, e)
+	case "rotate":
+		return runKeysRotate(ctx, args, e)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", "keys "+sub)}
+}
+
+// keySource is where serve and the keys commands find the master keys.
+func keySource(cfg config.Config, e env) crypt.Source {
+	return crypt.Source{Dir: cfg.DataDir, Getenv: e.getenv}
+}
+
+// openKeyedStore opens an existing database with the master keys from the
+// data dir or the environment e was given.
+func openKeyedStore(ctx context.Context, cfg config.Config, e env) (*sqlite.Store, error) {
+	return openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+}
+
+func runKeysStatus(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("keys status", e)
+	var cf cliFlags
+	cf.register(fs, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openKeyedStore(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	counts, err := st.Keyring().Status(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		fmt.Fprintf(e.stdout, "master key %s: %d data keys%s\n", c.MasterID, c.Keys, statusNote(c))
+	}
+	if len(counts) > 1 {
+		fmt.Fprintln(e.stdout, "rotation unfinished: run `conclave keys rotate` to re-wrap the rest")
+	}
+	return nil
+}
+
+func statusNote(c crypt.MasterCount) string {
+	switch {
+	case c.Current:
+		return " (current)"
+	case !c.Known:
+		return " (MISSING: these keys cannot be unwrapped)"
+	}
+	return " (old)"
+}
+
+func runKeysRotate(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("keys rotate", e)
+	var cf cliFlags
+	cf.register(fs, false)
+	newKeyFile := fs.String("new-key-file", "", "file holding the new master key (base64 of 32 bytes, mode 0600); "+
+		"without it, finish an earlier rotation")
+	grace := fs.Duration("grace", rotateGrace, "wait before the last pass, for keys the running server wraps meanwhile")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openKeyedStore(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	src := keySource(cfg, e)
+	if *newKeyFile != "" {
+		if err := installNewKey(st.Keyring(), src, *newKeyFile); err != nil {
+			return err
+		}
+	}
+	n, err := rewrapAll(ctx, st.Keyring(), *grace)
+	if err != nil {
+		return err
+	}
+	if err := src.FinishRotation(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "re-wrapped %d data keys under master key %s\n", n, st.Keyring().CurrentID())
+	return nil
+}
+
+// installNewKey makes the new key file the data dir's master.key (the
+// running server picks it up by itself) and the keyring's current key.
+func installNewKey(k *crypt.Keyring, src crypt.Source, path string) error {
+	if src.FromEnv() {
+		return usageError{fmt.Sprintf("--new-key-file cannot be used while $%s is set: "+
+			"set it to the new key and $%s to the old one, restart, then run keys rotate", crypt.EnvKey, crypt.EnvOldKey)}
+	}
+	next, err := crypt.ReadKeyFile(path)
+	if err != nil {
+		return err
+	}
+	if err := src.InstallMaster(next); err != nil {
+		return err
+	}
+	return k.Reload()
+}
+
+// rewrapAll re-wraps every key under the current master key, waits grace,
+// and makes a last pass.
+func rewrapAll(ctx context.Context, k *crypt.Keyring, grace time.Duration) (int, error) {
+	n, err := k.RotateToCurrent(ctx)
+	if err != nil {
+		return n, err
+	}
+	select {
+	case <-ctx.Done():
+		return n, ctx.Err()
+	case <-time.After(grace):
+	}
+	more, err := k.RotateToCurrent(ctx)
+	return n + more, err
+}

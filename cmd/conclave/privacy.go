@@ -1,0 +1,49 @@
+package main
+
+import (
+	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/store/sqlite"
+)
+
+// privacyDeps are what the kinds of personal data need from the server.
+// Add a field here when a new kind needs another dependency.
+type privacyDeps struct {
+	Config config.Config
+	Store  *sqlite.Store
+	Audit  *audit.Log
+}
+
+// newPrivacyRegistry declares every kind of personal data the server
+// stores. Export, erasure, retention and the records of processing all walk
+// this registry, so a kind missing here is missing from all of them: add
+// one line per kind.
+func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
+	r := privacy.NewRegistry()
+	for _, k := range []privacy.Kind{
+		privacy.AccountKind{Store: d.Store},
+		privacy.MeetingKind{Store: d.Store},
+		privacy.AuditKind{Store: d.Store},
+		privacy.SessionKind{Store: d.Store},
+		privacy.BanKind{Store: d.Store},
+		notice.ConsentKind{Store: d.Store},
+	} {
+		if err := r.Register(k); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// newPrivacyService runs access and erasure requests over reg.
+func newPrivacyService(d privacyDeps, reg *privacy.Registry) *privacy.Service {
+	return &privacy.Service{
+		Registry:   reg,
+		Retention:  d.Config.Retention(),
+		Controller: d.Config.Organisation,
+		Contact:    d.Config.PrivacyContact,
+		Scrub:      d.Store.ScrubDeleted,
+	}
+}

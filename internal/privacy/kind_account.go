@@ -1,0 +1,98 @@
+package privacy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// AccountStore is what the account kind reads and erases
+// (sqlite.Store implements it).
+type AccountStore interface {
+	UserByID(ctx context.Context, id string) (store.User, error)
+	// EraseUser deletes the account's sessions and co-host entries,
+	// destroys its subject key and leaves a tombstone row.
+	EraseUser(ctx context.Context, id string, at time.Time) (store.UserErasure, error)
+}
+
+// AccountKind is an account's profile: e-mail, name, role.
+type AccountKind struct {
+	Store AccountStore
+	Now   func() time.Time // time.Now when nil
+}
+
+// Declare implements Kind.
+func (AccountKind) Declare() Declaration {
+	return Declaration{
+		Name:     "account",
+		Category: CatAccount,
+		Description: "An account: e-mail address and name (encrypted under the person's own key), " +
+			"role, password hash and creation time.",
+		Purpose:    "Sign in, show who is who in meetings, decide what the account may do.",
+		LegalBasis: Contract,
+		Storage:    "table users (sealed e-mail and name), key in table data_keys",
+		Fields: []string{"account ID (plain)", "e-mail (sealed)", "e-mail blind index (plain)", "name (sealed)",
+			"role (plain)", "argon2id password hash (plain)", "created (plain)"},
+	}
+}
+
+type accountRecord struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Export implements Kind. The password hash is left out: it is a
+// credential check, not information about the person.
+func (k AccountKind) Export(ctx context.Context, s Subject) ([]Item, error) {
+	if !strings.HasPrefix(s.ID, "u_") {
+		return nil, nil // guests have no account
+	}
+	u, err := k.Store.UserByID(ctx, s.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil // unknown or already erased
+	}
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	return []Item{{Record: accountRecord{ID: u.ID, Email: u.Email, Name: u.Name,
+		Role: string(u.Role), CreatedAt: u.CreatedAt}}}, nil
+}
+
+// Erase implements Kind: the subject key is shredded, so the sealed e-mail
+// and name are unreadable in the database and in every later backup; the
+// row stays as a tombstone (ID, role, creation time), so that the audit
+// log's references to the ID stay resolvable and the meetings it hosted
+// are not deleted by cascade before the meeting kind shreds their keys.
+func (k AccountKind) Erase(ctx context.Context, s Subject) (Erased, error) {
+	if !strings.HasPrefix(s.ID, "u_") {
+		return Erased{}, nil
+	}
+	now := time.Now
+	if k.Now != nil {
+		now = k.Now
+	}
+	res, err := k.Store.EraseUser(ctx, s.ID, now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Erased{}, nil
+	}
+	if err != nil {
+		return Erased{}, fmt.Errorf("account: %w", err)
+	}
+	out := Erased{Deleted: res.Sessions + res.Cohosts, Pseudonymous: 1,
+		Note: "account kept as a tombstone (ID, role, created) with its key shredded"}
+	if res.Shredded {
+		out.Shredded = 1
+	}
+	return out, nil
+}
+
+// Expire implements Kind. Accounts are kept while they exist; closing one
+// is an erasure.
+func (AccountKind) Expire(context.Context, time.Time) (int, error) { return 0, nil }

@@ -1,0 +1,64 @@
+package signal
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/conclave-meet/conclave/internal/audit"
+)
+
+// NoticeChecker is the privacy notice every participant must accept before
+// joining (package notice's Service).
+type NoticeChecker interface {
+	// CurrentNoticeVersion is the version a hello must name.
+	CurrentNoticeVersion(ctx context.Context) (int, error)
+	// RecordNoticeAcceptance adds the acceptance to the consent ledger.
+	RecordNoticeAcceptance(ctx context.Context, subject string, version int, meetingID string) error
+}
+
+// data is the error message's payload.
+func (e *ProtocolError) data(ref int64) errorData {
+	return errorData{Code: e.Code, Message: e.Message, Ref: ref, NoticeVersion: e.NoticeVersion, RetryAfter: e.RetryAfter}
+}
+
+// checkNotice refuses a hello that did not accept the current notice. It
+// runs before the passcode is checked: the notice is public, and a client
+// that shows it again should not spend a passcode attempt.
+func (c *conn) checkNotice(ctx context.Context, accepted int) error {
+	n := c.h.opts.Notices
+	if n == nil {
+		return nil
+	}
+	current, err := n.CurrentNoticeVersion(ctx)
+	if err != nil {
+		c.log.Error("privacy notice unavailable", "err", err)
+		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+	}
+	if accepted != current {
+		return &ProtocolError{Code: CodeNoticeRequired, Fatal: true, NoticeVersion: current,
+			Message: "read and accept the current privacy notice (version " + strconv.Itoa(current) + ") first"}
+	}
+	return nil
+}
+
+// recordNotice writes the acceptance to the ledger and the audit log once
+// the participant has entered (waiting room or meeting). The subject is
+// the account when signed in, else the participant. Entering without the
+// proof on record is refused, like a join that cannot be audited.
+func (c *conn) recordNotice(ctx context.Context, version int) error {
+	n := c.h.opts.Notices
+	if n == nil {
+		return nil
+	}
+	subject := c.member.ID()
+	if c.user != nil {
+		subject = c.user.ID
+	}
+	if err := n.RecordNoticeAcceptance(ctx, subject, version, c.meetingID); err != nil {
+		c.log.Error("record notice acceptance", "err", err)
+		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+	}
+	_ = c.auditEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: c.member.ID(),
+		Outcome: audit.Success, Details: map[string]string{"kind": "notice", "version": strconv.Itoa(version)}})
+	return nil
+}
