@@ -103,6 +103,9 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (store.Use
 	if !ok {
 		return store.User{}, ErrBadCredentials
 	}
+	if err := a.store.RecordLogin(ctx, u.ID, a.now().UTC()); err != nil {
+		return store.User{}, fmt.Errorf("login %s: %w", u.ID, err)
+	}
 	return u, nil
 }
 

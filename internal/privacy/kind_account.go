@@ -17,6 +17,8 @@ type AccountStore interface {
 	// EraseUser deletes the account's sessions and co-host entries,
 	// destroys its subject key and leaves a tombstone row.
 	EraseUser(ctx context.Context, id string, at time.Time) (store.UserErasure, error)
+	// InactiveUsers lists members whose last sign-in is before a time.
+	InactiveUsers(ctx context.Context, before time.Time) ([]string, error)
 }
 
 // AccountKind is an account's profile: e-mail, name, role.
@@ -93,6 +95,23 @@ func (k AccountKind) Erase(ctx context.Context, s Subject) (Erased, error) {
 	return out, nil
 }
 
-// Expire implements Kind. Accounts are kept while they exist; closing one
-// is an erasure.
-func (AccountKind) Expire(context.Context, time.Time) (int, error) { return 0, nil }
+// Expire implements Kind: the accounts of members who have not signed in
+// since before (never signed in: created before) are erased like an
+// erasure request would erase the account itself. Administrators and
+// privacy officers are never expired: their accounts carry the
+// organisation's duties, and expiring the last one would lock everyone out.
+// The person's other data follows the retention of its own category.
+func (k AccountKind) Expire(ctx context.Context, before time.Time) (int, error) {
+	ids, err := k.Store.InactiveUsers(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("account: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		if _, err := k.Erase(ctx, Subject{ID: id}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

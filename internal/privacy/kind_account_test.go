@@ -119,3 +119,37 @@ func TestMeetingKindExportEraseExpire(t *testing.T) {
 		t.Fatalf("another host's meeting went too: %v", err)
 	}
 }
+
+// Members who stopped signing in expire; a recent sign-in and the
+// organisation's admins keep their accounts.
+func TestAccountKindExpiresInactiveMembers(t *testing.T) {
+	ctx := context.Background()
+	s := openEncrypted(t)
+	long := time.Now().Add(-3 * 365 * 24 * time.Hour)
+	for _, u := range []store.User{
+		{ID: "u_idle", Role: store.RoleMember},
+		{ID: "u_back", Role: store.RoleMember},
+		{ID: "u_admin", Role: store.RoleAdmin},
+	} {
+		u.Email, u.Name, u.PasswordHash, u.CreatedAt = u.ID+"@example.org", "Name "+u.ID, "h", long
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordLogin(ctx, "u_back", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	k := privacy.AccountKind{Store: s}
+	n, err := k.Expire(ctx, time.Now().Add(-2*365*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("expire: %d %v, want the one idle member", n, err)
+	}
+	if _, err := s.UserByID(ctx, "u_idle"); !errors.Is(err, store.ErrErased) {
+		t.Fatalf("idle member: %v", err)
+	}
+	for _, id := range []string{"u_back", "u_admin"} {
+		if _, err := s.UserByID(ctx, id); err != nil {
+			t.Fatalf("%s expired: %v", id, err)
+		}
+	}
+}

@@ -107,6 +107,12 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	CountUsers(ctx context.Context) (int, error)
+	// RecordLogin notes a successful sign-in (for the retention of
+	// inactive accounts).
+	RecordLogin(ctx context.Context, userID string, at time.Time) error
+	// InactiveUsers lists members, not erased, whose last sign-in (or
+	// creation, if they never signed in) is before `before`.
+	InactiveUsers(ctx context.Context, before time.Time) ([]string, error)
 	// CreateFirstAdmin creates u only if no user exists yet and the setup token
 	// matching tokenHash is unexpired; it consumes the token. Both checks and the
 	// insert happen in one transaction. It returns ErrConflict when a user
