@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
@@ -115,9 +116,19 @@ func verifierLog(ctx context.Context, st store.Store, cfg config.Config) (*audit
 // errNotIntact is returned after the problems are printed (exit status 1).
 var errNotIntact = errors.New("audit log verification failed")
 
+// errAnchorRemoved is returned when the chain is intact but the anchor
+// names an entry retention removed (exit status 1: the anchor proves
+// nothing any more, and a faked retention run must not pass for a check).
+var errAnchorRemoved = errors.New("audit log anchor could not be checked")
+
 func printReport(w io.Writer, r audit.Report) error {
+	printRetention(w, r)
 	for _, p := range r.Problems {
 		fmt.Fprintln(w, p)
+	}
+	if r.OnlyAnchorRemoved() {
+		fmt.Fprintf(w, "audit log intact: %d entries, but the anchor could not be checked\n", r.Entries)
+		return errAnchorRemoved
 	}
 	if !r.OK() {
 		fmt.Fprintf(w, "audit log NOT intact: %d problem(s) in %d entries\n", len(r.Problems), r.Entries)
@@ -128,6 +139,24 @@ func printReport(w io.Writer, r audit.Report) error {
 		fmt.Fprintf(w, "head: %s\n(keep this line somewhere else; `conclave audit verify --anchor %s` later proves the log still contains it)\n", r.Head, r.Head)
 	}
 	return nil
+}
+
+// printRetention says where the verified chain starts when retention
+// removed its beginning, so that a log starting at entry 1001 reads as
+// retention and not as a gap. A checkpoint that fails its seal is not
+// retention; its problem line says so instead.
+func printRetention(w io.Writer, r audit.Report) {
+	cp := r.Checkpoint
+	forged := slices.ContainsFunc(r.Problems, func(p audit.Problem) bool { return p.Kind == audit.CheckpointChanged })
+	if cp == nil || forged {
+		return
+	}
+	removed := fmt.Sprintf("entries 1 to %d", cp.Seq)
+	if cp.Seq == 1 {
+		removed = "entry 1"
+	}
+	fmt.Fprintf(w, "%s removed by retention on %s, chain verified from entry %d\n",
+		removed, cp.Time.UTC().Format("2006-01-02 15:04:05 UTC"), cp.Seq+1)
 }
 
 func runAuditExport(ctx context.Context, args []string, e env) error {

@@ -25,7 +25,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 	for _, k := range []privacy.Kind{
 		privacy.AccountKind{Store: d.Store},
 		privacy.MeetingKind{Store: d.Store},
-		privacy.AuditKind{Store: d.Store},
+		privacy.AuditKind{Store: d.Store, Log: d.Audit},
 		privacy.SessionKind{Store: d.Store},
 		privacy.BanKind{Store: d.Store},
 		notice.ConsentKind{Store: d.Store},

@@ -39,6 +39,20 @@ func Encode(e store.AuditEntry) []byte {
 	return appendString(b, string(e.PrevHash))
 }
 
+// checkpointTag starts a checkpoint's encoding, so that its seal can
+// never pass for an entry's hash or the other way round.
+const checkpointTag = "conclave-audit-checkpoint-v1"
+
+// encodeCheckpoint returns what a retention checkpoint's seal covers: the
+// last removed entry's Seq and Hash, and the time it was removed.
+func encodeCheckpoint(cp store.AuditCheckpoint) []byte {
+	b := make([]byte, 0, 96)
+	b = append(b, checkpointTag...)
+	b = binary.BigEndian.AppendUint64(b, uint64(cp.Seq))
+	b = binary.BigEndian.AppendUint64(b, uint64(cp.Time.UnixNano()))
+	return appendString(b, string(cp.Hash))
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 	return append(b, s...)

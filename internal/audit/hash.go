@@ -54,6 +54,21 @@ func (c chain) seal(e Entry) (Entry, error) {
 	return e, nil
 }
 
+// sealCheckpoint sets cp.Seal. The seal is what stops someone with the
+// database but not the key from deleting the front of the log and writing
+// a checkpoint that makes it look like retention.
+func (c chain) sealCheckpoint(cp Checkpoint) Checkpoint {
+	h := c.newHash()
+	h.Write(encodeCheckpoint(cp))
+	cp.Seal = h.Sum(nil)
+	return cp
+}
+
+// checkpointIntact reports whether cp's stored Seal matches its fields.
+func (c chain) checkpointIntact(cp Checkpoint) bool {
+	return subtle.ConstantTimeCompare(c.sealCheckpoint(cp).Seal, cp.Seal) == 1
+}
+
 // commitAddr sets AddrSalt and AddrHash for e.ClientAddr.
 func commitAddr(e *Entry) {
 	if e.ClientAddr == "" {

@@ -21,6 +21,7 @@ type memStore struct {
 	store.Store
 	mu      sync.Mutex
 	entries []Entry
+	cp      *Checkpoint
 }
 
 func (m *memStore) AppendAudit(_ context.Context, e Entry, seal store.AuditSeal) (Entry, error) {
@@ -63,6 +64,36 @@ func (m *memStore) LastAudit(ctx context.Context) (Entry, error) {
 		return Entry{}, store.ErrNotFound
 	}
 	return es[0], nil
+}
+
+// TruncateAudit removes entries before `before`, keeping the newest, as
+// the SQLite store does.
+func (m *memStore) TruncateAudit(_ context.Context, before time.Time, seal store.AuditCheckpointSeal) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for n < len(m.entries)-1 && m.entries[n].Time.Before(before) {
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	last := m.entries[n-1]
+	cp, err := seal(Checkpoint{Seq: last.Seq, Hash: bytes.Clone(last.Hash)})
+	if err != nil {
+		return 0, err
+	}
+	m.cp, m.entries = &cp, m.entries[n:]
+	return n, nil
+}
+
+func (m *memStore) AuditCheckpoint(context.Context) (Checkpoint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cp == nil {
+		return Checkpoint{}, store.ErrNotFound
+	}
+	return *m.cp, nil
 }
 
 // tamper edits the stored entry at index i.

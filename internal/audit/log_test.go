@@ -138,6 +138,9 @@ func (f failingStore) AppendAudit(context.Context, Entry, store.AuditSeal) (Entr
 	return Entry{}, f.err
 }
 func (f failingStore) LastAudit(context.Context) (Entry, error) { return Entry{}, f.err }
+func (f failingStore) AuditCheckpoint(context.Context) (Checkpoint, error) {
+	return Checkpoint{}, f.err
+}
 func (f failingStore) AuditEntries(context.Context, store.AuditFilter) ([]Entry, error) {
 	return nil, f.err
 }

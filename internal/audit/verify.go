@@ -30,6 +30,18 @@ const (
 	// AnchorMismatch: the anchored entry is absent or has another hash, so
 	// the log was cut short or rewritten since the anchor was taken.
 	AnchorMismatch ProblemKind = "anchor"
+	// AnchorRemoved: the anchored entry was removed by retention (Last: the
+	// checkpoint's Seq), so the anchor can no longer be checked. Not by
+	// itself a sign of tampering, but it fails verification: otherwise
+	// faking a retention run would be a way round any anchor.
+	AnchorRemoved ProblemKind = "anchor_removed"
+	// CheckpointChanged: the retention checkpoint (at Seq) does not match
+	// its seal, so the entries before it may have been removed by someone
+	// other than retention.
+	CheckpointChanged ProblemKind = "checkpoint"
+	// CheckpointUnlinked: the first entry after the retention checkpoint
+	// does not follow the entry the checkpoint says was removed last.
+	CheckpointUnlinked ProblemKind = "checkpoint_unlinked"
 )
 
 // Problem is one finding of Verify or CheckEntries.
@@ -53,6 +65,14 @@ func (p Problem) String() string {
 		return fmt.Sprintf("entry %d: does not follow entry %d (that one was replaced or moved)", p.Seq, p.Seq-1)
 	case AnchorMismatch:
 		return fmt.Sprintf("entry %d: absent or different from the anchor (log cut short or rewritten)", p.Seq)
+	case AnchorRemoved:
+		return fmt.Sprintf("entry %d: removed by retention (the log now starts after entry %d); "+
+			"the anchor can no longer be checked, anchor a newer head", p.Seq, p.Last)
+	case CheckpointChanged:
+		return fmt.Sprintf("retention checkpoint at entry %d: changed (its seal does not match; "+
+			"entries up to %d may have been removed without retention)", p.Seq, p.Seq)
+	case CheckpointUnlinked:
+		return fmt.Sprintf("entry %d: does not follow the retention checkpoint (entry %d, removed)", p.Seq, p.Seq-1)
 	default:
 		return fmt.Sprintf("entry %d: changed (content or hash differs from what was sealed)", p.Seq)
 	}
@@ -89,10 +109,20 @@ type Report struct {
 	Entries  int64     // entries read
 	Head     Anchor    // the last entry read (Seq 0 when the log is empty)
 	Problems []Problem // ordered by Seq
+	// Checkpoint is the last retention run's: entries 1 to Checkpoint.Seq
+	// were removed and the chain was verified from the next one. Nil when
+	// no entry was ever removed.
+	Checkpoint *Checkpoint
 }
 
 // OK reports whether the log verified without problems.
 func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// OnlyAnchorRemoved reports whether the chain verified and the only
+// problem is an anchor that retention removed.
+func (r Report) OnlyAnchorRemoved() bool {
+	return len(r.Problems) == 1 && r.Problems[0].Kind == AnchorRemoved
+}
 
 // verifyPage is how many entries Verify reads at a time.
 const verifyPage = 1000
@@ -102,13 +132,21 @@ const verifyPage = 1000
 const maxSuspects = 10000
 
 // Verify reads the whole log in chain order and reports every entry that
-// was changed, removed or reordered. With an anchor it also checks that the
-// anchored entry is still there unchanged, which detects removal at the end
-// and wholesale rewriting that the chain alone cannot show. Memory stays
-// small: one page plus the broken entries.
+// was changed, removed or reordered. After a retention run the chain starts
+// at the sealed checkpoint instead of the genesis value. With an anchor it
+// also checks that the anchored entry is still there unchanged, which
+// detects removal at the end and wholesale rewriting that the chain alone
+// cannot show. Memory stays small: one page plus the broken entries.
 func (l *Log) Verify(ctx context.Context, anchor *Anchor) (Report, error) {
-	v := verifier{chain: l.chain, expect: 1, prev: Genesis, anchor: anchor}
-	if err := l.scan(ctx, v.check); err != nil {
+	v := verifier{chain: l.chain, start: 1, expect: 1, prev: Genesis, anchor: anchor}
+	cp, found, err := l.checkpoint(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if found {
+		v.fromCheckpoint(cp)
+	}
+	if err := l.scan(ctx, v.start-1, v.check); err != nil {
 		return Report{}, err
 	}
 	v.finishAnchor()
@@ -121,9 +159,8 @@ func (l *Log) Verify(ctx context.Context, anchor *Anchor) (Report, error) {
 	return v.report, nil
 }
 
-// scan calls fn for every entry in chain order.
-func (l *Log) scan(ctx context.Context, fn func(Entry)) error {
-	var after int64
+// scan calls fn for every entry after Seq `after`, in chain order.
+func (l *Log) scan(ctx context.Context, after int64, fn func(Entry)) error {
 	for {
 		page, err := l.Entries(ctx, store.AuditFilter{AfterSeq: after, Limit: verifyPage})
 		if err != nil {
@@ -141,6 +178,8 @@ func (l *Log) scan(ctx context.Context, fn func(Entry)) error {
 
 type verifier struct {
 	chain    chain
+	start    int64  // the first Seq the log should have: 1, or after the checkpoint
+	cpOK     bool   // whether the checkpoint, if any, matches its seal
 	expect   int64  // the Seq the next entry should have
 	prev     []byte // stored Hash of the previous entry read
 	prevOK   bool   // whether the previous entry read was intact
@@ -165,7 +204,7 @@ func (v *verifier) check(e Entry) {
 		v.add(Problem{Kind: Changed, Seq: e.Seq})
 	case !gap && (v.expect == 1 || v.prevOK) && !bytes.Equal(e.PrevHash, v.prev):
 		// A broken predecessor or a gap already explains a broken link.
-		v.add(Problem{Kind: Unlinked, Seq: e.Seq})
+		v.add(v.unlinked(e.Seq))
 	}
 	if v.anchor != nil && e.Seq == v.anchor.Seq {
 		v.anchored = bytes.Equal(e.Hash, v.anchor.Hash) && ok
@@ -173,10 +212,44 @@ func (v *verifier) check(e Entry) {
 	v.prev, v.prevOK, v.expect = e.Hash, ok, e.Seq+1
 }
 
+// fromCheckpoint starts the chain after the entries retention removed:
+// the checkpoint must match its seal and the first remaining entry must
+// follow its hash. A checkpoint that fails its seal is reported once; the
+// link to it is then not reported again.
+func (v *verifier) fromCheckpoint(cp Checkpoint) {
+	v.report.Checkpoint = &cp
+	v.start, v.expect, v.prev = cp.Seq+1, cp.Seq+1, cp.Hash
+	v.cpOK = v.chain.checkpointIntact(cp)
+	v.prevOK = v.cpOK
+	if !v.cpOK {
+		v.add(Problem{Kind: CheckpointChanged, Seq: cp.Seq})
+	}
+}
+
+// unlinked names a broken link; the first entry after a checkpoint links
+// to the checkpoint rather than to an entry that is still there.
+func (v *verifier) unlinked(seq int64) Problem {
+	if seq == v.start && v.start > 1 {
+		return Problem{Kind: CheckpointUnlinked, Seq: seq}
+	}
+	return Problem{Kind: Unlinked, Seq: seq}
+}
+
 func (v *verifier) add(p Problem) { v.report.Problems = append(v.report.Problems, p) }
 
+// finishAnchor reports an anchor that the scan did not confirm. An anchor
+// at the checkpoint itself is still checked against the checkpoint's hash;
+// one before it names an entry that retention removed.
 func (v *verifier) finishAnchor() {
-	if v.anchor != nil && !v.anchored {
+	if v.anchor == nil || v.anchored {
+		return
+	}
+	cp := v.report.Checkpoint
+	switch {
+	case cp != nil && v.anchor.Seq == cp.Seq && v.cpOK && bytes.Equal(v.anchor.Hash, cp.Hash):
+	case cp != nil && v.anchor.Seq < cp.Seq:
+		v.add(Problem{Kind: AnchorRemoved, Seq: v.anchor.Seq, Last: cp.Seq})
+	default:
 		v.add(Problem{Kind: AnchorMismatch, Seq: v.anchor.Seq})
 	}
 }
@@ -191,12 +264,15 @@ func (l *Log) classify(ctx context.Context, v *verifier) error {
 		chain: v.chain, where: map[string]int64{string(Genesis): 0},
 		suspects: make(map[int64]Entry, len(v.suspects)), orig: map[int64]int64{},
 	}
+	if cp := v.report.Checkpoint; cp != nil && v.cpOK {
+		c.where[string(cp.Hash)] = cp.Seq
+	}
 	wanted := make(map[string]bool, len(v.suspects))
 	for _, e := range v.suspects {
 		wanted[string(e.PrevHash)] = true
 		c.suspects[e.Seq] = e
 	}
-	err := l.scan(ctx, func(e Entry) {
+	err := l.scan(ctx, v.start-1, func(e Entry) {
 		if wanted[string(e.Hash)] {
 			c.where[string(e.Hash)] = e.Seq
 		}
@@ -252,34 +328,60 @@ func (c *classifier) original(e Entry) int64 {
 
 // CheckEntries checks entries returned by a query, which need not be
 // consecutive: each must be intact and follow the entry that really
-// precedes it in the log (fetched when it is not among them). It is the
-// quick check of a page of results; Verify checks the whole log.
+// precedes it in the log (fetched when it is not among them), or the
+// retention checkpoint for the first entry after it. It is the quick check
+// of a page of results; Verify checks the whole log.
 func (l *Log) CheckEntries(ctx context.Context, entries []Entry) ([]Problem, error) {
-	preds, err := l.predecessors(ctx, entries)
+	hashes := map[int64][]byte{0: Genesis}
+	cp, found, err := l.checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start := int64(1)
+	if found {
+		start = cp.Seq + 1
+		if l.chain.checkpointIntact(cp) {
+			hashes[cp.Seq] = cp.Hash
+		}
+	}
+	preds, err := l.predecessors(ctx, entries, hashes)
 	if err != nil {
 		return nil, err
 	}
 	var problems []Problem
 	for _, e := range entries {
-		if !l.chain.intact(e) || !addrMatches(e) {
-			problems = append(problems, Problem{Kind: Changed, Seq: e.Seq})
-			continue
-		}
-		prevHash, ok := preds[e.Seq-1]
-		switch {
-		case !ok:
-			problems = append(problems, Problem{Kind: Missing, Seq: e.Seq - 1, Last: e.Seq - 1})
-		case !bytes.Equal(prevHash, e.PrevHash):
-			problems = append(problems, Problem{Kind: Unlinked, Seq: e.Seq})
+		if p, bad := l.checkEntry(e, preds, start); bad {
+			problems = append(problems, p)
 		}
 	}
 	return problems, nil
 }
 
-// predecessors maps Seq to stored Hash for every entry before one of
-// entries (Genesis standing at 0), reading those not among them.
-func (l *Log) predecessors(ctx context.Context, entries []Entry) (map[int64][]byte, error) {
-	hashes := map[int64][]byte{0: Genesis}
+// checkEntry checks one entry of a page against its predecessor's hash in
+// preds; start is the first Seq of the log (after the checkpoint, if any).
+func (l *Log) checkEntry(e Entry, preds map[int64][]byte, start int64) (Problem, bool) {
+	if !l.chain.intact(e) || !addrMatches(e) {
+		return Problem{Kind: Changed, Seq: e.Seq}, true
+	}
+	afterCheckpoint := e.Seq == start && start > 1
+	prevHash, ok := preds[e.Seq-1]
+	switch {
+	case !ok && afterCheckpoint:
+		return Problem{Kind: CheckpointChanged, Seq: e.Seq - 1}, true
+	case !ok:
+		return Problem{Kind: Missing, Seq: e.Seq - 1, Last: e.Seq - 1}, true
+	case !bytes.Equal(prevHash, e.PrevHash) && afterCheckpoint:
+		return Problem{Kind: CheckpointUnlinked, Seq: e.Seq}, true
+	case !bytes.Equal(prevHash, e.PrevHash):
+		return Problem{Kind: Unlinked, Seq: e.Seq}, true
+	}
+	return Problem{}, false
+}
+
+// predecessors adds to hashes (Seq to stored Hash, already holding Genesis
+// at 0 and the checkpoint) every entry before one of entries, reading
+// those not among them.
+func (l *Log) predecessors(ctx context.Context, entries []Entry, hashes map[int64][]byte) (map[int64][]byte, error) {
 	for _, e := range entries {
 		hashes[e.Seq] = e.Hash
 	}

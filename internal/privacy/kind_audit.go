@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,12 +17,25 @@ type AuditStore interface {
 	DeleteAuditAddrs(ctx context.Context, seqs []int64) (int, error)
 }
 
+// AuditTruncator removes the oldest audit entries behind a sealed
+// checkpoint, so that the rest of the chain still verifies (*audit.Log).
+type AuditTruncator interface {
+	Truncate(ctx context.Context, before time.Time) (int, error)
+}
+
 // AuditKind is the audit log as personal data: entries name people by
 // subject ID and keep the client address of whoever acted. Entries are
 // never changed (the hash chain must verify), so erasure deletes the
 // person's addresses and leaves the entries with an ID that, once the
-// account is gone, names nobody (docs/security.md, "Erasure").
-type AuditKind struct{ Store AuditStore }
+// account is gone, names nobody (docs/security.md, "Erasure"). Retention
+// removes whole entries from the front of the log (docs/security.md,
+// "Retention").
+type AuditKind struct {
+	Store AuditStore
+	// Log truncates the log for Expire; without it Expire fails rather
+	// than keep entries past their period unnoticed.
+	Log AuditTruncator
+}
 
 // Declare implements Kind.
 func (AuditKind) Declare() Declaration {
@@ -93,9 +107,20 @@ func (k AuditKind) Erase(ctx context.Context, s Subject) (Erased, error) {
 		Note: "client addresses deleted; entries kept (hash chain) naming only the subject ID"}, nil
 }
 
-// Expire implements Kind. Retention of the audit log is applied elsewhere
-// (package retention), not per subject kind.
-func (AuditKind) Expire(context.Context, time.Time) (int, error) { return 0, nil }
+// Expire implements Kind: it removes the entries older than before, with
+// their addresses, except the newest entry. The sweeper records its run
+// after every kind has expired, so that record is never removed by the
+// same run.
+func (k AuditKind) Expire(ctx context.Context, before time.Time) (int, error) {
+	if k.Log == nil {
+		return 0, errors.New("audit_log: no audit log to expire entries from")
+	}
+	n, err := k.Log.Truncate(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("audit_log: %w", err)
+	}
+	return n, nil
+}
 
 // entries returns the subject's IDs and the entries naming any of them, in
 // chain order.

@@ -1,13 +1,16 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // AuditEntry is one record of the append-only audit log (package audit
 // defines the actions and computes the hashes). People appear only as
 // subject IDs ("u_..." accounts, "p_..." participants), never by name or
 // e-mail, so that erasing a person's identity leaves the chain intact.
 type AuditEntry struct {
-	Seq     int64 // 1, 2, 3, ... without gaps
+	Seq     int64 // 1, 2, 3, ... without gaps (retention removes a prefix)
 	Time    time.Time
 	Action  string
 	Actor   string // subject ID of who acted; "" for the system or the CLI
@@ -48,4 +51,36 @@ type AuditFilter struct {
 	Newest bool // newest first instead of chain order
 	Limit  int  // at most this many (0: no limit)
 	Offset int  // skip this many first
+}
+
+// AuditCheckpoint stands for the entries retention removed from the front
+// of the audit log: the Seq and Hash of the last one removed, so that the
+// entry after it still links to something and the chain verifies from
+// there. Seal is computed by package audit (under the audit key) over the
+// other fields, so that someone with only the database cannot pass off
+// removed entries as retention.
+type AuditCheckpoint struct {
+	Seq  int64     // the last removed entry's Seq
+	Hash []byte    // its Hash: the PrevHash of the first remaining entry
+	Time time.Time // when it was removed
+	Seal []byte
+}
+
+// AuditCheckpointSeal completes a checkpoint inside TruncateAudit: it must
+// keep Seq and Hash and fill in Time and Seal.
+type AuditCheckpointSeal func(AuditCheckpoint) (AuditCheckpoint, error)
+
+// AuditRetentionStore removes old audit entries without breaking the chain.
+type AuditRetentionStore interface {
+	// TruncateAudit removes the longest prefix of the log whose entries are
+	// all older than before, never the newest entry (so the head, and the
+	// next entry's link, stay). In one write transaction, serialised with
+	// appends, it replaces the checkpoint with the last removed entry's Seq
+	// and Hash completed by seal, then deletes those entries and their
+	// addresses. It returns how many entries it removed (0: nothing to do,
+	// and the checkpoint is unchanged).
+	TruncateAudit(ctx context.Context, before time.Time, seal AuditCheckpointSeal) (int, error)
+	// AuditCheckpoint returns the checkpoint of the last truncation;
+	// ErrNotFound when no entry was ever removed.
+	AuditCheckpoint(ctx context.Context) (AuditCheckpoint, error)
 }

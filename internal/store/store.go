@@ -155,6 +155,7 @@ type Store interface {
 	// LastAudit returns the entry with the highest Seq; ErrNotFound when the
 	// log is empty.
 	LastAudit(ctx context.Context) (AuditEntry, error)
+	AuditRetentionStore
 
 	ConsentStore
 	PrivacyStore

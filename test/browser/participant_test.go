@@ -137,15 +137,30 @@ func (p *person) waitFor(what, cond string, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for {
 		// await: cond may be a promise (an async check of getStats).
-		if eval[bool](p, "(async () => { try { return !!(await ("+cond+")) } catch (e) { return false } })()") {
+		ok, err := tryEval[bool](p, "(async () => { try { return !!(await ("+cond+")) } catch (e) { return false } })()")
+		if ok {
 			return
 		}
+		// An error here is the page navigating under the check (a sign-in
+		// redirect, a route change): the next round sees the new page.
 		if time.Now().After(deadline) {
-			state := eval[string](p, `JSON.stringify(window.conclave ? window.conclave.state() : null)`)
-			p.t.Fatalf("%s: waited %v for %s; state: %s", p.name, timeout, what, state)
+			state, _ := tryEval[string](p, `JSON.stringify(window.conclave ? window.conclave.state() : null)`)
+			p.t.Fatalf("%s: waited %v for %s (last error: %v); state: %s", p.name, timeout, what, err, state)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// tryEval is eval that returns the error instead of failing the test.
+func tryEval[T any](p *person, js string) (T, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	var v T
+	raw, err := p.js(ctx, js)
+	if err == nil {
+		err = decodeJSResult(raw, &v)
+	}
+	return v, err
 }
 
 func (p *person) id() string {

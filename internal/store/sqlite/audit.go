@@ -37,16 +37,11 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry, seal store.
 }
 
 func appendAudit(ctx context.Context, tx *sql.Tx, e store.AuditEntry, seal store.AuditSeal) (store.AuditEntry, error) {
-	e.Seq, e.PrevHash = 1, nil
-	var last int64
-	var hash []byte
-	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &hash)
-	switch {
-	case err == nil:
-		e.Seq, e.PrevHash = last+1, hash
-	case !errors.Is(err, sql.ErrNoRows):
-		return e, fmt.Errorf("read last entry: %w", err)
+	last, hash, err := lastLink(ctx, tx)
+	if err != nil {
+		return e, err
 	}
+	e.Seq, e.PrevHash = last+1, hash
 	sealed, err := seal(e)
 	if err != nil {
 		return e, fmt.Errorf("seal: %w", err)
@@ -55,6 +50,29 @@ func appendAudit(ctx context.Context, tx *sql.Tx, e store.AuditEntry, seal store
 		return e, fmt.Errorf("seal changed seq %d to %d", e.Seq, sealed.Seq)
 	}
 	return sealed, insertAudit(ctx, tx, sealed)
+}
+
+// lastLink returns the Seq and Hash the next entry follows: the newest
+// entry's, else the retention checkpoint's (so numbering never restarts
+// under removed history), else 0 and nil for the first entry.
+func lastLink(ctx context.Context, tx *sql.Tx) (int64, []byte, error) {
+	var last int64
+	var hash []byte
+	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &hash)
+	if err == nil {
+		return last, hash, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, fmt.Errorf("read last entry: %w", err)
+	}
+	cp, err := readCheckpoint(ctx, tx)
+	switch {
+	case err == nil:
+		return cp.Seq, cp.Hash, nil
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil, nil
+	}
+	return 0, nil, err
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error {
