@@ -154,6 +154,8 @@ type Member struct {
 
 // JoinRequest describes who wants to join.
 type JoinRequest struct {
+	// ID is the participant ID to use (NewParticipantID); empty: a new one.
+	ID         string
 	MeetingID  string
 	Name       string
 	UserID     string // empty for guests
@@ -226,9 +228,12 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 }
 
 func (r *Room) join(req JoinRequest, ev Events) (*Member, error) {
-	id, err := newParticipantID()
-	if err != nil {
-		return nil, err
+	id := req.ID
+	if id == "" {
+		var err error
+		if id, err = NewParticipantID(); err != nil {
+			return nil, err
+		}
 	}
 	role := roleFor(r.policy, req.UserID)
 	mb := &Member{
@@ -555,9 +560,9 @@ func removeString(s []string, v string) []string {
 
 const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 
-// newParticipantID returns "p_" and 16 random base-32 characters (80 bits):
+// NewParticipantID returns "p_" and 16 random base-32 characters (80 bits):
 // IDs are visible to other members and must not be guessable across meetings.
-func newParticipantID() (string, error) {
+func NewParticipantID() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("room: participant id: %w", err)

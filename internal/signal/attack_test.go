@@ -299,3 +299,16 @@ func TestAttackPasscodeGuessingLocksOut(t *testing.T) {
 		t.Fatalf("right passcode after 10 wrong ones from the same address: %s %s", m.Type, m.Data)
 	}
 }
+
+// A connection whose hello is refused without closing it (a bad name) does
+// not get to stay: the hello timeout still ends it.
+func TestAttackIdleAfterRefusedHello(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{HelloTimeout: 300 * time.Millisecond})
+	c := dialAs(t, srv.WS, "")
+	if m := c.hello("", testserver.Passcode, nil); m.Type != "error" || !m.has(`"bad_request"`) {
+		t.Fatalf("hello without a name: %s %s", m.Type, m.Data)
+	}
+	if m := c.next("bye"); !m.has(`"protocol_error"`) {
+		t.Fatalf("bye %s", m.Data)
+	}
+}

@@ -55,6 +55,9 @@ type Options struct {
 	Rooms    *room.Manager
 	// Audit records joins and leaves; nil records nothing (tests).
 	Audit Auditor
+	// HelloTimeout is how long a connection may stay without becoming a
+	// participant; zero means 10 s (docs/protocol.md).
+	HelloTimeout time.Duration
 	// Passcodes throttles wrong passcodes per client address and meeting;
 	// nil means throttle.NewPasscodes with the real clock.
 	Passcodes *throttle.Limiter
@@ -69,9 +72,10 @@ type Options struct {
 
 // Handler upgrades GET /ws requests to signalling connections.
 type Handler struct {
-	opts      Options
-	log       *slog.Logger
-	passcodes *throttle.Limiter
+	opts         Options
+	log          *slog.Logger
+	passcodes    *throttle.Limiter
+	helloTimeout time.Duration
 }
 
 // NewHandler returns the websocket endpoint.
@@ -82,7 +86,10 @@ func NewHandler(opts Options) *Handler {
 	if opts.Passcodes == nil {
 		opts.Passcodes = throttle.NewPasscodes(nil)
 	}
-	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes}
+	if opts.HelloTimeout <= 0 {
+		opts.HelloTimeout = helloTimeout
+	}
+	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout}
 }
 
 // ServeHTTP accepts the websocket (same origin only: the library compares
@@ -148,7 +155,9 @@ func (c *conn) run(parent context.Context) {
 	defer cancel()
 	writerDone := make(chan struct{})
 	go c.writeLoop(ctx, writerDone)
-	hello := time.AfterFunc(helloTimeout, func() {
+	// Until a hello has made it a participant (waiting or admitted), a
+	// connection has helloTimeout to live: a refused hello does not extend it.
+	hello := time.AfterFunc(c.h.helloTimeout, func() {
 		c.mu.Lock()
 		waiting := !c.helloSeen
 		c.mu.Unlock()
@@ -285,7 +294,8 @@ func (c *conn) bye(reason string) {
 func (c *conn) frame(typ string, data any) []byte {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		c.log.Error("encode message", "type", typ, "err", err)
+		// c.h.log: frame runs on room goroutines, c.log belongs to the reader.
+		c.h.log.Error("encode message", "type", typ, "err", err)
 		raw = []byte("{}")
 	}
 	b, _ := json.Marshal(Envelope{Type: typ, Data: raw})

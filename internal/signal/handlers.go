@@ -64,9 +64,6 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if err := c.checkNotice(ctx, d.NoticeVersion); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	c.helloSeen = true
-	c.mu.Unlock()
 	name, userID, err := c.identity(d.Name)
 	if err != nil {
 		return err
@@ -83,19 +80,25 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 		return err
 	}
 	c.meetingID, c.title = m.ID, m.Title
+	pid, err := room.NewParticipantID()
+	if err != nil {
+		return err
+	}
+	// The acceptance is on record before anyone learns of the participant.
+	if err := c.recordNotice(ctx, d.NoticeVersion, pid); err != nil {
+		return err
+	}
 	member, err := c.h.opts.Rooms.Join(ctx, room.JoinRequest{
-		MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m),
+		ID: pid, MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m),
 	}, c)
 	if err != nil {
 		return c.joinError(m.ID, err)
 	}
 	c.member = member
+	c.mu.Lock()
+	c.helloSeen = true // the hello timer stops only for a participant
 	c.log = c.log.With("participant", member.ID())
-	if err := c.recordNotice(ctx, d.NoticeVersion); err != nil {
-		member.Leave()
-		c.member = nil
-		return err
-	}
+	c.mu.Unlock()
 	if member.Waiting() {
 		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinAttempt, Meeting: m.ID, Target: member.ID(),
 			Outcome: audit.Success, Details: map[string]string{"result": "waiting"}})

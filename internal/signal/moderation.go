@@ -280,7 +280,7 @@ func (c *conn) authorizeMeeting(ctx context.Context, id, passcode string) (store
 	m, err := c.h.opts.Meetings.Authorize(ctx, id, passcode)
 	switch {
 	case errors.Is(err, meeting.ErrMeetingExpired):
-		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: m.ID, Outcome: audit.Denied,
+		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingKey(id), Outcome: audit.Denied,
 			Details: map[string]string{"reason": CodeMeetingExpired}})
 		return store.Meeting{}, &ProtocolError{Code: CodeMeetingExpired, Message: "this meeting has ended", Fatal: true}
 	case err != nil:

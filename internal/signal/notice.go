@@ -41,16 +41,17 @@ func (c *conn) checkNotice(ctx context.Context, accepted int) error {
 	return nil
 }
 
-// recordNotice writes the acceptance to the ledger and the audit log once
-// the participant has entered (waiting room or meeting). The subject is
-// the account when signed in, else the participant. Entering without the
-// proof on record is refused, like a join that cannot be audited.
-func (c *conn) recordNotice(ctx context.Context, version int) error {
+// recordNotice writes the acceptance of participant pid to the ledger and
+// the audit log before the participant enters (waiting room or meeting).
+// The subject is the account when signed in, else the participant.
+// Entering without the proof on record is refused, like a join that cannot
+// be audited.
+func (c *conn) recordNotice(ctx context.Context, version int, pid string) error {
 	n := c.h.opts.Notices
 	if n == nil {
 		return nil
 	}
-	subject := c.member.ID()
+	subject := pid
 	if c.user != nil {
 		subject = c.user.ID
 	}
@@ -58,7 +59,7 @@ func (c *conn) recordNotice(ctx context.Context, version int) error {
 		c.log.Error("record notice acceptance", "err", err)
 		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
 	}
-	_ = c.auditEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: c.member.ID(),
+	_ = c.auditEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Actor: subject, Target: pid,
 		Outcome: audit.Success, Details: map[string]string{"kind": "notice", "version": strconv.Itoa(version)}})
 	return nil
 }

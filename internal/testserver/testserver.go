@@ -37,6 +37,8 @@ type Options struct {
 	MaxParticipants int
 	// MetricsToken protects the metrics endpoint when not empty.
 	MetricsToken string
+	// HelloTimeout overrides the signalling hello timeout (0: default).
+	HelloTimeout time.Duration
 	// Meeting is the test meeting's policy; ID and Passcode are set by the
 	// server. Nil: an open meeting (no waiting room, no host needed,
 	// everyone may share the screen) for media and protocol tests.
@@ -81,7 +83,7 @@ func Start(t testing.TB, o Options) *Server {
 	for _, u := range o.Users {
 		users[u.ID] = u
 	}
-	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, Logger: log,
+	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
