@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -104,11 +105,36 @@ func runKeysRotate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if err := src.FinishRotation(); err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stdout, "re-wrapped %d data keys under master key %s\n", n, st.Keyring().CurrentID())
-	return nil
+	return finishRotation(ctx, st.Keyring(), src, e)
+}
+
+// errRotationUnfinished is returned when data keys are still wrapped under
+// an old master key after the last pass.
+var errRotationUnfinished = errors.New("rotation unfinished: run `conclave keys rotate` again")
+
+// finishRotation deletes the old master key only once the database shows
+// no data key under any master key but the current one. A running server
+// that had not yet noticed the new key file may have wrapped a key under
+// the old one after the last pass; deleting the old key then would make
+// that key, and everything sealed under it, unreadable for good.
+func finishRotation(ctx context.Context, k *crypt.Keyring, src crypt.Source, e env) error {
+	counts, err := k.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("finish rotation: %w", err)
+	}
+	left := 0
+	for _, c := range counts {
+		if !c.Current && c.Keys > 0 {
+			fmt.Fprintf(e.stdout, "%d data keys are still wrapped under old master key %s\n", c.Keys, c.MasterID)
+			left += c.Keys
+		}
+	}
+	if left > 0 {
+		fmt.Fprintln(e.stdout, "the old master key is kept")
+		return errRotationUnfinished
+	}
+	return src.FinishRotation()
 }
 
 // installNewKey makes the new key file the data dir's master.key (the

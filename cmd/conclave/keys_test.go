@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,72 @@ func TestKeysRotateFromEnvironment(t *testing.T) {
 	st := cli(t, vars, "", "keys", "status", "--data", dir)
 	if st.code != 0 || strings.Count(st.stdout, "master key") != 1 || !strings.Contains(st.stdout, next.ID) {
 		t.Fatalf("status with only the new key: %d %q %q", st.code, st.stdout, st.stderr)
+	}
+}
+
+// TestKeysRotateKeepsOldKeyWhileInUse: a server that had not yet noticed
+// the new key file wraps a data key under the old master key after the
+// last pass. Rotation must then keep master.key.old, say why and fail;
+// running it again finishes the job.
+func TestKeysRotateKeepsOldKeyWhileInUse(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	addAdmin(t, dir, "ada@example.org")
+	old, err := crypt.ReadKeyFile(filepath.Join(dir, crypt.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "conclave.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	next, keyFile := writeNewKey(t, 0o600)
+	src := crypt.Source{Dir: dir}
+	if err := installNewKey(st.Keyring(), src, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rewrapAll(ctx, st.Keyring(), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// The lagging server: the old key is still its current one.
+	lagging, err := crypt.NewKeyring(ctx, st, crypt.Source{Getenv: func(k string) string {
+		return map[string]string{crypt.EnvKey: old.Text(), crypt.EnvOldKey: next.Text()}[k]
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := lagging.Seal(ctx, "subject:u_late", []byte("late"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var out, errb lockedBuffer
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	err = finishRotation(ctx, st.Keyring(), src, e)
+	if !errors.Is(err, errRotationUnfinished) {
+		t.Fatalf("finish with a key under the old master: %v, want errRotationUnfinished", err)
+	}
+	if !strings.Contains(out.String(), "still wrapped under old master key "+old.ID) {
+		t.Fatalf("output %q does not name the old master key", out.String())
+	}
+	var ue usageError
+	if errors.As(err, &ue) || !strings.Contains(err.Error(), "run `conclave keys rotate` again") {
+		t.Fatalf("%v: want exit status 1 asking for another rotation", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, crypt.OldKeyFile)); err != nil {
+		t.Fatalf("old key file removed while a key needs it: %v", err)
+	}
+
+	r := cli(t, nil, "", "keys", "rotate", "--data", dir, "--grace", "0s")
+	if r.code != 0 {
+		t.Fatalf("second rotate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, crypt.OldKeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("old key file left after a complete rotation: %v", err)
+	}
+	if pt, err := st.Keyring().Open(ctx, "subject:u_late", sealed, nil); err != nil || string(pt) != "late" {
+		t.Fatalf("the late key no longer opens: %q %v", pt, err)
 	}
 }

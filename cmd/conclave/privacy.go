@@ -28,6 +28,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.AuditKind{Store: d.Store, Log: d.Audit},
 		privacy.SessionKind{Store: d.Store},
 		privacy.BanKind{Store: d.Store},
+		privacy.SubjectRequestKind{Store: d.Store},
 		notice.ConsentKind{Store: d.Store},
 	} {
 		if err := r.Register(k); err != nil {

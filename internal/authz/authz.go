@@ -87,6 +87,12 @@ const (
 	DataErase Action = "data.erase"
 	// SubjectRequests lists, records and closes data subjects' requests.
 	SubjectRequests Action = "subject.requests"
+	// MeetingRetention reads and sets a meeting's own retention periods;
+	// the handler then checks that the account hosts the meeting.
+	MeetingRetention Action = "meeting.retention"
+	// SelfService is an account reading what is its own: its meetings, its
+	// consents, its data export. It needs a known role, not just a session.
+	SelfService Action = "self.service"
 )
 
 // Rule is one cell of the table.
@@ -137,12 +143,14 @@ var Table = map[Action]map[Role]Rule{
 	DataExport:       {Admin: Allow, PrivacyOfficer: Allow},
 	DataErase:        {Admin: Allow, PrivacyOfficer: Allow},
 	SubjectRequests:  {Admin: Allow, PrivacyOfficer: Allow},
+	MeetingRetention: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	SelfService:      {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
 	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService}
 )
 
 // Check returns nil when role may perform action. open says whether the

@@ -165,7 +165,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) listMeetings(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.requireUser(w, r)
+	u, ok := s.authorize(w, r, authz.SelfService, audit.DataExport)
 	if !ok {
 		return
 	}

@@ -25,12 +25,17 @@ func orgRole(r store.Role) authz.Role {
 
 // forbidden is what a refused account is told, per action.
 var forbidden = map[authz.Action]string{
-	authz.AuditView:       "only administrators and privacy officers can read the audit log",
-	authz.AuditExport:     "only administrators and privacy officers can export the audit log",
-	authz.MeetingCreate:   "your role cannot create meetings",
-	authz.DataExport:      "only administrators and privacy officers can export a person's data",
-	authz.DataErase:       "only administrators and privacy officers can erase a person's data",
-	authz.SubjectRequests: "only administrators and privacy officers can manage data subject requests",
+	authz.AuditView:        "only administrators and privacy officers can read the audit log",
+	authz.AuditExport:      "only administrators and privacy officers can export the audit log",
+	authz.MeetingCreate:    "your role cannot create meetings",
+	authz.NoticeEdit:       "only administrators can preview or publish the privacy notice",
+	authz.NoticeHistory:    "only administrators and privacy officers can list the privacy notice's versions",
+	authz.ProcessingReport: "only administrators and privacy officers can generate the records of processing",
+	authz.DataExport:       "only administrators and privacy officers can export a person's data",
+	authz.DataErase:        "only administrators and privacy officers can erase a person's data",
+	authz.SubjectRequests:  "only administrators and privacy officers can manage data subject requests",
+	authz.MeetingRetention: "your role cannot manage meeting retention",
+	authz.SelfService:      "your account's role is not recognised by this server; ask an administrator",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/authz"
+	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -91,7 +93,8 @@ func (s unmappedRoleStore) UserByID(ctx context.Context, id string) (store.User,
 // TestUnknownRoleFailsClosed: an account whose role authorize cannot map
 // is refused everything, and the refusal is recorded.
 func TestUnknownRoleFailsClosed(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) {
+	e := newTestEnv(t, withPrivacy(time.Now()), func(o *Options) {
+		o.Notices = &notice.Service{Store: o.Store}
 		o.Sessions = auth.NewSessions(unmappedRoleStore{o.Store}, auth.SessionOptions{Logger: o.Logger})
 	})
 	c, u := e.signedInAs(t, "x@example.org", store.RoleAdmin)
@@ -100,6 +103,23 @@ func TestUnknownRoleFailsClosed(t *testing.T) {
 		t.Fatalf("denial recorded as %+v", got)
 	}
 	expectError(t, do(t, c, "GET", e.srv.URL+"/api/audit", ""), http.StatusForbidden, "forbidden")
+	// Reading one's own data needs a known role too, not just a session.
+	for _, path := range []string{"/api/meetings", "/api/me/export", "/api/me/consents", "/api/meetings/zzzz-zzzz-zzzz-zzzz/retention"} {
+		expectError(t, do(t, c, "GET", e.srv.URL+path, ""), http.StatusForbidden, "forbidden")
+		if got := e.lastEntry(t); got.Outcome != "denied" || got.Actor != u.ID || got.Details["role"] != "auditor" {
+			t.Fatalf("%s: denial recorded as %+v", path, got)
+		}
+	}
+}
+
+// TestEveryOrgActionHasARefusalText: a refused account is told why, in
+// words, whichever action it was refused.
+func TestEveryOrgActionHasARefusalText(t *testing.T) {
+	for _, a := range authz.OrgActions {
+		if forbidden[a] == "" {
+			t.Errorf("no refusal text for %s", a)
+		}
+	}
 }
 
 // TestOrgRoleCoversStoreRoles: every stored role has its own row in the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/retention"
@@ -25,11 +26,13 @@ type retentionJSON struct {
 	Limits    map[string]string `json:"limits"`
 }
 
-// hostMeeting returns the meeting at {id} when the signed-in user is its
-// host. Anyone else is told it does not exist, so that the endpoint does
-// not reveal which IDs are meetings.
+// hostMeeting returns the meeting at {id} when the permission table lets
+// the account manage meeting retention and the account hosts the meeting.
+// Anyone else is told it does not exist, so that the endpoint does not
+// reveal which IDs are meetings; a non-host asking for a real meeting is
+// recorded as denied, so that probing shows in the log.
 func (s *server) hostMeeting(w http.ResponseWriter, r *http.Request) (store.User, store.Meeting, bool) {
-	u, ok := s.requireUser(w, r)
+	u, ok := s.authorize(w, r, authz.MeetingRetention, audit.SettingsChange)
 	if !ok {
 		return u, store.Meeting{}, false
 	}
@@ -39,12 +42,17 @@ func (s *server) hostMeeting(w http.ResponseWriter, r *http.Request) (store.User
 		return u, store.Meeting{}, false
 	}
 	m, err := s.Store.MeetingByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && m.HostID != u.ID) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
 		return u, m, false
-	}
-	if err != nil {
+	case err != nil:
 		s.internalError(w, r, "meeting retention", err)
+		return u, m, false
+	case m.HostID != u.ID:
+		s.auditOrLog(r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID, Outcome: audit.Denied,
+			Details: map[string]string{"what": "meeting_retention", "reason": "not_host"}})
+		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
 		return u, m, false
 	}
 	return u, m, true
@@ -85,8 +93,12 @@ func (s *server) putMeetingRetention(w http.ResponseWriter, r *http.Request) {
 			details["retention_"+cat] = durationText(d)
 		}
 	}
-	s.auditOrLog(r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID, Outcome: audit.Success, Details: details})
-	s.writeMeetingRetention(w, r, m.ID)
+	// The change is made; if it cannot be recorded the caller is told it
+	// failed, as for every other audited change.
+	if s.auditOrFail(w, r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID,
+		Outcome: audit.Success, Details: details}) {
+		s.writeMeetingRetention(w, r, m.ID)
+	}
 }
 
 // parseOverrides checks every category and period of a PUT body; it

@@ -146,7 +146,7 @@ func (s *server) noticePublish(w http.ResponseWriter, r *http.Request) {
 
 // myConsents lists the signed-in account's consent ledger entries.
 func (s *server) myConsents(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.requireUser(w, r)
+	u, ok := s.authorize(w, r, authz.SelfService, audit.DataExport)
 	if !ok {
 		return
 	}

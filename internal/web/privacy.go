@@ -65,7 +65,7 @@ func (s *server) privacyExport(w http.ResponseWriter, r *http.Request) {
 
 // meExport serves GET /api/me/export: a signed-in user's own data.
 func (s *server) meExport(w http.ResponseWriter, r *http.Request) {
-	if u, ok := s.requireUser(w, r); ok {
+	if u, ok := s.authorize(w, r, authz.SelfService, audit.DataExport); ok {
 		s.sendExport(w, r, u.ID, privacy.Subject{ID: u.ID})
 	}
 }

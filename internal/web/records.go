@@ -26,16 +26,18 @@ func (s *server) recordsInputs() records.Inputs {
 // report describes the organisation's security, which is worth knowing
 // who read.
 func (s *server) privacyReport(w http.ResponseWriter, r *http.Request) {
+	// Authorise first: a refused account learns nothing about the
+	// parameters, and its attempt is recorded whatever it asked for.
+	u, ok := s.authorize(w, r, authz.ProcessingReport, audit.PrivacyReport)
+	if !ok {
+		return
+	}
 	format := r.URL.Query().Get("format")
 	if format == "" {
 		format = "html"
 	}
 	if format != "md" && format != "html" && format != "json" {
 		writeError(w, http.StatusBadRequest, "bad_request", "format must be md, html or json")
-		return
-	}
-	u, ok := s.authorize(w, r, authz.ProcessingReport, audit.PrivacyReport)
-	if !ok {
 		return
 	}
 	if err := s.appendAudit(r, audit.Event{Action: audit.PrivacyReport, Actor: u.ID, Outcome: audit.Success,

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/records"
@@ -89,6 +90,12 @@ func TestPrivacyReportRefusals(t *testing.T) {
 	if n := e.auditCount(t, "privacy.report", "denied"); n != 1 {
 		t.Fatalf("%d refusals recorded, want 1", n)
 	}
+	// Authorisation comes before validation: a member asking for a bad
+	// format is refused (and recorded), not told what the formats are.
+	expectError(t, do(t, member, "GET", e.srv.URL+"/api/privacy/report?format=pdf", ""), http.StatusForbidden, "forbidden")
+	if n := e.auditCount(t, "privacy.report", "denied"); n != 2 {
+		t.Fatalf("%d refusals recorded, want 2", n)
+	}
 	admin, _ := e.signedInAs(t, "admin@example.org", store.RoleAdmin)
 	expectError(t, do(t, admin, "GET", e.srv.URL+"/api/privacy/report?format=pdf", ""), http.StatusBadRequest, "bad_request")
 }
@@ -156,4 +163,46 @@ func TestMeetingRetentionOverrides(t *testing.T) {
 	if len(got.Overrides) != 0 || got.Effective["chat"] != "720h" {
 		t.Fatalf("after reset %+v", got)
 	}
+}
+
+// TestMeetingRetentionRefusalsAudited: a non-host asking for an existing
+// meeting's retention is told it does not exist, and the refusal is
+// recorded as denied with the meeting; an unknown meeting is recorded as
+// nothing.
+func TestMeetingRetentionRefusalsAudited(t *testing.T) {
+	e := newRecordsEnv(t)
+	host := e.signedIn(t, "host@example.org")
+	m := createMeeting(t, host, e.srv.URL, `{"title":"Board"}`)
+	other, u := e.signedInAs(t, "other@example.org", store.RoleAdmin)
+
+	expectError(t, do(t, other, "PUT", e.srv.URL+"/api/meetings/"+m.ID+"/retention", `{"chat":"2h"}`),
+		http.StatusNotFound, "not_found")
+	got := e.lastEntry(t)
+	if got.Action != "settings.change" || got.Outcome != "denied" || got.Actor != u.ID || got.Meeting != m.ID ||
+		got.Details["reason"] != "not_host" {
+		t.Fatalf("refusal recorded as %+v", got)
+	}
+	if own, _ := e.store.MeetingRetention(context.Background(), m.ID); len(own) != 0 {
+		t.Fatalf("a refused PUT changed the periods: %v", own)
+	}
+	before := e.auditCount(t, "settings.change", "denied")
+	expectError(t, do(t, other, "GET", e.srv.URL+"/api/meetings/zzzz-zzzz-zzzz-zzzz/retention", ""),
+		http.StatusNotFound, "not_found")
+	if n := e.auditCount(t, "settings.change", "denied"); n != before {
+		t.Fatalf("an unknown meeting was recorded as a refusal")
+	}
+}
+
+// TestMeetingRetentionChangeNeedsAuditEntry: a change that cannot be
+// recorded is answered as a failure, not as success.
+func TestMeetingRetentionChangeNeedsAuditEntry(t *testing.T) {
+	fail := false
+	e := newTestEnv(t, func(o *Options) {
+		o.Config.Privacy = config.DefaultPrivacy()
+		o.Audit = audit.New(switchableStore{Store: o.Store, fail: &fail}, audit.Options{Key: auditKey})
+	})
+	host := e.signedIn(t, "host@example.org")
+	m := createMeeting(t, host, e.srv.URL, `{"title":"Board"}`)
+	fail = true
+	expectError(t, do(t, host, "PUT", e.srv.URL+"/api/meetings/"+m.ID+"/retention", `{"chat":"2h"}`), 500, "internal")
 }

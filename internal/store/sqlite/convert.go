@@ -39,7 +39,7 @@ func (s *Store) initEncryption(ctx context.Context, src crypt.Source) error {
 	return nil
 }
 
-// convertPlaintext seals the rows migration 00005 set aside, one row per
+// convertPlaintext seals the rows migrations 00005 and 00011 set aside, one row per
 // transaction, deleting each plain-text row as it is sealed; an
 // interrupted conversion resumes on the next Open. When it converted
 // anything it scrubs the files, whose free pages and WAL frames would
@@ -53,7 +53,11 @@ func (s *Store) convertPlaintext(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if users+meetings == 0 {
+	requests, err := s.convertRequests(ctx)
+	if err != nil {
+		return err
+	}
+	if users+meetings+requests == 0 {
 		return nil
 	}
 	return s.ScrubDeleted(ctx)
@@ -63,7 +67,7 @@ type plainUser struct{ id, email, name string }
 
 func (s *Store) convertUsers(ctx context.Context) (int, error) {
 	var pending []plainUser
-	err := s.queryEach(ctx, "SELECT id, email, name FROM users_plaintext", func(r *sql.Rows) error {
+	err := s.queryEach(ctx, "SELECT id, email, name FROM users_plaintext", nil, func(r *sql.Rows) error {
 		var u plainUser
 		if err := r.Scan(&u.id, &u.email, &u.name); err != nil {
 			return err
@@ -102,7 +106,7 @@ type plainMeeting struct{ id, title, passcode string }
 
 func (s *Store) convertMeetings(ctx context.Context) (int, error) {
 	var pending []plainMeeting
-	err := s.queryEach(ctx, "SELECT id, title, passcode FROM meetings_plaintext", func(r *sql.Rows) error {
+	err := s.queryEach(ctx, "SELECT id, title, passcode FROM meetings_plaintext", nil, func(r *sql.Rows) error {
 		var m plainMeeting
 		if err := r.Scan(&m.id, &m.title, &m.passcode); err != nil {
 			return err
@@ -137,10 +141,52 @@ func (s *Store) convertMeeting(ctx context.Context, m plainMeeting) error {
 	})
 }
 
+type plainRequest struct {
+	id         int64
+	ref, notes string
+}
+
+// convertRequests seals the subject references and notes migration 00011
+// moved out of subject_requests.
+func (s *Store) convertRequests(ctx context.Context) (int, error) {
+	var pending []plainRequest
+	err := s.queryEach(ctx, "SELECT id, subject_ref, notes FROM subject_requests_plaintext", nil, func(r *sql.Rows) error {
+		var p plainRequest
+		err := r.Scan(&p.id, &p.ref, &p.notes)
+		pending = append(pending, p)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("subject requests: %w", err)
+	}
+	for _, p := range pending {
+		if err := s.convertRequest(ctx, p); err != nil {
+			return 0, fmt.Errorf("subject request %d: %w", p.id, err)
+		}
+	}
+	return len(pending), nil
+}
+
+func (s *Store) convertRequest(ctx context.Context, p plainRequest) error {
+	subject, notes, err := s.sealRequestText(ctx, p.id, p.ref, p.notes)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			"UPDATE subject_requests SET subject_index = ?, subject_sealed = ?, notes_sealed = ? WHERE id = ?",
+			s.requestIndex(p.ref), subject, notes, p.id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM subject_requests_plaintext WHERE id = ?", p.id)
+		return err
+	})
+}
+
 // queryEach calls fn for every row of query, then closes the rows before
 // returning, so that fn's caller can write afterwards.
-func (s *Store) queryEach(ctx context.Context, query string, fn func(*sql.Rows) error) error {
-	rows, err := s.db.QueryContext(ctx, query)
+func (s *Store) queryEach(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
