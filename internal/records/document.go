@@ -92,7 +92,7 @@ func mdCell(s string) string {
 // that lets a browser apply it and nothing else.
 const Stylesheet = `body{font:11pt/1.45 system-ui,sans-serif;color:#111;background:#fff;max-width:60em;margin:2em auto;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #999}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#eee}.intro{color:#333}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit}}`
 

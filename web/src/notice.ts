@@ -188,7 +188,7 @@ async function editorCard(onPublished: () => void): Promise<HTMLElement> {
     err,
     h('div', { class: 'field' }, [h('label', { for: 'notice-markdown', text: 'Notice (Markdown)' }), text]),
     h('div', { class: 'actions' }, [previewButton, publish]),
-    h('h2', { text: 'Preview' }),
+    h('h2', { id: 'notice-preview-title', text: 'Preview' }),
     preview,
   ]);
 }

@@ -57,7 +57,14 @@ async function fetchReport(): Promise<ReportDocument> {
   return (await res.json()) as ReportDocument;
 }
 
+/** The report's tables borrow the audit page's table styles (admin.css). */
+function loadStyles(): void {
+  if (document.querySelector('link[data-admin-styles]')) return;
+  document.head.appendChild(h('link', { rel: 'stylesheet', href: '/static/admin.css', 'data-admin-styles': true }));
+}
+
 export async function renderProcessing(root: HTMLElement): Promise<void> {
+  loadStyles();
   let me: User | null;
   try {
     me = await getMe();
@@ -106,7 +113,7 @@ function renderDocument(doc: ReportDocument): HTMLElement {
   for (const p of doc.intro ?? []) body.push(h('p', { class: 'hint', text: p }));
   body.push(downloads);
   for (const s of doc.sections) body.push(renderSection(s));
-  return h('section', { class: 'card', id: 'processing-report', 'aria-labelledby': 'processing-title' }, body);
+  return h('section', { class: 'card wide', id: 'processing-report', 'aria-labelledby': 'processing-title' }, body);
 }
 
 function renderSection(s: Section): HTMLElement {
@@ -120,5 +127,8 @@ function renderSection(s: Section): HTMLElement {
 function renderTable(t: Table): HTMLElement {
   const head = h('tr', {}, t.columns.map((c) => h('th', { scope: 'col', text: c })));
   const rows = t.rows.map((r) => h('tr', {}, r.map((c) => h('td', { text: c }))));
-  return h('div', { class: 'table-wrap' }, [h('table', { class: 'processing-table' }, [h('thead', {}, [head]), h('tbody', {}, rows)])]);
+  // A key-value table (the controller's details) has no column names: an
+  // empty header row would only draw a bar above it.
+  const parts = t.columns.some((c) => c !== '') ? [h('thead', {}, [head]), h('tbody', {}, rows)] : [h('tbody', {}, rows)];
+  return h('div', { class: 'table-wrap' }, [h('table', { class: 'audit-table processing-table' }, parts)]);
 }

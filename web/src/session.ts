@@ -526,10 +526,11 @@ export class MeetingSession {
       try {
         track = await media.startScreen();
       } catch (e) {
-        // Cancelling the browser's picker is not an error worth shouting about.
-        if (errorName(e) !== 'NotAllowedError') {
-          announce(`Could not share the screen: ${describeMediaError(e)}.`);
-        }
+        // Cancelling the browser's picker (or a refusal without asking) is
+        // said quietly; anything else is an error worth explaining.
+        announce(errorName(e) === 'NotAllowedError'
+          ? 'Screen sharing was cancelled.'
+          : `Could not share the screen: ${describeMediaError(e)}.`);
         return;
       }
       // Stopping from the browser's own "Stop sharing" UI ends the track.
