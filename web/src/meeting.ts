@@ -36,6 +36,8 @@ export class MeetingPage {
   private readonly errorEl: HTMLElement;
   private readonly titleEl: HTMLElement;
   private readonly countEl: HTMLElement;
+  /** Copy invite link: pointless, and misleading, once the call is over. */
+  private readonly copyEl: HTMLElement;
   private readonly main: HTMLElement;
   private readonly media = new LocalMedia();
   private me: User | null = null;
@@ -60,6 +62,7 @@ export class MeetingPage {
       icon('link'),
       h('span', { text: 'Copy invite link' }),
     ]);
+    this.copyEl = copy;
     copy.addEventListener('click', async () => {
       const ok = await copyText(this.inviteUrl());
       announce(ok ? 'Invite link copied to the clipboard.' : 'Could not copy the invite link.');
@@ -116,6 +119,7 @@ export class MeetingPage {
 
   private setStatus(status: MeetingStatus): void {
     this.status = status;
+    this.copyEl.hidden = status === 'ended' || status === 'error';
     this.statusEl.dataset['state'] = status;
     this.statusEl.textContent = status;
     this.statusEl.title = STATUS_LABEL[status];
