@@ -76,11 +76,7 @@ func runAuditVerify(ctx context.Context, args []string, e env) error {
 		}
 		anchor = &a
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -177,11 +173,7 @@ func runAuditExport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usageError{"audit export: " + err.Error()}
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,21 @@ func openKeyedStore(ctx context.Context, cfg config.Config, e env) (*sqlite.Stor
 	return openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
 }
 
+// openExisting resolves the flags' configuration and opens its existing
+// database with its master keys: the start of every command that reads or
+// changes a data dir it must not create.
+func (f *cliFlags) openExisting(ctx context.Context, e env) (config.Config, *sqlite.Store, error) {
+	cfg, err := f.load(e.getenv)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	st, err := openKeyedStore(ctx, cfg, e)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, st, nil
+}
+
 func runKeysStatus(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("keys status", e)
 	var cf cliFlags
@@ -44,11 +59,7 @@ func runKeysStatus(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openKeyedStore(ctx, cfg, e)
+	_, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -86,11 +97,7 @@ func runKeysRotate(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openKeyedStore(ctx, cfg, e)
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}

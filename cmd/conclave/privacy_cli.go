@@ -57,11 +57,7 @@ type privacyCLI struct {
 }
 
 func openPrivacyCLI(ctx context.Context, cf cliFlags, e env) (privacyCLI, error) {
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return privacyCLI{}, err
-	}
-	st, err := openKeyedStore(ctx, cfg, e)
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return privacyCLI{}, err
 	}

@@ -49,11 +49,7 @@ func runPrivacyReport(ctx context.Context, args []string, e env) error {
 	if *format != "md" && *format != "html" {
 		return usageError{fmt.Sprintf("privacy report: --format must be md or html, not %q", *format)}
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openKeyedStore(ctx, cfg, e)
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -61,6 +62,15 @@ func (r *Room) targetLocked(actor *Member, id string) (*Member, error) {
 		return nil, fmt.Errorf("%w: %s may not act on %s", ErrForbidden, actor.info.Role, t.info.Role)
 	}
 	return t, nil
+}
+
+// actOnLocked checks that the table allows actor the action and returns
+// the target it may act on (targetLocked).
+func (r *Room) actOnLocked(actor *Member, action authz.Action, id string) (*Member, error) {
+	if err := r.authorizeLocked(actor, action); err != nil {
+		return nil, err
+	}
+	return r.targetLocked(actor, id)
 }
 
 // Admit lets someone in from the waiting room, or everyone when all. It
@@ -191,12 +201,8 @@ type Removed struct {
 func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, error) {
 	r := mb.room
 	r.mu.Lock()
-	if err := r.authorizeLocked(mb, authz.Remove); err != nil {
-		r.mu.Unlock()
-		return Removed{}, err
-	}
-	t, err := r.targetLocked(mb, id)
-	if err != nil && r.waiting[id] != nil {
+	t, err := r.actOnLocked(mb, authz.Remove, id)
+	if errors.Is(err, ErrNotFound) && r.waiting[id] != nil {
 		t, err = r.waiting[id], nil // waiting people have no rank
 	}
 	if err != nil {
@@ -256,10 +262,7 @@ func (mb *Member) Mute(id string, source sfu.Source) error {
 	r := mb.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.authorizeLocked(mb, authz.Mute); err != nil {
-		return err
-	}
-	t, err := r.targetLocked(mb, id)
+	t, err := r.actOnLocked(mb, authz.Mute, id)
 	if err != nil {
 		return err
 	}
@@ -279,10 +282,7 @@ func (mb *Member) AskUnmute(id string, source sfu.Source) error {
 	r := mb.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.authorizeLocked(mb, authz.AskUnmute); err != nil {
-		return err
-	}
-	t, err := r.targetLocked(mb, id)
+	t, err := r.actOnLocked(mb, authz.AskUnmute, id)
 	if err != nil {
 		return err
 	}
@@ -314,10 +314,7 @@ func (mb *Member) SetRole(id string, role authz.Role) error {
 	if role == authz.Cohost || t.info.Role == authz.Cohost {
 		action = authz.SetCohost
 	}
-	if err := r.authorizeLocked(mb, action); err != nil {
-		return err
-	}
-	if _, err := r.targetLocked(mb, id); err != nil {
+	if _, err := r.actOnLocked(mb, action, id); err != nil {
 		return err
 	}
 	if role == authz.Cohost && t.userID == "" {
