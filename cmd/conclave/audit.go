@@ -64,17 +64,16 @@ func runAuditVerify(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("audit verify", e)
 	var cf cliFlags
 	cf.register(fs, false)
-	anchorText := fs.String("anchor", "", "SEQ:HASH from an earlier run; fail unless that entry is still there unchanged")
+	anchorText := fs.String("anchor", "", "SEQ:HASH from an earlier run, or a sealed head (anchor=... in the server log); "+
+		"fail unless that entry is still there unchanged")
+	anchorFile := fs.String("anchor-file", "", "file of heads the server published (default: audit_anchor_file); "+
+		"fail if the log ends before the newest or differs from any")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var anchor *audit.Anchor
-	if *anchorText != "" {
-		a, err := audit.ParseAnchor(*anchorText)
-		if err != nil {
-			return usageError{"audit verify: --anchor: " + err.Error()}
-		}
-		anchor = &a
+	given, err := parseAnchorFlag(*anchorText)
+	if err != nil {
+		return err
 	}
 	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
@@ -85,7 +84,11 @@ func runAuditVerify(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	report, err := auditLog.Verify(ctx, anchor)
+	anchors, err := publishedAnchors(auditLog, cfg, given, *anchorFile, e.stdout)
+	if err != nil {
+		return err
+	}
+	report, err := auditLog.VerifyAgainst(ctx, anchors)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"time"
+	"net/netip"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
@@ -20,6 +20,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/turn"
 )
 
@@ -33,6 +34,10 @@ type conferenceDeps struct {
 	Logger   *slog.Logger
 	// Notices is the privacy notice every participant accepts.
 	Notices *notice.Service
+	// Ready feeds the readiness gauges (web.Readiness.Gauges).
+	Ready func(context.Context) (bool, int64)
+	// Refusals records refused joins, coalesced (shared with the web API).
+	Refusals *audit.Coalescer
 }
 
 // newConference starts the media server (and the embedded TURN server unless
@@ -53,7 +58,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 
 	var turnSrv *turn.Server
 	if cfg.TURNPort != 0 {
-		turnSrv, err = startTURN(cfg, ip, public, d.Logger)
+		turnSrv, err = startTURN(cfg, engine.UDPAddr(), public, d.Logger)
 		if err != nil {
 			engine.Close()
 			return nil, nil, err
@@ -61,7 +66,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
-	stopMetrics, err := startMetrics(cfg, metrics.New(metrics.Sources{Media: engine, Live: rooms.Count}), d.Logger)
+	stopMetrics, err := startMetrics(cfg, metrics.New(metrics.Sources{Media: engine, Live: rooms.Count, Ready: d.Ready}), d.Logger)
 	if err != nil {
 		if turnSrv != nil {
 			_ = turnSrv.Close()
@@ -70,13 +75,17 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		return nil, nil, err
 	}
 	handler := signal.NewHandler(signal.Options{
-		Meetings:   d.Meetings,
-		Users:      d.Sessions,
-		Rooms:      rooms,
-		Audit:      d.Audit,
-		ICEServers: iceServers(turnSrv, d.Logger),
-		Notices:    noticeChecker(d.Notices),
-		Logger:     d.Logger,
+		Meetings: d.Meetings,
+		Users:    d.Sessions,
+		Rooms:    rooms,
+		Audit:    d.Audit,
+		Relay:    turnRelay(turnSrv),
+		Joins:    throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
+		Notices:  noticeChecker(d.Notices),
+		Refusals: d.Refusals,
+		Logger:   d.Logger,
+		// A TLS-terminating proxy serves the pages from the public URL.
+		PublicOrigin: cfg.PublicURL,
 	})
 	shutdown = func(ctx context.Context) {
 		if err := rooms.Shutdown(ctx); err != nil {
@@ -107,7 +116,7 @@ func startMetrics(cfg config.Config, reg *metrics.Registry, log *slog.Logger) (f
 	// same listener and token as the metrics.
 	mux.Handle("GET /debug/pprof/", reg.Protect(cfg.MetricsToken, http.HandlerFunc(pprof.Index)))
 	mux.Handle("GET /debug/pprof/profile", reg.Protect(cfg.MetricsToken, http.HandlerFunc(pprof.Profile)))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, defaultHTTPTimeouts, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server", "err", err)
@@ -117,16 +126,23 @@ func startMetrics(cfg config.Config, reg *metrics.Registry, log *slog.Logger) (f
 	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }, nil
 }
 
-func startTURN(cfg config.Config, ip, public net.IP, log *slog.Logger) (*turn.Server, error) {
+// startTURN runs the embedded TURN server, relaying only to the media
+// server's UDP socket (on its own address and, behind 1:1 NAT, its public
+// one).
+func startTURN(cfg config.Config, media *net.UDPAddr, public net.IP, log *slog.Logger) (*turn.Server, error) {
 	secret, err := turn.LoadOrCreateSecret(cfg.TURNSecretPath())
 	if err != nil {
 		return nil, err
 	}
-	peers := []net.IP{ip}
-	if public != nil {
-		peers = append(peers, public)
+	mediaAP := media.AddrPort()
+	peers := []netip.AddrPort{mediaAP}
+	if ip, ok := netip.AddrFromSlice(public); ok && public != nil {
+		peers = append(peers, netip.AddrPortFrom(ip.Unmap(), mediaAP.Port()))
 	}
-	srv, err := turn.Start(turn.Config{IP: ip, Port: cfg.TURNPort, PublicIP: public, PeerIPs: peers, Secret: secret, Logger: log})
+	srv, err := turn.Start(turn.Config{
+		IP: media.IP, Port: cfg.TURNPort, PublicIP: public, Peers: peers, Secret: secret, Logger: log,
+		MaxPerCredential: cfg.TURNMaxPerCredential, MaxPerAddress: cfg.TURNMaxPerAddress,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("start TURN: %w", err)
 	}
@@ -134,19 +150,13 @@ func startTURN(cfg config.Config, ip, public net.IP, log *slog.Logger) (*turn.Se
 	return srv, nil
 }
 
-// iceServers hands each participant short-lived TURN credentials.
-func iceServers(srv *turn.Server, log *slog.Logger) func(string) []signal.ICEServer {
+// turnRelay keeps a nil server a nil interface, which signal reads as "no
+// ICE servers", instead of a non-nil interface holding nil.
+func turnRelay(srv *turn.Server) signal.Relay {
 	if srv == nil {
 		return nil
 	}
-	return func(participantID string) []signal.ICEServer {
-		urls, user, pass, err := srv.Credentials(participantID)
-		if err != nil {
-			log.Error("TURN credentials", "err", err)
-			return nil
-		}
-		return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
-	}
+	return srv
 }
 
 // noticeChecker keeps a nil service a nil interface, which signal reads as

@@ -31,6 +31,9 @@ const (
 	conferenceShutdownTimeout = 10 * time.Second
 	httpShutdownTimeout       = 10 * time.Second
 	sessionCleanupInterval    = time.Hour
+	// readinessInterval: the readiness check also runs unprompted, so the
+	// not-ready warning reaches the log without a probe or scrape.
+	readinessInterval = 30 * time.Second
 )
 
 func runServe(ctx context.Context, args []string, e env) error {
@@ -80,7 +83,12 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		return err
 	}
 	logAuditHead(ctx, auditLog, logger)
-	notices := &notice.Service{Store: st}
+	stopAnchorer, err := startAnchorer(ctx, cfg, auditLog, logger)
+	if err != nil {
+		return err
+	}
+	defer stopAnchorer() // deferred first, so it runs last: the shutdown head follows every entry
+	notices := &notice.Service{Store: st, Audit: auditLog}
 	if _, err := notices.EnsureDefault(ctx); err != nil {
 		return err
 	}
@@ -92,9 +100,13 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	if err != nil {
 		return err
 	}
+	ready := web.NewReadiness(web.ReadinessOptions{Store: st, DataDir: cfg.DataDir, MinFree: cfg.MinFreeBytes(), Logger: logger})
+	go ready.Watch(ctx, readinessInterval)
+	refusals, stopRefusals := startRefusals(ctx, auditLog, logger)
+	defer stopRefusals() // after listenAndServe has drained the servers
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
-		Notices: notices,
+		Notices: notices, Ready: ready.Gauges, Refusals: refusals,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -103,11 +115,13 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
 		LoginThrottle: throttle.NewLogin(nil),
+		Refusals:      refusals,
 		Notices:       notices,
 		Privacy:       newPrivacyService(pdeps, registry),
 		Requests:      &privacy.Requests{Store: st},
 		Version:       versionString(),
 		Measures:      securityMeasures(),
+		Ready:         ready,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)
@@ -148,12 +162,7 @@ func announceSetup(ctx context.Context, setup *auth.Setup, cfg config.Config, w 
 // listenAndServe runs the HTTP(S) server (and, with ACME, the port-80
 // challenge server) until ctx ends or a server fails, then shuts down.
 func listenAndServe(ctx context.Context, cfg config.Config, h http.Handler, stopConference func(context.Context), logger *slog.Logger, out io.Writer) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(h, defaultHTTPTimeouts, logger)
 	tlsCfg, challenge, err := tlsSetup(cfg)
 	if err != nil {
 		return err
@@ -251,12 +260,8 @@ func tlsSetup(cfg config.Config) (*tls.Config, http.Handler, error) {
 // listen host and redirects everything else to HTTPS.
 func startChallengeServer(cfg config.Config, h http.Handler, logger *slog.Logger, errc chan<- error) *http.Server {
 	host, _, _ := net.SplitHostPort(cfg.Listen)
-	srv := &http.Server{
-		Addr:              net.JoinHostPort(host, "80"),
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(h, defaultHTTPTimeouts, logger)
+	srv.Addr = net.JoinHostPort(host, "80")
 	go func() {
 		err := srv.ListenAndServe()
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/conclave-meet/conclave/internal/keyfile"
 )
 
 // KeyLen is the length of the HMAC key in bytes.
@@ -19,8 +21,10 @@ var ErrNoKey = errors.New("audit: key file does not exist")
 // LoadKey reads the hex-encoded key at path; ErrNoKey when there is none.
 // Verification uses it and never creates a key: a missing key must not
 // silently turn into a fresh one that fails every entry, or into no key.
+// A key file that group or others can access is refused
+// (keyfile.ErrExposed): whoever reads the key can forge entries.
 func LoadKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := keyfile.Read(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNoKey, path)
 	}

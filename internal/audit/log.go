@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
@@ -43,6 +44,10 @@ type Log struct {
 	store store.Store
 	chain chain
 	now   func() time.Time
+	// onAppend is told of every entry appended through this Log (see
+	// OnAppend); an atomic pointer, so that it can be set while requests
+	// already append.
+	onAppend atomic.Pointer[func(Entry)]
 }
 
 // New returns a Log over st.
@@ -64,7 +69,22 @@ func (l *Log) Append(ctx context.Context, ev Event) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit: append %s: %w", ev.Action, err)
 	}
+	if fn := l.onAppend.Load(); fn != nil {
+		(*fn)(out)
+	}
 	return out, nil
+}
+
+// OnAppend has fn called with every entry this Log appends, after it is
+// stored; nil removes it. The Anchorer counts entries with it. fn runs on
+// the appending goroutine, in the middle of a request, so it must not
+// block. Entries other processes (the CLI) append are not seen.
+func (l *Log) OnAppend(fn func(Entry)) {
+	if fn == nil {
+		l.onAppend.Store(nil)
+		return
+	}
+	l.onAppend.Store(&fn)
 }
 
 // entry turns a valid event into an unsealed entry.

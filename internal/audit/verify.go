@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ const (
 	// AnchorMismatch: the anchored entry is absent or has another hash, so
 	// the log was cut short or rewritten since the anchor was taken.
 	AnchorMismatch ProblemKind = "anchor"
+	// Truncated: a published head or anchor names entry Seq, but the log
+	// ends before it, at Last (0: the log has no entries). Entries were
+	// cut off its end, or all of them removed.
+	Truncated ProblemKind = "truncated"
 	// AnchorRemoved: the anchored entry was removed by retention (Last: the
 	// checkpoint's Seq), so the anchor can no longer be checked. Not by
 	// itself a sign of tampering, but it fails verification: otherwise
@@ -65,6 +70,11 @@ func (p Problem) String() string {
 		return fmt.Sprintf("entry %d: does not follow entry %d (that one was replaced or moved)", p.Seq, p.Seq-1)
 	case AnchorMismatch:
 		return fmt.Sprintf("entry %d: absent or different from the anchor (log cut short or rewritten)", p.Seq)
+	case Truncated:
+		if p.Last == 0 {
+			return fmt.Sprintf("log emptied: published head seq %d, but the log has no entries", p.Seq)
+		}
+		return fmt.Sprintf("log truncated/shortened: published head seq %d, log ends at %d", p.Seq, p.Last)
 	case AnchorRemoved:
 		return fmt.Sprintf("entry %d: removed by retention (the log now starts after entry %d); "+
 			"the anchor can no longer be checked, anchor a newer head", p.Seq, p.Last)
@@ -138,7 +148,21 @@ const maxSuspects = 10000
 // detects removal at the end and wholesale rewriting that the chain alone
 // cannot show. Memory stays small: one page plus the broken entries.
 func (l *Log) Verify(ctx context.Context, anchor *Anchor) (Report, error) {
-	v := verifier{chain: l.chain, start: 1, expect: 1, prev: Genesis, anchor: anchor}
+	if anchor == nil {
+		return l.VerifyAgainst(ctx, nil)
+	}
+	return l.VerifyAgainst(ctx, []Anchor{*anchor})
+}
+
+// VerifyAgainst is Verify with any number of anchors, e.g. every head the
+// server published. Each must be confirmed: its entry still there with its
+// hash (or kept by the retention checkpoint). The newest one, the highest
+// Seq, shows a log that ends before it as truncated; an older one that
+// retention removed is passed over, since a newer anchor covers the chain
+// up to it. Checking all of them, not just the newest, matters: after a cut,
+// the server goes on appending and publishing heads of the shortened log.
+func (l *Log) VerifyAgainst(ctx context.Context, anchors []Anchor) (Report, error) {
+	v := verifier{chain: l.chain, start: 1, expect: 1, prev: Genesis, anchors: newAnchorSet(anchors)}
 	cp, found, err := l.checkpoint(ctx)
 	if err != nil {
 		return Report{}, err
@@ -149,7 +173,7 @@ func (l *Log) Verify(ctx context.Context, anchor *Anchor) (Report, error) {
 	if err := l.scan(ctx, v.start-1, v.check); err != nil {
 		return Report{}, err
 	}
-	v.finishAnchor()
+	v.finishAnchors()
 	if len(v.suspects) > 0 {
 		if err := l.classify(ctx, &v); err != nil {
 			return Report{}, err
@@ -183,8 +207,7 @@ type verifier struct {
 	expect   int64  // the Seq the next entry should have
 	prev     []byte // stored Hash of the previous entry read
 	prevOK   bool   // whether the previous entry read was intact
-	anchor   *Anchor
-	anchored bool
+	anchors  anchorSet
 	suspects []Entry // broken entries, classified after the scan
 	report   Report
 }
@@ -206,9 +229,7 @@ func (v *verifier) check(e Entry) {
 		// A broken predecessor or a gap already explains a broken link.
 		v.add(v.unlinked(e.Seq))
 	}
-	if v.anchor != nil && e.Seq == v.anchor.Seq {
-		v.anchored = bytes.Equal(e.Hash, v.anchor.Hash) && ok
-	}
+	v.anchors.see(e, ok)
 	v.prev, v.prevOK, v.expect = e.Hash, ok, e.Seq+1
 }
 
@@ -237,21 +258,74 @@ func (v *verifier) unlinked(seq int64) Problem {
 
 func (v *verifier) add(p Problem) { v.report.Problems = append(v.report.Problems, p) }
 
-// finishAnchor reports an anchor that the scan did not confirm. An anchor
-// at the checkpoint itself is still checked against the checkpoint's hash;
-// one before it names an entry that retention removed.
-func (v *verifier) finishAnchor() {
-	if v.anchor == nil || v.anchored {
-		return
-	}
+// finishAnchors reports the anchors that the scan did not confirm. An
+// anchor at the checkpoint itself is still checked against the
+// checkpoint's hash; one before it names an entry that retention removed,
+// which only matters for the newest anchor. Beyond the end of the log, only
+// the newest anchor is reported, and of the mismatches only the first:
+// through the chain, every later one follows from it.
+func (v *verifier) finishAnchors() {
+	s := v.anchors
 	cp := v.report.Checkpoint
-	switch {
-	case cp != nil && v.anchor.Seq == cp.Seq && v.cpOK && bytes.Equal(v.anchor.Hash, cp.Hash):
-	case cp != nil && v.anchor.Seq < cp.Seq:
-		v.add(Problem{Kind: AnchorRemoved, Seq: v.anchor.Seq, Last: cp.Seq})
-	default:
-		v.add(Problem{Kind: AnchorMismatch, Seq: v.anchor.Seq})
+	last := v.report.Head.Seq
+	end := last
+	if cp != nil && cp.Seq > end {
+		end = cp.Seq
 	}
+	mismatched := false
+	for _, seq := range slices.Sorted(maps.Keys(s.hashes)) {
+		switch {
+		case s.confirmed[seq]:
+		case cp != nil && seq == cp.Seq && v.cpOK && s.matches(seq, cp.Hash):
+		case cp != nil && seq < cp.Seq:
+			if seq == s.newest {
+				v.add(Problem{Kind: AnchorRemoved, Seq: seq, Last: cp.Seq})
+			}
+		case seq > end:
+			v.add(Problem{Kind: Truncated, Seq: s.newest, Last: last})
+			return
+		case !mismatched:
+			mismatched = true
+			v.add(Problem{Kind: AnchorMismatch, Seq: seq})
+		}
+	}
+}
+
+// anchorSet holds every hash anchored for each Seq: two published heads
+// of one Seq with different hashes mean the log was cut and refilled, and
+// the log can match at most one of them.
+type anchorSet struct {
+	hashes    map[int64][][]byte
+	newest    int64
+	confirmed map[int64]bool
+}
+
+func newAnchorSet(anchors []Anchor) anchorSet {
+	s := anchorSet{hashes: map[int64][][]byte{}, confirmed: map[int64]bool{}}
+	for _, a := range anchors {
+		if !slices.ContainsFunc(s.hashes[a.Seq], func(h []byte) bool { return bytes.Equal(h, a.Hash) }) {
+			s.hashes[a.Seq] = append(s.hashes[a.Seq], a.Hash)
+		}
+		s.newest = max(s.newest, a.Seq)
+	}
+	return s
+}
+
+// see confirms the anchors of e's Seq when e is intact and has their hash.
+func (s anchorSet) see(e Entry, intact bool) {
+	if _, ok := s.hashes[e.Seq]; ok {
+		s.confirmed[e.Seq] = intact && s.matches(e.Seq, e.Hash)
+	}
+}
+
+// matches reports whether every hash anchored at seq is h.
+func (s anchorSet) matches(seq int64, h []byte) bool {
+	for _, a := range s.hashes[seq] {
+		if !bytes.Equal(a, h) {
+			return false
+		}
+	}
+	return true
 }
 
 // classify tells reordered entries from changed ones. An entry that was

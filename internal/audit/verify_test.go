@@ -131,6 +131,9 @@ func TestVerifyAnchor(t *testing.T) {
 	if r := verify(t, l, nil); !r.OK() {
 		t.Fatalf("truncation without anchor: %v", r.Problems)
 	}
+	expectProblems(t, verify(t, l, &anchor), Problem{Kind: Truncated, Seq: 5, Last: 3})
+	m.entries = m.entries[:2]
+	appendN(t, l, 3) // refilled beyond the anchor: a different entry 5
 	expectProblems(t, verify(t, l, &anchor), Problem{Kind: AnchorMismatch, Seq: 5})
 }
 

@@ -3,44 +3,27 @@ package auth
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testclock"
 )
 
 // cheap keeps tests fast; cost parameters do not change the logic.
 var cheap = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC))
 }
 
 type env struct {
 	store    *sqlite.Store
 	hasher   *Hasher
 	derives  *atomic.Int32 // number of argon2 derivations so far
-	clock    *fakeClock
+	clock    *testclock.Clock
 	accounts *Accounts
 }
 

@@ -51,6 +51,12 @@ type Options struct {
 	// TCPOnly restricts ICE to TCP, as for a client behind a firewall that
 	// blocks UDP.
 	TCPOnly bool
+	// ServerSDP, when set, rewrites every SDP the server sends before it is
+	// applied: tests use it to route media through a proxy they control.
+	ServerSDP func(sdp string) string
+	// RelayOnly sends all media through the server's TURN relay (ICE
+	// transport policy "relay"), with the credentials from welcome.
+	RelayOnly bool
 	// DropEveryNth simulates loss on received video: the first arrival of
 	// every Nth sequence number is dropped (0 = no loss).
 	DropEveryNth uint16
@@ -77,6 +83,14 @@ type Welcome struct {
 		ID    string `json:"id"`
 		Title string `json:"title"`
 	} `json:"meeting"`
+	ICEServers []ICEServer `json:"ice_servers"`
+}
+
+// ICEServer is an entry of welcome's ice_servers.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username"`
+	Credential string   `json:"credential"`
 }
 
 // Error is an `error` message from the server.

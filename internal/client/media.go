@@ -17,6 +17,19 @@ var (
 	opus = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 )
 
+// rtcConfig uses the server's TURN relay only when asked to: by default a
+// test client connects directly, as a browser on the same network would.
+func (c *Client) rtcConfig() webrtc.Configuration {
+	if !c.opts.RelayOnly {
+		return webrtc.Configuration{}
+	}
+	var servers []webrtc.ICEServer
+	for _, s := range c.Welcome.ICEServers {
+		servers = append(servers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return webrtc.Configuration{ICEServers: servers, ICETransportPolicy: webrtc.ICETransportPolicyRelay}
+}
+
 // setup creates both peer connections and sends the publish offer with its
 // three transceivers (audio, camera, screen), as the browser client does.
 func (c *Client) setup(ctx context.Context) error {
@@ -24,10 +37,11 @@ func (c *Client) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.pub, err = a.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	cfg := c.rtcConfig()
+	if c.pub, err = a.NewPeerConnection(cfg); err != nil {
 		return fmt.Errorf("client: publish connection: %w", err)
 	}
-	if c.sub, err = a.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if c.sub, err = a.NewPeerConnection(cfg); err != nil {
 		return fmt.Errorf("client: subscribe connection: %w", err)
 	}
 	c.pub.OnICECandidate(c.sendCandidate("publish"))
@@ -189,11 +203,23 @@ type sdpMsg struct {
 	Tracks map[string]trackInfo      `json:"tracks"`
 }
 
+// decodeSDP reads an SDP message, applying Options.ServerSDP.
+func (c *Client) decodeSDP(data json.RawMessage) (sdpMsg, error) {
+	var m sdpMsg
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, err
+	}
+	if c.opts.ServerSDP != nil {
+		m.SDP.SDP = c.opts.ServerSDP(m.SDP.SDP)
+	}
+	return m, nil
+}
+
 func (c *Client) handle(ctx context.Context, typ string, data json.RawMessage) error {
 	switch typ {
 	case "publish_answer":
-		var m sdpMsg
-		if err := json.Unmarshal(data, &m); err != nil {
+		m, err := c.decodeSDP(data)
+		if err != nil {
 			return fmt.Errorf("client: publish_answer: %w", err)
 		}
 		if err := c.pub.SetRemoteDescription(m.SDP); err != nil {
@@ -202,8 +228,8 @@ func (c *Client) handle(ctx context.Context, typ string, data json.RawMessage) e
 		c.learnExtensions()
 		return nil
 	case "subscribe_offer":
-		var m sdpMsg
-		if err := json.Unmarshal(data, &m); err != nil {
+		m, err := c.decodeSDP(data)
+		if err != nil {
 			return fmt.Errorf("client: subscribe_offer: %w", err)
 		}
 		c.mu.Lock()

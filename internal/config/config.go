@@ -13,18 +13,32 @@ import (
 
 // Defaults for every option that has one.
 const (
-	DefaultListen          = "localhost:8080"
-	DefaultDataDir         = "./conclave-data"
-	DefaultMediaPort       = 7882
-	DefaultTURNPort        = 3478
-	DefaultLogLevel        = "info"
-	DefaultLogFormat       = "text"
-	DefaultMaxParticipants = 100
+	DefaultListen    = "localhost:8080"
+	DefaultDataDir   = "./conclave-data"
+	DefaultMediaPort = 7882
+	DefaultTURNPort  = 3478
+	// A browser opens one relay allocation per peer connection and TURN
+	// transport (four); the rest leaves room for ICE restarts.
+	DefaultTURNMaxPerCredential = 8
+	// Many participants may share one NAT address (a school, an office).
+	DefaultTURNMaxPerAddress = 128
+	DefaultLogLevel          = "info"
+	DefaultLogFormat         = "text"
+	DefaultMaxParticipants   = 100
+	// Joins per minute (any passcode) before a lock-out of a minute; see
+	// throttle.JoinIPPolicy and JoinMeetingPolicy.
+	DefaultJoinsPerAddress = 60
+	DefaultJoinsPerMeeting = 300
 	// DefaultMeetingLifetime is how long a meeting without an end date
 	// stays joinable; DefaultMaxMeetingLifetime is the furthest end date a
 	// host may set.
 	DefaultMeetingLifetime    = 30 * 24 * time.Hour
 	DefaultMaxMeetingLifetime = 366 * 24 * time.Hour
+	// DefaultMinFreeMB is the free space on the data directory's file
+	// system below which GET /readyz reports not ready: SQLite needs room
+	// for its WAL and temporary files well before the disk is full.
+	DefaultMinFreeMB = 256
+	MaxMinFreeMB     = 1 << 30 // 1 PiB: anything larger is a typo
 )
 
 // Config is the complete server configuration. The toml tags are the keys
@@ -34,6 +48,9 @@ type Config struct {
 	Listen string `toml:"listen"`
 	// DataDir holds the database, the TURN secret and the ACME cache.
 	DataDir string `toml:"data_dir"`
+	// MinFreeMB is the free space (MiB) the data directory's file system
+	// must keep for GET /readyz to answer ready; 0 disables the check.
+	MinFreeMB int `toml:"min_free_mb"`
 	// PublicURL is the origin users reach the server at; it is used to build
 	// links (setup link, join URLs). Derived from Listen and TLS when empty.
 	PublicURL string `toml:"public_url"`
@@ -54,10 +71,22 @@ type Config struct {
 	MediaPort int `toml:"media_port"`
 	// TURNPort is the embedded TURN server's port; 0 disables TURN. Its
 	// secret is not configurable: see TURNSecretPath.
-	TURNPort        int    `toml:"turn_port"`
-	LogLevel        string `toml:"log_level"`
-	LogFormat       string `toml:"log_format"`
-	MaxParticipants int    `toml:"max_participants"`
+	TURNPort int `toml:"turn_port"`
+	// TURNMaxPerCredential and TURNMaxPerAddress bound the live relay
+	// allocations one participant's credential and one client address may
+	// hold (docs/security.md). Raise the second when many participants
+	// share one NAT address.
+	TURNMaxPerCredential int    `toml:"turn_max_per_credential"`
+	TURNMaxPerAddress    int    `toml:"turn_max_per_address"`
+	LogLevel             string `toml:"log_level"`
+	LogFormat            string `toml:"log_format"`
+	MaxParticipants      int    `toml:"max_participants"`
+	// JoinsPerAddress and JoinsPerMeeting bound joins per minute from one
+	// client address and into one meeting, whatever the passcode
+	// (docs/security.md). Raise the first when many participants join
+	// from one NAT address at once.
+	JoinsPerAddress int `toml:"joins_per_address"`
+	JoinsPerMeeting int `toml:"joins_per_meeting"`
 	// ForceWaitingRoom refuses meetings without a waiting room.
 	ForceWaitingRoom bool `toml:"force_waiting_room"`
 	// MeetingLifetime is how long a meeting created without an end date
@@ -73,23 +102,32 @@ type Config struct {
 	MetricsToken string `toml:"metrics_token"`
 	// Privacy: controller, contact and retention (privacy.go).
 	Privacy
+	// AuditAnchor: where the audit log's head is published (audit.go).
+	AuditAnchor
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and
 // MediaAddr stay empty: they are derived by Load once every layer is applied.
 func Default() Config {
 	return Config{
-		Listen:          DefaultListen,
-		DataDir:         DefaultDataDir,
-		MediaPort:       DefaultMediaPort,
-		TURNPort:        DefaultTURNPort,
-		LogLevel:        DefaultLogLevel,
-		LogFormat:       DefaultLogFormat,
-		MaxParticipants: DefaultMaxParticipants,
+		Listen:    DefaultListen,
+		DataDir:   DefaultDataDir,
+		MediaPort: DefaultMediaPort,
+		TURNPort:  DefaultTURNPort,
+
+		TURNMaxPerCredential: DefaultTURNMaxPerCredential,
+		TURNMaxPerAddress:    DefaultTURNMaxPerAddress,
+		LogLevel:             DefaultLogLevel,
+		LogFormat:            DefaultLogFormat,
+		MaxParticipants:      DefaultMaxParticipants,
+		JoinsPerAddress:      DefaultJoinsPerAddress,
+		JoinsPerMeeting:      DefaultJoinsPerMeeting,
 
 		MeetingLifetime:    DefaultMeetingLifetime,
 		MaxMeetingLifetime: DefaultMaxMeetingLifetime,
+		MinFreeMB:          DefaultMinFreeMB,
 		Privacy:            DefaultPrivacy(),
+		AuditAnchor:        DefaultAuditAnchor(),
 	}
 }
 
@@ -130,6 +168,9 @@ func (c Config) TLSEnabled() bool {
 func (c Config) Secure() bool {
 	return c.TLSEnabled() || !IsLoopback(c)
 }
+
+// MinFreeBytes is MinFreeMB in bytes.
+func (c Config) MinFreeBytes() uint64 { return uint64(c.MinFreeMB) << 20 }
 
 // DBPath is the SQLite database file inside DataDir.
 func (c Config) DBPath() string { return filepath.Join(c.DataDir, "conclave.db") }

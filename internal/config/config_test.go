@@ -39,19 +39,27 @@ func writeFile(t *testing.T, content string) string {
 func TestLoadDefaults(t *testing.T) {
 	cfg := mustLoad(t, nil, noEnv)
 	want := Config{
-		Listen:          "localhost:8080",
-		DataDir:         "./conclave-data",
-		PublicURL:       "http://localhost:8080",
-		MediaAddr:       "127.0.0.1",
-		MediaPort:       7882,
-		TURNPort:        3478,
-		LogLevel:        "info",
+		Listen:    "localhost:8080",
+		DataDir:   "./conclave-data",
+		PublicURL: "http://localhost:8080",
+		MediaAddr: "127.0.0.1",
+		MediaPort: 7882,
+		TURNPort:  3478,
+		LogLevel:  "info",
+
+		TURNMaxPerCredential: 8,
+		TURNMaxPerAddress:    128,
+		JoinsPerAddress:      60,
+		JoinsPerMeeting:      300,
+
 		LogFormat:       "text",
 		MaxParticipants: 100,
 
 		MeetingLifetime:    720 * time.Hour,
 		MaxMeetingLifetime: 8784 * time.Hour,
+		MinFreeMB:          256,
 		Privacy:            DefaultPrivacy(),
+		AuditAnchor:        DefaultAuditAnchor(),
 	}
 	if cfg != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -67,16 +75,20 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--listen", "203.0.113.5:443", "--data", dir, "--public-url", "https://meet.example.org/",
 		"--tls-cert", "c.pem", "--tls-key", "k.pem", "--public-ip", "198.51.100.7",
 		"--media-addr", "203.0.113.5", "--media-port", "9000", "--turn-port", "0",
+		"--turn-max-per-credential", "4", "--turn-max-per-address", "500",
+		"--joins-per-address", "90", "--joins-per-meeting", "900",
 		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
 		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h",
+		"--min-free-mb", "64",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
 		Listen: "203.0.113.5:443", DataDir: dir, PublicURL: "https://meet.example.org",
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
-		MediaPort: 9000, TURNPort: 0, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
-		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour,
-		Privacy: DefaultPrivacy(),
+		MediaPort: 9000, TURNPort: 0, TURNMaxPerCredential: 4, TURNMaxPerAddress: 500, JoinsPerAddress: 90, JoinsPerMeeting: 900, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
+		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, MinFreeMB: 64,
+		Privacy:     DefaultPrivacy(),
+		AuditAnchor: DefaultAuditAnchor(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -88,17 +100,21 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_LISTEN": "127.0.0.1:9443", "CONCLAVE_DATA": "/srv/c", "CONCLAVE_PUBLIC_URL": "https://m.example.org",
 		"CONCLAVE_ACME_DOMAIN": "m.example.org", "CONCLAVE_ACME_EMAIL": "ops@example.org",
 		"CONCLAVE_PUBLIC_IP": "198.51.100.7", "CONCLAVE_MEDIA_ADDR": "127.0.0.2", "CONCLAVE_MEDIA_PORT": "7000",
-		"CONCLAVE_TURN_PORT": "3479", "CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
+		"CONCLAVE_TURN_PORT": "3479", "CONCLAVE_TURN_MAX_PER_CREDENTIAL": "5", "CONCLAVE_TURN_MAX_PER_ADDRESS": "600",
+		"CONCLAVE_JOINS_PER_ADDRESS": "91", "CONCLAVE_JOINS_PER_MEETING": "901",
+		"CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
 		"CONCLAVE_MAX_PARTICIPANTS": "50", "CONCLAVE_FORCE_WAITING_ROOM": "1",
 		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h",
+		"CONCLAVE_MIN_FREE_MB": "0",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
 		Listen: "127.0.0.1:9443", DataDir: "/srv/c", PublicURL: "https://m.example.org",
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
-		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, LogLevel: "warn", LogFormat: "json",
+		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, TURNMaxPerCredential: 5, TURNMaxPerAddress: 600, JoinsPerAddress: 91, JoinsPerMeeting: 901, LogLevel: "warn", LogFormat: "json",
 		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour,
-		Privacy: DefaultPrivacy(),
+		Privacy:     DefaultPrivacy(),
+		AuditAnchor: DefaultAuditAnchor(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -120,20 +136,26 @@ public_ip = "198.51.100.7"
 media_addr = "127.0.0.1"
 media_port = 7001
 turn_port = 3480
+turn_max_per_credential = 6
+turn_max_per_address = 700
+joins_per_address = 92
+joins_per_meeting = 902
 log_level = "error"
 log_format = "json"
 max_participants = 7
 force_waiting_room = true
 meeting_lifetime = "168h"
 max_meeting_lifetime = "720h"
+min_free_mb = 1024
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
 		Listen: "localhost:8443", DataDir: "/var/lib/conclave", PublicURL: "https://localhost:8443",
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
-		MediaPort: 7001, TURNPort: 3480, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
-		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour,
-		Privacy: DefaultPrivacy(),
+		MediaPort: 7001, TURNPort: 3480, TURNMaxPerCredential: 6, TURNMaxPerAddress: 700, JoinsPerAddress: 92, JoinsPerMeeting: 902, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
+		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, MinFreeMB: 1024,
+		Privacy:     DefaultPrivacy(),
+		AuditAnchor: DefaultAuditAnchor(),
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -246,12 +268,15 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"listen": "listen", "data": "data_dir", "public-url": "public_url", "tls-cert": "tls_cert",
 		"tls-key": "tls_key", "acme-domain": "acme_domain", "acme-email": "acme_email",
 		"public-ip": "public_ip", "media-addr": "media_addr", "media-port": "media_port",
-		"turn-port": "turn_port", "log-level": "log_level", "log-format": "log_format",
+		"turn-port": "turn_port", "turn-max-per-credential": "turn_max_per_credential",
+		"turn-max-per-address": "turn_max_per_address", "joins-per-address": "joins_per_address",
+		"joins-per-meeting": "joins_per_meeting", "log-level": "log_level", "log-format": "log_format",
 		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
-		"max-meeting-lifetime": "max_meeting_lifetime",
+		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
 	}
 	maps.Copy(keys, privacyKeys)
+	maps.Copy(keys, auditAnchorKeys)
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,8 @@ var options = append([]option{
 		str(func(c *Config) *string { return &c.Listen })},
 	{"data", "CONCLAVE_DATA", "data directory: database, TURN secret, ACME cache (default " + DefaultDataDir + ")",
 		str(func(c *Config) *string { return &c.DataDir })},
+	{"min-free-mb", "CONCLAVE_MIN_FREE_MB", "free MiB the data directory's file system must keep for /readyz to answer ready, 0 disables the check (default " + strconv.Itoa(DefaultMinFreeMB) + ")",
+		num(func(c *Config) *int { return &c.MinFreeMB })},
 	{"public-url", "CONCLAVE_PUBLIC_URL", "origin users reach the server at, e.g. https://meet.example.org (default derived from --listen)",
 		str(func(c *Config) *string { return &c.PublicURL })},
 	{"tls-cert", "CONCLAVE_TLS_CERT", "TLS certificate chain (PEM)",
@@ -89,12 +92,20 @@ var options = append([]option{
 		num(func(c *Config) *int { return &c.MediaPort })},
 	{"turn-port", "CONCLAVE_TURN_PORT", "embedded TURN server port, 0 disables TURN (default " + strconv.Itoa(DefaultTURNPort) + ")",
 		num(func(c *Config) *int { return &c.TURNPort })},
+	{"turn-max-per-credential", "CONCLAVE_TURN_MAX_PER_CREDENTIAL", "live TURN allocations one participant may hold (default " + strconv.Itoa(DefaultTURNMaxPerCredential) + ")",
+		num(func(c *Config) *int { return &c.TURNMaxPerCredential })},
+	{"turn-max-per-address", "CONCLAVE_TURN_MAX_PER_ADDRESS", "live TURN allocations one client address may hold (default " + strconv.Itoa(DefaultTURNMaxPerAddress) + ")",
+		num(func(c *Config) *int { return &c.TURNMaxPerAddress })},
 	{"log-level", "CONCLAVE_LOG_LEVEL", "debug, info, warn or error (default " + DefaultLogLevel + ")",
 		str(func(c *Config) *string { return &c.LogLevel })},
 	{"log-format", "CONCLAVE_LOG_FORMAT", "text or json (default " + DefaultLogFormat + ")",
 		str(func(c *Config) *string { return &c.LogFormat })},
 	{"max-participants", "CONCLAVE_MAX_PARTICIPANTS", "participant limit per meeting (default " + strconv.Itoa(DefaultMaxParticipants) + ")",
 		num(func(c *Config) *int { return &c.MaxParticipants })},
+	{"joins-per-address", "CONCLAVE_JOINS_PER_ADDRESS", "joins per minute from one client address before a minute's lock-out (default " + strconv.Itoa(DefaultJoinsPerAddress) + ")",
+		num(func(c *Config) *int { return &c.JoinsPerAddress })},
+	{"joins-per-meeting", "CONCLAVE_JOINS_PER_MEETING", "joins per minute into one meeting before a minute's lock-out (default " + strconv.Itoa(DefaultJoinsPerMeeting) + ")",
+		num(func(c *Config) *int { return &c.JoinsPerMeeting })},
 	{"force-waiting-room", "CONCLAVE_FORCE_WAITING_ROOM", "true: refuse meetings without a waiting room (default false)",
 		boolean(func(c *Config) *bool { return &c.ForceWaitingRoom })},
 	{"meeting-lifetime", "CONCLAVE_MEETING_LIFETIME", "how long a meeting without an end date stays joinable (default " + durationText(DefaultMeetingLifetime) + ")",
@@ -105,7 +116,7 @@ var options = append([]option{
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
 		str(func(c *Config) *string { return &c.MetricsToken })},
-}, privacyOptions...)
+}, slices.Concat(privacyOptions, auditAnchorOptions)...)
 
 // durationText writes d the way operators type it: "720h", not "720h0m0s".
 func durationText(d time.Duration) string { return strings.TrimSuffix(d.String(), "0m0s") }

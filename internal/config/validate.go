@@ -35,6 +35,7 @@ func (c Config) Validate() error {
 		c.validateMeetings(),
 		c.validateMetrics(),
 		c.validatePrivacy(),
+		c.validateAuditAnchor(),
 	)
 }
 
@@ -146,6 +147,12 @@ func (c Config) validatePorts() error {
 	if c.TURNPort < 0 || c.TURNPort > 65535 {
 		errs = append(errs, fmt.Errorf("turn_port %d out of range 0-65535 (0 disables TURN)", c.TURNPort))
 	}
+	if c.TURNMaxPerCredential < 1 || c.TURNMaxPerCredential > 64 {
+		errs = append(errs, fmt.Errorf("turn_max_per_credential %d out of range 1-64", c.TURNMaxPerCredential))
+	}
+	if c.TURNMaxPerAddress < 1 || c.TURNMaxPerAddress > 65535 {
+		errs = append(errs, fmt.Errorf("turn_max_per_address %d out of range 1-65535", c.TURNMaxPerAddress))
+	}
 	if c.TURNPort != 0 && c.TURNPort == c.MediaPort && c.MediaPort != 0 {
 		errs = append(errs, fmt.Errorf("turn_port and media_port must differ (both %d)", c.MediaPort))
 	}
@@ -160,6 +167,9 @@ func (c Config) validateMisc() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("data_dir must not be empty"))
 	}
+	if c.MinFreeMB < 0 || c.MinFreeMB > MaxMinFreeMB {
+		errs = append(errs, fmt.Errorf("min_free_mb %d out of range 0-%d (0 disables the check)", c.MinFreeMB, MaxMinFreeMB))
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "warning", "error":
 	default:
@@ -167,6 +177,12 @@ func (c Config) validateMisc() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format %q must be text or json", c.LogFormat))
+	}
+	if c.JoinsPerAddress < 1 || c.JoinsPerAddress > 100_000 {
+		errs = append(errs, fmt.Errorf("joins_per_address %d out of range 1-100000", c.JoinsPerAddress))
+	}
+	if c.JoinsPerMeeting < 1 || c.JoinsPerMeeting > 100_000 {
+		errs = append(errs, fmt.Errorf("joins_per_meeting %d out of range 1-100000", c.JoinsPerMeeting))
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > MaxParticipantsLimit {
 		errs = append(errs, fmt.Errorf("max_participants %d out of range 1-%d", c.MaxParticipants, MaxParticipantsLimit))

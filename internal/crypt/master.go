@@ -25,6 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/conclave-meet/conclave/internal/keyfile"
 )
 
 // KeySize is the size of master and data keys.
@@ -79,18 +81,11 @@ func ParseMaster(text string) (Master, error) {
 func (m Master) Text() string { return base64.StdEncoding.EncodeToString(m.key) }
 
 // ReadKeyFile reads a master key file, refusing one that group or others
-// can access: a readable master key reads every backup.
+// can access (keyfile.ErrExposed): a readable master key reads every backup.
 func ReadKeyFile(path string) (Master, error) {
-	fi, err := os.Stat(path)
+	b, err := keyfile.Read(path)
 	if err != nil {
-		return Master{}, fmt.Errorf("master key file: %w", err)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return Master{}, fmt.Errorf("master key file %s has mode %04o; run chmod 600 on it", path, perm)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Master{}, fmt.Errorf("master key file: %w", err)
+		return Master{}, fmt.Errorf("master key: %w", err)
 	}
 	m, err := ParseMaster(string(b))
 	if err != nil {

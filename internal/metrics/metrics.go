@@ -4,6 +4,7 @@
 package metrics
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -22,6 +23,10 @@ type Sources struct {
 	Media *sfu.Engine
 	// Live returns the number of live meetings and participants.
 	Live func() (meetings, participants int)
+	// Ready is the readiness check (web.Readiness.Gauges): whether the
+	// store accepts writes and the data directory has room, and the free
+	// bytes there (-1: unknown). Nil exports neither gauge.
+	Ready func(ctx context.Context) (ready bool, freeBytes int64)
 }
 
 // Registry holds Conclave's collectors plus the Go runtime and process ones.
@@ -88,16 +93,20 @@ var (
 	descNACKs        = prometheus.NewDesc("conclave_nacked_packets_total", "Packets subscribers asked to be resent (NACK).", nil, nil)
 	descKeyframes    = prometheus.NewDesc("conclave_keyframe_requests_total", "Keyframe requests (PLI) sent to publishers.", nil, nil)
 	descLost         = prometheus.NewDesc("conclave_subscriber_lost_packets_total", "Packets subscribers reported lost in their receiver reports.", nil, nil)
+	descTCPDropped   = prometheus.NewDesc("conclave_tcp_queue_dropped_packets_total", "Packets dropped for ICE-TCP subscribers whose connection could not keep up, instead of stalling the other subscribers.", nil, nil)
+	descReady        = prometheus.NewDesc("conclave_store_ready", "1 when the store accepts writes and the data directory has its minimum free space (GET /readyz), else 0.", nil, nil)
+	descFree         = prometheus.NewDesc("conclave_data_free_bytes", "Bytes available on the data directory's file system.", nil, nil)
 )
 
 func (c *mediaCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMeetings, descParticipants, descTracks, descRecvPackets, descRecvBytes,
-		descFwdPackets, descFwdBytes, descNACKs, descKeyframes, descLost} {
+		descFwdPackets, descFwdBytes, descNACKs, descKeyframes, descLost, descTCPDropped, descReady, descFree} {
 		ch <- d
 	}
 }
 
 func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
+	c.collectReady(ch)
 	if c.src.Live != nil {
 		meetings, participants := c.src.Live()
 		ch <- prometheus.MustNewConstMetric(descMeetings, prometheus.GaugeValue, float64(meetings))
@@ -115,8 +124,26 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 		{descRecvPackets, s.ReceivedPackets}, {descRecvBytes, s.ReceivedBytes},
 		{descFwdPackets, s.ForwardedPackets}, {descFwdBytes, s.ForwardedBytes},
 		{descNACKs, s.NACKedPackets}, {descKeyframes, s.KeyframeRequests}, {descLost, s.SubscriberLost},
+		{descTCPDropped, s.TCPQueueDropped},
 	}
 	for _, m := range counters {
 		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v))
+	}
+}
+
+// collectReady exports the readiness verdict; the check caches its result,
+// so scrapes do not add database writes.
+func (c *mediaCollector) collectReady(ch chan<- prometheus.Metric) {
+	if c.src.Ready == nil {
+		return
+	}
+	ready, free := c.src.Ready(context.Background())
+	v := 0.0
+	if ready {
+		v = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descReady, prometheus.GaugeValue, v)
+	if free >= 0 {
+		ch <- prometheus.MustNewConstMetric(descFree, prometheus.GaugeValue, float64(free))
 	}
 }

@@ -63,22 +63,9 @@ func TestMetricsCountRealTrafficWithoutPersonalData(t *testing.T) {
 	go a.Pump(ctx, client.PumpOptions{})
 	go b.Pump(ctx, client.PumpOptions{})
 
-	var body string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var code int
-		code, body = scrape(t, url, "")
-		if code != http.StatusOK {
-			t.Fatalf("scrape status %d", code)
-		}
-		if value(body, "conclave_forwarded_packets_total") > 200 && value(body, "conclave_forward_latency_seconds_count") > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("counters did not rise:\n%s", grepConclave(body))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	body := scrapeUntil(t, url, "counters did not rise", func(body string) bool {
+		return value(body, "conclave_forwarded_packets_total") > 200 && value(body, "conclave_forward_latency_seconds_count") > 0
+	})
 	for name, want := range map[string]float64{"conclave_meetings": 1, "conclave_participants": 2, "conclave_tracks": 4} {
 		if got := value(body, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
@@ -99,10 +86,34 @@ func TestMetricsCountRealTrafficWithoutPersonalData(t *testing.T) {
 	// Counters survive participants leaving.
 	before := value(body, "conclave_forwarded_packets_total")
 	b.Close()
-	time.Sleep(300 * time.Millisecond)
-	_, body = scrape(t, url, "")
+	body = scrapeUntil(t, url, "Bob's leaving did not show", func(body string) bool {
+		return value(body, "conclave_participants") == 1
+	})
 	if after := value(body, "conclave_forwarded_packets_total"); after < before {
 		t.Errorf("forwarded packets fell from %v to %v after a participant left", before, after)
+	}
+}
+
+// scrapeUntil scrapes until done accepts the body, polling every 20 ms
+// for at most 10 s, and returns that body.
+func scrapeUntil(t *testing.T, url, what string, done func(body string) bool) string {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		code, body := scrape(t, url, "")
+		if code != http.StatusOK {
+			t.Fatalf("scrape status %d", code)
+		}
+		if done(body) {
+			return body
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s within 10 s:\n%s", what, grepConclave(body))
+		}
 	}
 }
 

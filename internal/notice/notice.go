@@ -30,6 +30,9 @@ var ErrInvalid = errors.New("notice: invalid text")
 // Service publishes notice versions and records acceptances.
 type Service struct {
 	Store store.ConsentStore
+	// Audit writes an acceptance with its audit entry (RecordAcceptance);
+	// nil refuses to record acceptances.
+	Audit ConsentAuditor
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 }
@@ -129,7 +132,8 @@ func (s *Service) CurrentNoticeVersion(ctx context.Context) (int, error) {
 }
 
 // RecordNoticeAcceptance adds subject's acceptance of version to the
-// ledger (signal.NoticeChecker). meetingID is where it was given.
+// ledger, without an audit entry. meetingID is where it was given. Joins
+// use RecordAcceptance, which writes the consent.given entry with it.
 func (s *Service) RecordNoticeAcceptance(ctx context.Context, subject string, version int, meetingID string) error {
 	_, err := s.Store.AddConsent(ctx, store.Consent{
 		SubjectID: subject, Kind: store.ConsentNotice, Version: version, MeetingID: meetingID, GivenAt: s.now(),

@@ -113,6 +113,15 @@ func (d *downTrack) state() (current, target *upLayer, paused bool) {
 	return d.current, d.target, d.paused
 }
 
+// WriteRTP and Close make a downTrack the subscriber's Sink. The
+// subscriber's connection owns its lifetime (Participant.unsubscribe), so
+// Close has nothing to do.
+func (d *downTrack) WriteRTP(l Layer, pkt *rtp.Packet, keyframe bool) bool {
+	return d.forward(l.l, pkt, keyframe)
+}
+
+func (d *downTrack) Close() {}
+
 // forward sends pkt from layer l if l is the layer this subscriber gets,
 // and reports whether it did.
 func (d *downTrack) forward(l *upLayer, pkt *rtp.Packet, keyframe bool) bool {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/pion/ice/v4"
@@ -36,18 +37,25 @@ type Config struct {
 	PublicIP net.IP
 	// DisableTCP turns off the ICE-TCP listener.
 	DisableTCP bool
-	Logger     *slog.Logger
+	// TCPQueueBytes bounds what may wait to be written to one ICE-TCP
+	// connection before packets are dropped (0: tcpQueueBytes). Tests make
+	// it small to reach the bound quickly.
+	TCPQueueBytes int
+	Logger        *slog.Logger
 }
 
 // Engine owns the media sockets and builds peer connections on them.
 type Engine struct {
-	cfg      Config
-	log      *slog.Logger
-	udp      net.PacketConn
-	tcp      net.Listener
-	settings webrtc.SettingEngine
-	pubAPI   *webrtc.API
-	reg      registry
+	cfg Config
+	log *slog.Logger
+	udp net.PacketConn
+	tcp net.Listener
+	// tcpDropped counts packets dropped because an ICE-TCP subscriber's
+	// queue was full (tcpqueue.go).
+	tcpDropped atomic.Uint64
+	settings   webrtc.SettingEngine
+	pubAPI     *webrtc.API
+	reg        registry
 }
 
 // NewEngine opens the media sockets. Close releases them.
@@ -154,7 +162,7 @@ func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 	muxLog := pionLogger{e.log}.NewLogger("mux")
 	s.SetICEUDPMux(webrtc.NewICEUDPMux(muxLog, e.udp))
 	if e.tcp != nil {
-		s.SetICETCPMux(webrtc.NewICETCPMux(muxLog, e.tcp, 32))
+		s.SetICETCPMux(webrtc.NewICETCPMux(muxLog, queuedListener{Listener: e.tcp, limit: e.cfg.TCPQueueBytes, dropped: &e.tcpDropped}, 32))
 		if v4 {
 			types = append(types, webrtc.NetworkTypeTCP4)
 		} else {

@@ -29,7 +29,7 @@ func boundDown(up *upTrack, ssrc uint32) (*downTrack, *countingWriter) {
 	w := &countingWriter{}
 	d := newDownTrack(up)
 	d.bound, d.ssrc, d.pt, d.writer = true, ssrc, ptVP8, w
-	up.addDown(d)
+	up.addSink(d)
 	return d, w
 }
 

@@ -75,9 +75,9 @@ func TestPausedAndUnboundDownTracksSendNothing(t *testing.T) {
 	if w.packets != 0 {
 		t.Fatal("unbound track forwarded")
 	}
-	up.removeDown(d)
-	if len(*up.downs.Load()) != 0 {
-		t.Fatal("removeDown left the track")
+	up.removeSink(d)
+	if len(*up.sinks.Load()) != 0 {
+		t.Fatal("removeSink left the track")
 	}
 }
 
@@ -102,8 +102,8 @@ func TestCountersFollowForwarding(t *testing.T) {
 	up.forward(l, vp8Packet(2, 1, false), 1012)
 	var s Stats
 	up.addStats(&s)
-	for _, d := range *up.downs.Load() {
-		s.addTotals(&d.stats)
+	for _, d := range *up.sinks.Load() {
+		s.addTotals(&d.(*downTrack).stats)
 	}
 	if s.ReceivedPackets != 2 || s.ReceivedBytes != 2024 || s.ForwardedPackets != 2 || s.ForwardedBytes != 2000 {
 		t.Fatalf("stats %+v", s)

@@ -58,6 +58,7 @@ type Participant struct {
 	pendingCand map[string][]webrtc.ICECandidateInit
 	blocked     map[Source]bool // sources not to forward (SetBlocked)
 	closed      bool
+	retired     bool // counters moved to the engine's (stats.go)
 }
 
 func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
@@ -278,12 +279,14 @@ func (p *Participant) subscribe(up *upTrack) {
 	p.downs[up] = d
 	p.mu.Unlock()
 	go d.readRTCP(sender)
-	up.addDown(d)
+	up.addSink(d)
 	p.negotiate()
 }
 
 // unsubscribe stops sending the given tracks (their publisher left).
 func (p *Participant) unsubscribe(ups []*upTrack) {
+	reg := &p.room.engine.reg
+	reg.moves.RLock() // before p.mu: the order Stats takes them in
 	p.mu.Lock()
 	changed := false
 	for _, up := range ups {
@@ -291,9 +294,11 @@ func (p *Participant) unsubscribe(ups []*upTrack) {
 		if d == nil {
 			continue
 		}
-		up.removeDown(d)
+		up.removeSink(d)
 		delete(p.downs, up)
-		p.room.engine.reg.retire(&d.stats)
+		if !p.retired { // else retire already counted it
+			reg.retire(&d.stats)
+		}
 		delete(p.sizes, up.owner+":"+string(up.source))
 		if !p.closed {
 			if err := p.sub.RemoveTrack(d.sender); err != nil {
@@ -303,6 +308,7 @@ func (p *Participant) unsubscribe(ups []*upTrack) {
 		}
 	}
 	p.mu.Unlock()
+	reg.moves.RUnlock()
 	if changed {
 		p.negotiate()
 	}
@@ -483,7 +489,7 @@ func (p *Participant) allocateLayers() {
 func (p *Participant) Close() {
 	if p.room.remove(p) {
 		p.closePeerConnections()
-		p.retire()
+		p.room.engine.reg.retireParticipant(p)
 	}
 }
 

@@ -27,6 +27,9 @@ type Room struct {
 	participants map[string]*Participant
 	closed       bool
 
+	tapMu sync.Mutex
+	taps  taps // tap.go
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -86,23 +89,30 @@ func (r *Room) publish(owner *Participant, up *upTrack) {
 	for _, q := range others {
 		q.subscribe(up)
 	}
+	r.tapTrack(up)
 }
 
 // remove takes p out of the room and its tracks out of everyone's view. It
 // reports false when p was not (or no longer) in the room.
 func (r *Room) remove(p *Participant) bool {
+	reg := &r.engine.reg
+	reg.moves.RLock()
 	r.mu.Lock()
 	if r.participants[p.id] != p {
 		r.mu.Unlock()
+		reg.moves.RUnlock()
 		return false
 	}
 	delete(r.participants, p.id)
 	others := r.othersLocked(p.id)
 	r.mu.Unlock()
+	reg.leaving(p) // still counted until retired
+	reg.moves.RUnlock()
 	ups := p.publishedTracks()
 	for _, q := range others {
 		q.unsubscribe(ups)
 	}
+	r.untapTracks(ups)
 	return true
 }
 
@@ -124,9 +134,12 @@ func (r *Room) snapshot() []*Participant {
 
 // Close disconnects every participant's media and stops the room.
 func (r *Room) Close() {
+	reg := &r.engine.reg
+	reg.moves.RLock() // before r.mu: the order Stats takes them in
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
+		reg.moves.RUnlock()
 		return
 	}
 	r.closed = true
@@ -134,10 +147,15 @@ func (r *Room) Close() {
 	r.participants = map[string]*Participant{}
 	r.mu.Unlock()
 	for _, p := range ps {
-		p.closePeerConnections()
-		p.retire()
+		reg.leaving(p) // still counted until retired
 	}
-	r.engine.reg.remove(r)
+	reg.moves.RUnlock()
+	for _, p := range ps {
+		p.closePeerConnections()
+		reg.retireParticipant(p)
+	}
+	r.closeTaps()
+	reg.remove(r)
 	r.cancel()
 	<-r.done
 }

@@ -19,6 +19,9 @@ type Stats struct {
 	NACKedPackets               uint64 // packets subscribers asked to resend
 	KeyframeRequests            uint64 // PLIs sent to publishers
 	SubscriberLost              uint64 // cumulative loss reported by subscribers
+	// TCPQueueDropped counts packets dropped for ICE-TCP subscribers whose
+	// connection could not keep up (rather than stalling everyone else).
+	TCPQueueDropped uint64
 }
 
 func (s *Stats) addTotals(o *totals) {
@@ -56,10 +59,19 @@ const latencySampleEvery = 32
 
 // registry tracks live rooms for Stats and keeps the counters of closed
 // ones.
+//
+// Counters move when something closes: from a live participant (or
+// subscription) to retired. moves is held for reading across each move and
+// for writing by Stats, so a scrape sees every counter exactly once, never
+// in neither place: Prometheus would read the dip as a counter reset. It is
+// always taken before any room or participant lock.
 type registry struct {
-	mu      sync.Mutex
-	rooms   map[*Room]struct{}
-	retired totals
+	moves sync.RWMutex
+
+	mu       sync.Mutex
+	rooms    map[*Room]struct{}
+	retiring map[*Participant]struct{} // left their room, connections closing
+	retired  totals
 	// observe receives sampled in-server latencies; nil turns sampling off.
 	observe atomic.Pointer[func(time.Duration)]
 }
@@ -73,11 +85,34 @@ func (g *registry) add(r *Room) {
 	g.rooms[r] = struct{}{}
 }
 
-// retire keeps the counters of something that closed.
+// retire keeps the counters of something that closed. The caller holds
+// moves for reading.
 func (g *registry) retire(t *totals) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.retired.fold(t)
+}
+
+// leaving keeps counting p, which has left its room, until it is retired.
+// The caller holds moves for reading.
+func (g *registry) leaving(p *Participant) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.retiring == nil {
+		g.retiring = map[*Participant]struct{}{}
+	}
+	g.retiring[p] = struct{}{}
+}
+
+// retireParticipant moves p's counters into the retired totals once its
+// connections are closed.
+func (g *registry) retireParticipant(p *Participant) {
+	g.moves.RLock()
+	defer g.moves.RUnlock()
+	p.retire()
+	g.mu.Lock()
+	delete(g.retiring, p)
+	g.mu.Unlock()
 }
 
 func (g *registry) remove(r *Room) {
@@ -95,22 +130,46 @@ func (e *Engine) SetLatencyObserver(f func(time.Duration)) {
 
 // Stats sums the counters of every live room and of everything closed.
 func (e *Engine) Stats() Stats {
+	e.reg.moves.Lock()
+	defer e.reg.moves.Unlock()
 	e.reg.mu.Lock()
 	rooms := make([]*Room, 0, len(e.reg.rooms))
 	for r := range e.reg.rooms {
 		rooms = append(rooms, r)
 	}
+	leaving := make([]*Participant, 0, len(e.reg.retiring))
+	for p := range e.reg.retiring {
+		leaving = append(leaving, p)
+	}
 	var s Stats
 	s.addTotals(&e.reg.retired)
 	e.reg.mu.Unlock()
 	s.Rooms = uint64(len(rooms))
+	s.TCPQueueDropped = e.tcpDropped.Load()
 	for _, r := range rooms {
 		for _, p := range r.snapshot() {
 			s.Participants++
 			p.addStats(&s)
 		}
 	}
+	for _, p := range leaving {
+		var t Stats
+		p.addStats(&t) // counters only: it is no longer a participant
+		t.Tracks = 0
+		s.add(&t)
+	}
 	return s
+}
+
+// add adds o's counters (not its current figures) to s.
+func (s *Stats) add(o *Stats) {
+	s.ReceivedPackets += o.ReceivedPackets
+	s.ReceivedBytes += o.ReceivedBytes
+	s.ForwardedPackets += o.ForwardedPackets
+	s.ForwardedBytes += o.ForwardedBytes
+	s.NACKedPackets += o.NACKedPackets
+	s.KeyframeRequests += o.KeyframeRequests
+	s.SubscriberLost += o.SubscriberLost
 }
 
 // addStats adds this participant's published and subscribed counters.
@@ -133,10 +192,16 @@ func (u *upTrack) addStats(s *Stats) {
 	}
 }
 
-// retire moves a closing participant's counters into the engine's.
+// retire moves a closing participant's counters into the engine's, once:
+// afterwards its subscriptions are no longer counted anywhere else.
 func (p *Participant) retire() {
 	var t totals
 	p.mu.Lock()
+	if p.retired {
+		p.mu.Unlock()
+		return
+	}
+	p.retired = true
 	for _, up := range p.ups {
 		t.fold(&up.stats)
 		for _, l := range up.layerSnapshot() {

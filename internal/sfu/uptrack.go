@@ -29,8 +29,8 @@ const keyframeInterval = 250 * time.Millisecond
 
 // upTrack is one published source of one participant. Video may arrive as
 // several simulcast layers, each its own RTP stream. The upTrack fans every
-// packet out to its downTracks; it is written by one reader goroutine per
-// layer and never blocks on a subscriber.
+// packet out to its sinks (subscribers' downTracks, taps); it is written by
+// one reader goroutine per layer.
 type upTrack struct {
 	owner  string
 	source Source
@@ -42,9 +42,9 @@ type upTrack struct {
 	mu     sync.Mutex
 	layers []*upLayer // lowest quality first
 
-	downs        atomic.Pointer[[]*downTrack] // copy-on-write snapshot read per packet
-	level        levelMeter                   // audio only
-	audioLevelID uint8                        // negotiated RFC 6464 extension ID, 0 if none
+	sinks        atomic.Pointer[[]Sink] // copy-on-write snapshot read per packet
+	level        levelMeter             // audio only
+	audioLevelID uint8                  // negotiated RFC 6464 extension ID, 0 if none
 	closed       atomic.Bool
 	// blocked stops forwarding (a host muted it, or the owner may not
 	// share the screen). Packets are still read and counted, so the
@@ -70,8 +70,8 @@ type upLayer struct {
 
 func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {
 	u := &upTrack{owner: owner, source: source, kind: kind, codec: codec, requestKeyframe: pli}
-	empty := []*downTrack{}
-	u.downs.Store(&empty)
+	empty := []Sink{}
+	u.sinks.Store(&empty)
 	return u
 }
 
@@ -106,18 +106,18 @@ func (u *upTrack) layerSnapshot() []*upLayer {
 	return slices.Clone(u.layers)
 }
 
-func (u *upTrack) addDown(d *downTrack) {
+func (u *upTrack) addSink(s Sink) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	next := append(slices.Clone(*u.downs.Load()), d)
-	u.downs.Store(&next)
+	next := append(slices.Clone(*u.sinks.Load()), s)
+	u.sinks.Store(&next)
 }
 
-func (u *upTrack) removeDown(d *downTrack) {
+func (u *upTrack) removeSink(s Sink) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	next := slices.DeleteFunc(slices.Clone(*u.downs.Load()), func(x *downTrack) bool { return x == d })
-	u.downs.Store(&next)
+	next := slices.DeleteFunc(slices.Clone(*u.sinks.Load()), func(x Sink) bool { return x == s })
+	u.sinks.Store(&next)
 }
 
 // keyframe asks the publisher for a keyframe on layer l, at most once per
@@ -198,8 +198,8 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 			u.level.observe(ext[0] & 0x7f)
 		}
 	}
-	for _, d := range *u.downs.Load() {
-		if d.forward(l, pkt, keyframe) && !start.IsZero() {
+	for _, s := range *u.sinks.Load() {
+		if s.WriteRTP(Layer{l}, pkt, keyframe) && !start.IsZero() {
 			if f := u.observe.Load(); f != nil {
 				(*f)(time.Since(start))
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/client"
+	"github.com/conclave-meet/conclave/internal/eventually"
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
 
@@ -262,13 +263,7 @@ func pumpScreen(ctx context.Context, tr *webrtc.TrackLocalStaticRTP) {
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never arrived within 30 s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually.True(t, what, ok)
 }
 
 // serverAlive checks that a fresh participant can still join and talk.

@@ -25,6 +25,7 @@ const (
 	messageRate    = 50  // messages per second
 	messageBurst   = 100 // ICE candidates come in bursts
 	floodWindow    = 10 * time.Second
+	floodCalm      = 2 * time.Second // without a refusal, to end a flood
 	maxErrorStreak = 10
 	sendQueue      = 256 // outgoing messages buffered per client
 	writeTimeout   = 10 * time.Second
@@ -61,13 +62,26 @@ type Options struct {
 	// Passcodes throttles wrong passcodes per client address and meeting;
 	// nil means throttle.NewPasscodes with the real clock.
 	Passcodes *throttle.Limiter
-	// ICEServers returns the ICE servers (embedded TURN with short-lived
-	// credentials) for one participant; nil means none.
-	ICEServers func(participantID string) []ICEServer
+	// Joins limits joins per client address and meeting, whatever the
+	// passcode; nil means throttle.NewJoins with the real clock.
+	Joins *throttle.Limiter
+	// Refusals records refused joins, coalescing repeats; nil means one
+	// over Audit with the defaults (none without Audit).
+	Refusals *audit.Coalescer
+	// Relay grants admitted participants TURN credentials and revokes
+	// them when they go; nil hands out no ICE servers.
+	Relay Relay
 	// Notices makes every participant accept the current privacy notice
 	// and records the acceptance; nil requires none (tests).
 	Notices NoticeChecker
 	Logger  *slog.Logger
+	// PublicOrigin is the origin users reach the server at (config
+	// PublicURL); websocket handshakes from it are accepted besides those
+	// from the request's own origin. Empty: the request's own only.
+	PublicOrigin string
+	// Clock is read once per incoming message for the rate limit and the
+	// flood cut-off; nil means time.Now. Tests step it per message.
+	Clock func() time.Time
 }
 
 // Handler upgrades GET /ws requests to signalling connections.
@@ -86,15 +100,30 @@ func NewHandler(opts Options) *Handler {
 	if opts.Passcodes == nil {
 		opts.Passcodes = throttle.NewPasscodes(nil)
 	}
+	if opts.Joins == nil {
+		opts.Joins = throttle.NewJoins(nil)
+	}
+	if opts.Refusals == nil && opts.Audit != nil {
+		opts.Refusals = audit.NewCoalescer(opts.Audit, audit.CoalesceOptions{Logger: opts.Logger})
+	}
 	if opts.HelloTimeout <= 0 {
 		opts.HelloTimeout = helloTimeout
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout}
 }
 
-// ServeHTTP accepts the websocket (same origin only: the library compares
-// Origin with Host) and runs the connection until it ends.
+// ServeHTTP accepts the websocket (same origin only: scheme, host and port,
+// see originAllowed; the library then compares Origin with Host as well)
+// and runs the connection until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !originAllowed(r, h.opts.PublicOrigin) {
+		h.log.Debug("websocket refused: cross-origin")
+		http.Error(w, "cross-origin websocket refused", http.StatusForbidden)
+		return
+	}
 	ws, err := websocket.Accept(w, r, nil)
 	if err != nil {
 		h.log.Debug("websocket refused", "err", err)
@@ -137,7 +166,8 @@ type conn struct {
 	title       string       // of the meeting, for welcome
 	member      *room.Member // from hello on: waiting or admitted
 	errStreak   int
-	floodFrom   time.Time
+	floodFrom   time.Time // first refusal of the current flood
+	lastRefused time.Time
 	warnedFlood bool
 
 	mu        sync.Mutex
@@ -147,6 +177,13 @@ type conn struct {
 	held      []outgoing // so the client sees welcome first
 	closing   bool
 	cancel    context.CancelFunc
+	relayID   string      // participant holding TURN credentials, until revoked
+	renew     *time.Timer // next credential renewal
+
+	// hello's answer (welcome or waiting) waits in early while entering,
+	// until the join is on record (entry.go).
+	entering bool
+	early    []earlyAnswer
 }
 
 func (c *conn) run(parent context.Context) {
@@ -167,6 +204,7 @@ func (c *conn) run(parent context.Context) {
 	})
 	defer hello.Stop()
 	c.readLoop(ctx)
+	c.revokeRelay()
 	if c.member != nil {
 		c.member.Leave()
 		c.audit(audit.MeetingLeave, c.meetingID, audit.Success)
@@ -191,8 +229,9 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			return // closed, too big (1009 sent by the library) or cancelled
 		}
-		if !c.limiter.Allow() {
-			if c.flooding() {
+		now := c.h.opts.Clock()
+		if !c.limiter.AllowN(now, 1) {
+			if c.flooding(now) {
 				c.bye(CodeRateLimited)
 				return
 			}
@@ -204,7 +243,6 @@ func (c *conn) readLoop(ctx context.Context) {
 			}
 			continue
 		}
-		c.floodFrom, c.warnedFlood = time.Time{}, false
 		if typ != websocket.MessageText {
 			c.fail(protoErr(CodeBadJSON, "binary frames are not accepted"), 0)
 			continue
@@ -219,13 +257,16 @@ func (c *conn) readLoop(ctx context.Context) {
 	}
 }
 
-// flooding reports whether the client has been over its rate for longer
-// than floodWindow.
-func (c *conn) flooding() bool {
-	now := time.Now()
-	if c.floodFrom.IsZero() {
-		c.floodFrom = now
+// flooding records a refused message and reports whether the client has
+// been flooding for longer than floodWindow. A flood ends only after
+// floodCalm without a refusal: the messages the limiter lets through in
+// the middle of a steady flood must not restart it, or the cut-off would
+// never come and every restart would earn the client another error.
+func (c *conn) flooding(now time.Time) bool {
+	if c.floodFrom.IsZero() || now.Sub(c.lastRefused) > floodCalm {
+		c.floodFrom, c.warnedFlood = now, false
 	}
+	c.lastRefused = now
 	return now.Sub(c.floodFrom) > floodWindow
 }
 
@@ -340,15 +381,7 @@ func (c *conn) event(typ string, data any) {
 
 // welcome sends the welcome message followed by the held-back events.
 func (c *conn) welcome(data welcomeData) {
-	f := c.frame("welcome", data)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.welcomed = true
-	c.pushLocked(outgoing{frame: f})
-	for _, o := range c.held {
-		c.pushLocked(o)
-	}
-	c.held = nil
+	c.answer(c.frame("welcome", data), true)
 }
 
 func (c *conn) writeLoop(ctx context.Context, done chan<- struct{}) {
@@ -406,6 +439,19 @@ func (c *conn) auditEvent(ev audit.Event) error {
 	if c.h.opts.Audit == nil {
 		return nil
 	}
+	ev = c.fillEvent(ev)
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	if _, err := c.h.opts.Audit.Append(ctx, ev); err != nil {
+		c.log.Error("audit write failed", "action", string(ev.Action), "err", err)
+		return err
+	}
+	return nil
+}
+
+// fillEvent sets ev's actor (the account when signed in, else the
+// participant) and client address, and drops a malformed meeting ID.
+func (c *conn) fillEvent(ev audit.Event) audit.Event {
 	ev.ClientAddr = c.addr
 	if !audit.ValidMeetingID(ev.Meeting) {
 		ev.Meeting = ""
@@ -416,11 +462,5 @@ func (c *conn) auditEvent(ev audit.Event) error {
 	if c.user != nil {
 		ev.Actor = c.user.ID
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
-	defer cancel()
-	if _, err := c.h.opts.Audit.Append(ctx, ev); err != nil {
-		c.log.Error("audit write failed", "action", string(ev.Action), "err", err)
-		return err
-	}
-	return nil
+	return ev
 }

@@ -61,6 +61,9 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if d.Version != Version {
 		return &ProtocolError{Code: CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
 	}
+	if err := c.checkJoinRate(d.MeetingID); err != nil {
+		return err
+	}
 	if err := c.checkNotice(ctx, d.NoticeVersion); err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if len(d.MeetingID) > 64 || len(d.Passcode) > 64 {
+	if len(d.MeetingID) > maxMeetingIDLen || len(d.Passcode) > 64 {
 		return joinRefused()
 	}
 	m, err := c.authorizeMeeting(ctx, d.MeetingID, d.Passcode)
@@ -84,33 +87,9 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	// The acceptance is on record before anyone learns of the participant.
-	if err := c.recordNotice(ctx, d.NoticeVersion, pid); err != nil {
-		return err
-	}
-	member, err := c.h.opts.Rooms.Join(ctx, room.JoinRequest{
+	return c.enter(ctx, room.JoinRequest{
 		ID: pid, MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m),
-	}, c)
-	if err != nil {
-		return c.joinError(m.ID, err)
-	}
-	c.member = member
-	c.mu.Lock()
-	c.helloSeen = true // the hello timer stops only for a participant
-	c.log = c.log.With("participant", member.ID())
-	c.mu.Unlock()
-	if member.Waiting() {
-		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinAttempt, Meeting: m.ID, Target: member.ID(),
-			Outcome: audit.Success, Details: map[string]string{"result": "waiting"}})
-		return nil
-	}
-	// A join that cannot be recorded is ended at once.
-	if err := c.audit(audit.MeetingJoinAllowed, m.ID, audit.Success); err != nil {
-		member.Leave()
-		c.member = nil
-		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
-	}
-	return nil
+	}, d.NoticeVersion)
 }
 
 // identity returns the display name and account of the participant.
@@ -126,10 +105,11 @@ func (c *conn) identity(requested string) (name, userID string, err error) {
 	return name, userID, err
 }
 
-// joinError turns a refused join into its protocol error and audit entry.
+// joinError turns a refused join into its protocol error and its
+// (coalesced) audit entry.
 func (c *conn) joinError(meetingID string, err error) error {
 	refuse := func(code, msg string) error {
-		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingID, Outcome: audit.Denied,
+		c.refusal(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingID, Outcome: audit.Denied,
 			Details: map[string]string{"reason": code}})
 		return &ProtocolError{Code: code, Message: msg, Fatal: true}
 	}
@@ -269,13 +249,7 @@ func onLeave(_ context.Context, c *conn, _ json.RawMessage) error {
 // room.Events, called by the room with its lock held: enqueue only.
 
 func (c *conn) Admitted(w room.Welcome) {
-	var ice []ICEServer
-	if c.h.opts.ICEServers != nil {
-		ice = c.h.opts.ICEServers(w.Self.ID)
-	}
-	if ice == nil {
-		ice = []ICEServer{}
-	}
+	ice := c.grantRelay(w.Self.ID)
 	c.welcome(welcomeData{
 		Version:       Version,
 		ParticipantID: w.Self.ID,
@@ -286,9 +260,10 @@ func (c *conn) Admitted(w room.Welcome) {
 	})
 }
 
-// Waiting goes out at once: a waiting client gets no welcome to wait for.
+// Waiting goes out at once, once the join is on record: a waiting client
+// gets no welcome to wait for.
 func (c *conn) Waiting(reason string, locked bool) {
-	c.push(c.frame("waiting", waitingData{Reason: reason, Locked: locked}), "")
+	c.answer(c.frame("waiting", waitingData{Reason: reason, Locked: locked}), false)
 }
 
 func (c *conn) Lobby(ws []room.Waiter) {
@@ -335,6 +310,9 @@ func (c *conn) Ended(reason string) {
 	c.welcomed = true // nothing to hold back any more
 	c.mu.Unlock()
 	c.bye(reason)
+	// Removed or ended: the relay goes now, not when the socket closes.
+	// Revoke only closes sockets, cheap enough for the room lock.
+	c.revokeRelay()
 }
 
 func (c *conn) SubscribeOffer(offer webrtc.SessionDescription, tracks map[string]sfu.TrackInfo) {

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/authz"
@@ -269,30 +269,48 @@ func policyOf(m store.Meeting) room.Policy {
 
 // authorizeMeeting checks the meeting ID and passcode, throttled per
 // client address and per meeting: past the limit every attempt is refused,
-// right or wrong, until the lock-out ends.
+// right or wrong, until the lock-out ends. Checks sent in parallel all
+// pass the first look at the throttle, so it looks again once the
+// passcode is known, as sign-in does: a lock-out that wrong guesses among
+// them set meanwhile refuses the right one too, and answers the wrong ones
+// alike, so that they learn nothing.
 func (c *conn) authorizeMeeting(ctx context.Context, id, passcode string) (store.Meeting, error) {
 	keys := []string{throttle.IPKey(c.addr), throttle.MeetingKey(meetingKey(id))}
 	if wait := c.h.passcodes.Check(keys...); wait > 0 {
-		secs := int(wait.Seconds()) + 1
-		return store.Meeting{}, &ProtocolError{Code: CodeTooManyAttempts, Fatal: true, RetryAfter: secs,
-			Message: fmt.Sprintf("too many wrong passcodes; try again in %d seconds", secs)}
+		return store.Meeting{}, tooManyAttempts(wait, "wrong passcodes")
 	}
 	m, err := c.h.opts.Meetings.Authorize(ctx, id, passcode)
 	switch {
 	case errors.Is(err, meeting.ErrMeetingExpired):
-		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingKey(id), Outcome: audit.Denied,
+		c.refusal(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingKey(id), Outcome: audit.Denied,
 			Details: map[string]string{"reason": CodeMeetingExpired}})
 		return store.Meeting{}, &ProtocolError{Code: CodeMeetingExpired, Message: "this meeting has ended", Fatal: true}
 	case err != nil:
 		c.log.Debug("join refused", "err", err)
-		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinRefused, Meeting: id, Outcome: audit.Failure})
-		for _, k := range c.h.passcodes.Fail(keys...) {
-			_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinLockout, Meeting: id, Outcome: audit.Denied,
-				Details: map[string]string{"scope": throttle.Scope(k)}})
-		}
-		return store.Meeting{}, joinRefused()
+		return store.Meeting{}, c.wrongPasscode(id, keys)
+	}
+	if wait := c.h.passcodes.Check(keys...); wait > 0 {
+		return store.Meeting{}, tooManyAttempts(wait, "wrong passcodes")
 	}
 	return m, nil
+}
+
+// wrongPasscode counts a wrong passcode (or unknown meeting) against keys,
+// records the refusal (coalesced) and each lock-out it caused (once), and
+// answers join_refused, or too_many_attempts when another attempt locked a
+// key while this one was checked.
+func (c *conn) wrongPasscode(id string, keys []string) error {
+	c.refusal(audit.Event{Action: audit.MeetingJoinRefused, Meeting: id, Outcome: audit.Failure})
+	locked := c.h.passcodes.Fail(keys...)
+	for _, k := range locked {
+		_ = c.auditEvent(audit.Event{Action: audit.MeetingJoinLockout, Meeting: id, Outcome: audit.Denied,
+			Details: map[string]string{"scope": throttle.Scope(k)}})
+	}
+	others := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return slices.Contains(locked, k) })
+	if wait := c.h.passcodes.Check(others...); wait > 0 {
+		return tooManyAttempts(wait, "wrong passcodes")
+	}
+	return joinRefused()
 }
 
 // meetingKey is the throttling key of a meeting ID as typed: its normal

@@ -12,8 +12,9 @@ import (
 type NoticeChecker interface {
 	// CurrentNoticeVersion is the version a hello must name.
 	CurrentNoticeVersion(ctx context.Context) (int, error)
-	// RecordNoticeAcceptance adds the acceptance to the consent ledger.
-	RecordNoticeAcceptance(ctx context.Context, subject string, version int, meetingID string) error
+	// RecordAcceptance adds the acceptance to the consent ledger together
+	// with ev, its consent.given audit entry: both or neither.
+	RecordAcceptance(ctx context.Context, subject string, version int, meetingID string, ev audit.Event) error
 }
 
 // data is the error message's payload.
@@ -41,11 +42,11 @@ func (c *conn) checkNotice(ctx context.Context, accepted int) error {
 	return nil
 }
 
-// recordNotice writes the acceptance of participant pid to the ledger and
-// the audit log before the participant enters (waiting room or meeting).
-// The subject is the account when signed in, else the participant.
-// Entering without the proof on record is refused, like a join that cannot
-// be audited.
+// recordNotice writes the acceptance of participant pid, whom the room
+// has just let in (waiting room or meeting), to the ledger together with
+// its audit entry, in one transaction. The subject is the account when
+// signed in, else the participant. Entering without the proof on record is
+// refused, like a join that cannot be audited.
 func (c *conn) recordNotice(ctx context.Context, version int, pid string) error {
 	n := c.h.opts.Notices
 	if n == nil {
@@ -55,11 +56,13 @@ func (c *conn) recordNotice(ctx context.Context, version int, pid string) error 
 	if c.user != nil {
 		subject = c.user.ID
 	}
-	if err := n.RecordNoticeAcceptance(ctx, subject, version, c.meetingID); err != nil {
+	ev := c.fillEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: pid, Outcome: audit.Success,
+		Details: map[string]string{"kind": "notice", "version": strconv.Itoa(version)}})
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if err := n.RecordAcceptance(ctx, subject, version, c.meetingID, ev); err != nil {
 		c.log.Error("record notice acceptance", "err", err)
 		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
 	}
-	_ = c.auditEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Actor: subject, Target: pid,
-		Outcome: audit.Success, Details: map[string]string{"kind": "notice", "version": strconv.Itoa(version)}})
 	return nil
 }

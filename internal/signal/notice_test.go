@@ -15,19 +15,25 @@ import (
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
 
-// fakeNotices is an in-memory notice at a fixed version and its ledger.
+// fakeNotices is an in-memory notice at a fixed version and its ledger;
+// audit, when set, receives each acceptance's entry, as the one
+// transaction of the real service would write it.
 type fakeNotices struct {
 	version int
+	audit   *fakeAudit
 	mu      sync.Mutex
 	ledger  []store.Consent
 }
 
 func (f *fakeNotices) CurrentNoticeVersion(context.Context) (int, error) { return f.version, nil }
 
-func (f *fakeNotices) RecordNoticeAcceptance(_ context.Context, subject string, version int, meetingID string) error {
+func (f *fakeNotices) RecordAcceptance(ctx context.Context, subject string, version int, meetingID string, ev audit.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ledger = append(f.ledger, store.Consent{SubjectID: subject, Kind: store.ConsentNotice, Version: version, MeetingID: meetingID})
+	if f.audit != nil {
+		_, _ = f.audit.Append(ctx, ev)
+	}
 	return nil
 }
 
@@ -93,8 +99,8 @@ func TestHelloNeedsCurrentNotice(t *testing.T) {
 }
 
 func TestNoticeAcceptanceRecorded(t *testing.T) {
-	notices := &fakeNotices{version: 2}
 	log := &fakeAudit{}
+	notices := &fakeNotices{version: 2, audit: log}
 	srv := testserver.Start(t, testserver.Options{Notices: notices, Audit: log,
 		Users: []store.User{{ID: "u_ada", Name: "Ada", Role: store.RoleMember}}})
 	guest, err := dialNotice(t, srv, 2, nil)

@@ -158,6 +158,7 @@ type Store interface {
 	AuditRetentionStore
 
 	ConsentStore
+	ConsentAuditStore
 	PrivacyStore
 	RetentionStore
 

@@ -11,16 +11,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/metrics"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/throttle"
+	"github.com/conclave-meet/conclave/internal/turn"
 )
 
 // The meetings every test server admits to, both with the same policy and
@@ -35,6 +39,9 @@ const (
 type Options struct {
 	// MaxParticipants per meeting (0: no limit).
 	MaxParticipants int
+	// TCPQueueBytes bounds each ICE-TCP connection's send queue (0: the
+	// media server's default).
+	TCPQueueBytes int
 	// MetricsToken protects the metrics endpoint when not empty.
 	MetricsToken string
 	// HelloTimeout overrides the signalling hello timeout (0: default).
@@ -50,6 +57,24 @@ type Options struct {
 	// audit events (nil: none).
 	Notices signal.NoticeChecker
 	Audit   signal.Auditor
+	// Clock is the signalling connections' clock (nil: time.Now).
+	Clock func() time.Time
+	// Passcodes replaces the signalling passcode throttle (nil: the
+	// default), so that a test can watch or shape its lock-outs.
+	Passcodes *throttle.Limiter
+	// Joins replaces the signalling join limiter (nil: the default).
+	Joins *throttle.Limiter
+	// Refusals replaces the coalescer of refused joins (nil: the
+	// handler's own over Audit), so that a test can flush it.
+	Refusals *audit.Coalescer
+	// WrapMeetings wraps the test meetings' authorizer (nil: unwrapped),
+	// so that a test can hold passcode checks to force an interleaving.
+	WrapMeetings func(signal.MeetingAuthorizer) signal.MeetingAuthorizer
+	// WithTURN runs the embedded TURN server, relaying to the media
+	// engine, and hands participants its credentials; TURN tunes it (IP,
+	// peers and, when empty, the secret are filled in).
+	WithTURN bool
+	TURN     turn.Config
 }
 
 // Server is a running test server.
@@ -60,6 +85,8 @@ type Server struct {
 	Metrics string
 	Rooms   *room.Manager
 	Engine  *sfu.Engine
+	// TURN is the TURN server when Options.WithTURN, else nil.
+	TURN *turn.Server
 }
 
 // Start runs a server until the test ends. Server logs at warning level and
@@ -67,7 +94,7 @@ type Server struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	log := Logger(t, slog.LevelWarn)
-	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log})
+	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log, TCPQueueBytes: o.TCPQueueBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +110,18 @@ func Start(t testing.TB, o Options) *Server {
 	for _, u := range o.Users {
 		users[u.ID] = u
 	}
-	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: oneMeeting{m}, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
-		Notices: o.Notices, Audit: o.Audit}))
+	turnSrv := startTURN(t, o, engine)
+	var relay signal.Relay
+	if turnSrv != nil {
+		relay = turnSrv
+	}
+	var meetings signal.MeetingAuthorizer = oneMeeting{m}
+	if o.WrapMeetings != nil {
+		meetings = o.WrapMeetings(meetings)
+	}
+	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
+		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
+		Joins: o.Joins, Refusals: o.Refusals}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {
@@ -93,6 +130,9 @@ func Start(t testing.TB, o Options) *Server {
 		_ = rooms.Shutdown(ctx)
 		sig.Close()
 		met.Close()
+		if turnSrv != nil {
+			_ = turnSrv.Close()
+		}
 		engine.Close()
 	})
 	return &Server{
@@ -100,6 +140,7 @@ func Start(t testing.TB, o Options) *Server {
 		Metrics: met.URL,
 		Rooms:   rooms,
 		Engine:  engine,
+		TURN:    turnSrv,
 	}
 }
 
@@ -124,6 +165,25 @@ type testUsers map[string]store.User
 func (t testUsers) UserFromRequest(r *http.Request) (store.User, bool) {
 	u, ok := t[r.Header.Get("X-Test-User")]
 	return u, ok
+}
+
+// startTURN starts the TURN server Options ask for, relaying to engine.
+func startTURN(t testing.TB, o Options, engine *sfu.Engine) *turn.Server {
+	t.Helper()
+	if !o.WithTURN {
+		return nil
+	}
+	cfg := o.TURN
+	cfg.IP = net.IPv4(127, 0, 0, 1)
+	cfg.Peers = []netip.AddrPort{engine.UDPAddr().AddrPort()}
+	if cfg.Secret == "" {
+		cfg.Secret = "test-secret-test-secret-test-secret"
+	}
+	srv, err := turn.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // Logger returns a logger that writes to the test log at level and above

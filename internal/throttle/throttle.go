@@ -125,7 +125,11 @@ func (l *Limiter) Check(keys ...string) time.Duration {
 func (l *Limiter) Fail(keys ...string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.elapsed()
+	return l.failLocked(l.elapsed(), keys)
+}
+
+// failLocked is Fail with the mutex held, at now.
+func (l *Limiter) failLocked(now time.Duration, keys []string) []string {
 	var locked []string
 	for i, k := range keys {
 		if indexOf(keys[:i], k) >= 0 {

@@ -62,6 +62,18 @@ func (s *server) auditOrLog(r *http.Request, ev audit.Event) {
 	}
 }
 
+// auditRefusal records a refusal through the coalescer: the first of its
+// kind at once, repeats as a count, so that nobody can fill the log by
+// asking again. Like auditOrLog, the answer stands whatever happens.
+func (s *server) auditRefusal(r *http.Request, ev audit.Event) {
+	ev.ClientAddr = clientAddr(r)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.Refusals.Record(ctx, ev); err != nil {
+		s.Logger.ErrorContext(r.Context(), "audit write failed", "action", string(ev.Action), "err", err)
+	}
+}
+
 type auditListResponse struct {
 	Entries []audit.Record `json:"entries"`
 	Chain   chainStatus    `json:"chain"`

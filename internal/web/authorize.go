@@ -42,14 +42,15 @@ var forbidden = map[authz.Action]string{
 // signed-in user when authz.Check lets their role perform action. Without a
 // session it answers 401 and records nothing (anyone can cause those); a
 // refusal answers 403 and is recorded as auditAction with outcome denied,
-// so that probing is visible in the log.
+// so that probing is visible in the log; repeats are coalesced into a
+// count (auditRefusal), so that it cannot fill the log.
 func (s *server) authorize(w http.ResponseWriter, r *http.Request, action authz.Action, auditAction audit.Action) (store.User, bool) {
 	u, ok := s.requireUser(w, r)
 	if !ok {
 		return u, false
 	}
 	if err := authz.Check(orgRole(u.Role), action, false); err != nil {
-		s.auditOrLog(r, audit.Event{Action: auditAction, Actor: u.ID, Outcome: audit.Denied,
+		s.auditRefusal(r, audit.Event{Action: auditAction, Actor: u.ID, Outcome: audit.Denied,
 			Details: map[string]string{"role": string(u.Role)}})
 		msg, known := forbidden[action]
 		if !known {

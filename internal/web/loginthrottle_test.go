@@ -6,46 +6,28 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testclock"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
 const wrongPassword = "wrong password!"
 
-// fakeClock drives the login throttle; it moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // throttledEnv is a test server whose login throttle runs on a fake clock,
 // with a handler that can be called as if from any client address.
 type throttledEnv struct {
 	*testEnv
-	clock   *fakeClock
+	clock   *testclock.Clock
 	handler http.Handler
 }
 
 func newThrottledEnv(t *testing.T) *throttledEnv {
 	t.Helper()
-	c := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	e := newTestEnv(t, func(o *Options) { o.LoginThrottle = throttle.NewLogin(c.Now) })
 	return &throttledEnv{testEnv: e, clock: c, handler: New(e.opts)}
 }

@@ -50,7 +50,7 @@ func (s *server) hostMeeting(w http.ResponseWriter, r *http.Request) (store.User
 		s.internalError(w, r, "meeting retention", err)
 		return u, m, false
 	case m.HostID != u.ID:
-		s.auditOrLog(r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID, Outcome: audit.Denied,
+		s.auditRefusal(r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID, Outcome: audit.Denied,
 			Details: map[string]string{"what": "meeting_retention", "reason": "not_host"}})
 		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
 		return u, m, false

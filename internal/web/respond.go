@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -60,6 +61,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is over 64 KiB")
+		return false
+	}
+	// The server's body read deadline passed (cmd/conclave httpTimeouts).
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		writeError(w, http.StatusRequestTimeout, "timeout", "request body arrived too slowly")
 		return false
 	}
 	writeError(w, http.StatusBadRequest, "bad_request", decodeMessage(err))

@@ -40,6 +40,10 @@ type Options struct {
 	// LoginThrottle counts failed sign-ins per client address and account
 	// (throttle.NewLogin(nil) if nil); tests pass one with a fake clock.
 	LoginThrottle *throttle.Limiter
+	// Refusals records refused requests (403s), coalescing repeats of a
+	// kind (audit.Coalescer); nil makes one over Audit with the defaults,
+	// whose summaries are written only by later refusals.
+	Refusals *audit.Coalescer
 	// Privacy answers access and erasure requests; nil leaves the
 	// /api/privacy/export, /erase and /api/me/export routes out.
 	Privacy *privacy.Service
@@ -50,6 +54,9 @@ type Options struct {
 	// configuration does not show (records.Inputs).
 	Version  string
 	Measures []string
+	// Ready answers GET /readyz; nil builds one from Store (when it is a
+	// WriteProber) and Config (data directory, minimum free space).
+	Ready *Readiness
 }
 
 type server struct {
@@ -71,6 +78,14 @@ func New(opts Options) http.Handler {
 	if opts.LoginThrottle == nil {
 		opts.LoginThrottle = throttle.NewLogin(nil)
 	}
+	if opts.Refusals == nil {
+		opts.Refusals = audit.NewCoalescer(opts.Audit, audit.CoalesceOptions{Logger: opts.Logger})
+	}
+	if opts.Ready == nil {
+		prober, _ := opts.Store.(WriteProber)
+		opts.Ready = NewReadiness(ReadinessOptions{Store: prober, DataDir: opts.Config.DataDir,
+			MinFree: opts.Config.MinFreeBytes(), Logger: opts.Logger})
+	}
 	if opts.WS == nil {
 		opts.WS = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, "unavailable", "signalling is not available")
@@ -87,6 +102,7 @@ func New(opts Options) http.Handler {
 func (s *server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /readyz", s.ready)
 	route(mux, "/api/setup", methods{"GET": s.setupStatus, "POST": s.setupComplete})
 	route(mux, "/api/login", methods{"POST": s.login})
 	route(mux, "/api/logout", methods{"POST": s.logout})
@@ -112,11 +128,11 @@ type methods map[string]http.HandlerFunc
 
 // route registers one handler per method on an API path plus a fallback
 // that answers other methods with a JSON 405, and wraps each in the API
-// body limit.
+// body limit and the JSON content-type check.
 func route(mux *http.ServeMux, path string, m methods) {
 	allowed := slices.Sorted(maps.Keys(m))
 	for _, method := range allowed {
-		mux.Handle(method+" "+path, limitBody(m[method]))
+		mux.Handle(method+" "+path, limitBody(requireJSON(m[method])))
 	}
 	if m["GET"] != nil {
 		allowed = append(allowed, "HEAD")

@@ -134,6 +134,8 @@ export interface ServerMessages {
     participants: ParticipantInfo[];
     ice_servers: IceServer[];
   };
+  /** Fresh TURN credentials, for the next ICE gathering (restart). */
+  ice_servers: { ice_servers: IceServer[] };
   waiting: WaitingInfo;
   lobby: { waiting: LobbyEntry[] };
   /** Only the settings the server sent; the rest are unchanged. */
@@ -305,6 +307,10 @@ export function parseServerMessage(text: string): ServerMessage | null {
           ice_servers: parseIceServers(d['ice_servers']),
         },
       };
+    }
+    case 'ice_servers': {
+      const servers = parseIceServers(d['ice_servers']);
+      return servers.length > 0 ? { type: 'ice_servers', data: { ice_servers: servers } } : null;
     }
     case 'publish_answer': {
       const sdp = parseSdp(d['sdp'], 'answer');

@@ -16,13 +16,16 @@ const DISCONNECTED_GRACE_MS = 2000;
 
 /** Only the servers from `welcome` are used: no STUN/TURN of our own, ever. */
 export function rtcConfig(servers: IceServer[]): RTCConfiguration {
-  const iceServers: RTCIceServer[] = servers.map((s) => {
+  return { iceServers: rtcIceServers(servers), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 0 };
+}
+
+function rtcIceServers(servers: IceServer[]): RTCIceServer[] {
+  return servers.map((s) => {
     const server: RTCIceServer = { urls: s.urls };
     if (s.username !== undefined) server.username = s.username;
     if (s.credential !== undefined) server.credential = s.credential;
     return server;
   });
-  return { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 0 };
 }
 
 export function isConnected(pc: RTCPeerConnection | null): boolean {
@@ -184,6 +187,19 @@ abstract class Connection {
   }
 
   protected abstract restartIce(): void;
+
+  /**
+   * Replaces the TURN credentials for the next gathering: the server renews
+   * them before they expire, so an ICE restart late in a long meeting still
+   * gets relay candidates.
+   */
+  setIceServers(servers: IceServer[]): void {
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: rtcIceServers(servers) });
+    } catch (e) {
+      console.warn('conclave: could not update ICE servers', e);
+    }
+  }
 
   /** Restarts ICE now, as the watchdog would (also used by the test hook). */
   restartNow(): void {

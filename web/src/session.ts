@@ -178,6 +178,10 @@ export class MeetingSession {
         if (this.chat.messages.length > MAX_CHAT) this.chat.messages.shift();
         this.changed();
         break;
+      case 'ice_servers':
+        this.publisher?.setIceServers(msg.data.ice_servers);
+        this.subscriber?.setIceServers(msg.data.ice_servers);
+        break;
       case 'publish_answer':
         await this.publisher?.applyAnswer(msg.data.sdp);
         break;

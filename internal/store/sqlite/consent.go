@@ -64,12 +64,18 @@ func (s *Store) Notices(ctx context.Context) ([]store.Notice, error) {
 
 // AddConsent appends c to the ledger.
 func (s *Store) AddConsent(ctx context.Context, c store.Consent) (store.Consent, error) {
-	err := s.db.QueryRowContext(ctx,
+	c, err := insertConsent(ctx, s.db, c)
+	return c, mapErr("add consent", err)
+}
+
+// insertConsent appends c through q, a database or a transaction.
+func insertConsent(ctx context.Context, q querier, c store.Consent) (store.Consent, error) {
+	err := q.QueryRowContext(ctx,
 		`INSERT INTO consents (subject_id, kind, version, meeting_id, given_at, withdrawn_at)
 		 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.SubjectID, c.Kind, c.Version, nullIfEmpty(c.MeetingID), toDB(c.GivenAt), nullIfZeroTime(c.WithdrawnAt)).Scan(&c.ID)
 	if err != nil {
-		return store.Consent{}, mapErr("add consent", err)
+		return store.Consent{}, err
 	}
 	c.GivenAt = fromDB(toDB(c.GivenAt))
 	if !c.WithdrawnAt.IsZero() {

@@ -44,6 +44,18 @@ var _ store.Store = (*Store)(nil)
 // linger in free space (see ScrubDeleted for the WAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 
+// Pool bounds. SQLite serialises writers anyway (the immediate
+// transactions queue on its lock), so many connections only add file
+// descriptors and memory; a burst of requests queues in database/sql
+// instead. Readers still run in parallel under WAL. Idle connections beyond
+// a few are closed, and the rest after a minute unused, so that a burst
+// does not keep its descriptors for the life of the process.
+const (
+	maxOpenConns    = 16
+	maxIdleConns    = 4
+	connMaxIdleTime = time.Minute
+)
+
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. The parent directory is created with mode 0700 and a new
 // database file with mode 0600; SQLite gives its -wal and -shm files the
@@ -66,6 +78,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxIdleTime(connMaxIdleTime)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 	maps.Copy(tests, auditTests)
 	maps.Copy(tests, retentionTests)
 	maps.Copy(tests, consentTests)
+	maps.Copy(tests, consentAuditTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
