@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -41,7 +42,13 @@ type Config struct {
 	// connection before packets are dropped (0: tcpQueueBytes). Tests make
 	// it small to reach the bound quickly.
 	TCPQueueBytes int
-	Logger        *slog.Logger
+	// ManualControl stops the rooms' control loops from running on their
+	// own: speaker detection, rate sampling and layer allocation then run
+	// only when Engine.Step is called (tests drive time with it).
+	ManualControl bool
+	// Now is the clock rate sampling reads (nil: time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Engine owns the media sockets and builds peer connections on them.
@@ -118,6 +125,14 @@ func listenMedia(cfg Config) (*net.UDPConn, net.Listener, error) {
 			return nil, nil, fmt.Errorf("sfu: listen media TCP: %w", err)
 		}
 	}
+}
+
+// now reads the engine's clock.
+func (e *Engine) now() time.Time {
+	if e.cfg.Now != nil {
+		return e.cfg.Now()
+	}
+	return time.Now()
 }
 
 // UDPAddr is the bound media UDP address.

@@ -8,13 +8,6 @@ import (
 	"time"
 )
 
-// Ticks of the room's control loop. Media never waits for it.
-const (
-	speakerTick  = 300 * time.Millisecond
-	allocateTick = 500 * time.Millisecond
-	rateWindow   = time.Second
-)
-
 // Room forwards media among the participants of one meeting. The room
 // package owns membership; Room only mirrors it for media purposes.
 type Room struct {
@@ -32,6 +25,12 @@ type Room struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// control serialises the control loop's work (control.go), whether the
+	// loop's tickers or Engine.Step run it.
+	control   sync.Mutex
+	speaker   *speakerDetector
+	lastRates time.Time
 }
 
 // NewRoom starts a room. onSpeaker is called from the room's goroutine when
@@ -44,11 +43,13 @@ func (e *Engine) NewRoom(id string, onSpeaker func(participantID string)) *Room 
 		log:          e.log.With("room", id),
 		onSpeaker:    onSpeaker,
 		participants: make(map[string]*Participant),
+		speaker:      newSpeakerDetector(),
+		lastRates:    e.now(),
 		cancel:       cancel,
 		done:         make(chan struct{}),
 	}
 	e.reg.add(r)
-	go r.control(ctx)
+	go r.controlLoop(ctx)
 	return r
 }
 
@@ -158,57 +159,4 @@ func (r *Room) Close() {
 	reg.remove(r)
 	r.cancel()
 	<-r.done
-}
-
-// control runs the room's periodic work: active speaker, bit rates and
-// simulcast layer allocation.
-func (r *Room) control(ctx context.Context) {
-	defer close(r.done)
-	speaker := time.NewTicker(speakerTick)
-	alloc := time.NewTicker(allocateTick)
-	rates := time.NewTicker(rateWindow)
-	defer speaker.Stop()
-	defer alloc.Stop()
-	defer rates.Stop()
-	det := newSpeakerDetector()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-speaker.C:
-			r.detectSpeaker(det)
-		case <-rates.C:
-			for _, p := range r.snapshot() {
-				for _, up := range p.publishedTracks() {
-					up.sampleRates(rateWindow)
-				}
-			}
-		case <-alloc.C:
-			for _, p := range r.snapshot() {
-				p.allocateLayers()
-			}
-		}
-	}
-}
-
-func (r *Room) detectSpeaker(det *speakerDetector) {
-	ps := r.snapshot()
-	samples := make(map[string]float64, len(ps))
-	present := make(map[string]bool, len(ps))
-	for _, p := range ps {
-		present[p.id] = true
-		if up := p.published(SourceAudio); up != nil {
-			if v, ok := up.level.drain(); ok {
-				samples[p.id] = v
-			}
-		}
-	}
-	for id := range det.smoothed {
-		if !present[id] {
-			det.forget(id)
-		}
-	}
-	if id, changed := det.update(samples); changed && r.onSpeaker != nil {
-		r.onSpeaker(id)
-	}
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// TCPQueueBytes bounds each ICE-TCP connection's send queue (0: the
 	// media server's default).
 	TCPQueueBytes int
+	// ManualControl: the media engine's control loop (speaker, rates,
+	// layers) runs only when the test calls Engine.Step.
+	ManualControl bool
 	// MetricsToken protects the metrics endpoint when not empty.
 	MetricsToken string
 	// HelloTimeout overrides the signalling hello timeout (0: default).
@@ -94,7 +97,7 @@ type Server struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	log := Logger(t, slog.LevelWarn)
-	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log, TCPQueueBytes: o.TCPQueueBytes})
+	engine, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1), Logger: log, TCPQueueBytes: o.TCPQueueBytes, ManualControl: o.ManualControl})
 	if err != nil {
 		t.Fatal(err)
 	}
