@@ -91,6 +91,7 @@ var (
 	descFwdPackets   = prometheus.NewDesc("conclave_forwarded_packets_total", "RTP packets forwarded to subscribers.", nil, nil)
 	descFwdBytes     = prometheus.NewDesc("conclave_forwarded_bytes_total", "RTP payload bytes forwarded to subscribers.", nil, nil)
 	descNACKs        = prometheus.NewDesc("conclave_nacked_packets_total", "Packets subscribers asked to be resent (NACK).", nil, nil)
+	descResent       = prometheus.NewDesc("conclave_resent_packets_total", "Packets resent to subscribers from the published layers' retransmission caches.", nil, nil)
 	descKeyframes    = prometheus.NewDesc("conclave_keyframe_requests_total", "Keyframe requests (PLI) sent to publishers.", nil, nil)
 	descLost         = prometheus.NewDesc("conclave_subscriber_lost_packets_total", "Packets subscribers reported lost in their receiver reports.", nil, nil)
 	descTCPDropped   = prometheus.NewDesc("conclave_tcp_queue_dropped_packets_total", "Packets dropped for ICE-TCP subscribers whose connection could not keep up, instead of stalling the other subscribers.", nil, nil)
@@ -100,7 +101,7 @@ var (
 
 func (c *mediaCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMeetings, descParticipants, descTracks, descRecvPackets, descRecvBytes,
-		descFwdPackets, descFwdBytes, descNACKs, descKeyframes, descLost, descTCPDropped, descReady, descFree} {
+		descFwdPackets, descFwdBytes, descNACKs, descResent, descKeyframes, descLost, descTCPDropped, descReady, descFree} {
 		ch <- d
 	}
 }
@@ -123,7 +124,7 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{descRecvPackets, s.ReceivedPackets}, {descRecvBytes, s.ReceivedBytes},
 		{descFwdPackets, s.ForwardedPackets}, {descFwdBytes, s.ForwardedBytes},
-		{descNACKs, s.NACKedPackets}, {descKeyframes, s.KeyframeRequests}, {descLost, s.SubscriberLost},
+		{descNACKs, s.NACKedPackets}, {descResent, s.ResentPackets}, {descKeyframes, s.KeyframeRequests}, {descLost, s.SubscriberLost},
 		{descTCPDropped, s.TCPQueueDropped},
 	}
 	for _, m := range counters {

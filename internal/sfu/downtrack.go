@@ -37,6 +37,12 @@ type downTrack struct {
 	lastTS    uint32
 	lastWrite time.Time
 	hdr       rtp.Header // scratch, reused for every packet
+	// segments maps output sequence numbers back to the layer and input
+	// numbers they came from, newest last, for retransmissions: one per
+	// layer switch, the last few kept (older ones are out of the cache).
+	segments  [maxSegments]segment
+	nseg      int
+	resendBuf []byte // scratch for a retransmitted payload
 
 	stats totals // forwarded packets and bytes, NACKs, reported loss
 }
@@ -160,6 +166,7 @@ func (d *downTrack) switchTo(l *upLayer, pkt *rtp.Packet) {
 	d.current = l
 	d.target = l
 	d.switchSeq = pkt.SequenceNumber
+	d.addSegment(segment{out: pkt.SequenceNumber + d.seqOffset, layer: l, seqOffset: d.seqOffset, tsOffset: d.tsOffset})
 }
 
 func (d *downTrack) write(pkt *rtp.Packet) {
@@ -199,7 +206,9 @@ func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
 			switch p := p.(type) {
 			case *rtcp.TransportLayerNack:
 				for _, n := range p.Nacks {
-					d.stats.nacked.Add(uint64(len(n.PacketList())))
+					seqs := n.PacketList()
+					d.stats.nacked.Add(uint64(len(seqs)))
+					d.resend(seqs)
 				}
 			case *rtcp.ReceiverReport:
 				d.recordLoss(p.Reports)

@@ -211,7 +211,10 @@ const (
 	ptOpus = 111
 )
 
-// nackCache is the number of sent packets kept per stream for resending.
+// nackCache is the number of packets kept per published video layer for
+// resending, shared by all its subscribers: over two seconds of 720p video,
+// far more than a retransmission can usefully arrive in. It divides 65536,
+// so ring slots stay consistent across sequence number wrap-around.
 const nackCache = 256
 
 func registerCodecs(m *webrtc.MediaEngine) error {
@@ -276,15 +279,20 @@ func (e *Engine) newAPI(onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) 
 			return nil, fmt.Errorf("sfu: twcc header: %w", err)
 		}
 	}
-	// NACK generator (ask publishers to resend) and responder (resend to
-	// subscribers from a packet cache), sender/receiver reports, TWCC
-	// feedback to publishers, and the RID extensions simulcast needs.
-	// 256 packets is over two seconds of 720p video: far more than a
-	// retransmission can usefully arrive in, and a quarter of Pion's default
-	// cache, which costs ~1.2 MB per subscribed video stream.
-	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(nackCache)); err != nil {
-		return nil, fmt.Errorf("sfu: nack: %w", err)
+	// Publishers: the NACK generator asks them to resend what was lost on
+	// the way in. Subscribers: no Pion responder, which would keep a copy
+	// of every packet per subscriber; downTrack.resend answers their NACKs
+	// from one cache per published layer (packetcache.go). The codecs
+	// advertise nack feedback either way (registerCodecs).
+	if onBWE == nil {
+		gen, err := nack.NewGeneratorInterceptor()
+		if err != nil {
+			return nil, fmt.Errorf("sfu: nack: %w", err)
+		}
+		reg.Add(gen)
 	}
+	// Sender/receiver reports, TWCC feedback to publishers, and the RID
+	// extensions simulcast needs.
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, fmt.Errorf("sfu: reports: %w", err)
 	}

@@ -17,6 +17,7 @@ type Stats struct {
 	ForwardedPackets            uint64 // to subscribers, all time
 	ForwardedBytes              uint64
 	NACKedPackets               uint64 // packets subscribers asked to resend
+	ResentPackets               uint64 // packets resent from the layers' caches
 	KeyframeRequests            uint64 // PLIs sent to publishers
 	SubscriberLost              uint64 // cumulative loss reported by subscribers
 	// TCPQueueDropped counts packets dropped for ICE-TCP subscribers whose
@@ -30,6 +31,7 @@ func (s *Stats) addTotals(o *totals) {
 	s.ForwardedPackets += o.fwdPackets.Load()
 	s.ForwardedBytes += o.fwdBytes.Load()
 	s.NACKedPackets += o.nacked.Load()
+	s.ResentPackets += o.resent.Load()
 	s.KeyframeRequests += o.keyframes.Load()
 	s.SubscriberLost += o.lost.Load()
 }
@@ -40,6 +42,7 @@ type totals struct {
 	recvPackets, recvBytes atomic.Uint64
 	fwdPackets, fwdBytes   atomic.Uint64
 	nacked, keyframes      atomic.Uint64
+	resent                 atomic.Uint64
 	lost                   atomic.Uint64
 }
 
@@ -49,6 +52,7 @@ func (t *totals) fold(o *totals) {
 	t.fwdPackets.Add(o.fwdPackets.Load())
 	t.fwdBytes.Add(o.fwdBytes.Load())
 	t.nacked.Add(o.nacked.Load())
+	t.resent.Add(o.resent.Load())
 	t.keyframes.Add(o.keyframes.Load())
 	t.lost.Add(o.lost.Load())
 }
@@ -168,6 +172,7 @@ func (s *Stats) add(o *Stats) {
 	s.ForwardedPackets += o.ForwardedPackets
 	s.ForwardedBytes += o.ForwardedBytes
 	s.NACKedPackets += o.NACKedPackets
+	s.ResentPackets += o.ResentPackets
 	s.KeyframeRequests += o.KeyframeRequests
 	s.SubscriberLost += o.SubscriberLost
 }

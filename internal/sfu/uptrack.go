@@ -66,6 +66,7 @@ type upLayer struct {
 	lastPLI atomic.Int64  // unix nanos of the last keyframe request
 	stats   totals        // received packets and bytes
 	n       uint32        // packets seen, for latency sampling (reader goroutine only)
+	cache   *packetCache  // video only: for every subscriber's retransmissions
 }
 
 func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {
@@ -92,6 +93,9 @@ func ridRank(rid string) int {
 // addLayer registers a newly arrived RTP stream and returns it.
 func (u *upTrack) addLayer(rid string, ssrc uint32, remote *webrtc.TrackRemote) *upLayer {
 	l := &upLayer{rid: rid, ssrc: ssrc, remote: remote}
+	if u.kind == webrtc.RTPCodecTypeVideo {
+		l.cache = &packetCache{}
+	}
 	u.mu.Lock()
 	u.layers = append(u.layers, l)
 	slices.SortStableFunc(u.layers, func(a, b *upLayer) int { return ridRank(a.rid) - ridRank(b.rid) })
@@ -187,6 +191,7 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 	}
 	keyframe := false
 	if u.kind == webrtc.RTPCodecTypeVideo {
+		l.cache.put(pkt)
 		keyframe = isVP8Keyframe(pkt.Payload)
 		if keyframe {
 			if h := vp8KeyframeHeight(pkt.Payload); h > 0 {
