@@ -25,6 +25,7 @@ const (
 	metricParticipants = "conclave_participants"
 	metricMeetings     = "conclave_meetings"
 	metricFwdLatency   = "conclave_forward_latency_seconds"
+	metricMallocs      = "go_memstats_mallocs_total"
 )
 
 // scraper reads the server's Prometheus text endpoint. A nil scraper

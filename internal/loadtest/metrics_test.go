@@ -14,7 +14,9 @@ import (
 
 // exposition renders a server's metrics at one moment.
 func exposition(cpu, rss, fwd float64, latency [3]int) string {
-	return fmt.Sprintf(`# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+	return fmt.Sprintf(`# TYPE go_memstats_mallocs_total counter
+go_memstats_mallocs_total %g
+# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
 # TYPE process_cpu_seconds_total counter
 process_cpu_seconds_total %g
 # TYPE process_resident_memory_bytes gauge
@@ -31,7 +33,7 @@ conclave_forward_latency_seconds_bucket{le="0.002"} %d
 conclave_forward_latency_seconds_bucket{le="+Inf"} %d
 conclave_forward_latency_seconds_sum %g
 conclave_forward_latency_seconds_count %d
-`, cpu, rss, fwd, fwd*1000, latency[0], latency[1], latency[2], float64(latency[2])*0.001, latency[2])
+`, fwd*3, cpu, rss, fwd, fwd*1000, latency[0], latency[1], latency[2], float64(latency[2])*0.001, latency[2])
 }
 
 func parse(t *testing.T, text string) *sample {
@@ -66,6 +68,8 @@ func TestServerSeriesDeltas(t *testing.T) {
 	check("forwarded", m.ForwardedPackets, 8000)
 	check("forwarded bytes", m.ForwardedBytes, 8e6)
 	check("packets per cpu second", m.ForwardedPacketsPerCPUSecond, 2000)
+	check("mallocs", m.Mallocs, 24000)
+	check("allocations per forwarded packet", m.AllocsPerForwardedPacket, 3)
 	check("participants", m.Participants, 6)
 	if m.Scrapes != 4 || m.Failures != 1 || m.LastError == "" {
 		t.Errorf("scrapes %d failures %d %q", m.Scrapes, m.Failures, m.LastError)

@@ -68,6 +68,7 @@ func writeServer(row func(string, ...any), s *ServerMetrics) {
 	row("server peak RSS\t%s MiB", num(scale(s.PeakRSSBytes, 1.0/(1<<20)), "%.1f"))
 	row("server forwarded\t%s packets\t%s Mbit\t(%s packets per CPU-second)",
 		num(s.ForwardedPackets, "%.0f"), num(scale(s.ForwardedBytes, 8e-6), "%.1f"), num(s.ForwardedPacketsPerCPUSecond, "%.0f"))
+	row("server allocations\t%s\t(%s per forwarded packet)", num(s.Mallocs, "%.0f"), num(s.AllocsPerForwardedPacket, "%.2f"))
 	row("server received\t%s packets\t%s Mbit", num(s.ReceivedPackets, "%.0f"), num(scale(s.ReceivedBytes, 8e-6), "%.1f"))
 	row("server participants\t%s\t(meetings %s)", num(s.Participants, "%.0f"), num(s.Meetings, "%.0f"))
 	if l := s.ForwardLatency; l != nil {

@@ -23,6 +23,12 @@ type ServerMetrics struct {
 	// ForwardedPacketsPerCPUSecond is forwarded packets / CPU seconds: the
 	// server's efficiency, comparable across machines of one kind.
 	ForwardedPacketsPerCPUSecond *float64 `json:"forwarded_packets_per_cpu_second"`
+	// Mallocs is the heap allocations the whole server made in the window
+	// (go_memstats_mallocs_total delta); AllocsPerForwardedPacket divides
+	// them by the packets forwarded: the per-packet allocation cost of the
+	// real path (SRTP, interceptors, sockets, Conclave), not a benchmark's.
+	Mallocs                  *float64 `json:"mallocs"`
+	AllocsPerForwardedPacket *float64 `json:"allocs_per_forwarded_packet"`
 
 	// Participants and Meetings are the gauges at the last scrape.
 	Participants *float64 `json:"participants"`
@@ -111,6 +117,10 @@ func (s *serverSeries) summary(enabled bool) *ServerMetrics {
 	}
 	if m.CPUSeconds != nil && *m.CPUSeconds > 0 && m.ForwardedPackets != nil {
 		m.ForwardedPacketsPerCPUSecond = ptr(*m.ForwardedPackets / *m.CPUSeconds)
+	}
+	m.Mallocs = delta(metricMallocs)
+	if m.Mallocs != nil && m.ForwardedPackets != nil && *m.ForwardedPackets > 0 {
+		m.AllocsPerForwardedPacket = ptr(*m.Mallocs / *m.ForwardedPackets)
 	}
 	m.ForwardLatency = s.latency()
 	return m

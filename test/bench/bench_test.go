@@ -23,7 +23,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/loadtest"
 )
 
-var window = flag.Duration("window", 15*time.Second, "measured window per scenario")
+var window = flag.Duration("window", 30*time.Second, "measured window per scenario")
 
 var bin string
 
@@ -121,6 +121,10 @@ func BenchmarkTargets(b *testing.B) {
 		{"meeting-6", loadtest.Config{Scenario: loadtest.ScenarioMeeting, Publishers: 6}},
 		{"webinar-1to20", loadtest.Config{Scenario: loadtest.ScenarioWebinar, Publishers: 1, Subscribers: 20}},
 		{"audio-2to40", loadtest.Config{Scenario: loadtest.ScenarioAudio, Publishers: 2, Subscribers: 40}},
+		// The comparison topologies of the media-core issue (publishers also
+		// subscribe to each other), measured against other SFUs.
+		{"webinar-4to12", loadtest.Config{Scenario: loadtest.ScenarioWebinar, Publishers: 4, Subscribers: 12}},
+		{"webinar-2to30", loadtest.Config{Scenario: loadtest.ScenarioWebinar, Publishers: 2, Subscribers: 30}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -128,7 +132,7 @@ func BenchmarkTargets(b *testing.B) {
 				srv := start(b)
 				cfg := c.cfg
 				cfg.URL, cfg.MeetingID, cfg.Passcode, cfg.MetricsURL = srv.ws, srv.meeting, srv.passcode, srv.metrics
-				cfg.Duration, cfg.Ramp, cfg.Simulcast, cfg.VideoKbps = *window, 3*time.Second, true, 500
+				cfg.Duration, cfg.Ramp, cfg.Settle, cfg.Simulcast, cfg.VideoKbps = *window, 5*time.Second, 3*time.Second, true, 500
 				res, err := loadtest.Run(context.Background(), cfg)
 				if err != nil {
 					b.Fatal(err)
@@ -152,6 +156,12 @@ func report(b *testing.B, r *loadtest.Result) {
 		}
 		if s.ForwardLatency != nil {
 			b.ReportMetric(s.ForwardLatency.P99, "server-fwd-p99-ms")
+		}
+		if s.PeakRSSBytes != nil {
+			b.ReportMetric(*s.PeakRSSBytes/(1<<20), "peak-rss-MiB")
+		}
+		if s.AllocsPerForwardedPacket != nil {
+			b.ReportMetric(*s.AllocsPerForwardedPacket, "allocs/fwd-pkt")
 		}
 	}
 	b.ReportMetric(0, "ns/op") // one scenario per op: wall time says nothing
