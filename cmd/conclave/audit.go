@@ -41,16 +41,6 @@ func recordCLI(ctx context.Context, auditLog *audit.Log, ev audit.Event) error {
 	return err
 }
 
-func runAudit(ctx context.Context, sub string, args []string, e env) error {
-	switch sub {
-	case "verify":
-		return runAuditVerify(ctx, args, e)
-	case "export":
-		return runAuditExport(ctx, args, e)
-	}
-	return usageError{fmt.Sprintf("unknown command %q", joinCmd("audit", sub))}
-}
-
 // openExistingStore opens the database without creating a data dir: a
 // verification of a mistyped path must fail, not report an empty log.
 func openExistingStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*sqlite.Store, error) {
@@ -162,7 +152,9 @@ func runAuditExport(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("audit export", e)
 	var cf cliFlags
 	cf.register(fs, false)
-	format := fs.String("format", "", "csv or json (required)")
+	// JSON by default: it keeps each entry's details as an object, which
+	// CSV flattens into one column; --format csv is for spreadsheets.
+	format := fs.String("format", string(audit.JSON), "json or csv")
 	var ff filterFlags
 	ff.register(fs)
 	if err := parseFlags(fs, args); err != nil {

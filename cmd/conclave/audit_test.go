@@ -216,7 +216,7 @@ func TestAuditExportCLI(t *testing.T) {
 func TestAuditExportCLIErrors(t *testing.T) {
 	dir, _ := auditDir(t)
 	for _, args := range [][]string{
-		{}, {"--format", "xml"}, {"--format", "csv", "--since", "yesterday"},
+		{"--format", "xml"}, {"--format", "csv", "--since", "yesterday"},
 		{"--format", "csv", "--action", "nope"}, {"--format", "csv", "--actor", "admin@example.org"},
 		{"--format", "csv", "--outcome", "ok"}, {"--format", "csv", "--meeting", "a b"}, {"--format", "csv", "extra"},
 	} {

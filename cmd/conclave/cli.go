@@ -59,19 +59,33 @@ func openStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*
 func newFlagSet(name string, e env) *flag.FlagSet {
 	fs := flag.NewFlagSet("conclave "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: conclave %s [flags]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if e.flags != nil {
+		e.flags.fs = fs
+	}
 	return fs
 }
 
-// parseFlags turns flag mistakes into usage errors; -h stays flag.ErrHelp.
+// parseFlags turns flag mistakes into usage errors; -h prints the usage
+// and stays flag.ErrHelp. The flag package's own report of a mistake is
+// silenced: run prints the error once, followed by the usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return usageError{fmt.Sprintf("%s: %v", strings.TrimPrefix(fs.Name(), "conclave "), err)}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "conclave "), fs.Arg(0))}
 	}
 	return nil
 }

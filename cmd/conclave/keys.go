@@ -16,16 +16,6 @@ import (
 // file is still re-wrapped (a server also re-wraps such keys on use).
 const rotateGrace = 2 * time.Second
 
-func runKeys(ctx context.Context, sub string, args []string, e env) error {
-	switch sub {
-	case "status":
-		return runKeysStatus(ctx, args, e)
-	case "rotate":
-		return runKeysRotate(ctx, args, e)
-	}
-	return usageError{fmt.Sprintf("unknown command %q", "keys "+sub)}
-}
-
 // keySource is where serve and the keys commands find the master keys.
 func keySource(cfg config.Config, e env) crypt.Source {
 	return crypt.Source{Dir: cfg.DataDir, Getenv: e.getenv}

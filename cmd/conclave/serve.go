@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/acme/autocert"
@@ -20,6 +21,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/records"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
@@ -41,6 +43,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if errors.Is(err, flag.ErrHelp) {
 		config.PrintUsage(e.stdout)
 		return err
+	}
+	if errors.Is(err, config.ErrUsage) {
+		e.flags.fs = config.FlagSet()
+		_, detail, _ := strings.Cut(err.Error(), ": ")
+		return usageError{"serve: " + detail}
 	}
 	if err != nil {
 		return err
@@ -88,16 +95,19 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		return err
 	}
 	defer stopAnchorer() // deferred first, so it runs last: the shutdown head follows every entry
-	notices := &notice.Service{Store: st, Audit: auditLog}
+	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog}
+	registry, err := newPrivacyRegistry(pdeps)
+	if err != nil {
+		return err
+	}
+	// Until an administrator publishes a notice, the one in force is
+	// generated from the configuration (docs/privacy.md).
+	notices := &notice.Service{Store: st, Audit: auditLog,
+		Default: records.NoticeMarkdown(records.Inputs{Config: cfg, Registry: registry})}
 	if _, err := notices.EnsureDefault(ctx); err != nil {
 		return err
 	}
 	if err := announceSetup(ctx, setup, cfg, e.stderr); err != nil {
-		return err
-	}
-	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog}
-	registry, err := newPrivacyRegistry(pdeps)
-	if err != nil {
 		return err
 	}
 	ready := web.NewReadiness(web.ReadinessOptions{Store: st, DataDir: cfg.DataDir, MinFree: cfg.MinFreeBytes(), Logger: logger})

@@ -133,6 +133,18 @@ func newFlagSet(out io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// ErrUsage marks a mistake in the command line itself (an unknown flag, a
+// malformed value, a stray argument), as opposed to a setting that fails
+// validation: the CLI answers it with serve's flags and exit status 2.
+var ErrUsage = errors.New("usage")
+
+// FlagSet is serve's flag set, for printing its usage after ErrUsage.
+func FlagSet() *flag.FlagSet {
+	fs := newFlagSet(io.Discard)
+	fs.Usage = func() { PrintUsage(fs.Output()) }
+	return fs
+}
+
 // PrintUsage writes the flag reference to w.
 func PrintUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: conclave serve [flags]")
@@ -147,10 +159,13 @@ func PrintUsage(w io.Writer) {
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := newFlagSet(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		return Config{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+		return Config{}, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
 	}
 	cfg := Default()
 	if path := configPath(fs, getenv); path != "" {

@@ -1,19 +1,19 @@
 package notice
 
-// DefaultMarkdown is version 1 of the privacy notice on a fresh install.
-// It describes what this software stores and says plainly that the
-// operator must complete and adapt it: only the operator knows who the
-// controller is, how to reach them and what retention they configured.
+// DefaultMarkdown is the notice in force until an administrator publishes
+// one, where the server was not given a text generated from its
+// configuration (Service.Default; the server always is, see
+// records.NoticeMarkdown). It is complete and neutral as it stands: no
+// placeholders, nothing addressed to administrators, since participants
+// read it before anyone may have reviewed it.
 const DefaultMarkdown = `# Privacy notice
 
-> **Administrators:** this is the default text that comes with Conclave.
-> Replace the parts in [brackets] and adapt it to how you run this server
-> before you invite anyone. Publishing a new version asks everyone to read
-> it again.
+## Who is responsible
 
-**Who is responsible:** [name and address of the organisation running this
-server], contact for data protection: [e-mail address of the data
-protection officer or contact person].
+This video conferencing server is run by the organisation that invited you
+to a meeting; it is the controller of your personal data. For questions
+about your data, ask the person who invited you or the organisation's usual
+contact.
 
 ## What this server stores
 
@@ -37,22 +37,21 @@ protection officer or contact person].
 
 ## Who receives your data
 
-Nobody outside this server. Conclave contacts no third parties: no
+Nobody outside the organisation. Conclave contacts no third parties: no
 analytics, no external fonts or scripts, no external STUN or TURN servers.
 Participants in a meeting see your name and, if you turn them on, your
 camera, microphone and screen.
 
-## Why, and for how long
+## How long it is kept
 
-[The purpose and legal basis, e.g. providing video meetings under a
-contract or our legitimate interest in internal communication; keeping the
-audit log for the security of the service.] Data is deleted after
-[retention periods configured on this server].
+Data is deleted automatically when the retention periods configured on
+this server end; the page "What is stored about you", linked before you
+join, lists them.
 
 ## Your rights
 
 You may ask for access to your data, its correction or erasure, the
 restriction of processing, and a copy of your data (data portability), and
-object to processing. Write to [contact]. You may also complain to a data
-protection supervisory authority.
+object to processing. You may also complain to a data protection
+supervisory authority.
 `

@@ -35,6 +35,10 @@ type Service struct {
 	Audit ConsentAuditor
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// Default is the notice in force until an administrator publishes
+	// one (EnsureDefault): the server generates it from its configuration
+	// (records.NoticeMarkdown). "" uses DefaultMarkdown.
+	Default string
 }
 
 func (s *Service) now() time.Time {
@@ -44,23 +48,37 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// EnsureDefault stores DefaultMarkdown as version 1 on a fresh install and
-// returns the current notice. It runs at start, not in a migration, so
+// EnsureDefault makes sure a notice is in force and returns it. Until an
+// administrator publishes one, the notice is the default text (Default,
+// else DefaultMarkdown): stored as version 1 on a fresh install, and
+// stored again as the next version when the default text changed since
+// (the configuration it is generated from changed, or an older release
+// stored a different default), so that every acceptance keeps pointing at
+// the exact text shown. Once an administrator has published a version the
+// default is never used again. It runs at start, not in a migration, so
 // that the default is an ordinary version like any later one.
 func (s *Service) EnsureDefault(ctx context.Context) (store.Notice, error) {
-	n, err := s.Store.CurrentNotice(ctx)
-	if err == nil {
-		return n, nil
+	def := s.Default
+	if def == "" {
+		def = DefaultMarkdown
 	}
-	if !errors.Is(err, store.ErrNotFound) {
+	n, err := s.Store.CurrentNotice(ctx)
+	switch {
+	case err == nil && (!IsDefault(n) || n.Markdown == def):
+		return n, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return store.Notice{}, fmt.Errorf("privacy notice: %w", err)
 	}
-	n, err = s.Store.AddNotice(ctx, store.Notice{Markdown: DefaultMarkdown, CreatedAt: s.now()})
+	n, err = s.Store.AddNotice(ctx, store.Notice{Markdown: def, CreatedAt: s.now()})
 	if err != nil {
 		return store.Notice{}, fmt.Errorf("store default privacy notice: %w", err)
 	}
 	return n, nil
 }
+
+// IsDefault reports whether n is a default text rather than one an
+// administrator published.
+func IsDefault(n store.Notice) bool { return n.CreatedBy == "" }
 
 // Current returns the notice in force.
 func (s *Service) Current(ctx context.Context) (store.Notice, error) {

@@ -39,6 +39,38 @@ func TestEnsureDefaultStoresVersionOneOnce(t *testing.T) {
 	}
 }
 
+// TestEnsureDefaultFollowsTheGeneratedText: the default in force is
+// stored again as a new version when the text generated from the
+// configuration changes, never after an administrator published one.
+func TestEnsureDefaultFollowsTheGeneratedText(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	for _, bad := range []string{"[", "]", "Administrators"} {
+		if strings.Contains(DefaultMarkdown, bad) {
+			t.Errorf("DefaultMarkdown contains %q", bad)
+		}
+	}
+	s.Default = "# Notice of Example e.V."
+	n, err := s.EnsureDefault(ctx)
+	if err != nil || n.Version != 1 || n.Markdown != s.Default || !IsDefault(n) {
+		t.Fatalf("first start %+v %v", n, err)
+	}
+	if n, err = s.EnsureDefault(ctx); err != nil || n.Version != 1 {
+		t.Fatalf("same configuration %+v %v, want version 1 kept", n, err)
+	}
+	s.Default = "# Notice of Example GmbH"
+	if n, err = s.EnsureDefault(ctx); err != nil || n.Version != 2 || n.Markdown != s.Default || !IsDefault(n) {
+		t.Fatalf("changed configuration %+v %v, want version 2", n, err)
+	}
+	if _, err := s.Publish(ctx, "# Ours", "u_admin"); err != nil {
+		t.Fatal(err)
+	}
+	s.Default = "# Notice of Example AG"
+	if n, err = s.EnsureDefault(ctx); err != nil || n.Version != 3 || n.Markdown != "# Ours" || IsDefault(n) {
+		t.Fatalf("after publishing %+v %v, want the published version", n, err)
+	}
+}
+
 func TestPublishRefusesBadText(t *testing.T) {
 	s, _ := newService(t)
 	for _, md := range []string{"", "  \n ", strings.Repeat("x", MaxMarkdown+1), "\xff"} {

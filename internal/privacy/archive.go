@@ -27,7 +27,7 @@ const (
 func WriteArchive(w io.Writer, e Export) error {
 	v := newView(e)
 	zw := zip.NewWriter(w)
-	if err := writeJSONEntry(zw, dataFile, v.data()); err != nil {
+	if err := writeJSONEntry(zw, dataFile, e.GeneratedAt, v.data()); err != nil {
 		return err
 	}
 	for _, k := range v.Kinds {
@@ -63,8 +63,10 @@ func writeEntry(zw *zip.Writer, name string, at time.Time, fill func(io.Writer) 
 	return nil
 }
 
-func writeJSONEntry(zw *zip.Writer, name string, v any) error {
-	return writeEntry(zw, name, time.Time{}, func(w io.Writer) error {
+// writeJSONEntry dates the entry like the others, at the export's time: a
+// zero time would be stored as the zip epoch, 1980.
+func writeJSONEntry(zw *zip.Writer, name string, at time.Time, v any) error {
+	return writeEntry(zw, name, at, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)

@@ -80,12 +80,14 @@ type Item struct {
 	File []byte
 }
 
-// Erased reports what erasure did to one kind.
+// Erased reports what erasure did to one kind. Its JSON names match the
+// data.erase audit details (deleted, shredded, pseudonymised), since
+// erasure reports and audit entries are read side by side.
 type Erased struct {
-	Deleted      int // records removed
-	Shredded     int // keys destroyed (data unreadable everywhere)
-	Pseudonymous int // records kept with the subject replaced
-	Note         string
+	Deleted      int    `json:"deleted"`       // records removed
+	Shredded     int    `json:"shredded"`      // keys destroyed (data unreadable everywhere)
+	Pseudonymous int    `json:"pseudonymised"` // records kept with the subject replaced
+	Note         string `json:"note,omitempty"`
 }
 
 // Kind is one kind of personal data. Implementations must be safe for

@@ -37,7 +37,8 @@ func (r *Room) openLocked(action authz.Action) bool {
 }
 
 func (r *Room) authorizeLocked(mb *Member, action authz.Action) error {
-	if r.members[mb.info.ID] != mb && r.waiting[mb.info.ID] != mb {
+	id := mb.info.ID
+	if r.members[id] != mb && r.waiting[id] != mb && r.admitting[id] != mb {
 		return fmt.Errorf("%w: not in the meeting", ErrForbidden)
 	}
 	return authz.Check(r.roleLocked(mb), action, r.openLocked(action))
@@ -75,27 +76,25 @@ func (r *Room) actOnLocked(actor *Member, action authz.Action, id string) (*Memb
 
 // Admit lets someone in from the waiting room, or everyone when all. It
 // returns the IDs admitted; it works on a locked meeting too, because
-// admitting is the host's own decision.
+// admitting is the host's own decision. When the meeting fills up, those
+// who do not fit wait on and the error is ErrFull.
 func (mb *Member) Admit(id string, all bool) ([]string, error) {
 	r := mb.room
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	ids, err := r.lobbyTargetsLocked(mb, id, all)
 	if err != nil {
+		r.mu.Unlock()
 		return nil, err
 	}
-	var admitted []string
-	for _, wid := range ids {
-		w := r.waiting[wid]
-		if err := r.admitLocked(w); err != nil {
-			r.lobbyChangedLocked()
-			return admitted, err
-		}
-		r.dropWaiterLocked(wid)
-		admitted = append(admitted, wid)
-	}
+	batch, full := r.reserveWaitersLocked(ids)
 	r.lobbyChangedLocked()
-	return admitted, nil
+	r.mu.Unlock()
+	// Media set-up without the lock (admit.go).
+	admitted, err := r.admitAll(batch)
+	if err == nil {
+		err = full
+	}
+	return admitted, err
 }
 
 // Deny refuses entry to someone waiting, or everyone when all; they get a
@@ -185,7 +184,7 @@ func (mb *Member) End() error {
 	}
 	r.endLocked(ReasonMeetingEnded)
 	r.mu.Unlock()
-	r.media.Close()
+	r.closeMedia()
 	r.mgr.forget(r)
 	return nil
 }
@@ -202,8 +201,8 @@ func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, err
 	r := mb.room
 	r.mu.Lock()
 	t, err := r.actOnLocked(mb, authz.Remove, id)
-	if errors.Is(err, ErrNotFound) && r.waiting[id] != nil {
-		t, err = r.waiting[id], nil // waiting people have no rank
+	if errors.Is(err, ErrNotFound) {
+		t, err = r.enteringLocked(id)
 	}
 	if err != nil {
 		r.mu.Unlock()
@@ -219,8 +218,7 @@ func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, err
 	t.events.Ended(reason)
 	wasMember := r.removeMemberLocked(t)
 	if !wasMember {
-		r.dropWaiterLocked(id)
-		r.lobbyChangedLocked()
+		r.dropEntrantLocked(t)
 	}
 	r.mu.Unlock()
 	if wasMember {
@@ -233,6 +231,20 @@ func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, err
 		}
 	}
 	return out, nil
+}
+
+// enteringLocked finds someone a host may remove who is not (yet) a member:
+// waiting, or admitted from the waiting room with media still being set up.
+// They have no rank. Direct joins in progress were never announced, so
+// they are not found, as before their join.
+func (r *Room) enteringLocked(id string) (*Member, error) {
+	if w := r.waiting[id]; w != nil {
+		return w, nil
+	}
+	if a := r.admitting[id]; a != nil && a.waited() {
+		return a, nil
+	}
+	return nil, ErrNotFound
 }
 
 func (m *Manager) persistBan(ctx context.Context, meetingID string, t *Member) error {

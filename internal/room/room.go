@@ -1,10 +1,15 @@
 // Package room is the authority on who is in which live meeting and what
 // they may do there. It holds the waiting room, admits participants, applies
 // host actions, tells every member about every change, and drives the media
-// server (package sfu) to match. Every action is checked against the
-// permission table of package authz under the room's lock, so a role cannot
-// change between the check and the act. It knows nothing of websockets: the
-// signal package implements Events for each connection.
+// server (package sfu, through the Media interface) to match. Every action
+// is checked against the permission table of package authz under the room's
+// lock, so a role cannot change between the check and the act. It knows
+// nothing of websockets: the signal package implements Events for each
+// connection.
+//
+// Nothing slow runs under a room's lock: media set-up happens between two
+// short critical sections (admit.go), and the media's speaker callback hands
+// its value over without taking the lock (speakerBox).
 package room
 
 import (
@@ -98,7 +103,7 @@ type BanStore interface {
 
 // Manager holds the live rooms of this server.
 type Manager struct {
-	engine          *sfu.Engine
+	newMedia        MediaFactory
 	log             *slog.Logger
 	maxParticipants int
 	bans            BanStore
@@ -111,10 +116,16 @@ type Manager struct {
 // NewManager creates a manager forwarding media with engine.
 // maxParticipants is the server's limit per meeting (0: none).
 func NewManager(engine *sfu.Engine, maxParticipants int, log *slog.Logger) *Manager {
+	return NewManagerWithMedia(SFU(engine), maxParticipants, log)
+}
+
+// NewManagerWithMedia creates a manager whose meetings get their media from
+// newMedia (tests give a fake).
+func NewManagerWithMedia(newMedia MediaFactory, maxParticipants int, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Manager{engine: engine, log: log, maxParticipants: maxParticipants, rooms: map[string]*Room{}}
+	return &Manager{newMedia: newMedia, log: log, maxParticipants: maxParticipants, rooms: map[string]*Room{}}
 }
 
 // SetBanStore makes bans persistent; without one they last as long as the
@@ -123,16 +134,21 @@ func (m *Manager) SetBanStore(b BanStore) { m.bans = b }
 
 // Room is one live meeting.
 type Room struct {
-	mgr    *Manager
-	id     string
-	media  *sfu.Room
-	policy Policy
+	mgr      *Manager
+	id       string
+	media    Media
+	speakers *speakerBox // the media's speaker changes, applied by run
+	policy   Policy
 
+	// mu guards what follows. It is held only for short, non-blocking work:
+	// never across Media.Join or any other I/O (see admit.go).
 	mu        sync.Mutex
 	members   map[string]*Member // admitted
 	order     []string           // join order, for stable participant lists
 	waiting   map[string]*Member
 	waitOrder []string
+	admitting map[string]*Member // slot reserved, media being set up without mu
+	queued    uint64             // waiters so far: each one's place in the queue
 	settings  Settings
 	bans      map[string]bool // banKeys of people removed with a ban
 	speaker   string
@@ -147,8 +163,9 @@ type Member struct {
 	events     Events
 	userID     string
 	deviceHash string
-	media      *sfu.Participant // nil while waiting
+	media      MediaParticipant // nil until admitted
 	since      time.Time        // entered the waiting room
+	place      uint64           // place in the waiting room's queue; 0: entered directly
 	hostMuted  map[sfu.Source]bool
 }
 
@@ -219,10 +236,12 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 	}
 	r := &Room{
 		mgr: m, id: id, policy: p,
-		members: map[string]*Member{}, waiting: map[string]*Member{}, bans: map[string]bool{},
-		settings: Settings{Chat: true, ScreenShare: share},
+		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
+		bans: map[string]bool{}, settings: Settings{Chat: true, ScreenShare: share},
+		speakers: newSpeakerBox(),
 	}
-	r.media = m.engine.NewRoom(id, r.setSpeaker)
+	r.media = m.newMedia(id, r.speakers.put)
+	go r.speakers.run(r.setSpeaker)
 	m.rooms[id] = r
 	return r, nil
 }
@@ -232,6 +251,7 @@ func (r *Room) join(req JoinRequest, ev Events) (*Member, error) {
 	if id == "" {
 		var err error
 		if id, err = NewParticipantID(); err != nil {
+			r.mgr.closeIfEmpty(r)
 			return nil, err
 		}
 	}
@@ -242,96 +262,54 @@ func (r *Room) join(req JoinRequest, ev Events) (*Member, error) {
 		hostMuted: map[sfu.Source]bool{},
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	direct, err := r.decideLocked(req, mb)
+	if err == nil && direct {
+		err = r.reserveLocked(mb)
+	}
+	r.mu.Unlock()
+	switch {
+	case err != nil:
+		r.mgr.closeIfEmpty(r) // the room may have been started for mb
+		return nil, err
+	case !direct:
+		return mb, nil // waiting
+	}
+	return r.enter(mb) // media set-up, without the lock
+}
+
+// decideLocked refuses mb, puts it in the waiting room, or reports that it
+// enters directly (the caller reserves its slot).
+func (r *Room) decideLocked(req JoinRequest, mb *Member) (direct bool, err error) {
 	if r.closed {
-		return nil, errRoomClosed
+		return false, errRoomClosed
 	}
 	for _, k := range banKeys(req.UserID, req.DeviceHash) {
 		if r.bans[k] {
-			return nil, ErrBanned
+			return false, ErrBanned
 		}
 	}
+	role := mb.info.Role
 	// Hosts and named co-hosts pass the lock and the waiting room: the
 	// meeting is theirs, and someone must be able to let the others in.
 	if r.settings.Locked && !isHost(role) {
-		return nil, ErrLocked
+		return false, ErrLocked
 	}
 	if isHost(role) || (!r.policy.WaitingRoom && (r.hostPresentLocked() || r.policy.JoinBeforeHost)) {
-		if err := r.admitLocked(mb); err != nil {
-			return nil, err
-		}
-		return mb, nil
+		return true, nil
 	}
 	if len(r.waiting) >= maxWaiting {
-		return nil, ErrLobbyFull
+		return false, ErrLobbyFull
 	}
+	id := mb.info.ID
 	mb.since = time.Now().UTC()
+	r.queued++
+	mb.place = r.queued
 	r.waiting[id] = mb
 	r.waitOrder = append(r.waitOrder, id)
-	ev.Waiting(r.waitReasonLocked(), r.settings.Locked)
+	mb.events.Waiting(r.waitReasonLocked(), r.settings.Locked)
 	r.lobbyChangedLocked()
 	r.mgr.log.Info("participant waiting", "room", r.id, "participant", id, "verified", mb.info.Verified)
-	return mb, nil
-}
-
-// limit is the participant limit of this meeting: the meeting's own, within
-// the server's.
-func (r *Room) limit() int {
-	lim := r.mgr.maxParticipants
-	if p := r.policy.MaxParticipants; p > 0 && (lim == 0 || p < lim) {
-		lim = p
-	}
-	return lim
-}
-
-// admitLocked makes mb a full member: media, welcome, and everyone told.
-func (r *Room) admitLocked(mb *Member) error {
-	if lim := r.limit(); lim > 0 && len(r.members) >= lim {
-		return ErrFull
-	}
-	media, err := r.media.Join(mb.info.ID, mb.events)
-	if err != nil {
-		return fmt.Errorf("room: join media: %w", err)
-	}
-	mb.media = media
-	firstHost := isHost(mb.info.Role) && !r.hostPresentLocked()
-	others := make([]Participant, 0, len(r.order))
-	for _, oid := range r.order {
-		o := r.members[oid]
-		others = append(others, o.info)
-		o.events.ParticipantJoined(mb.info)
-	}
-	r.members[mb.info.ID] = mb
-	r.order = append(r.order, mb.info.ID)
-	r.applyScreenGateLocked(mb)
-	mb.events.Admitted(Welcome{Self: mb.info, Others: others, Settings: r.settings})
-	if r.speaker != "" {
-		mb.events.ActiveSpeaker(r.speaker)
-	}
-	r.mgr.log.Info("participant joined", "room", r.id, "participant", mb.info.ID, "verified", mb.info.Verified)
-	if firstHost {
-		r.hostArrivedLocked()
-	}
-	if isHost(mb.info.Role) {
-		mb.events.Lobby(r.lobbyLocked())
-	}
-	return nil
-}
-
-// hostArrivedLocked runs when the first host or co-host is present: without
-// a waiting room those waiting for a host come in; with one they now wait
-// for a decision.
-func (r *Room) hostArrivedLocked() {
-	if !r.policy.WaitingRoom {
-		for _, id := range append([]string(nil), r.waitOrder...) {
-			w := r.waiting[id]
-			if err := r.admitLocked(w); err != nil {
-				break // full: the rest keep waiting
-			}
-			r.dropWaiterLocked(id)
-		}
-	}
-	r.tellWaitersLocked()
+	return false, nil
 }
 
 func (r *Room) hostPresentLocked() bool {
@@ -380,6 +358,23 @@ func (r *Room) lobbyChangedLocked() {
 	}
 }
 
+// dropEntrantLocked takes out mb if it is waiting or being admitted, and
+// reports whether it was. An admission in progress then finds its
+// reservation gone and closes the media it set up; nobody hears of mb.
+func (r *Room) dropEntrantLocked(mb *Member) bool {
+	id := mb.info.ID
+	switch mb {
+	case r.waiting[id]:
+		r.dropWaiterLocked(id)
+		r.lobbyChangedLocked()
+	case r.admitting[id]:
+		delete(r.admitting, id)
+	default:
+		return false
+	}
+	return true
+}
+
 func (r *Room) dropWaiterLocked(id string) {
 	delete(r.waiting, id)
 	r.waitOrder = removeString(r.waitOrder, id)
@@ -405,10 +400,13 @@ func (mb *Member) Waiting() bool {
 	return mb.room.waiting[mb.info.ID] == mb
 }
 
-// Media returns the member's media connections; nil while waiting.
-func (mb *Member) Media() *sfu.Participant {
+// Media returns the member's media session; nil until admitted.
+func (mb *Member) Media() MediaSession {
 	mb.room.mu.Lock()
 	defer mb.room.mu.Unlock()
+	if mb.media == nil {
+		return nil // an untyped nil, so that callers can compare
+	}
 	return mb.media
 }
 
@@ -417,9 +415,7 @@ func (mb *Member) Media() *sfu.Participant {
 func (mb *Member) Leave() {
 	r := mb.room
 	r.mu.Lock()
-	if r.waiting[mb.info.ID] == mb {
-		r.dropWaiterLocked(mb.info.ID)
-		r.lobbyChangedLocked()
+	if r.dropEntrantLocked(mb) {
 		r.mu.Unlock()
 		r.mgr.closeIfEmpty(r)
 		return
@@ -453,7 +449,8 @@ func (r *Room) removeMemberLocked(mb *Member) bool {
 func (m *Manager) closeIfEmpty(r *Room) {
 	m.mu.Lock()
 	r.mu.Lock()
-	empty := len(r.members) == 0 && len(r.waiting) == 0
+	// Admissions in progress keep the room: their media joins it.
+	empty := !r.closed && len(r.members) == 0 && len(r.waiting) == 0 && len(r.admitting) == 0
 	if empty {
 		r.closed = true
 		if m.rooms[r.id] == r {
@@ -463,11 +460,18 @@ func (m *Manager) closeIfEmpty(r *Room) {
 	r.mu.Unlock()
 	m.mu.Unlock()
 	if empty {
-		r.media.Close()
+		r.closeMedia()
 	}
 }
 
-// setSpeaker is called by the media room when the active speaker changes.
+// closeMedia stops the meeting's media and the speaker hand-off, once the
+// room is closed; never under r.mu (closing waits for the media's loop).
+func (r *Room) closeMedia() {
+	r.media.Close()
+	r.speakers.close()
+}
+
+// setSpeaker applies the media's latest active speaker (speakerBox.run).
 func (r *Room) setSpeaker(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -524,7 +528,7 @@ func (r *Room) end(reason string) {
 	r.mu.Lock()
 	r.endLocked(reason)
 	r.mu.Unlock()
-	r.media.Close()
+	r.closeMedia()
 	r.mgr.forget(r)
 }
 
@@ -535,8 +539,17 @@ func (r *Room) endLocked(reason string) {
 	for _, id := range r.order {
 		r.members[id].events.Ended(reason)
 	}
+	// Admissions in progress are cancelled. Those admitted from the waiting
+	// room were in the meeting and hear why; direct joins were not, and
+	// start a fresh meeting (enter).
+	for _, mb := range r.admitting {
+		if mb.waited() {
+			mb.events.Ended(reason)
+		}
+	}
 	r.members, r.order = map[string]*Member{}, nil
 	r.waiting, r.waitOrder = map[string]*Member{}, nil
+	r.admitting = map[string]*Member{}
 	r.closed = true
 }
 

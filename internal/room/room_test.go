@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -22,12 +21,41 @@ type recorder struct {
 	events  []string
 	welcome *Welcome
 	lobby   []Waiter
+	changed chan struct{} // closed on the next event (waitFor)
 }
 
 func (r *recorder) add(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, s)
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
+}
+
+// waitFor waits until the member has seen line: some events (the active
+// speaker) arrive from another goroutine.
+func (r *recorder) waitFor(t *testing.T, line string) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		r.mu.Lock()
+		if slices.Contains(r.events, line) {
+			r.mu.Unlock()
+			return
+		}
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("never saw %q; saw %v", line, r.lines())
+		}
+	}
 }
 
 func (r *recorder) lines() []string {
@@ -38,7 +66,9 @@ func (r *recorder) lines() []string {
 
 func (r *recorder) has(line string) bool { return slices.Contains(r.lines(), line) }
 
-func (r *recorder) SubscribeOffer(webrtc.SessionDescription, map[string]sfu.TrackInfo) {}
+func (r *recorder) SubscribeOffer(o webrtc.SessionDescription, _ map[string]sfu.TrackInfo) {
+	r.add("offer " + o.SDP)
+}
 func (r *recorder) Admitted(w Welcome) {
 	r.mu.Lock()
 	r.welcome = &w
@@ -75,14 +105,18 @@ func (r *recorder) lobbyIDs() (ids []string) {
 	return ids
 }
 
+// newManager is a manager on fake media: room logic needs no sockets.
 func newManager(t *testing.T, max int) *Manager {
+	m, _ := newFakeManager(t, max)
+	return m
+}
+
+func newFakeManager(t *testing.T, max int) (*Manager, *fakeMedia) {
 	t.Helper()
-	e, err := sfu.NewEngine(sfu.Config{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return NewManager(e, max, slog.New(slog.DiscardHandler))
+	f := newFakeMedia()
+	m := NewManagerWithMedia(f.newRoom, max, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	return m, f
 }
 
 // open is a meeting anyone with the passcode enters at once.

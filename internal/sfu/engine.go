@@ -23,6 +23,7 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-meet/conclave/internal/pionlog"
 	"github.com/conclave-meet/conclave/internal/udpbatch"
 )
 
@@ -57,6 +58,9 @@ type Engine struct {
 	log *slog.Logger
 	udp net.PacketConn
 	tcp net.Listener
+	// The ICE muxes read the sockets; Close closes through them.
+	udpMux ice.UDPMux
+	tcpMux ice.TCPMux
 	// tcpDropped counts packets dropped because an ICE-TCP subscriber's
 	// queue was full (tcpqueue.go).
 	tcpDropped atomic.Uint64
@@ -138,13 +142,19 @@ func (e *Engine) now() time.Time {
 // UDPAddr is the bound media UDP address.
 func (e *Engine) UDPAddr() *net.UDPAddr { return e.udp.LocalAddr().(*net.UDPAddr) }
 
-// Close closes the media sockets.
+// Close closes the media sockets. It closes them through Pion's muxes,
+// which mark themselves closed first: their read loops then end quietly
+// instead of reporting a read on a closed socket as an error.
 func (e *Engine) Close() error {
 	var errs []error
-	if e.udp != nil {
+	if e.udpMux != nil {
+		errs = append(errs, e.udpMux.Close())
+	} else if e.udp != nil {
 		errs = append(errs, e.udp.Close())
 	}
-	if e.tcp != nil {
+	if e.tcpMux != nil {
+		errs = append(errs, e.tcpMux.Close())
+	} else if e.tcp != nil {
 		errs = append(errs, e.tcp.Close())
 	}
 	return errors.Join(errs...)
@@ -152,7 +162,7 @@ func (e *Engine) Close() error {
 
 func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 	var s webrtc.SettingEngine
-	s.LoggerFactory = pionLogger{e.log}
+	s.LoggerFactory = pionlog.Factory(e.log)
 	ip := e.cfg.IP
 	v4 := ip.To4() != nil
 	// Only the configured address: no interface scan beyond it, no mDNS
@@ -174,10 +184,12 @@ func (e *Engine) settingEngine() (webrtc.SettingEngine, error) {
 	if !v4 {
 		types = []webrtc.NetworkType{webrtc.NetworkTypeUDP6}
 	}
-	muxLog := pionLogger{e.log}.NewLogger("mux")
-	s.SetICEUDPMux(webrtc.NewICEUDPMux(muxLog, e.udp))
+	muxLog := pionlog.Factory(e.log).NewLogger("mux")
+	e.udpMux = webrtc.NewICEUDPMux(muxLog, e.udp)
+	s.SetICEUDPMux(e.udpMux)
 	if e.tcp != nil {
-		s.SetICETCPMux(webrtc.NewICETCPMux(muxLog, queuedListener{Listener: e.tcp, limit: e.cfg.TCPQueueBytes, dropped: &e.tcpDropped}, 32))
+		e.tcpMux = webrtc.NewICETCPMux(muxLog, queuedListener{Listener: e.tcp, limit: e.cfg.TCPQueueBytes, dropped: &e.tcpDropped}, 32)
+		s.SetICETCPMux(e.tcpMux)
 		if v4 {
 			types = append(types, webrtc.NetworkTypeTCP4)
 		} else {

@@ -71,6 +71,7 @@ type mediaOnlyConn struct {
 	refused *atomic.Uint64
 	once    sync.Once
 	onClose func()
+	err     error
 }
 
 func (c *mediaOnlyConn) allowed(a net.Addr) bool {
@@ -106,10 +107,14 @@ func (c *mediaOnlyConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	}
 }
 
+// Close is idempotent: Revoke closes a relay socket and Pion closes it again
+// when it then deletes the allocation; the second close is no error.
 func (c *mediaOnlyConn) Close() error {
-	err := c.PacketConn.Close()
-	c.once.Do(c.onClose)
-	return err
+	c.once.Do(func() {
+		c.err = c.PacketConn.Close()
+		c.onClose()
+	})
+	return c.err
 }
 
 // quota bounds the relay sockets one credential and one client address may

@@ -23,6 +23,7 @@ import (
 	pionturn "github.com/pion/turn/v5"
 
 	"github.com/conclave-meet/conclave/internal/keyfile"
+	"github.com/conclave-meet/conclave/internal/pionlog"
 )
 
 // Defaults for Config.
@@ -82,17 +83,11 @@ func Start(cfg Config) (*Server, error) {
 		return nil, errors.New("turn: no media server address to relay to")
 	}
 	s := newServer(cfg)
-	addr := net.JoinHostPort(cfg.IP.String(), strconv.Itoa(cfg.Port))
-	udp, err := net.ListenPacket("udp4", addr)
+	udp, tcp, err := listen(cfg.IP, cfg.Port)
 	if err != nil {
-		return nil, fmt.Errorf("turn: listen UDP %s: %w", addr, err)
+		return nil, err
 	}
 	port := udp.LocalAddr().(*net.UDPAddr).Port
-	tcp, err := net.Listen("tcp4", net.JoinHostPort(cfg.IP.String(), strconv.Itoa(port)))
-	if err != nil {
-		udp.Close()
-		return nil, fmt.Errorf("turn: listen TCP: %w", err)
-	}
 	relayIP := cfg.IP
 	if cfg.PublicIP != nil {
 		relayIP = cfg.PublicIP
@@ -101,6 +96,7 @@ func Start(cfg Config) (*Server, error) {
 	perm := peerFilter(s.peers)
 	srv, err := pionturn.NewServer(pionturn.ServerConfig{
 		Realm:             "conclave",
+		LoggerFactory:     pionlog.Factory(s.cfg.Logger.With("component", "turn")),
 		AuthHandler:       s.authenticate,
 		QuotaHandler:      s.quota.addressOK,
 		EventHandler:      s.events(),
@@ -115,6 +111,27 @@ func Start(cfg Config) (*Server, error) {
 	s.srv = srv
 	s.public = net.JoinHostPort(relayIP.String(), strconv.Itoa(port))
 	return s, nil
+}
+
+// listen binds UDP and TCP on the same port. Port 0 (tests) picks a free UDP
+// port, which may be taken for TCP: then it tries another.
+func listen(ip net.IP, port int) (net.PacketConn, net.Listener, error) {
+	for attempt := 0; ; attempt++ {
+		addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
+		udp, err := net.ListenPacket("udp4", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("turn: listen UDP %s: %w", addr, err)
+		}
+		got := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp4", net.JoinHostPort(ip.String(), strconv.Itoa(got)))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		if port != 0 || attempt == 9 {
+			return nil, nil, fmt.Errorf("turn: listen TCP: %w", err)
+		}
+	}
 }
 
 func newServer(cfg Config) *Server {

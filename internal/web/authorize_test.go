@@ -104,7 +104,7 @@ func TestUnknownRoleFailsClosed(t *testing.T) {
 	}
 	expectError(t, do(t, c, "GET", e.srv.URL+"/api/audit", ""), http.StatusForbidden, "forbidden")
 	// Reading one's own data needs a known role too, not just a session.
-	for _, path := range []string{"/api/meetings", "/api/me/export", "/api/me/consents", "/api/meetings/zzzz-zzzz-zzzz-zzzz/retention"} {
+	for _, path := range []string{"/api/meetings", "/api/me/export", "/api/me/consents", "/api/me/notice", "/api/meetings/zzzz-zzzz-zzzz-zzzz/retention"} {
 		expectError(t, do(t, c, "GET", e.srv.URL+path, ""), http.StatusForbidden, "forbidden")
 		if got := e.lastEntry(t); got.Outcome != "denied" || got.Actor != u.ID || got.Details["role"] != "auditor" {
 			t.Fatalf("%s: denial recorded as %+v", path, got)

@@ -22,6 +22,7 @@ func (s *server) noticeRoutes(mux *http.ServeMux) {
 	route(mux, "/api/privacy/notice/versions", methods{"GET": s.noticeVersions})
 	route(mux, "/api/privacy/notice/preview", methods{"POST": s.noticePreview})
 	route(mux, "/api/me/consents", methods{"GET": s.myConsents})
+	route(mux, "/api/me/notice", methods{"GET": s.myNotice})
 	mux.HandleFunc("GET /admin/privacy", s.index)
 }
 
@@ -33,6 +34,9 @@ type noticeJSON struct {
 	HTML      string    `json:"html,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// Default is true while no administrator has published a notice: the
+	// text is the one generated from the configuration.
+	Default bool `json:"default,omitempty"`
 }
 
 type noticeRequest struct {
@@ -40,7 +44,7 @@ type noticeRequest struct {
 }
 
 func toNoticeJSON(n store.Notice) noticeJSON {
-	return noticeJSON{Version: n.Version, Markdown: n.Markdown, CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy}
+	return noticeJSON{Version: n.Version, Markdown: n.Markdown, CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy, Default: notice.IsDefault(n)}
 }
 
 // renderedNotice is n with its HTML.
@@ -160,4 +164,38 @@ func (s *server) myConsents(w http.ResponseWriter, r *http.Request) {
 		out = append(out, notice.ExportRecord(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"consents": out})
+}
+
+// myNoticeJSON is the signed-in account's standing with the notice in
+// force: AcceptedAt is set when it accepted this very version before.
+type myNoticeJSON struct {
+	Version    int        `json:"version"`
+	Accepted   bool       `json:"accepted"`
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+}
+
+// myNotice tells the pre-join page whether the signed-in account already
+// accepted the current version, so that it is not asked to tick it again
+// (the server records nothing new for such a join; guests always tick).
+func (s *server) myNotice(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.authorize(w, r, authz.SelfService, audit.DataExport)
+	if !ok {
+		return
+	}
+	v, err := s.Notices.CurrentNoticeVersion(r.Context())
+	if err != nil {
+		s.internalError(w, r, "privacy notice", err)
+		return
+	}
+	c, accepted, err := s.Notices.Accepted(r.Context(), u.ID, v)
+	if err != nil {
+		s.internalError(w, r, "consents", err)
+		return
+	}
+	out := myNoticeJSON{Version: v, Accepted: accepted}
+	if accepted {
+		at := c.GivenAt
+		out.AcceptedAt = &at
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/records"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -37,9 +40,89 @@ func currentNotice(t *testing.T, e *testEnv, c *http.Client) noticeJSON {
 func TestNoticeIsPublicAndRendered(t *testing.T) {
 	e := newNoticeEnv(t)
 	n := currentNotice(t, e, e.client(t)) // no session: guests read it too
-	if n.Version != 1 || n.Markdown != notice.DefaultMarkdown || !strings.Contains(n.HTML, "<h1>Privacy notice</h1>") {
+	if n.Version != 1 || n.Markdown != notice.DefaultMarkdown || !strings.Contains(n.HTML, "<h1>Privacy notice</h1>") || !n.Default {
 		t.Fatalf("default notice %+v", n)
 	}
+}
+
+// TestServedDefaultIsComplete: until an administrator publishes a notice,
+// everyone is served the one generated from the configuration (as
+// `conclave serve` sets it up), with no placeholders and no note to
+// administrators, marked as the default; a published one is not.
+func TestServedDefaultIsComplete(t *testing.T) {
+	for _, org := range []string{"", "Example e.V."} {
+		var svc *notice.Service
+		e := newTestEnv(t, func(o *Options) {
+			o.Config.Organisation = org
+			o.Config.PrivacyContact = ""
+			reg := privacy.NewRegistry()
+			if err := reg.Register(notice.ConsentKind{Store: o.Store}); err != nil {
+				t.Fatal(err)
+			}
+			svc = &notice.Service{Store: o.Store, Default: records.NoticeMarkdown(records.Inputs{Config: o.Config, Registry: reg})}
+			o.Notices = svc
+		})
+		if _, err := svc.EnsureDefault(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		n := currentNotice(t, e, e.client(t))
+		if !n.Default || n.Version != 1 || !strings.Contains(n.HTML, "Your rights") || !strings.Contains(n.Markdown, "Acceptances of the privacy notice") {
+			t.Fatalf("served default %+v", n)
+		}
+		for _, bad := range []string{"[", "]", "Administrators", "default text"} {
+			if strings.Contains(n.Markdown, bad) || strings.Contains(n.HTML, bad) {
+				t.Errorf("organisation %q: the served notice contains %q:\n%s", org, bad, n.Markdown)
+			}
+		}
+		if org != "" && !strings.Contains(n.Markdown, org) {
+			t.Errorf("the served notice does not name %q:\n%s", org, n.Markdown)
+		}
+		admin, _ := e.signedInAs(t, "admin@example.org", store.RoleAdmin)
+		expectStatus(t, do(t, admin, "POST", e.srv.URL+"/api/privacy/notice", `{"markdown":"# Ours"}`), http.StatusCreated)
+		if n := currentNotice(t, e, e.client(t)); n.Default || n.Version != 2 {
+			t.Fatalf("published notice %+v, want not the default", n)
+		}
+	}
+}
+
+// TestMyNotice: a signed-in account learns whether it accepted the
+// version in force, and when; a new version makes it unaccepted again.
+// Without a session it is refused (guests have nothing on record).
+func TestMyNotice(t *testing.T) {
+	e := newNoticeEnv(t)
+	c, u := e.signedInAs(t, "m@example.org", store.RoleMember)
+	get := func() myNoticeJSON {
+		t.Helper()
+		r := do(t, c, "GET", e.srv.URL+"/api/me/notice", "")
+		expectStatus(t, r, http.StatusOK)
+		var got myNoticeJSON
+		r.json(t, &got)
+		return got
+	}
+	if got := get(); got.Version != 1 || got.Accepted || got.AcceptedAt != nil {
+		t.Fatalf("before accepting %+v", got)
+	}
+	ctx := context.Background()
+	if err := e.opts.Notices.RecordNoticeAcceptance(ctx, "u_other", 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got.Accepted {
+		t.Fatalf("someone else's acceptance counted: %+v", got)
+	}
+	if err := e.opts.Notices.RecordNoticeAcceptance(ctx, u.ID, 1, "k3m9-x2qa-7hvt-p4dz"); err != nil {
+		t.Fatal(err)
+	}
+	got := get()
+	if got.Version != 1 || !got.Accepted || got.AcceptedAt == nil || time.Since(*got.AcceptedAt) > time.Minute {
+		t.Fatalf("after accepting %+v", got)
+	}
+	admin, _ := e.signedInAs(t, "admin@example.org", store.RoleAdmin)
+	expectStatus(t, do(t, admin, "POST", e.srv.URL+"/api/privacy/notice", `{"markdown":"# Two"}`), http.StatusCreated)
+	if got := get(); got.Version != 2 || got.Accepted || got.AcceptedAt != nil {
+		t.Fatalf("after a new version %+v", got)
+	}
+	expectError(t, do(t, e.client(t), "GET", e.srv.URL+"/api/me/notice", ""), http.StatusUnauthorized, "unauthorized")
+	expectError(t, do(t, c, "POST", e.srv.URL+"/api/me/notice", "{}"), http.StatusMethodNotAllowed, "method_not_allowed")
 }
 
 func TestNoticePublishByAdmin(t *testing.T) {

@@ -5,8 +5,8 @@
 
 import { ApiError, auditExportPath, getMe, listAudit } from './api';
 import type { AuditChain, AuditPage, AuditRecord, User } from './api';
-import { announce, clear, errorMessage, h, showError } from './dom';
-import { errorBox, field, page } from './layout';
+import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
+import { errorBox, field, labelCells, page, userNav } from './layout';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const DEFAULT_PAGE_SIZE = 50;
@@ -40,12 +40,6 @@ export function canReadAudit(role: string): boolean {
   return role === 'admin' || role === 'privacy_officer';
 }
 
-/** The home page's link to this page, for those who may read the log. */
-export function auditLinks(me: User): Node[] {
-  if (!canReadAudit(me.role)) return [];
-  return [h('a', { class: 'button subtle', href: '/admin/audit', id: 'audit-link', text: 'Audit log' })];
-}
-
 export async function renderAudit(root: HTMLElement): Promise<void> {
   const styles = loadStyles();
   let me: User | null;
@@ -59,12 +53,13 @@ export async function renderAudit(root: HTMLElement): Promise<void> {
     showCard(root, signInMessage());
     return;
   }
-  const ui = new AuditUI(viewFromSearch(location.search), (card) => showCard(root, card));
+  const nav = userNav(me);
+  const ui = new AuditUI(viewFromSearch(location.search), (card) => showCard(root, card, nav));
   const ok = await ui.load();
   await styles;
   if (ok) {
     clear(root);
-    root.appendChild(page('Audit log', [ui.el], [h('span', { class: 'who', text: me.name || me.email })]));
+    root.appendChild(page('Audit log', [ui.el], nav));
   }
 }
 
@@ -79,13 +74,13 @@ function loadStyles(): Promise<void> {
   });
 }
 
-function showCard(root: HTMLElement, body: Node[]): void {
+function showCard(root: HTMLElement, body: Node[], nav: Node[] = []): void {
   clear(root);
   const card = h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, [
     h('h1', { id: 'audit-title', text: 'Audit log' }),
     ...body,
   ]);
-  root.appendChild(page('Audit log', [card]));
+  root.appendChild(page('Audit log', [card], nav));
 }
 
 function signInMessage(): Node[] {
@@ -163,8 +158,8 @@ class AuditUI {
   private readonly rows = h('tbody', { id: 'audit-rows' });
   private readonly region = h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'audit-caption' });
   private readonly range = h('span', { id: 'audit-range', class: 'hint' });
-  private readonly newer = h('button', { type: 'button', id: 'audit-newer', class: 'button', text: 'Newer entries' });
-  private readonly older = h('button', { type: 'button', id: 'audit-older', class: 'button', text: 'Older entries' });
+  private readonly newer = h('button', { type: 'button', id: 'audit-newer', class: 'button', text: 'Newer entries', 'aria-describedby': 'audit-range' });
+  private readonly older = h('button', { type: 'button', id: 'audit-older', class: 'button', text: 'Older entries', 'aria-describedby': 'audit-range' });
   private readonly csv = h('a', { id: 'export-csv', class: 'button', download: true, text: 'Export CSV' });
   private readonly json = h('a', { id: 'export-json', class: 'button', download: true, text: 'Export JSON' });
 
@@ -232,7 +227,7 @@ class AuditUI {
 
   private table(): HTMLTableElement {
     const cols = ['#', 'Time', 'Action', 'Actor', 'Target', 'Meeting', 'Client address', 'Outcome', 'Details'];
-    return h('table', { class: 'audit-table' }, [
+    return h('table', { class: 'audit-table stack-narrow' }, [
       h('caption', { id: 'audit-caption', class: 'sr-only', text: 'Audit log entries, newest first' }),
       h('thead', {}, [h('tr', {}, cols.map((c) => h('th', { scope: 'col', text: c })))]),
       this.rows,
@@ -276,7 +271,7 @@ class AuditUI {
   /** Fetches and shows the current view; false when the page was replaced. */
   async load(): Promise<boolean> {
     showError(this.err, null);
-    this.apply.disabled = true;
+    const done = busyButton(this.apply, 'Loading…'); // the label says why it waits
     this.region.setAttribute('aria-busy', 'true');
     const filters = apiFilters(this.view.filters);
     const query = new URLSearchParams(filters);
@@ -290,7 +285,7 @@ class AuditUI {
     } catch (e) {
       return this.failed(e);
     } finally {
-      this.apply.disabled = false;
+      done();
       this.region.removeAttribute('aria-busy');
     }
   }
@@ -312,15 +307,26 @@ class AuditUI {
     ensureOptions(this.inputs.action, result.actions);
     clear(this.rows);
     for (const e of result.entries) this.rows.appendChild(entryRow(e));
+    const table = this.rows.closest('table');
+    if (table) labelCells(table);
     showChain(this.chain, result.chain);
     this.csv.href = auditExportPath(filters, 'csv');
     this.json.href = auditExportPath(filters, 'json');
     const n = result.entries.length;
     const { offset, limit } = this.view;
-    this.range.textContent =
-      n === 0 ? (offset === 0 ? 'No entries match.' : 'No more entries.') : `Entries ${offset + 1}–${offset + n}`;
     this.newer.disabled = offset === 0;
     this.older.disabled = n < limit;
+    // The range says why a paging button is off (both describe themselves by it).
+    const shown = n === 0 ? (offset === 0 ? 'No entries match.' : 'No more entries.') : `Entries ${offset + 1}–${offset + n}`;
+    const why =
+      n > 0 && this.newer.disabled && this.older.disabled
+        ? ': all that match.'
+        : n > 0 && this.newer.disabled
+          ? ', the newest.'
+          : n > 0 && this.older.disabled
+            ? ', the oldest.'
+            : '';
+    this.range.textContent = n > 0 ? shown + why : shown;
     announce(n === 0 ? 'No audit entries match.' : `${n} audit entries shown.`);
   }
 }
@@ -365,14 +371,22 @@ function timeCell(iso: string): HTMLElement {
   return h('time', { datetime: iso, title: iso, text: local });
 }
 
+/**
+ * An entry's details, collapsed: the summary names the fields, opening it
+ * shows their values. That keeps rows short and the table within the
+ * page, however long a value is.
+ */
 function detailsList(details: Record<string, string>): Node {
   const keys = Object.keys(details).sort();
   if (keys.length === 0) return document.createTextNode('');
-  return h(
-    'ul',
-    { class: 'details' },
-    keys.map((k) => h('li', {}, [h('span', { class: 'detail-key', text: k + ': ' }), details[k] ?? ''])),
-  );
+  return h('details', { class: 'details' }, [
+    h('summary', { text: keys.join(', ') }),
+    h(
+      'ul',
+      {},
+      keys.map((k) => h('li', {}, [h('span', { class: 'detail-key', text: k + ': ' }), details[k] ?? ''])),
+    ),
+  ]);
 }
 
 function showChain(el: HTMLElement, chain: AuditChain): void {

@@ -197,6 +197,15 @@ export interface Notice {
   html?: string;
   created_at: string;
   created_by?: string;
+  /** True while no administrator has published a notice: the text is generated from the configuration. */
+  default?: boolean;
+}
+
+/** Whether the signed-in account accepted the notice version in force. */
+export interface MyNotice {
+  version: number;
+  accepted: boolean;
+  accepted_at?: string;
 }
 
 export interface ConsentRecord {
@@ -229,6 +238,11 @@ export async function previewNotice(markdown: string): Promise<string> {
 
 export async function publishNotice(markdown: string): Promise<Notice> {
   return request<Notice>('POST', '/api/privacy/notice', { markdown });
+}
+
+/** The account's standing with the notice in force (GET /api/me/notice). */
+export async function myNotice(): Promise<MyNotice> {
+  return request<MyNotice>('GET', '/api/me/notice');
 }
 
 export async function myConsents(): Promise<ConsentRecord[]> {

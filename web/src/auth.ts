@@ -1,7 +1,7 @@
 // "/login" and "/setup".
 
 import { ApiError, getMe, login, setup } from './api';
-import { clear, errorMessage, h, showError } from './dom';
+import { busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
 
 export const MIN_PASSWORD = 12;
@@ -29,7 +29,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showError(err, null);
-    submit.disabled = true;
+    const done = busyButton(submit, 'Signing in…');
     try {
       await login(email.value.trim(), password.value);
       location.assign('/');
@@ -38,7 +38,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
       showError(err, loginErrorMessage(e));
       password.focus();
     } finally {
-      submit.disabled = false;
+      done();
     }
   });
   root.appendChild(
@@ -106,7 +106,7 @@ export function renderSetup(root: HTMLElement): void {
       password.focus();
       return;
     }
-    submit.disabled = true;
+    const done = busyButton(submit, 'Setting up…');
     try {
       await setup(t, email.value.trim(), name.value.trim(), password.value);
       // Drop the used token from the address bar and history.
@@ -123,7 +123,7 @@ export function renderSetup(root: HTMLElement): void {
       }
       showError(err, msg);
     } finally {
-      submit.disabled = false;
+      done();
     }
   });
   root.appendChild(

@@ -97,11 +97,23 @@ class ToggleButton {
     this.text.textContent = this.spec.label;
   }
 
-  /** Disables the button, saying why in its tooltip; null enables it. */
-  block(reason: string | null): void {
+  /**
+   * Disables the button, saying why in its tooltip and in the visible note
+   * under the toolbar (reasonId, which describes it); null enables it.
+   */
+  block(reason: string | null, reasonId: string): void {
     this.blocked = reason;
     this.el.disabled = reason !== null;
-    if (reason !== null) this.el.title = reason;
+    if (reason !== null) {
+      this.el.title = reason;
+      this.el.setAttribute('aria-describedby', reasonId);
+    } else {
+      this.el.removeAttribute('aria-describedby');
+    }
+  }
+
+  get reason(): string | null {
+    return this.blocked;
   }
 }
 
@@ -113,6 +125,8 @@ export class CallView {
   private readonly audioBox: HTMLElement;
   private readonly soundButton: HTMLButtonElement;
   private readonly notice: HTMLElement;
+  /** Why a toolbar control is disabled, shown under the toolbar. */
+  private readonly controlsNote: HTMLElement;
   private readonly screenSupported: boolean;
   readonly panels: SidePanels;
   readonly prompts: Prompts;
@@ -172,8 +186,10 @@ export class CallView {
     ]);
     this.notice = h('div', { id: 'media-notice', class: 'notice', role: 'status' });
     this.notice.hidden = true;
-    const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el]);
-    this.el = h('div', { class: 'call' }, [this.notice, this.prompts.el, body, controls, this.audioBox]);
+    this.controlsNote = h('p', { id: 'controls-note', class: 'controls-note' });
+    this.controlsNote.hidden = true;
+    const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el, this.panels.notices.el]);
+    this.el = h('div', { class: 'call' }, [this.notice, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -240,8 +256,16 @@ export class CallView {
     this.camera.set(m.cam !== null);
     this.share.block(
       !this.screenSupported ? 'Screen sharing is not supported by this browser' : m.canShare ? null : SHARE_FORBIDDEN_TITLE,
+      'controls-note',
     );
     this.share.set(m.screen !== null);
+    const reason = this.share.reason;
+    this.controlsNote.hidden = reason === null;
+    this.controlsNote.textContent =
+      reason === null
+        ? ''
+        : `Share screen is unavailable: ${lowerFirst(reason)}.` +
+          (reason === SHARE_FORBIDDEN_TITLE ? ' The host can make you a presenter.' : '');
     this.panels.sync({
       selfId: m.selfId,
       role: m.role,
@@ -345,6 +369,10 @@ export class CallView {
     this.audios.clear();
     this.el.remove();
   }
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function placeInOrder(parent: HTMLElement, order: HTMLElement[]): void {

@@ -30,8 +30,8 @@ export class ChatPanel {
     this.log = h('ol', { class: 'chat-log', id: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages', tabindex: '0' });
     this.to = h('select', { id: 'chat-to' });
     this.input = h('input', { type: 'text', id: 'chat-input', maxlength: MAX_TEXT, autocomplete: 'off', 'aria-describedby': 'chat-note' });
-    this.send = h('button', { type: 'submit', id: 'chat-send', class: 'button primary small', text: 'Send' });
-    this.note = h('p', { class: 'hint', id: 'chat-note', text: 'The host turned chat off.' });
+    this.send = h('button', { type: 'submit', id: 'chat-send', class: 'button primary small', text: 'Send', 'aria-describedby': 'chat-note' });
+    this.note = h('p', { class: 'hint', id: 'chat-note', text: 'The host turned chat off. Only the host and co-hosts can write.' });
     this.note.hidden = true;
     const form = h('form', { class: 'chat-form', id: 'chat-form' }, [
       h('div', { class: 'field' }, [h('label', { for: 'chat-to', text: 'To' }), this.to]),

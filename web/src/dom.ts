@@ -124,3 +124,19 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * Disables a button while its action runs, saying so on the button itself
+ * ("Signing in…"): a disabled control always shows why. Returns the undo.
+ */
+export function busyButton(button: HTMLButtonElement, busyText: string): () => void {
+  const text = button.textContent ?? '';
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  button.textContent = busyText;
+  return () => {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+    button.textContent = text;
+  };
+}

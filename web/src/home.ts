@@ -1,14 +1,12 @@
 // "/": intro when signed out; new meeting + meeting list when signed in.
 
-import { auditLinks } from './admin';
-import { consentCard, noticeLinks } from './notice';
-import { processingLinks } from './processing';
-import { ApiError, createMeeting, getMe, listMeetings, logout, setupNeeded } from './api';
+import { consentCard, noticeReviewCard } from './notice';
+import { ApiError, createMeeting, getMe, listMeetings, setupNeeded } from './api';
 import type { Meeting, User } from './api';
-import { announce, append, clear, copyText, errorMessage, h, showError } from './dom';
-import { errorBox, field, page } from './layout';
+import { announce, append, busyButton, clear, copyText, errorMessage, h, showError } from './dom';
+import { errorBox, field, page, userNav } from './layout';
 import { meetingOptionsForm, settingsSummary } from './meetingoptions';
-import { requestLinks, requestsBanner } from './requests';
+import { requestsBanner } from './requests';
 
 export async function renderHome(root: HTMLElement): Promise<void> {
   let me: User | null;
@@ -64,18 +62,6 @@ async function renderIntro(root: HTMLElement): Promise<void> {
 }
 
 function renderDashboard(root: HTMLElement, me: User): void {
-  const signOut = h('button', { type: 'button', id: 'sign-out', class: 'button subtle', text: 'Sign out' });
-  signOut.addEventListener('click', async () => {
-    signOut.disabled = true;
-    try {
-      await logout();
-    } catch {
-      // The cookie may already be gone; go home either way.
-    }
-    location.assign('/');
-  });
-  const who = h('span', { class: 'who', text: me.name || me.email });
-
   // New meeting.
   const err = errorBox();
   const title = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'Weekly sync' });
@@ -95,7 +81,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showError(err, null);
-    create.disabled = true;
+    const done = busyButton(create, 'Creating…');
     try {
       const m = await createMeeting(title.value.trim() || 'Meeting', options.values());
       title.value = '';
@@ -110,7 +96,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
       }
       showError(err, errorMessage(e));
     } finally {
-      create.disabled = false;
+      done();
     }
   });
 
@@ -118,6 +104,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
     page(
       'Meetings',
       [
+        noticeReviewCard(me),
         requestsBanner(me),
         h('section', { class: 'card', 'aria-labelledby': 'new-meeting-title' }, [
           h('h1', { id: 'new-meeting-title', text: 'New meeting' }),
@@ -132,7 +119,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
         ]),
         consentCard(),
       ],
-      [who, ...auditLinks(me), ...requestLinks(me), ...processingLinks(me), ...noticeLinks(me), signOut],
+      userNav(me),
     ),
   );
   void refreshList(list, listStatus);

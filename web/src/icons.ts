@@ -61,6 +61,10 @@ const ICONS = {
     ['path', { d: 'M15.5 8.5a5 5 0 0 1 0 7' }],
     ['path', { d: 'M19 5a10 10 0 0 1 0 14' }],
   ],
+  settings: [
+    ['circle', { cx: '12', cy: '12', r: '3' }],
+    ['path', { d: 'M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1' }],
+  ],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof ICONS;

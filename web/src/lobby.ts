@@ -30,8 +30,9 @@ export class LobbyPanel {
   constructor(private readonly act: ModActions) {
     this.list = h('ul', { class: 'person-list', id: 'lobby-list', tabindex: '-1', 'aria-label': 'People waiting' });
     this.empty = h('p', { class: 'hint', id: 'lobby-empty', text: 'Nobody is waiting.' });
-    this.admitAll = h('button', { type: 'button', id: 'lobby-admit-all', class: 'button small primary', text: 'Admit all' });
-    this.denyAll = h('button', { type: 'button', id: 'lobby-deny-all', class: 'button small', text: 'Deny all' });
+    // Disabled while nobody waits; the visible "Nobody is waiting." says why.
+    this.admitAll = h('button', { type: 'button', id: 'lobby-admit-all', class: 'button small primary', text: 'Admit all', 'aria-describedby': 'lobby-empty' });
+    this.denyAll = h('button', { type: 'button', id: 'lobby-deny-all', class: 'button small', text: 'Deny all', 'aria-describedby': 'lobby-empty' });
     this.admitAll.addEventListener('click', () => act.admit(null));
     this.denyAll.addEventListener('click', () => act.deny(null));
     this.el = h('div', { class: 'panel-body' }, [

@@ -21,14 +21,38 @@ export function passcodeFromHash(hash: string): string | null {
   return v === null || v === '' ? null : v;
 }
 
-const STATUS_LABEL: Record<MeetingStatus, string> = {
-  prejoin: 'Not joined yet',
-  connecting: 'Connecting to the meeting',
-  waiting: 'Waiting to be let in',
-  joined: 'In the meeting',
-  ended: 'Meeting left',
-  error: 'Error',
-};
+/** What the status pill says: plain words, never the state's name. */
+export function statusText(status: MeetingStatus, detail: { code?: string; hostAbsent?: boolean; wasIn?: boolean } = {}): string {
+  switch (status) {
+    case 'prejoin':
+      return 'Ready to join';
+    case 'connecting':
+      return 'Connecting…';
+    case 'waiting':
+      return detail.hostAbsent ? 'Waiting for the host' : 'Waiting to be let in';
+    case 'joined':
+      return 'In the meeting';
+    case 'ended':
+      switch (detail.code) {
+        case 'left':
+          return 'You left';
+        case 'meeting_ended':
+        case 'meeting_expired':
+          return 'The meeting ended';
+        case 'denied':
+          return 'Not let in';
+        case 'removed':
+        case 'banned':
+          return 'Removed from the meeting';
+        case 'replaced':
+          return 'Joined elsewhere';
+        default:
+          return 'Disconnected';
+      }
+    case 'error':
+      return detail.wasIn ? 'Disconnected' : 'Could not join';
+  }
+}
 
 export class MeetingPage {
   private status: MeetingStatus = 'prejoin';
@@ -47,6 +71,14 @@ export class MeetingPage {
   private noticeVersion = 0;
   private session: MeetingSession | null = null;
   private lastEnd: SessionEnd | null = null;
+  /**
+   * The title, once the server accepted the passcode (welcome): the page
+   * shows "Meeting" before that, never the ID, and never the title to
+   * anyone who has not been let in.
+   */
+  private knownTitle: string | null = null;
+  /** The current session got as far as the call. */
+  private wasIn = false;
 
   constructor(
     root: HTMLElement,
@@ -117,14 +149,18 @@ export class MeetingPage {
     this.showPrejoin();
   }
 
-  private setStatus(status: MeetingStatus): void {
+  private setStatus(status: MeetingStatus, detail: { code?: string; hostAbsent?: boolean } = {}): void {
     this.status = status;
     this.copyEl.hidden = status === 'ended' || status === 'error';
     this.statusEl.dataset['state'] = status;
-    this.statusEl.textContent = status;
-    this.statusEl.title = STATUS_LABEL[status];
-    this.statusEl.setAttribute('aria-label', STATUS_LABEL[status]);
+    this.statusEl.textContent = statusText(status, { ...detail, wasIn: this.wasIn });
     document.body.dataset['meetingState'] = status;
+  }
+
+  private showTitle(): void {
+    const title = this.knownTitle || 'Meeting';
+    this.titleEl.textContent = title;
+    document.title = `${title} · Conclave`;
   }
 
   private showError(message: string | null): void {
@@ -146,8 +182,10 @@ export class MeetingPage {
     clear(this.main);
     this.setStatus('prejoin');
     this.updateCount();
-    this.titleEl.textContent = 'Meeting ' + this.meetingId;
     const askPasscode = this.passcode === null || this.lastEnd?.code === 'join_refused';
+    // A passcode asked for again may be a different one: forget the title.
+    if (askPasscode) this.knownTitle = null;
+    this.showTitle();
     const view = new PrejoinView({
       meetingId: this.meetingId,
       passcode: askPasscode ? null : this.passcode,
@@ -172,6 +210,7 @@ export class MeetingPage {
     clear(this.main);
     this.showError(null);
     this.lastEnd = null;
+    this.wasIn = false;
     this.setStatus('connecting');
     let pending: HTMLElement = h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [
       h('div', { class: 'spinner' }),
@@ -198,13 +237,14 @@ export class MeetingPage {
         } else {
           waitingView.update(info);
         }
-        this.setStatus('waiting');
+        this.setStatus('waiting', { hostAbsent: info.reason === 'host_absent' });
       },
       onJoined: (title) => {
         pending.remove();
+        this.wasIn = true;
         this.setStatus('joined');
-        this.titleEl.textContent = title || 'Meeting';
-        document.title = `${title || 'Meeting'} · Conclave`;
+        this.knownTitle = title || null;
+        this.showTitle();
         this.updateCount();
       },
       onChange: () => this.updateCount(),
@@ -222,7 +262,7 @@ export class MeetingPage {
       return;
     }
     this.lastEnd = end;
-    this.setStatus(end.status);
+    this.setStatus(end.status, { code: end.code });
     this.updateCount();
     clear(this.main);
     if (end.status === 'error') this.showError(end.message);

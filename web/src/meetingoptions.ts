@@ -29,9 +29,15 @@ export function meetingOptionsForm(): OptionsForm {
   const max = h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'Server default' });
   const ends = h('input', { type: 'date' });
 
-  // Joining before the host only means something without a waiting room.
+  // Joining before the host only means something without a waiting room;
+  // the hint under the switch says so while it is disabled.
+  const earlyHint = h('p', { class: 'hint', id: 'opt-join-before-host-hint' });
+  early.setAttribute('aria-describedby', earlyHint.id);
   const sync = (): void => {
     early.disabled = waiting.checked;
+    earlyHint.textContent = waiting.checked
+      ? 'Only without a waiting room: with one, nobody gets in until the host or a co-host admits them. Turn the waiting room off to choose this.'
+      : 'Off: people wait until the host or a co-host arrives.';
   };
   waiting.addEventListener('change', sync);
   sync();
@@ -39,7 +45,7 @@ export function meetingOptionsForm(): OptionsForm {
   const el = h('details', { class: 'meeting-options', id: 'meeting-options' }, [
     h('summary', { text: 'Options' }),
     switchRow(waiting, 'Waiting room: admit people one by one'),
-    switchRow(early, 'Let people join before the host'),
+    h('div', { class: 'setting-option' }, [switchRow(early, 'Let people join before the host'), earlyHint]),
     field('opt-screen-share', 'Who can share their screen', share),
     field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
     field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),

@@ -2,10 +2,10 @@
 // that shows it and asks for acceptance, the account's accepted versions
 // on the home page, and the administrators' editor at /admin/privacy.
 
-import { ApiError, getMe, getNotice, listNoticeVersions, myConsents, previewNotice, publishNotice } from './api';
-import type { Notice, User } from './api';
-import { announce, clear, errorMessage, h, showError } from './dom';
-import { errorBox, page } from './layout';
+import { ApiError, getMe, getNotice, listNoticeVersions, myConsents, myNotice, previewNotice, publishNotice } from './api';
+import type { MyNotice, Notice, User } from './api';
+import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
+import { errorBox, page, userNav } from './layout';
 
 /** notice.css holds these styles, so pages without a notice do not carry them. */
 function loadStyles(): void {
@@ -28,33 +28,68 @@ function formatTime(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** The notice and its "I have read" checkbox on the pre-join screen. */
+/**
+ * The notice and its "I have read" checkbox on the pre-join screen. A
+ * signed-in person who already accepted the version in force is not asked
+ * again: the block says when they accepted it and keeps the text one click
+ * away. Guests, who have nothing on record, always tick.
+ */
 export class NoticeBlock {
   readonly el: HTMLElement;
   /** The version shown, 0 while loading or when the server has none. */
   version = 0;
   private required = true;
+  /** Set when the account's acceptance of this version is on record. */
+  private acceptedBefore = false;
   private readonly box: HTMLElement;
   private readonly check: HTMLInputElement;
+  /** Why the tick box is off, while it is. */
+  private readonly why: HTMLElement;
+  private readonly checkRow: HTMLElement;
 
-  constructor(private readonly onChange: () => void) {
+  constructor(
+    private readonly onChange: () => void,
+    private readonly signedIn = false,
+  ) {
     loadStyles();
     this.box = h('div', { class: 'notice-text', id: 'notice-text', tabindex: 0, 'aria-label': 'Privacy notice' }, [
       h('p', { class: 'hint', text: 'Loading the privacy notice…' }),
     ]);
-    this.check = h('input', { type: 'checkbox', id: 'notice-accept', disabled: true });
+    this.check = h('input', { type: 'checkbox', id: 'notice-accept', disabled: true, 'aria-describedby': 'notice-accept-why' });
     this.check.addEventListener('change', () => this.onChange());
-    this.el = h('fieldset', { class: 'notice', id: 'prejoin-notice' }, [
-      h('legend', { text: 'Privacy notice' }),
-      this.box,
-      h('div', { class: 'switch-row' }, [this.check, h('label', { for: 'notice-accept', text: 'I have read the privacy notice' })]),
-    ]);
+    this.why = h('p', { class: 'hint', id: 'notice-accept-why', text: 'You can tick this once the notice has loaded.' });
+    this.checkRow = h('div', { class: 'switch-row' }, [this.check, h('label', { for: 'notice-accept', text: 'I have read the privacy notice' })]);
+    this.el = h('fieldset', { class: 'notice', id: 'prejoin-notice' }, [h('legend', { text: 'Privacy notice' }), this.box, this.checkRow, this.why]);
     void this.load();
   }
 
-  /** Whether Join may go ahead: accepted, or no notice on this server. */
+  /** Whether Join may go ahead: accepted now or before, or no notice on this server. */
   get accepted(): boolean {
-    return !this.required || (this.version > 0 && this.check.checked);
+    return !this.required || (this.version > 0 && (this.acceptedBefore || this.check.checked));
+  }
+
+  /** The account's acceptance of version, or null (a guest, not accepted, or unknown). */
+  private async standing(version: number): Promise<MyNotice | null> {
+    if (!this.signedIn) return null;
+    try {
+      const m = await myNotice();
+      return m.accepted && m.version === version && m.accepted_at ? m : null;
+    } catch {
+      return null; // ask for the tick: the server records the acceptance then
+    }
+  }
+
+  /** Shows "You accepted version N on DATE" with the text folded away, instead of the tick. */
+  private showAccepted(m: MyNotice): void {
+    this.acceptedBefore = true;
+    this.el.dataset['accepted'] = 'true';
+    const when = new Date(m.accepted_at ?? '');
+    const date = Number.isNaN(when.getTime()) ? (m.accepted_at ?? '') : when.toLocaleDateString(undefined, { dateStyle: 'long' });
+    const details = h('details', { class: 'notice-details', id: 'notice-details' }, [h('summary', { text: 'Read the privacy notice' })]);
+    this.box.replaceWith(details);
+    details.appendChild(this.box);
+    details.before(h('p', { id: 'notice-accepted', text: `You accepted version ${m.version} on ${date}.` }));
+    this.checkRow.hidden = true;
   }
 
   private async load(): Promise<void> {
@@ -64,6 +99,7 @@ export class NoticeBlock {
     } catch (e) {
       clear(this.box);
       this.box.appendChild(h('p', { class: 'error-box', role: 'alert', text: `Could not load the privacy notice: ${errorMessage(e)}` }));
+      this.why.textContent = 'The notice must be read before joining: reload the page to try again.';
       return;
     }
     if (n === null) {
@@ -73,16 +109,42 @@ export class NoticeBlock {
       this.version = n.version;
       this.el.dataset['version'] = String(n.version);
       showRendered(this.box, n.html ?? '');
+      const m = await this.standing(n.version);
+      if (m) this.showAccepted(m);
       this.check.disabled = false;
+      this.why.hidden = true;
+      this.check.removeAttribute('aria-describedby');
     }
     this.onChange();
   }
 }
 
-/** The header link to the notice editor, for administrators. */
-export function noticeLinks(me: User): Node[] {
-  if (me.role !== 'admin') return [];
-  return [h('a', { class: 'button subtle', href: '/admin/privacy', id: 'notice-link', text: 'Privacy notice' })];
+/**
+ * For administrators, until one of them has published a notice: a card
+ * leading to the editor. Participants meanwhile see a neutral notice
+ * generated from the server's configuration; this is where the first
+ * administrator, fresh from setup, is asked to review it.
+ */
+export function noticeReviewCard(me: User): HTMLElement {
+  const el = h('section', { class: 'card notice-review', id: 'notice-review', 'aria-labelledby': 'notice-review-title' });
+  el.hidden = true;
+  if (me.role !== 'admin') return el;
+  void getNotice().then(
+    (n) => {
+      if (!n?.default) return;
+      el.append(
+        h('h2', { id: 'notice-review-title', text: 'Review the privacy notice' }),
+        h('p', {
+          text: 'Everyone reads the privacy notice before joining a meeting. Until you publish your own, they see a neutral notice ' +
+            'generated from this server\'s configuration. Check that it names your organisation and a contact, and adapt it.',
+        }),
+        h('div', { class: 'actions' }, [h('a', { class: 'button primary', href: '/admin/privacy', id: 'notice-review-link', text: 'Review the privacy notice' })]),
+      );
+      el.hidden = false;
+    },
+    () => undefined, // a convenience; the editor shows errors
+  );
+  return el;
 }
 
 /** A card listing the notice versions this account accepted. */
@@ -123,7 +185,6 @@ export async function renderNoticeAdmin(root: HTMLElement): Promise<void> {
     return;
   }
   clear(root);
-  const who = h('span', { class: 'who', text: me.name || me.email });
   const versions = h('ul', { id: 'notice-versions', class: 'notice-versions' });
   const body: Node[] = [];
   if (me.role === 'admin') body.push(await editorCard(() => void refreshVersions(versions)));
@@ -133,7 +194,7 @@ export async function renderNoticeAdmin(root: HTMLElement): Promise<void> {
       versions,
     ]),
   );
-  root.appendChild(page('Privacy notice', body, [who]));
+  root.appendChild(page('Privacy notice', body, userNav(me)));
   await refreshVersions(versions);
 }
 
@@ -148,29 +209,32 @@ async function editorCard(onPublished: () => void): Promise<HTMLElement> {
     const n = await getNotice();
     if (n) {
       text.value = n.markdown;
-      current.textContent = `Version ${n.version} is in force since ${formatTime(n.created_at)}.`;
+      current.textContent = n.default
+        ? `Version ${n.version}, in force since ${formatTime(n.created_at)}, is the neutral notice generated from this server's configuration. ` +
+          'Review it, adapt it and publish your own.'
+        : `Version ${n.version} is in force since ${formatTime(n.created_at)}.`;
       showRendered(preview, n.html ?? '');
     }
   } catch (e) {
     showError(err, errorMessage(e));
   }
-  const run = async (btn: HTMLButtonElement, step: () => Promise<void>): Promise<void> => {
+  const run = async (btn: HTMLButtonElement, busyText: string, step: () => Promise<void>): Promise<void> => {
     showError(err, null);
-    btn.disabled = true;
+    const done = busyButton(btn, busyText); // the label says why it is off
     try {
       await step();
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) location.assign('/login');
       showError(err, errorMessage(e));
     } finally {
-      btn.disabled = false;
+      done();
     }
   };
   previewButton.addEventListener('click', () => {
-    void run(previewButton, async () => showRendered(preview, await previewNotice(text.value)));
+    void run(previewButton, 'Previewing…', async () => showRendered(preview, await previewNotice(text.value)));
   });
   publish.addEventListener('click', () => {
-    void run(publish, async () => {
+    void run(publish, 'Publishing…', async () => {
       const n = await publishNotice(text.value);
       showRendered(preview, n.html ?? '');
       current.textContent = `Version ${n.version} is in force since ${formatTime(n.created_at)}.`;
@@ -198,7 +262,7 @@ async function refreshVersions(list: HTMLElement): Promise<void> {
     const vs = await listNoticeVersions();
     list.replaceChildren(
       ...vs.map((v) => {
-        const by = v.created_by ? ` by ${v.created_by}` : ' (default text)';
+        const by = v.created_by ? ` by ${v.created_by}` : ' (generated from the configuration)';
         const details = h('details', {}, [h('summary', { text: `Version ${v.version}, ${formatTime(v.created_at)}${by}` }), h('pre', { text: v.markdown })]);
         return h('li', { 'data-version': String(v.version) }, [details]);
       }),

@@ -1,19 +1,22 @@
 // The call's side panels and the toolbar buttons that open them: People,
-// Chat, and for hosts and co-hosts Waiting (N) and Meeting controls. One
-// panel is open at a time; Escape closes it and returns focus to its button.
+// Chat, Settings, and for hosts and co-hosts Waiting (N) and Meeting
+// controls. One panel is open at a time; Escape closes it and returns focus
+// to its button. Who waits and new chat messages also show as notices
+// (notices.ts) while their panel is closed.
 
 import { announce, h } from './dom';
 import { HostMenu } from './hostmenu';
 import { icon } from './icons';
 import type { IconName } from './icons';
 import { LobbyPanel } from './lobby';
-import { chatSince } from './panelmodel';
+import { CallNotices, setSoundOn, soundOn } from './notices';
+import { chatSince, displayName } from './panelmodel';
 import type { ModActions, PanelModel } from './panelmodel';
 import { ChatPanel } from './chat';
 import { ParticipantsPanel } from './participants';
 import { canModerate } from './roles';
 
-type PanelName = 'participants' | 'chat' | 'lobby' | 'host';
+type PanelName = 'participants' | 'chat' | 'lobby' | 'host' | 'settings';
 
 interface Panel {
   name: PanelName;
@@ -31,7 +34,9 @@ export class SidePanels {
   private readonly chat: ChatPanel;
   private readonly lobby: LobbyPanel;
   private readonly host: HostMenu;
+  readonly notices: CallNotices;
   private open: PanelName | null = null;
+  private last: PanelModel | null = null;
   private lobbyIds = new Set<string>();
   /** Chat messages counted so far (ChatLog.total), and those unread. */
   private chatCounted = 0;
@@ -42,11 +47,21 @@ export class SidePanels {
     this.chat = new ChatPanel(act);
     this.lobby = new LobbyPanel(act);
     this.host = new HostMenu(act);
+    this.notices = new CallNotices({
+      admit: (id) => act.admit(id),
+      openLobby: () => this.toggle('lobby'),
+      openChat: () => this.toggle('chat'),
+      fallbackFocus: () => {
+        const lobby = this.panels.lobby.button;
+        return lobby.hidden ? this.panels.chat.button : lobby;
+      },
+    });
     this.panels = {
       participants: this.panel('participants', 'People', 'people', this.people.el),
       chat: this.panel('chat', 'Chat', 'chat', this.chat.el),
       lobby: this.panel('lobby', 'Waiting room', 'clock', this.lobby.el),
       host: this.panel('host', 'Meeting controls', 'shield', this.host.el),
+      settings: this.panel('settings', 'Settings', 'settings', settingsBody()),
     };
     this.buttons = Object.values(this.panels).map((p) => p.button);
     this.el = h('aside', { class: 'side', id: 'side-panel' }, Object.values(this.panels).map((p) => p.section));
@@ -86,11 +101,13 @@ export class SidePanels {
     }
     this.el.hidden = name === null;
     if (name === 'chat') this.markChatRead();
+    if (this.last) this.notices.syncWaiting(this.last.lobby, canModerate(this.last.role) && name !== 'lobby');
     if (name !== null) this.panels[name].section.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
     else if (was !== null) this.panels[was].button.focus({ preventScroll: true });
   }
 
   sync(m: PanelModel): void {
+    this.last = m;
     const mod = canModerate(m.role);
     this.panels.lobby.button.hidden = !mod;
     this.panels.host.button.hidden = !mod;
@@ -111,30 +128,40 @@ export class SidePanels {
     p.button.classList.toggle('attention', n > 0);
     p.button.setAttribute('aria-label', n === 1 ? 'Waiting room: 1 person waiting' : `Waiting room: ${n} people waiting`);
     const ids = new Set(m.lobby.map((e) => e.id));
-    if (mod) {
-      for (const e of m.lobby) if (!this.lobbyIds.has(e.id)) announce(`${e.name || 'A guest'} is waiting to join.`);
+    // The notices (a live region) speak while the Waiting panel is closed;
+    // with it open, the announcer does.
+    const notices = mod && this.open !== 'lobby';
+    if (mod && !notices) {
+      for (const e of m.lobby) if (!this.lobbyIds.has(e.id)) announce(`${displayName(e.name)} is waiting to join.`);
     }
+    this.notices.syncWaiting(mod ? m.lobby : [], notices);
     this.lobbyIds = ids;
   }
 
   /**
-   * Others' messages while the chat is closed are unread, and announced:
-   * the chat log speaks for itself only while it is shown.
+   * Others' messages while the chat is closed are unread, and shown as a
+   * notice (which its live region reads): the chat log speaks for itself
+   * only while it is shown.
    */
   private countChat(m: PanelModel): void {
     const fresh = chatSince(m.chat, this.chatCounted);
     this.chatCounted = m.chat.total;
     if (this.open === 'chat') return;
+    let latest: (typeof fresh)[number] | null = null;
     for (const msg of fresh) {
       if (msg.from === m.selfId) continue;
       this.unread += 1;
-      const from = m.others.find((p) => p.id === msg.from)?.name || 'A guest';
-      announce(`${msg.to === '' ? 'Message' : 'Private message'} from ${from}: ${msg.text}`);
+      latest = msg;
+    }
+    if (latest) {
+      const from = m.others.find((p) => p.id === latest.from)?.name || 'A guest';
+      this.notices.chat(from, latest.text, latest.to !== '', this.unread);
     }
   }
 
   private markChatRead(): void {
     this.unread = 0;
+    this.notices.clearChat();
     this.syncChatButton();
   }
 
@@ -148,5 +175,26 @@ export class SidePanels {
 
   destroy(): void {
     this.lobby.destroy();
+    this.notices.destroy();
   }
+}
+
+/** The Settings panel: this browser's own preferences for the call. */
+function settingsBody(): HTMLElement {
+  const input = h('input', { type: 'checkbox', role: 'switch', id: 'setting-notice-sound', 'aria-describedby': 'setting-notice-sound-hint' });
+  input.checked = soundOn();
+  input.addEventListener('change', () => {
+    setSoundOn(input.checked);
+    announce(input.checked ? 'Notice sound on.' : 'Notice sound off.');
+  });
+  return h('div', { class: 'panel-body' }, [
+    h('div', { class: 'setting' }, [
+      h('div', { class: 'switch-row' }, [input, h('label', { for: input.id, text: 'Sound for notices' })]),
+      h('p', {
+        class: 'hint',
+        id: 'setting-notice-sound-hint',
+        text: 'A short tone when someone is waiting to join or a message arrives while the chat is closed. Remembered in this browser.',
+      }),
+    ]),
+  ]);
 }

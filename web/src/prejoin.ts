@@ -43,6 +43,8 @@ interface DeviceControl {
   toggle: HTMLInputElement;
   select: HTMLSelectElement;
   label: string;
+  /** Says why the switch or the device list is disabled (describes both). */
+  reason: HTMLElement;
 }
 
 export class PrejoinView {
@@ -52,6 +54,8 @@ export class PrejoinView {
   private readonly nameInput: HTMLInputElement;
   private readonly passInput: HTMLInputElement | null;
   private readonly joinButton: HTMLButtonElement;
+  /** Why Join is disabled (the notice is not accepted yet). */
+  private readonly joinReason: HTMLElement;
   private readonly notice: NoticeBlock;
   private readonly preview: HTMLVideoElement;
   private readonly previewBox: HTMLElement;
@@ -91,10 +95,11 @@ export class PrejoinView {
     this.previewBox = h('div', { class: 'preview tile' }, [this.preview, this.avatar]);
 
     this.note = h('p', { class: 'hint', id: 'media-note', 'aria-live': 'polite' });
-    this.joinButton = h('button', { type: 'submit', id: 'join-button', class: 'button primary large', text: 'Join' });
+    this.joinButton = h('button', { type: 'submit', id: 'join-button', class: 'button primary large', text: 'Join', 'aria-describedby': 'join-reason' });
+    this.joinReason = h('p', { class: 'hint', id: 'join-reason', text: 'Tick “I have read the privacy notice” to join.' });
 
     // Join waits until the privacy notice is accepted (docs/privacy.md).
-    this.notice = new NoticeBlock(() => this.updateJoin());
+    this.notice = new NoticeBlock(() => this.updateJoin(), me !== null);
     this.updateJoin();
 
     const nameHint = me ? `Signed in as ${me.email}. Leave empty to use your account name.` : undefined;
@@ -110,7 +115,7 @@ export class PrejoinView {
         this.note,
       ]),
       this.notice.el,
-      h('div', { class: 'actions' }, [this.joinButton]),
+      h('div', { class: 'actions' }, [this.joinButton, this.joinReason]),
       h('p', { class: 'hint' }, [h('a', { id: 'prejoin-privacy', href: '/privacy/info', target: '_blank', rel: 'noopener', text: 'What is stored about you' })]),
     ]);
     form.addEventListener('submit', (ev) => {
@@ -129,6 +134,8 @@ export class PrejoinView {
         c.toggle.checked = false;
         c.toggle.disabled = true;
         c.select.disabled = true;
+        c.toggle.setAttribute('aria-describedby', 'media-note');
+        c.select.setAttribute('aria-describedby', 'media-note');
       }
       this.note.textContent = window.isSecureContext
         ? 'This browser offers no camera or microphone. You can still join to watch and listen.'
@@ -163,9 +170,11 @@ export class PrejoinView {
   }
 
   private deviceControl(kind: CaptureKind, id: string, label: string): DeviceControl {
-    const toggle = h('input', { type: 'checkbox', id, role: 'switch' });
-    const select = h('select', { id: id + '-select' });
-    const c: DeviceControl = { kind, toggle, select, label };
+    const toggle = h('input', { type: 'checkbox', id, role: 'switch', 'aria-describedby': id + '-reason' });
+    const reason = h('p', { class: 'hint', id: id + '-reason' });
+    reason.hidden = true;
+    const select = h('select', { id: id + '-select', 'aria-describedby': reason.id });
+    const c: DeviceControl = { kind, toggle, select, label, reason };
     toggle.addEventListener('change', () => {
       saveBool(kind === 'audio' ? 'micOn' : 'camOn', toggle.checked);
       this.queue(async () => {
@@ -197,7 +206,7 @@ export class PrejoinView {
   }
 
   private selectRow(c: DeviceControl, id: string): HTMLElement {
-    return h('div', { class: 'field' }, [h('label', { for: id, text: c.kind === 'audio' ? 'Microphone device' : 'Camera device' }), c.select]);
+    return h('div', { class: 'field' }, [h('label', { for: id, text: c.kind === 'audio' ? 'Microphone device' : 'Camera device' }), c.select, c.reason]);
   }
 
   /** Device work runs one step at a time; Join waits for it. */
@@ -283,6 +292,7 @@ export class PrejoinView {
         c.toggle.checked = false;
         c.toggle.disabled = true;
       }
+      setReason(c, `This browser reports no ${c.kind === 'audio' ? 'microphone' : 'camera'}. Connect one, or join without.`);
       return;
     }
     c.toggle.disabled = false;
@@ -290,8 +300,10 @@ export class PrejoinView {
       // No permission yet: ids and labels are hidden until a device is started.
       select.appendChild(h('option', { value: '', text: 'Default' }));
       select.disabled = true;
+      setReason(c, `Turn the ${c.label.toLowerCase()} on to choose a device: the browser names them only after you allow access.`);
       return;
     }
+    setReason(c, null);
     usable.forEach((d, i) => {
       const label = d.label || `${c.label} ${i + 1}`;
       select.appendChild(h('option', { value: d.deviceId, text: label, selected: d.deviceId === selected }));
@@ -322,7 +334,9 @@ export class PrejoinView {
   }
 
   private updateJoin(): void {
-    if (!this.joining) this.joinButton.disabled = !this.notice.accepted;
+    if (this.joining) return;
+    this.joinButton.disabled = !this.notice.accepted;
+    this.joinReason.hidden = this.notice.accepted;
   }
 
   private async submit(): Promise<void> {
@@ -350,6 +364,7 @@ export class PrejoinView {
     this.opts.showError(null);
     this.joining = true;
     this.joinButton.disabled = true;
+    this.joinReason.hidden = true;
     this.joinButton.textContent = 'Joining…';
     try {
       await this.pending; // devices still starting (permission prompt)
@@ -359,4 +374,9 @@ export class PrejoinView {
     if (name !== '') save('name', name);
     this.resolve({ name, passcode, noticeVersion: this.notice.version });
   }
+}
+
+function setReason(c: DeviceControl, text: string | null): void {
+  c.reason.textContent = text ?? '';
+  c.reason.hidden = text === null;
 }

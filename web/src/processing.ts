@@ -7,7 +7,7 @@
 import { ApiError, getMe } from './api';
 import type { User } from './api';
 import { clear, errorMessage, h } from './dom';
-import { page } from './layout';
+import { labelCells, page, userNav } from './layout';
 
 const REPORT = '/api/privacy/report';
 
@@ -34,12 +34,6 @@ export interface ReportDocument {
 /** Whether a role may read the report; mirrors the permission table. */
 export function canReadProcessing(role: string): boolean {
   return role === 'admin' || role === 'privacy_officer';
-}
-
-/** The home page's link to this page, for those who may read it. */
-export function processingLinks(me: User): Node[] {
-  if (!canReadProcessing(me.role)) return [];
-  return [h('a', { class: 'button subtle', href: '/admin/processing', id: 'processing-link', text: 'Records of processing' })];
 }
 
 async function fetchReport(): Promise<ReportDocument> {
@@ -84,23 +78,23 @@ export async function renderProcessing(root: HTMLElement): Promise<void> {
       showCard(root, [
         h('p', { id: 'processing-no-access', class: 'error-box', role: 'alert', text: 'You do not have access to the records of processing.' }),
         h('p', {}, [h('a', { href: '/', text: 'Back to your meetings' })]),
-      ]);
+      ], userNav(me));
       return;
     }
-    showCard(root, [h('p', { class: 'error-box', role: 'alert', text: errorMessage(e) })]);
+    showCard(root, [h('p', { class: 'error-box', role: 'alert', text: errorMessage(e) })], userNav(me));
     return;
   }
   clear(root);
-  root.appendChild(page(doc.title, [renderDocument(doc)], [h('span', { class: 'who', text: me.name || me.email })]));
+  root.appendChild(page(doc.title, [renderDocument(doc)], userNav(me)));
 }
 
-function showCard(root: HTMLElement, body: Node[]): void {
+function showCard(root: HTMLElement, body: Node[], nav: Node[] = []): void {
   clear(root);
   const card = h('section', { class: 'card', 'aria-labelledby': 'processing-title' }, [
     h('h1', { id: 'processing-title', text: 'Records of processing' }),
     ...body,
   ]);
-  root.appendChild(page('Records of processing', [card]));
+  root.appendChild(page('Records of processing', [card], nav));
 }
 
 function renderDocument(doc: ReportDocument): HTMLElement {
@@ -130,5 +124,7 @@ function renderTable(t: Table): HTMLElement {
   // A key-value table (the controller's details) has no column names: an
   // empty header row would only draw a bar above it.
   const parts = t.columns.some((c) => c !== '') ? [h('thead', {}, [head]), h('tbody', {}, rows)] : [h('tbody', {}, rows)];
-  return h('div', { class: 'table-wrap' }, [h('table', { class: 'audit-table processing-table' }, parts)]);
+  const table = h('table', { class: 'audit-table processing-table stack-narrow' }, parts);
+  labelCells(table);
+  return h('div', { class: 'table-wrap' }, [table]);
 }

@@ -9,7 +9,7 @@
 import { ApiError, getMe } from './api';
 import type { User } from './api';
 import { clear, errorMessage, h, showError } from './dom';
-import { errorBox, field, page } from './layout';
+import { errorBox, field, labelCells, page, userNav } from './layout';
 
 const API = '/api/privacy/requests';
 const KINDS = ['access', 'erasure', 'rectification', 'portability'];
@@ -55,13 +55,6 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
     throw new ApiError(res.status, err?.code ?? 'http_' + String(res.status), err?.message ?? `Request failed (${res.status}).`);
   }
   return payload as T;
-}
-
-/** The home page's links: the register for officers, everyone's own data. */
-export function requestLinks(me: User): Node[] {
-  const own = h('a', { class: 'button subtle', href: '/api/me/export', id: 'my-data-link', download: true, text: 'Download my data' });
-  if (!canManageRequests(me.role)) return [own];
-  return [h('a', { class: 'button subtle', href: '/admin/requests', id: 'requests-link', text: 'Requests' }), own];
 }
 
 /** daysText says how far a deadline is, in words. */
@@ -116,15 +109,16 @@ export async function renderRequests(root: HTMLElement): Promise<void> {
   if (me === null) {
     return show(root, [h('p', {}, ['Sign in to see the requests. ', h('a', { href: '/login', text: 'Sign in' }), '.'])]);
   }
-  const view = new RequestsView(() => show(root, [noAccess()]));
+  const nav = userNav(me);
+  const view = new RequestsView(() => show(root, [noAccess()], nav));
   clear(root);
-  root.appendChild(page('Subject requests', [view.el], [h('span', { class: 'who', text: me.name || me.email })]));
+  root.appendChild(page('Subject requests', [view.el], nav));
   await view.load();
 }
 
-function show(root: HTMLElement, body: Node[]): void {
+function show(root: HTMLElement, body: Node[], nav: Node[] = []): void {
   clear(root);
-  root.appendChild(page('Subject requests', [h('section', { class: 'card' }, [h('h1', { text: 'Subject requests' }), ...body])]));
+  root.appendChild(page('Subject requests', [h('section', { class: 'card' }, [h('h1', { text: 'Subject requests' }), ...body])], nav));
 }
 
 function noAccess(): Node {
@@ -153,9 +147,9 @@ class RequestsView {
       ev.preventDefault();
       void this.create();
     });
-    const table = h('table', { class: 'audit-table' }, [
+    const table = h('table', { class: 'audit-table stack-narrow' }, [
       h('caption', { class: 'sr-only', text: 'Open requests, earliest deadline first' }),
-      h('thead', {}, [h('tr', {}, ['#', 'Kind', 'Subject', 'Received', 'Due', 'Deadline', 'Notes', ''].map((c) => h('th', { scope: 'col', text: c })))]),
+      h('thead', {}, [h('tr', {}, ['#', 'Kind', 'Subject', 'Received', 'Due', 'Deadline', 'Notes', 'Close'].map((c) => h('th', { scope: 'col', text: c })))]),
       this.rows,
     ]);
     this.el = h('section', { class: 'card', 'aria-labelledby': 'requests-title' }, [
@@ -175,6 +169,8 @@ class RequestsView {
       const list = await call<RequestList>('GET', API);
       clear(this.rows);
       for (const r of list.requests) this.rows.appendChild(this.row(r));
+      const table = this.rows.closest('table');
+      if (table) labelCells(table);
       this.empty.hidden = list.requests.length > 0;
     } catch (e) {
       this.failed(e);

@@ -2,7 +2,7 @@
 // It says only why we wait; a waiting person learns nothing about the
 // meeting (docs/security.md). Leave is always there.
 
-import { announce, h } from './dom';
+import { announce, busyButton, h } from './dom';
 import type { WaitingInfo } from './protocol';
 
 export function waitingText(info: WaitingInfo): string {
@@ -22,7 +22,7 @@ export class WaitingView {
     this.locked = h('p', { id: 'waiting-locked', class: 'hint', text: LOCKED_TEXT });
     const leaveButton = h('button', { type: 'button', id: 'waiting-leave', class: 'button', text: 'Leave' });
     leaveButton.addEventListener('click', () => {
-      leaveButton.disabled = true;
+      busyButton(leaveButton, 'Leaving…');
       leave();
     });
     this.el = h('section', { class: 'card waiting', id: 'waiting-panel', 'aria-labelledby': 'waiting-message' }, [

@@ -1,4 +1,6 @@
-package sfu
+// Package pionlog routes the logs of Pion (WebRTC, ICE, TURN) into slog at
+// levels an operator can live with.
+package pionlog
 
 import (
 	"context"
@@ -8,14 +10,17 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogger routes Pion's logs into slog. Pion reports routine teardown
+// factory routes Pion's logs into slog. Pion reports routine teardown
 // (closed pipes, late packets) as errors, so its errors become warnings, its
 // warnings and info become debug lines, and its debug/trace output is
 // dropped: per-packet chatter must not reach production logs.
-type pionLogger struct{ log *slog.Logger }
+type factory struct{ log *slog.Logger }
+
+// Factory returns a Pion logger factory writing to log.
+func Factory(log *slog.Logger) logging.LoggerFactory { return factory{log} }
 
 // NewLogger implements logging.LoggerFactory.
-func (p pionLogger) NewLogger(scope string) logging.LeveledLogger {
+func (p factory) NewLogger(scope string) logging.LeveledLogger {
 	return pionScope{p.log.With("pion", scope)}
 }
 
