@@ -9,10 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // publishHead publishes the head of the log in dir to the anchor file, as
@@ -174,7 +174,7 @@ func TestAuditVerifyForgedHeads(t *testing.T) {
 func TestServePublishesAuditHeads(t *testing.T) {
 	dir, _ := auditDir(t)
 	file := filepath.Join(t.TempDir(), "heads")
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
@@ -186,14 +186,7 @@ func TestServePublishesAuditHeads(t *testing.T) {
 	waitFor(t, &out, regexp.MustCompile(`(listening) on`))
 	logged := waitFor(t, &errb, regexp.MustCompile(`msg="audit head" reason=start seq=\d+ anchor=(\S+)`))
 	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not shut down")
-	}
+	awaitExit(t, done, &errb)
 	if !strings.Contains(errb.String(), `msg="audit head" reason=shutdown`) {
 		t.Fatalf("no shutdown head: %s", errb.String())
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 func TestReadPasswordSources(t *testing.T) {
@@ -138,7 +139,7 @@ func TestAnnounceSetupOnlyWhenNeeded(t *testing.T) {
 	accounts := auth.NewAccounts(st, auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1), nil)
 	setup := auth.NewSetup(st, accounts, nil)
 	cfg := config.Config{PublicURL: "https://meet.example.org"}
-	var b lockedBuffer
+	var b testlog.Buffer
 	if err := announceSetup(context.Background(), setup, cfg, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestAnnounceSetupOnlyWhenNeeded(t *testing.T) {
 	if _, err := accounts.CreateUser(context.Background(), auth.NewUser{Email: "a@example.org", Name: "A", Password: testPassword, Role: store.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	var b2 lockedBuffer
+	var b2 testlog.Buffer
 	if err := announceSetup(context.Background(), setup, cfg, &b2); err != nil || b2.String() != "" {
 		t.Fatalf("announced with accounts present: %q %v", b2.String(), err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/crypt"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 func writeNewKey(t *testing.T, mode os.FileMode) (crypt.Master, string) {
@@ -157,7 +158,7 @@ func TestKeysRotateKeepsOldKeyWhileInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 	err = finishRotation(ctx, st.Keyring(), src, e)
 	if !errors.Is(err, errRotationUnfinished) {

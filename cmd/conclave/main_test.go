@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +15,10 @@ import (
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 const testPassword = "correct horse battery"
-
-// lockedBuffer is written by a running server and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 type result struct {
 	code           int
@@ -47,7 +28,7 @@ type result struct {
 // cli runs one command in-process with only the given environment.
 func cli(t *testing.T, vars map[string]string, stdin string, args ...string) result {
 	t.Helper()
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	e := env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
 	code := run(context.Background(), args, e)
 	return result{code, out.String(), errb.String()}
@@ -256,7 +237,7 @@ func TestDispatch(t *testing.T) {
 // through the printed link and shuts it down with the context.
 func TestServe(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data") // created private, so no warning
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
@@ -284,14 +265,7 @@ func TestServe(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not shut down")
-	}
+	awaitExit(t, done, &errb)
 	if !strings.Contains(errb.String(), "shutting down") {
 		t.Fatalf("no shutdown log: %s", errb.String())
 	}
@@ -323,7 +297,20 @@ func logLines(s string) string {
 	return b.String()
 }
 
-func waitFor(t *testing.T, buf *lockedBuffer, re *regexp.Regexp) string {
+// awaitExit waits for a serve the test cancelled to exit cleanly.
+func awaitExit(t *testing.T, done <-chan int, log *testlog.Buffer) {
+	t.Helper()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, log.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+func waitFor(t *testing.T, buf *testlog.Buffer, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

@@ -17,6 +17,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // The person to erase, with strings distinctive enough that finding any of
@@ -36,7 +37,7 @@ type runningServer struct {
 
 func startServe(t *testing.T, dir string) runningServer {
 	t.Helper()
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 	done := make(chan int, 1)
@@ -47,14 +48,7 @@ func startServe(t *testing.T, dir string) runningServer {
 	s.token = waitFor(t, &errb, regexp.MustCompile(`/setup#token=([A-Za-z0-9_-]{43})`))
 	s.stop = func() {
 		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Fatalf("serve exited %d: %s", code, errb.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve did not shut down")
-		}
+		awaitExit(t, done, &errb)
 	}
 	return s
 }

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/client"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // TestLogsHoldNoSecrets runs the server with debug logging through setup,
 // sign-in, meeting creation and joins (with a wrong passcode too), then
 // checks that no secret and no display name reached the logs.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}

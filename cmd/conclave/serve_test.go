@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and returns the file
@@ -58,7 +59,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 
 func TestServeTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
-	var out, errb lockedBuffer
+	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}

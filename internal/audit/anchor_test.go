@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,26 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
-
-// syncBuffer is a log written by the anchorer's goroutine and read by the
-// test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // recSink records heads on a channel; fail makes Publish fail after.
 type recSink struct {
@@ -67,14 +49,14 @@ type anchorEnv struct {
 	mem    *memStore
 	sink   *recSink
 	tick   chan time.Time
-	logBuf *syncBuffer
+	logBuf *testlog.Buffer
 	a      *Anchorer
 }
 
 func newAnchorEnv(t *testing.T, entries int, every int64) *anchorEnv {
 	t.Helper()
 	l, m := newMemLog(t, entries)
-	e := &anchorEnv{log: l, mem: m, sink: newRecSink(), tick: make(chan time.Time), logBuf: &syncBuffer{}}
+	e := &anchorEnv{log: l, mem: m, sink: newRecSink(), tick: make(chan time.Time), logBuf: &testlog.Buffer{}}
 	var interval time.Duration
 	e.a = NewAnchorer(l, AnchorOptions{
 		Sinks: []Sink{e.sink}, Every: every, Logger: slog.New(slog.NewTextHandler(e.logBuf, nil)),
@@ -170,7 +152,7 @@ func TestAnchorerSinkFailure(t *testing.T) {
 	l, _ := newMemLog(t, 1)
 	bad, good := newRecSink(), newRecSink()
 	bad.fail = errors.New("disk full")
-	a := NewAnchorer(l, AnchorOptions{Sinks: []Sink{bad, good}, Logger: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
+	a := NewAnchorer(l, AnchorOptions{Sinks: []Sink{bad, good}, Logger: slog.New(slog.NewTextHandler(&testlog.Buffer{}, nil))})
 	_, ok, err := a.Publish(context.Background(), "start")
 	if !ok || err == nil || !strings.Contains(err.Error(), "rec: disk full") {
 		t.Fatalf("publish: %v %v", ok, err)

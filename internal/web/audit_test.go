@@ -14,6 +14,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // entries returns the whole audit log in chain order.
@@ -369,7 +370,7 @@ func TestNewRequiresAuditLog(t *testing.T) {
 			t.Fatalf("recover = %v", r)
 		}
 	}()
-	opts := newOptions(t, openStore(t), &syncBuffer{})
+	opts := newOptions(t, openStore(t), &testlog.Buffer{})
 	opts.Audit = nil
 	New(opts)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/testclock"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 // smallDisk mounts a 4 MiB tmpfs for the test, or skips when this process
@@ -56,7 +57,7 @@ func TestReadyzOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	opts := newOptions(t, st, &syncBuffer{})
+	opts := newOptions(t, st, &testlog.Buffer{})
 	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	opts.Ready = NewReadiness(ReadinessOptions{Store: st, DataDir: dir, MinFree: 1 << 20, Clock: clk.Now, Logger: opts.Logger})
 	srv := httptest.NewServer(New(opts))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/conclave-meet/conclave/internal/audit"
@@ -20,6 +18,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 const (
@@ -31,29 +30,11 @@ var auditKey = []byte("web test audit key, 32 bytes....")
 
 var cheap = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testEnv struct {
 	opts     Options
 	store    *sqlite.Store
 	srv      *httptest.Server
-	log      *syncBuffer
+	log      *testlog.Buffer
 	accounts *auth.Accounts
 }
 
@@ -88,7 +69,7 @@ func openStore(t *testing.T) *sqlite.Store {
 func newTestEnv(t *testing.T, mod ...func(*Options)) *testEnv {
 	t.Helper()
 	st := openStore(t)
-	log := &syncBuffer{}
+	log := &testlog.Buffer{}
 	opts := newOptions(t, st, log)
 	for _, m := range mod {
 		m(&opts)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
 func TestHealthz(t *testing.T) {
@@ -54,7 +55,7 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 }
 
 func TestHSTSWithTLS(t *testing.T) {
-	opts := newOptions(t, openStore(t), &syncBuffer{})
+	opts := newOptions(t, openStore(t), &testlog.Buffer{})
 	opts.Config.TLSCert, opts.Config.TLSKey = "c.pem", "k.pem"
 	rec := httptest.NewRecorder()
 	New(opts).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
@@ -175,7 +176,7 @@ func (failingStore) MeetingsByHost(context.Context, string) ([]store.Meeting, er
 
 func TestInternalErrorsStayInTheLog(t *testing.T) {
 	st := openStore(t)
-	log := &syncBuffer{}
+	log := &testlog.Buffer{}
 	opts := newOptions(t, st, log)
 	opts.Meetings.Store = failingStore{st}
 	srv := httptest.NewServer(New(opts))
