@@ -66,7 +66,11 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
-	stopMetrics, err := startMetrics(cfg, metrics.New(metrics.Sources{Media: engine, Live: rooms.Count, Ready: d.Ready}), d.Logger)
+	src := metrics.Sources{Media: engine, Live: rooms.Count, Ready: d.Ready}
+	if turnSrv != nil {
+		src.Relay = turnSrv.Stats
+	}
+	stopMetrics, err := startMetrics(cfg, metrics.New(src), d.Logger)
 	if err != nil {
 		if turnSrv != nil {
 			_ = turnSrv.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/turn"
 )
 
 // Sources are what the metrics read from.
@@ -27,6 +28,9 @@ type Sources struct {
 	// store accepts writes and the data directory has room, and the free
 	// bytes there (-1: unknown). Nil exports neither gauge.
 	Ready func(ctx context.Context) (ready bool, freeBytes int64)
+	// Relay is the embedded TURN server's counters; nil (TURN off) exports
+	// none.
+	Relay func() turn.Stats
 }
 
 // Registry holds Conclave's collectors plus the Go runtime and process ones.
@@ -95,19 +99,23 @@ var (
 	descKeyframes    = prometheus.NewDesc("conclave_keyframe_requests_total", "Keyframe requests (PLI) sent to publishers.", nil, nil)
 	descLost         = prometheus.NewDesc("conclave_subscriber_lost_packets_total", "Packets subscribers reported lost in their receiver reports.", nil, nil)
 	descTCPDropped   = prometheus.NewDesc("conclave_tcp_queue_dropped_packets_total", "Packets dropped for ICE-TCP subscribers whose connection could not keep up, instead of stalling the other subscribers.", nil, nil)
+	descRelayAllocs  = prometheus.NewDesc("conclave_turn_allocations", "Live relay allocations on the embedded TURN server.", nil, nil)
+	descRelayGrants  = prometheus.NewDesc("conclave_turn_grants", "Participants currently allowed to use the TURN relay.", nil, nil)
+	descRelayRefused = prometheus.NewDesc("conclave_turn_refused_datagrams_total", "Datagrams the TURN relay dropped for going to, or coming from, anything but the media server.", nil, nil)
 	descReady        = prometheus.NewDesc("conclave_store_ready", "1 when the store accepts writes and the data directory has its minimum free space (GET /readyz), else 0.", nil, nil)
 	descFree         = prometheus.NewDesc("conclave_data_free_bytes", "Bytes available on the data directory's file system.", nil, nil)
 )
 
 func (c *mediaCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMeetings, descParticipants, descTracks, descRecvPackets, descRecvBytes,
-		descFwdPackets, descFwdBytes, descNACKs, descResent, descKeyframes, descLost, descTCPDropped, descReady, descFree} {
+		descFwdPackets, descFwdBytes, descNACKs, descResent, descKeyframes, descLost, descTCPDropped, descRelayAllocs, descRelayGrants, descRelayRefused, descReady, descFree} {
 		ch <- d
 	}
 }
 
 func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collectReady(ch)
+	c.collectRelay(ch)
 	if c.src.Live != nil {
 		meetings, participants := c.src.Live()
 		ch <- prometheus.MustNewConstMetric(descMeetings, prometheus.GaugeValue, float64(meetings))
@@ -130,6 +138,17 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, m := range counters {
 		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v))
 	}
+}
+
+// collectRelay exports the TURN server's figures: counts only, never who.
+func (c *mediaCollector) collectRelay(ch chan<- prometheus.Metric) {
+	if c.src.Relay == nil {
+		return
+	}
+	s := c.src.Relay()
+	ch <- prometheus.MustNewConstMetric(descRelayAllocs, prometheus.GaugeValue, float64(s.Allocations))
+	ch <- prometheus.MustNewConstMetric(descRelayGrants, prometheus.GaugeValue, float64(s.Grants))
+	ch <- prometheus.MustNewConstMetric(descRelayRefused, prometheus.CounterValue, float64(s.Refused))
 }
 
 // collectReady exports the readiness verdict; the check caches its result,

@@ -3,7 +3,10 @@ package signal_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +99,32 @@ func TestMediaFlowsThroughTheTURNRelay(t *testing.T) {
 	if n := srv.TURN.Stats().Allocations; n == 0 {
 		t.Fatal("media arrived, but not through the relay")
 	}
+	// Operators see the relay in the metrics: counts, never who.
+	body := scrapeMetrics(t, srv.Metrics)
+	for _, want := range []string{"conclave_turn_grants 2", "conclave_turn_allocations ", "conclave_turn_refused_datagrams_total 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	for _, c := range clients {
+		if strings.Contains(body, c.ID()) {
+			t.Errorf("metrics name participant %s", c.ID())
+		}
+	}
+}
+
+func scrapeMetrics(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestRelayCredentialRevokedOnLeave(t *testing.T) {

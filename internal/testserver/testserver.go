@@ -102,7 +102,12 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	rooms := room.NewManager(engine, o.MaxParticipants, log)
-	reg := metrics.New(metrics.Sources{Media: engine, Live: rooms.Count})
+	turnSrv := startTURN(t, o, engine)
+	src := metrics.Sources{Media: engine, Live: rooms.Count}
+	if turnSrv != nil {
+		src.Relay = turnSrv.Stats
+	}
+	reg := metrics.New(src)
 	mux := http.NewServeMux()
 	m := store.Meeting{Title: "Test", JoinBeforeHost: true, ScreenShare: store.ScreenShareEveryone}
 	if o.Meeting != nil {
@@ -113,7 +118,6 @@ func Start(t testing.TB, o Options) *Server {
 	for _, u := range o.Users {
 		users[u.ID] = u
 	}
-	turnSrv := startTURN(t, o, engine)
 	var relay signal.Relay
 	if turnSrv != nil {
 		relay = turnSrv
