@@ -21,6 +21,9 @@ type command struct {
 var commands = []command{
 	{"serve", true, "run the server (conclave serve --help)", runServe},
 	{"user add", true, "create an account (password from $CONCLAVE_PASSWORD or the terminal)", runUserAdd},
+	{"user disable", true, "disable an account and sign out its sessions (--email E)", runUserDisable},
+	{"user enable", true, "re-enable a disabled account (--email E)", runUserEnable},
+	{"user role", true, "change an account's role and sign out its sessions (--email E --role R)", runUserRole},
 	{"meeting create", true, "create a meeting and print its link", runMeetingCreate},
 	{"audit verify", true, "check the audit log's hash chain", runAuditVerify},
 	{"audit export", true, "write the audit log as JSON (default) or CSV", runAuditExport},

@@ -38,6 +38,21 @@ type conferenceDeps struct {
 	Ready func(context.Context) (bool, int64)
 	// Refusals records refused joins, coalesced (shared with the web API).
 	Refusals *audit.Coalescer
+	// Live, when set, is given the room manager, so that the web API can
+	// end a meeting it deletes.
+	Live *liveRooms
+}
+
+// liveRooms lets the web API reach the room manager, which exists only
+// once the conference server has started.
+type liveRooms struct{ rooms *room.Manager }
+
+// EndMeeting implements web.LiveMeetings.
+func (l *liveRooms) EndMeeting(id string) bool {
+	if l.rooms == nil {
+		return false
+	}
+	return l.rooms.EndMeeting(id)
 }
 
 // newConference starts the media server (and the embedded TURN server unless
@@ -66,6 +81,9 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
+	if d.Live != nil {
+		d.Live.rooms = rooms
+	}
 	src := metrics.Sources{Media: engine, Live: rooms.Count, Ready: d.Ready}
 	if turnSrv != nil {
 		src.Relay = turnSrv.Stats

@@ -21,6 +21,7 @@ import (
 func meetingPolicy(cfg config.Config) meeting.Policy {
 	return meeting.Policy{
 		ForceWaitingRoom: cfg.ForceWaitingRoom,
+		RequireSignedIn:  cfg.RequireSignedIn,
 		MaxParticipants:  cfg.MaxParticipants,
 		DefaultLifetime:  cfg.MeetingLifetime,
 		MaxLifetime:      cfg.MaxMeetingLifetime,

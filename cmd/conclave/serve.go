@@ -114,9 +114,10 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	go ready.Watch(ctx, readinessInterval)
 	refusals, stopRefusals := startRefusals(ctx, auditLog, logger)
 	defer stopRefusals() // after listenAndServe has drained the servers
+	live := &liveRooms{}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
-		Notices: notices, Ready: ready.Gauges, Refusals: refusals,
+		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Version:       versionString(),
 		Measures:      securityMeasures(),
 		Ready:         ready,
+		Live:          live,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)

@@ -19,6 +19,14 @@ const (
 	AuthSetup        Action = "auth.setup"   // first administrator created
 	AuthLockout      Action = "auth.lockout" // a sign-in key (address or account) was locked out
 	UserCreate       Action = "user.create"
+	// UserPasswordChange: an account changed its own password.
+	UserPasswordChange Action = "user.password.change"
+	// UserDisable and UserEnable: an administrator turned an account off
+	// or back on.
+	UserDisable Action = "user.disable"
+	UserEnable  Action = "user.enable"
+	// UserRoleChange: an administrator changed an account's role.
+	UserRoleChange Action = "user.role.change"
 )
 
 // Meetings and moderation.
@@ -37,6 +45,10 @@ const (
 	MeetingLock        Action = "meeting.lock"
 	MeetingUnlock      Action = "meeting.unlock"
 	MeetingEnd         Action = "meeting.end"
+	// MeetingPasscodeRegenerate: a new passcode replaced the old one.
+	MeetingPasscodeRegenerate Action = "meeting.passcode.regenerate"
+	// MeetingDelete: a meeting and its data were deleted.
+	MeetingDelete Action = "meeting.delete"
 )
 
 // Media, recordings and consent.
@@ -66,9 +78,11 @@ const (
 // Actions lists every action, in the order above.
 var Actions = []Action{
 	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, AuthLockout, UserCreate,
+	UserPasswordChange, UserDisable, UserEnable, UserRoleChange,
 	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
 	MeetingJoinLockout, MeetingLeave, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd,
+	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
 	ConsentGiven, ConsentWithdrawn, FileAccess,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,

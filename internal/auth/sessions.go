@@ -73,7 +73,8 @@ func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
 }
 
 // UserFromRequest returns the signed-in user, or false when the request has
-// no cookie, an unknown or expired session, or the user no longer exists.
+// no cookie, an unknown or expired session, or the user no longer exists
+// or is disabled.
 func (s *Sessions) UserFromRequest(r *http.Request) (store.User, bool) {
 	sess, ok := s.session(r)
 	if !ok {
@@ -82,6 +83,11 @@ func (s *Sessions) UserFromRequest(r *http.Request) (store.User, bool) {
 	u, err := s.store.UserByID(r.Context(), sess.UserID)
 	if err != nil {
 		s.logFailure(r.Context(), "session user lookup failed", err)
+		return store.User{}, false
+	}
+	// Disabling deletes the sessions too; this also covers a session
+	// created by a sign-in that raced with the disable.
+	if u.Disabled {
 		return store.User{}, false
 	}
 	return u, true

@@ -93,6 +93,22 @@ const (
 	// SelfService is an account reading what is its own: its meetings, its
 	// consents, its data export. It needs a known role, not just a session.
 	SelfService Action = "self.service"
+	// PasswordChange is an account changing its own password; no action
+	// changes another account's password.
+	PasswordChange Action = "account.password"
+	// UserList lists every account, UserAccess disables and re-enables
+	// one, UserRole changes one's role.
+	UserList   Action = "user.list"
+	UserAccess Action = "user.access"
+	UserRole   Action = "user.role"
+	// MeetingPasscode replaces a meeting's passcode and MeetingDelete
+	// deletes a meeting with its data; the handler then checks that the
+	// account hosts the meeting, or may act on any meeting (MeetingAny).
+	MeetingPasscode Action = "meeting.passcode"
+	MeetingDelete   Action = "meeting.delete"
+	// MeetingAny lets an account manage (passcode, deletion) meetings it
+	// does not host: an administrator cleaning up after a departed host.
+	MeetingAny Action = "meeting.any"
 )
 
 // Rule is one cell of the table.
@@ -145,12 +161,19 @@ var Table = map[Action]map[Role]Rule{
 	SubjectRequests:  {Admin: Allow, PrivacyOfficer: Allow},
 	MeetingRetention: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	SelfService:      {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	PasswordChange:   {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	UserList:         {Admin: Allow},
+	UserAccess:       {Admin: Allow},
+	UserRole:         {Admin: Allow},
+	MeetingPasscode:  {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	MeetingDelete:    {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	MeetingAny:       {Admin: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
 	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole}
 )
 
 // Check returns nil when role may perform action. open says whether the

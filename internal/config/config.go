@@ -89,6 +89,9 @@ type Config struct {
 	JoinsPerMeeting int `toml:"joins_per_meeting"`
 	// ForceWaitingRoom refuses meetings without a waiting room.
 	ForceWaitingRoom bool `toml:"force_waiting_room"`
+	// RequireSignedIn makes every meeting signed-in participants only:
+	// guests (no account) are refused.
+	RequireSignedIn bool `toml:"require_signed_in"`
 	// MeetingLifetime is how long a meeting created without an end date
 	// lasts; MaxMeetingLifetime bounds how far ahead any meeting may end.
 	// TOML takes them as strings such as "720h".

@@ -274,6 +274,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
+		"require-signed-in": "require_signed_in",
 	}
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)

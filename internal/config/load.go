@@ -108,6 +108,8 @@ var options = append([]option{
 		num(func(c *Config) *int { return &c.JoinsPerMeeting })},
 	{"force-waiting-room", "CONCLAVE_FORCE_WAITING_ROOM", "true: refuse meetings without a waiting room (default false)",
 		boolean(func(c *Config) *bool { return &c.ForceWaitingRoom })},
+	{"require-signed-in", "CONCLAVE_REQUIRE_SIGNED_IN", "true: every meeting admits only signed-in participants, no guests (default false)",
+		boolean(func(c *Config) *bool { return &c.RequireSignedIn })},
 	{"meeting-lifetime", "CONCLAVE_MEETING_LIFETIME", "how long a meeting without an end date stays joinable (default " + durationText(DefaultMeetingLifetime) + ")",
 		duration(func(c *Config) *time.Duration { return &c.MeetingLifetime })},
 	{"max-meeting-lifetime", "CONCLAVE_MAX_MEETING_LIFETIME", "latest end date a host may set, from now (default " + durationText(DefaultMaxMeetingLifetime) + ")",

@@ -22,6 +22,10 @@ const MaxCohosts = 20
 type Policy struct {
 	// ForceWaitingRoom refuses meetings without a waiting room.
 	ForceWaitingRoom bool
+	// RequireSignedIn makes every meeting signed-in participants only:
+	// new meetings are stored so, asking otherwise is refused, and
+	// Authorize treats older meetings so too.
+	RequireSignedIn bool
 	// MaxParticipants is the organisation's cap on a meeting's own limit;
 	// 0 means no cap.
 	MaxParticipants int
@@ -71,6 +75,9 @@ type Options struct {
 	EndsAt time.Time
 	// Cohosts are user IDs; callers resolve e-mail addresses first.
 	Cohosts []string
+	// SignedInOnly refuses guests; nil means the policy's default (off
+	// unless RequireSignedIn).
+	SignedInOnly *bool
 }
 
 // OptionError is a setting the policy or common sense refuses. Field names
@@ -96,7 +103,11 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 	m := store.Meeting{
 		Title: title, WaitingRoom: o.WaitingRoom == nil || *o.WaitingRoom, JoinBeforeHost: o.JoinBeforeHost,
 		ScreenShare: orDefault(o.ScreenShare, store.ScreenSharePresenters), MaxParticipants: o.MaxParticipants,
-		Recurrence: orDefault(o.Recurrence, store.RecurrenceNone),
+		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
+		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
+	}
+	if o.SignedInOnly != nil && !*o.SignedInOnly && p.RequireSignedIn {
+		return store.Meeting{}, optionErr("signed_in_only", "this server admits only signed-in participants to every meeting")
 	}
 	if len(o.Cohosts) > 0 {
 		m.Cohosts = slices.Clone(o.Cohosts) // the caller keeps its slice

@@ -109,6 +109,8 @@ func (s *Service) Authorize(ctx context.Context, id, passcode string) (store.Mee
 	if !s.now().Before(m.EndsAt) {
 		return store.Meeting{}, ErrMeetingExpired
 	}
+	// The policy covers meetings created before it was turned on.
+	m.SignedInOnly = m.SignedInOnly || s.Policy.RequireSignedIn
 	return m, nil
 }
 
@@ -148,4 +150,20 @@ func NormalizeTitle(t string) (string, error) {
 // browsers never send to the server or in Referer headers.
 func JoinURL(publicURL string, m store.Meeting) string {
 	return strings.TrimRight(publicURL, "/") + "/m/" + m.ID + "#pwd=" + m.Passcode
+}
+
+// RegeneratePasscode gives the meeting a new passcode and returns the
+// meeting with it. The old passcode stops admitting at once: Authorize
+// reads the stored passcode on every join. ErrNotFound (wrapped) when the
+// meeting does not exist.
+func (s *Service) RegeneratePasscode(ctx context.Context, id string) (store.Meeting, error) {
+	m, err := s.Store.MeetingByID(ctx, id)
+	if err != nil {
+		return store.Meeting{}, fmt.Errorf("regenerate passcode: %w", err)
+	}
+	m.Passcode = NewPasscode()
+	if err := s.Store.SetMeetingPasscode(ctx, id, m.Passcode); err != nil {
+		return store.Meeting{}, fmt.Errorf("regenerate passcode: %w", err)
+	}
+	return m, nil
 }

@@ -176,3 +176,27 @@ func TestDefaultClockIsUTC(t *testing.T) {
 		t.Fatal("default clock must be UTC")
 	}
 }
+
+// TestRegeneratePasscode: the old passcode is refused at once, the new one
+// admits, and an unknown meeting is ErrNotFound.
+func TestRegeneratePasscode(t *testing.T) {
+	s, host := newService(t)
+	ctx := context.Background()
+	m, err := s.Create(ctx, host.ID, Options{Title: "Weekly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RegeneratePasscode(ctx, m.ID)
+	if err != nil || got.Passcode == m.Passcode || len(got.Passcode) != 12 || got.Title != "Weekly" {
+		t.Fatalf("RegeneratePasscode = %+v, %v", got, err)
+	}
+	if _, err := s.Authorize(ctx, m.ID, m.Passcode); !errors.Is(err, ErrJoinRefused) {
+		t.Fatalf("old passcode: %v", err)
+	}
+	if _, err := s.Authorize(ctx, m.ID, got.Passcode); err != nil {
+		t.Fatalf("new passcode: %v", err)
+	}
+	if _, err := s.RegeneratePasscode(ctx, "0000-0000-0000-0000"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown meeting: %v", err)
+	}
+}

@@ -26,13 +26,12 @@ contact.
   leaving meetings and moderation actions, with the time, the account or
   participant ID and the network (IP) address of the device used.
 - **Consent ledger:** that you accepted this notice (which version, when,
-  in which meeting) and any consent you gave to recording or transcription.
+  in which meeting).
 
 ## What this server does not store
 
 - Audio, video and screen sharing are forwarded to the other participants
-  and not stored, unless a meeting is recorded, which is announced and
-  needs your consent.
+  and not stored.
 - Chat messages are relayed to the participants and not stored.
 
 ## Who receives your data

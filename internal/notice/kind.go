@@ -21,9 +21,12 @@ func (ConsentKind) Declare() privacy.Declaration {
 	return privacy.Declaration{
 		Name:     "consent",
 		Category: privacy.CatConsent,
-		Description: "Acceptances of the privacy notice and consents to recording and transcription: " +
-			"who (account or participant ID), what, which notice version, in which meeting, when given and withdrawn.",
-		Purpose:    "Prove that participants were informed (Art. 13) and consented (Art. 7(1)).",
+		// Only what the server asks for today: the ledger can hold consents
+		// to recording and transcription, but nothing records yet, and this
+		// text reaches the notice and the transparency page.
+		Description: "Acceptances of the privacy notice: " +
+			"who (account or participant ID), which notice version, in which meeting, and when.",
+		Purpose:    "Prove that participants were informed (Art. 13).",
 		LegalBasis: privacy.LegalObligation,
 		Storage:    "SQLite table consents (notice texts: table notices)",
 		Fields:     []string{"subject_id (plain)", "kind", "version", "meeting_id", "given_at", "withdrawn_at"},

@@ -102,3 +102,14 @@ func (k MeetingKind) Expire(ctx context.Context, before time.Time) (int, error) 
 	}
 	return n, nil
 }
+
+// DeleteMeeting erases one meeting the way expiry and erasure do (the
+// same rows go, and its key is destroyed), for a host or administrator
+// deleting it.
+func (k MeetingKind) DeleteMeeting(ctx context.Context, id string) (Erased, error) {
+	n, err := k.Store.DeleteMeetings(ctx, []string{id})
+	if err != nil {
+		return Erased{}, fmt.Errorf("meeting: %w", err)
+	}
+	return Erased{Deleted: n, Shredded: n}, nil
+}

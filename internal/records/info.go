@@ -21,11 +21,11 @@ func Info(in Inputs) Document {
 			in.Config.PublicURL + ", and what you can do about it."},
 		Sections: []Section{
 			{ID: "who", Title: "Who is responsible", Paragraphs: []string{
-				"The controller is " + org + ". Contact for data protection: " + contact(in) + ".",
+				"The controller is " + org + ". " + contactSentence(in),
 			}},
 			collectedSection(ds),
 			{ID: "where", Title: "Where it is stored", Paragraphs: []string{
-				"Everything is stored on this server, run by " + org + ", and nowhere else. Your audio and video travel through this server to the other participants and are not stored. Your browser loads nothing from other websites.",
+				"Everything is stored on this server, run by " + org + ", and nowhere else. " + liveText(ds) + " Your browser loads nothing from other websites.",
 			}},
 			{ID: "who-sees", Title: "Who can see it", List: whoSees(ds)},
 			keptSection(in, ds),
@@ -34,11 +34,44 @@ func Info(in Inputs) Document {
 	}
 }
 
-func contact(in Inputs) string {
+// contactSentence names the privacy contact, or says plainly that none
+// is configured and whom to ask instead: "contact" cannot be followed by
+// an instruction.
+func contactSentence(in Inputs) string {
 	if c := strings.TrimSpace(in.Config.PrivacyContact); c != "" {
-		return c
+		return "Contact for data protection: " + c + "."
 	}
-	return "ask the person who invited you (no contact is configured)"
+	return "No data protection contact is configured on this server: ask the person who invited you or the organisation's usual contact."
+}
+
+// liveText says what happens to what participants share live, from the
+// kinds the server registers: a promise of recording, transcripts or
+// stored chat is made only where a kind stores them.
+func liveText(ds []privacy.Declaration) string {
+	recorded := len(kindsIn(ds, privacy.CatRecording)) > 0 || len(kindsIn(ds, privacy.CatTranscript)) > 0
+	t := "Audio, video and screen sharing pass through this server to the other participants and are not stored."
+	if recorded {
+		t = "Audio, video and screen sharing pass through this server to the other participants; they are stored only as the recordings and transcripts listed here."
+	}
+	if len(kindsIn(ds, privacy.CatChat)) == 0 {
+		t += " Chat messages are relayed and not stored."
+	}
+	return t
+}
+
+// meetingKept lists the categories a host may give their meeting its own
+// period for (the meeting retention overrides), among those the server
+// actually stores.
+func meetingKept(ds []privacy.Declaration) []string {
+	names := map[privacy.Category]string{privacy.CatRecording: "recordings", privacy.CatTranscript: "transcripts",
+		privacy.CatChat: "chat", privacy.CatFile: "files"}
+	var out []string
+	for _, cat := range retention.Categories {
+		if n, ok := names[cat]; ok && len(kindsIn(ds, cat)) > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func collectedSection(ds []privacy.Declaration) Section {
@@ -73,9 +106,12 @@ func keptSection(in Inputs, ds []privacy.Declaration) Section {
 		}
 		t.Rows = append(t.Rows, []string{string(cat) + " (" + strings.Join(kinds, ", ") + ")", periodText(pol, cat)})
 	}
-	return Section{ID: "kept", Title: "How long it is kept", Table: t, Paragraphs: []string{
-		"Data is deleted automatically when its period ends. A meeting's host may choose a shorter or longer period for that meeting's recordings, transcripts, chat and files, within limits the administrator sets.",
-	}}
+	p := "Data is deleted automatically when its period ends."
+	if kinds := meetingKept(ds); len(kinds) > 0 {
+		p += " A meeting's host may choose a shorter or longer period for that meeting's " + strings.Join(kinds, ", ") +
+			", within limits the administrator sets."
+	}
+	return Section{ID: "kept", Title: "How long it is kept", Table: t, Paragraphs: []string{p}}
 }
 
 func rightsSection(in Inputs) Section {
@@ -87,5 +123,16 @@ func rightsSection(in Inputs) Section {
 		"Objection (Art. 21): object to processing based on legitimate interests.",
 		"Withdraw consent at any time where you gave it, without affecting what was done before.",
 		"Complaint (Art. 77): lodge a complaint with a data protection supervisory authority, in particular where you live or work.",
-	}, Paragraphs: []string{"To exercise these rights, contact " + contact(in) + "."}}
+	}, Paragraphs: []string{exerciseText(in)}}
+}
+
+func exerciseText(in Inputs) string {
+	if c := strings.TrimSpace(in.Config.PrivacyContact); c != "" {
+		return "To exercise these rights, contact " + c + "."
+	}
+	org := strings.TrimSpace(in.Config.Organisation)
+	if org == "" {
+		org = "the organisation that runs this server"
+	}
+	return "To exercise these rights, ask the person who invited you or " + org + "."
 }

@@ -38,7 +38,7 @@ func NoticeMarkdown(in Inputs) string {
 
 	b.WriteString("## What this server stores\n\n")
 	b.WriteString("In a meeting, the other participants see the name you give and hear and see what you share, while you share it. " +
-		"Audio, video and screen sharing pass through this server to them and are not stored; chat messages are relayed and not stored.\n\n")
+		liveText(ds) + "\n\n")
 	if len(ds) > 0 {
 		b.WriteString("The server keeps:\n\n")
 		for _, d := range ds {

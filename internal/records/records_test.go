@@ -138,7 +138,7 @@ func TestInfoTellsParticipantsTheirRights(t *testing.T) {
 		t.Error("info lists a category nothing is stored in")
 	}
 	in := inputs(t, func(c *config.Config) { c.PrivacyContact = "" })
-	if md := markdown(t, Info(in)); !strings.Contains(md, "no contact is configured") {
+	if md := markdown(t, Info(in)); !strings.Contains(md, "No data protection contact is configured") {
 		t.Error("missing contact not said")
 	}
 }

@@ -82,6 +82,11 @@ func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	// Checked after the passcode, so only someone holding it learns that
+	// the meeting wants an account.
+	if m.SignedInOnly && userID == "" {
+		return c.joinError(m.ID, errSignInRequired)
+	}
 	c.meetingID, c.title = m.ID, m.Title
 	pid, err := room.NewParticipantID()
 	if err != nil {
@@ -105,6 +110,9 @@ func (c *conn) identity(requested string) (name, userID string, err error) {
 	return name, userID, err
 }
 
+// errSignInRequired refuses a guest at a signed-in-only meeting.
+var errSignInRequired = errors.New("signal: meeting admits only signed-in participants")
+
 // joinError turns a refused join into its protocol error and its
 // (coalesced) audit entry.
 func (c *conn) joinError(meetingID string, err error) error {
@@ -122,6 +130,8 @@ func (c *conn) joinError(meetingID string, err error) error {
 		return refuse(CodeMeetingLocked, "this meeting is locked: nobody new can join")
 	case errors.Is(err, room.ErrBanned):
 		return refuse(CodeBanned, "you were removed from this meeting and cannot rejoin")
+	case errors.Is(err, errSignInRequired):
+		return refuse(CodeSignInRequired, "this meeting admits only signed-in participants: sign in and open the link again")
 	case errors.Is(err, room.ErrShuttingDown):
 		return &ProtocolError{Code: CodeInternal, Message: "the server is shutting down", Fatal: true}
 	}

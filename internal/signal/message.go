@@ -49,6 +49,8 @@ const (
 	CodeForbidden          = "forbidden"
 	CodeNotFound           = "not_found"
 	CodeNoticeRequired     = "notice_required"
+	// CodeSignInRequired: the meeting admits only signed-in participants.
+	CodeSignInRequired = "sign_in_required"
 )
 
 // ProtocolError is an error reported to the client as an `error` message.

@@ -39,6 +39,8 @@ type User struct {
 	Role         Role
 	PasswordHash string // argon2id PHC string; never logged
 	CreatedAt    time.Time
+	// Disabled accounts cannot sign in and have no sessions.
+	Disabled bool
 }
 
 // Session is a login session. Only the SHA-256 of the cookie token is stored,
@@ -75,6 +77,9 @@ type Meeting struct {
 	EndsAt time.Time
 	// Cohosts are the user IDs named as co-hosts in advance.
 	Cohosts []string
+	// SignedInOnly admits only people signed in to an account; guests are
+	// refused at the door.
+	SignedInOnly bool
 }
 
 // Meeting policy values.
@@ -135,6 +140,9 @@ type Store interface {
 	// the order they were stored (nil when there are none).
 	MeetingByID(ctx context.Context, id string) (Meeting, error)
 	MeetingsByHost(ctx context.Context, hostID string) ([]Meeting, error)
+	// SetMeetingPasscode replaces the meeting's passcode (the old one stops
+	// admitting at once); ErrNotFound when the meeting does not exist.
+	SetMeetingPasscode(ctx context.Context, id, passcode string) error
 	// AddMeetingBan bars subject (see BanUser, BanDevice) from the meeting
 	// for good; banning twice is not an error. ErrNotFound when the meeting
 	// does not exist.
@@ -157,6 +165,7 @@ type Store interface {
 	LastAudit(ctx context.Context) (AuditEntry, error)
 	AuditRetentionStore
 
+	AccountStore
 	ConsentStore
 	ConsentAuditStore
 	PrivacyStore

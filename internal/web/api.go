@@ -105,6 +105,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong e-mail or password")
 		return
 	}
+	if errors.Is(err, auth.ErrAccountDisabled) {
+		// Only said after the password matched, so it reveals nothing to
+		// someone guessing; not counted as a failure for the same reason.
+		s.auditOrLog(r, audit.Event{Action: audit.AuthLoginFailure, Target: s.triedAccount(r, req.Email),
+			Outcome: audit.Denied, Details: map[string]string{"reason": "disabled"}})
+		writeError(w, http.StatusForbidden, "account_disabled", "this account is disabled; ask an administrator")
+		return
+	}
 	if err != nil {
 		s.internalError(w, r, "login", err)
 		return

@@ -36,6 +36,13 @@ var forbidden = map[authz.Action]string{
 	authz.SubjectRequests:  "only administrators and privacy officers can manage data subject requests",
 	authz.MeetingRetention: "your role cannot manage meeting retention",
 	authz.SelfService:      "your account's role is not recognised by this server; ask an administrator",
+	authz.PasswordChange:   "your account's role is not recognised by this server; ask an administrator",
+	authz.UserList:         "only administrators can list accounts",
+	authz.UserAccess:       "only administrators can disable or enable accounts",
+	authz.UserRole:         "only administrators can change roles",
+	authz.MeetingPasscode:  "your role cannot manage meetings",
+	authz.MeetingDelete:    "your role cannot delete meetings",
+	authz.MeetingAny:       "only administrators can manage meetings they do not host",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

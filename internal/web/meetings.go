@@ -28,6 +28,7 @@ type meetingJSON struct {
 	StartsAt        *time.Time `json:"starts_at"` // null for an ad-hoc meeting
 	EndsAt          time.Time  `json:"ends_at"`
 	Cohosts         []string   `json:"cohosts"`
+	SignedInOnly    bool       `json:"signed_in_only"`
 }
 
 func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJSON {
@@ -36,7 +37,8 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		JoinURL: meeting.JoinURL(s.Config.PublicURL, m), CreatedAt: m.CreatedAt.UTC(),
 		WaitingRoom: m.WaitingRoom, JoinBeforeHost: m.JoinBeforeHost, ScreenShare: m.ScreenShare,
 		MaxParticipants: m.MaxParticipants, Recurrence: m.Recurrence, EndsAt: m.EndsAt.UTC(),
-		Cohosts: append([]string{}, cohostEmails...), // [] rather than null
+		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
+		SignedInOnly: m.SignedInOnly,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -90,6 +92,7 @@ type createMeetingRequest struct {
 	StartsAt        string   `json:"starts_at"`
 	EndsAt          string   `json:"ends_at"`
 	Cohosts         []string `json:"cohosts"`
+	SignedInOnly    *bool    `json:"signed_in_only"`
 }
 
 // options turns the request into meeting.Options, resolving co-host
@@ -99,6 +102,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 	o := meeting.Options{
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
+		SignedInOnly: req.SignedInOnly,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

@@ -57,6 +57,9 @@ type Options struct {
 	// Ready answers GET /readyz; nil builds one from Store (when it is a
 	// WriteProber) and Config (data directory, minimum free space).
 	Ready *Readiness
+	// Live ends a meeting that is in progress when it is deleted; nil when
+	// there is no signalling (tests).
+	Live LiveMeetings
 }
 
 type server struct {
@@ -108,17 +111,20 @@ func (s *server) routes() *http.ServeMux {
 	route(mux, "/api/logout", methods{"POST": s.logout})
 	route(mux, "/api/me", methods{"GET": s.me})
 	route(mux, "/api/meetings", methods{"GET": s.listMeetings, "POST": s.createMeeting})
+	route(mux, "/api/meetings/{id}", methods{"DELETE": s.deleteMeeting})
+	route(mux, "/api/meetings/{id}/passcode", methods{"POST": s.regeneratePasscode})
 	route(mux, "/api/audit", methods{"GET": s.auditList})
 	route(mux, "/api/audit/export", methods{"GET": s.auditExport})
 	s.privacyRoutes(mux)
 	s.noticeRoutes(mux)
 	s.recordsRoutes(mux)
+	s.userRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
 	mux.Handle("GET /ws", s.WS)
 	mux.HandleFunc("GET /static/{file...}", s.static)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing"} {
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /account", "GET /admin/users"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

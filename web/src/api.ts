@@ -17,6 +17,7 @@ export interface MeetingOptions {
   starts_at?: string; // RFC 3339
   ends_at?: string; // RFC 3339
   cohosts?: string[]; // e-mail addresses
+  signed_in_only?: boolean; // guests refused
 }
 
 export interface Meeting {
@@ -33,6 +34,7 @@ export interface Meeting {
   starts_at?: string | null;
   ends_at?: string;
   cohosts?: string[];
+  signed_in_only?: boolean;
 }
 
 export class ApiError extends Error {
@@ -57,7 +59,7 @@ function retryAfterSeconds(res: Response): number | null {
   return Number(v.trim());
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -129,6 +131,35 @@ export async function logout(): Promise<void> {
 
 export async function createMeeting(title: string, options: MeetingOptions = {}): Promise<Meeting> {
   return request<Meeting>('POST', '/api/meetings', { ...options, title });
+}
+
+// regeneratePasscode gives the meeting a new passcode; links carrying the
+// old one stop working.
+export async function regeneratePasscode(id: string): Promise<Meeting> {
+  return request<Meeting>('POST', '/api/meetings/' + encodeURIComponent(id) + '/passcode');
+}
+
+/** A meeting's own retention periods, those in effect and the limits (Go durations such as "48h"). */
+export interface MeetingRetention {
+  meeting: string;
+  overrides: Record<string, string>;
+  effective: Record<string, string>;
+  limits: Record<string, string>;
+}
+
+export async function getMeetingRetention(id: string): Promise<MeetingRetention> {
+  return request<MeetingRetention>('GET', '/api/meetings/' + encodeURIComponent(id) + '/retention');
+}
+
+// setMeetingRetention replaces the meeting's own periods; a category left
+// out follows the organisation again.
+export async function setMeetingRetention(id: string, periods: Record<string, string>): Promise<MeetingRetention> {
+  return request<MeetingRetention>('PUT', '/api/meetings/' + encodeURIComponent(id) + '/retention', periods);
+}
+
+// deleteMeeting deletes the meeting and its data, ending it if it is live.
+export async function deleteMeeting(id: string): Promise<void> {
+  await request<void>('DELETE', '/api/meetings/' + encodeURIComponent(id));
 }
 
 export async function listMeetings(): Promise<Meeting[]> {
@@ -248,4 +279,30 @@ export async function myNotice(): Promise<MyNotice> {
 export async function myConsents(): Promise<ConsentRecord[]> {
   const r = await request<{ consents: ConsentRecord[] | null }>('GET', '/api/me/consents');
   return Array.isArray(r.consents) ? r.consents : [];
+}
+
+/** An account as administrators see it (GET /api/users). */
+export interface Account extends User {
+  disabled: boolean;
+  created_at: string;
+}
+
+/** Changes the signed-in person's password; their other sessions end. */
+export async function changePassword(current: string, next: string): Promise<void> {
+  await request<void>('POST', '/api/me/password', { current, new: next });
+}
+
+export async function listUsers(): Promise<Account[]> {
+  const r = await request<{ users: Account[] }>('GET', '/api/users');
+  return r.users;
+}
+
+/** Disables or re-enables an account (administrators; its sessions end). */
+export async function setUserEnabled(id: string, enabled: boolean): Promise<void> {
+  await request<unknown>('POST', `/api/users/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** Changes an account's role (administrators; its sessions end). */
+export async function setUserRole(id: string, role: string): Promise<void> {
+  await request<unknown>('POST', `/api/users/${encodeURIComponent(id)}/role`, { role });
 }

@@ -30,10 +30,14 @@ export const FATAL_ERRORS: Record<string, string> = {
   meeting_expired: 'This meeting has ended for good: its link has expired. Ask the host for a new one.',
   too_many_attempts: 'Too many attempts to join this meeting. Wait a while and try again.',
   notice_required: 'The privacy notice has changed. Read the new version and accept it to join.',
+  sign_in_required: 'This meeting admits only signed-in participants. Sign in, then open the invite link again.',
 };
 
+/** A host's admit refused at the participant limit (not an ending: the host stays). */
+export const FULL_ON_ADMIT = 'The meeting is full: nobody else can be let in until someone leaves.';
+
 /** Endings after which trying again cannot help: no Rejoin button. */
-export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired']);
+export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired', 'sign_in_required']);
 
 /** The too_many_attempts text with the wait the server named. */
 export function tooManyAttempts(retryAfter: number | null): string {

@@ -6,6 +6,7 @@ import type { Meeting, User } from './api';
 import { announce, append, busyButton, clear, copyText, errorMessage, h, showError } from './dom';
 import { errorBox, field, page, userNav } from './layout';
 import { meetingOptionsForm, settingsSummary } from './meetingoptions';
+import { manageMeeting, meetingCredentials } from './meetingadmin';
 import { requestsBanner } from './requests';
 
 export async function renderHome(root: HTMLElement): Promise<void> {
@@ -163,12 +164,16 @@ function showResult(result: HTMLElement, m: Meeting): void {
     h('h2', { text: m.title || 'Meeting' }),
     h('label', { for: 'join-url', text: 'Invite link (contains the passcode — share it only with participants)' }),
     h('div', { class: 'copy-row' }, [input, copyButton('copy-join-url', url, input)]),
+    // Apart as well, for sending the ID and the passcode by different channels.
+    meetingCredentials(m, url, 'new-meeting-'),
     h('div', { class: 'actions' }, [h('a', { class: 'button primary', id: 'join-now', href: joinPath(m), text: 'Join now' })]),
   ]);
   result.hidden = false;
 }
 
-async function refreshList(list: HTMLElement, status: HTMLElement): Promise<void> {
+// refreshList redraws the host's meetings; openId's management panel is
+// shown open, so that a new passcode appears where it was asked for.
+async function refreshList(list: HTMLElement, status: HTMLElement, openId = ''): Promise<void> {
   try {
     const meetings = await listMeetings();
     clear(list);
@@ -188,6 +193,16 @@ async function refreshList(list: HTMLElement, status: HTMLElement): Promise<void
           copyButton(null, inviteUrl(m)),
           h('a', { class: 'button primary', href: joinPath(m), text: 'Join', 'aria-label': `Join ${m.title || 'meeting'}` }),
         ]),
+        manageMeeting(
+          m,
+          {
+            inviteUrl,
+            // Redrawn, not patched: the row's copy and join controls carry
+            // the old passcode too.
+            changed: (fresh) => void refreshList(list, status, fresh ? fresh.id : ''),
+          },
+          m.id === openId,
+        ),
       ]);
       list.appendChild(li);
     }

@@ -28,6 +28,8 @@ const NAV: NavLink[] = [
   { id: 'requests-link', href: '/admin/requests', text: 'Requests', show: officer },
   { id: 'processing-link', href: '/admin/processing', text: 'Records of processing', show: officer },
   { id: 'notice-link', href: '/admin/privacy', text: 'Privacy notice', show: (r) => r === 'admin' },
+  { id: 'users-link', href: '/admin/users', text: 'Accounts', show: (r) => r === 'admin' },
+  { id: 'account-link', href: '/account', text: 'Your account', show: () => true },
   { id: 'my-data-link', href: '/api/me/export', text: 'Download my data', show: () => true, download: true },
 ];
 

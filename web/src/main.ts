@@ -1,5 +1,6 @@
 // Entry point: route on location.pathname (one single-page app for all pages).
 
+import { renderAccount, renderUsers } from './account';
 import { renderAudit } from './admin';
 import { renderLogin, renderSetup } from './auth';
 import { appRoot, clear, h } from './dom';
@@ -26,6 +27,12 @@ async function route(): Promise<void> {
   } else if (path === '/setup') {
     installHook('setup', null);
     renderSetup(root);
+  } else if (path === '/account') {
+    installHook('account', null);
+    await renderAccount(root);
+  } else if (path === '/admin/users') {
+    installHook('users', null);
+    await renderUsers(root);
   } else if (path === '/admin/audit') {
     installHook('audit', null);
     await renderAudit(root);

@@ -16,6 +16,7 @@ export interface OptionsForm {
 export function meetingOptionsForm(): OptionsForm {
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
+  const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
   const share = select('presenters', [
     ['presenters', 'Host and presenters'],
     ['everyone', 'Everyone'],
@@ -46,6 +47,7 @@ export function meetingOptionsForm(): OptionsForm {
     h('summary', { text: 'Options' }),
     switchRow(waiting, 'Waiting room: admit people one by one'),
     h('div', { class: 'setting-option' }, [switchRow(early, 'Let people join before the host'), earlyHint]),
+    switchRow(signedIn, 'Signed-in participants only: no guests'),
     field('opt-screen-share', 'Who can share their screen', share),
     field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
     field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),
@@ -63,10 +65,14 @@ export function meetingOptionsForm(): OptionsForm {
       max_participants: wholeNumber(max.value),
       cohosts: cohosts.value.split(/[\s,;]+/).filter((s) => s !== ''),
       ...endOfDay(ends.value),
+      // Sent only when on: left out, the server's policy decides (a server
+      // requiring sign-in refuses an explicit false).
+      ...(signedIn.checked ? { signed_in_only: true } : {}),
     }),
     reset: () => {
       waiting.checked = true;
       early.checked = false;
+      signedIn.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
@@ -112,6 +118,7 @@ export function settingsSummary(m: Meeting): string {
   } else if (m.waiting_room === true) {
     parts.push('Waiting room');
   }
+  if (m.signed_in_only) parts.push('signed-in participants only');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);
   if (m.max_participants) parts.push(`up to ${m.max_participants}`);

@@ -6,7 +6,7 @@ import { CallView } from './callview';
 import type { CallModel, RemoteMedia } from './callview';
 import { announce } from './dom';
 import { modCommands } from './commands';
-import { BYE_MESSAGES, FATAL_ERRORS, tooManyAttempts } from './endings';
+import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
@@ -348,7 +348,11 @@ export class MeetingSession {
   }
 
   private onError(d: ServerMessages['error']): void {
-    const fatal = d.code === 'too_many_attempts' ? tooManyAttempts(d.retry_after) : FATAL_ERRORS[d.code];
+    // The join refusals end the call only while joining: the same codes
+    // answer moderation later (meeting_full refuses a host's admit past the
+    // participant limit), and the host must stay in their own meeting.
+    const joining = !this.admitted || (d.ref !== null && d.ref === this.helloSeq);
+    const fatal = !joining ? undefined : d.code === 'too_many_attempts' ? tooManyAttempts(d.retry_after) : FATAL_ERRORS[d.code];
     if (fatal) {
       this.end('error', fatal, d.code);
       return;
@@ -364,6 +368,7 @@ export class MeetingSession {
     if (d.code === 'internal') announce('The server reported an error.');
     else if (d.code === 'forbidden') announce('The server refused that: your role does not allow it.');
     else if (d.code === 'not_found') announce('That person is no longer in the meeting.');
+    else if (d.code === 'meeting_full') this.view?.prompts.show(FULL_ON_ADMIT);
     // Controls that changed optimistically (switches) fall back to the truth.
     this.changed();
   }

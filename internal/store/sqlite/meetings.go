@@ -13,7 +13,7 @@ import (
 // meetingColumns are the stored columns; title and passcode are sealed
 // under the meeting's key (the passcode is compared after opening).
 const meetingColumns = "id, title_sealed, passcode_sealed, host_id, created_at, waiting_room, join_before_host, " +
-	"screen_share, max_participants, recurrence, starts_at, ends_at"
+	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only"
 
 // Field names bound into sealed values.
 const (
@@ -97,10 +97,10 @@ func (s *Store) openMeeting(ctx context.Context, sm sealedMeeting) (store.Meetin
 func insertMeeting(ctx context.Context, tx *sql.Tx, sm sealedMeeting) error {
 	m := sm.Meeting
 	_, err := tx.ExecContext(ctx,
-		"INSERT INTO meetings ("+meetingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO meetings ("+meetingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		m.ID, sm.title, sm.passcode, m.HostID, toDB(m.CreatedAt), boolToDB(m.WaitingRoom),
 		boolToDB(m.JoinBeforeHost), m.ScreenShare, m.MaxParticipants, m.Recurrence,
-		optionalToDB(m.StartsAt), optionalToDB(m.EndsAt))
+		optionalToDB(m.StartsAt), optionalToDB(m.EndsAt), boolToDB(m.SignedInOnly))
 	return err
 }
 
@@ -110,15 +110,17 @@ func scanMeeting(row rowScanner) (sealedMeeting, error) {
 		m                           = &sm.Meeting
 		created, starts, ends       int64
 		waitingRoom, joinBeforeHost int64
+		signedInOnly                int64
 	)
 	err := row.Scan(&m.ID, &sm.title, &sm.passcode, &m.HostID, &created, &waitingRoom, &joinBeforeHost,
-		&m.ScreenShare, &m.MaxParticipants, &m.Recurrence, &starts, &ends)
+		&m.ScreenShare, &m.MaxParticipants, &m.Recurrence, &starts, &ends, &signedInOnly)
 	if err != nil {
 		return sealedMeeting{}, err
 	}
 	m.CreatedAt = fromDB(created)
 	m.WaitingRoom = waitingRoom != 0
 	m.JoinBeforeHost = joinBeforeHost != 0
+	m.SignedInOnly = signedInOnly != 0
 	m.StartsAt = optionalFromDB(starts)
 	m.EndsAt = optionalFromDB(ends)
 	return sm, nil

@@ -16,6 +16,10 @@ import (
 // e-mail) is what lookups by e-mail and the UNIQUE constraint use.
 const userColumns = "id, email_index, email_sealed, name_sealed, role, password_hash, created_at, erased_at"
 
+// userReadColumns are read but not written on insert (new accounts start
+// enabled).
+const userReadColumns = userColumns + ", disabled_at"
+
 // Field names bound into sealed values and blind indexes.
 const (
 	aadUserEmail  = "users.email"
@@ -36,6 +40,7 @@ type userRow struct {
 	emailSealed, nameSealed []byte
 	role, passwordHash      string
 	created, erased         int64
+	disabled                int64
 }
 
 func subjectOwner(userID string) string { return subjectPrefix + userID }
@@ -73,7 +78,7 @@ func scanUserRow(row rowScanner) (userRow, error) {
 		r     userRow
 		index sql.NullString
 	)
-	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased)
+	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased, &r.disabled)
 	r.emailIndex = index.String
 	return r, err
 }
@@ -97,12 +102,12 @@ func (s *Store) openUser(ctx context.Context, r userRow) (store.User, error) {
 		return store.User{}, err
 	}
 	return store.User{ID: r.id, Email: string(email), Name: string(name), Role: store.Role(r.role),
-		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created)}, nil
+		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created), Disabled: r.disabled != 0}, nil
 }
 
 // userWhere reads the one user matching where.
 func (s *Store) userWhere(ctx context.Context, op, where string, args ...any) (store.User, error) {
-	r, err := scanUserRow(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users "+where, args...))
+	r, err := scanUserRow(s.db.QueryRowContext(ctx, "SELECT "+userReadColumns+" FROM users "+where, args...))
 	if err != nil {
 		return store.User{}, mapErr(op, err)
 	}
@@ -141,11 +146,11 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, mapErr("count users", err)
 }
 
-// FirstAdmin returns the earliest-created admin; ErrNotFound when there is
+// FirstAdmin returns the earliest-created enabled admin; ErrNotFound when there is
 // none. It is not part of store.Store: only the CLI needs it.
 func (s *Store) FirstAdmin(ctx context.Context) (store.User, error) {
 	return s.userWhere(ctx, "first admin",
-		"WHERE role = 'admin' AND erased_at = 0 ORDER BY created_at, id LIMIT 1")
+		"WHERE role = 'admin' AND erased_at = 0 AND disabled_at = 0 ORDER BY created_at, id LIMIT 1")
 }
 
 // CreateFirstAdmin inserts u only while no user exists and the setup token

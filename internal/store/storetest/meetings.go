@@ -22,6 +22,7 @@ var meetingTests = map[string]func(*testing.T, store.Store){
 	"MeetingsByHostCohosts":  testMeetingsByHostCohosts,
 	"MeetingBans":            testMeetingBans,
 	"MeetingBanRefusals":     testMeetingBanRefusals,
+	"MeetingSetPasscode":     testMeetingSetPasscode,
 }
 
 // meeting is an ad-hoc meeting with the default policy.
@@ -85,7 +86,7 @@ func testMeetingPolicyRoundTrip(t *testing.T, s store.Store) {
 		mustCreateUser(t, s, user(id, id+"@example.org", store.RoleMember, base))
 	}
 	m := meeting("k3m9-x2qa-7hvt-p4dz", "u_1", base)
-	m.WaitingRoom, m.JoinBeforeHost = false, true
+	m.WaitingRoom, m.JoinBeforeHost, m.SignedInOnly = false, true, true
 	m.ScreenShare, m.Recurrence, m.MaxParticipants = store.ScreenShareEveryone, store.RecurrenceWeekly, 25
 	m.StartsAt = base.Add(24*time.Hour + 1)
 	m.EndsAt = base.Add(90*24*time.Hour + 7)

@@ -1,0 +1,39 @@
+package meeting
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// TestSignedInOnly: the option is stored as asked; under the policy a new
+// meeting is signed-in only, asking otherwise is refused, and a meeting
+// created before the policy is authorised as signed-in only.
+func TestSignedInOnly(t *testing.T) {
+	s, host := newService(t)
+	ctx := context.Background()
+	open, err := s.Create(ctx, host.ID, Options{})
+	if err != nil || open.SignedInOnly {
+		t.Fatalf("default: %+v, %v", open, err)
+	}
+	closed, err := s.Create(ctx, host.ID, Options{SignedInOnly: boolPtr(true)})
+	if err != nil || !closed.SignedInOnly {
+		t.Fatalf("asked for: %+v, %v", closed, err)
+	}
+	if got, err := s.Authorize(ctx, closed.ID, closed.Passcode); err != nil || !got.SignedInOnly {
+		t.Fatalf("stored: %+v, %v", got, err)
+	}
+
+	s.Policy.RequireSignedIn = true
+	m, err := s.Create(ctx, host.ID, Options{})
+	if err != nil || !m.SignedInOnly {
+		t.Fatalf("under the policy: %+v, %v", m, err)
+	}
+	var oe *OptionError
+	if _, err := s.Create(ctx, host.ID, Options{SignedInOnly: boolPtr(false)}); !errors.As(err, &oe) || oe.Field != "signed_in_only" {
+		t.Fatalf("asking for guests under the policy: %v", err)
+	}
+	if got, err := s.Authorize(ctx, open.ID, open.Passcode); err != nil || !got.SignedInOnly {
+		t.Fatalf("older meeting under the policy: %+v, %v", got, err)
+	}
+}

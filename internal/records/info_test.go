@@ -1,0 +1,70 @@
+package records
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/privacy"
+)
+
+// serverInputs are inputs with the kinds the running server registers
+// (cmd/conclave newPrivacyRegistry); Declare needs no store.
+func serverInputs(t *testing.T, mod func(*config.Config)) Inputs {
+	t.Helper()
+	in := inputs(t, mod)
+	in.Registry = privacy.NewRegistry()
+	for _, k := range []privacy.Kind{privacy.AccountKind{}, privacy.MeetingKind{}, privacy.AuditKind{}, privacy.SessionKind{},
+		privacy.BanKind{}, privacy.SubjectRequestKind{}, notice.ConsentKind{}} {
+		if err := in.Registry.Register(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return in
+}
+
+// Without a privacy contact the page says so in a sentence of its own,
+// never "contact ask the person who invited you".
+func TestInfoWithoutContact(t *testing.T) {
+	md := markdown(t, Info(serverInputs(t, func(c *config.Config) { c.PrivacyContact = "" })))
+	for _, want := range []string{"No data protection contact is configured on this server: ask the person who invited you",
+		"To exercise these rights, ask the person who invited you or Example e.V."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("info lacks %q:\n%s", want, md)
+		}
+	}
+	if regexp.MustCompile(`(?i)contact (for data protection: )?ask`).MatchString(md) {
+		t.Errorf("info reads \"contact ask\":\n%s", md)
+	}
+	bare := markdown(t, Info(serverInputs(t, func(c *config.Config) { c.PrivacyContact, c.Organisation = "", "" })))
+	if !strings.Contains(bare, "ask the person who invited you or the organisation that runs this server.") {
+		t.Errorf("info without organisation or contact:\n%s", bare)
+	}
+}
+
+// The server records nothing, transcribes nothing and stores no chat or
+// files: the transparency page and the default notice, generated from its
+// registry, promise none of it. A kind that stores recordings brings the
+// words back.
+func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
+	in := serverInputs(t, nil)
+	absent := regexp.MustCompile(`(?i)recording|transcri|\bfiles?\b|consents? to`)
+	for name, text := range map[string]string{"info": markdown(t, Info(in)), "notice": NoticeMarkdown(in)} {
+		if m := absent.FindString(text); m != "" {
+			t.Errorf("%s mentions %q, which this server does not do:\n%s", name, m, text)
+		}
+		for _, want := range []string{"are not stored", "Chat messages are relayed and not stored."} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, text)
+			}
+		}
+	}
+	withRec := markdown(t, Info(inputs(t, nil)))
+	for _, want := range []string{"stored only as the recordings and transcripts", "that meeting's recordings, within limits"} {
+		if !strings.Contains(withRec, want) {
+			t.Errorf("info with a recording kind lacks %q:\n%s", want, withRec)
+		}
+	}
+}
