@@ -55,6 +55,14 @@ func (l *liveRooms) EndMeeting(id string) bool {
 	return l.rooms.EndMeeting(id)
 }
 
+// DisconnectDisabled implements web.LiveMeetings.
+func (l *liveRooms) DisconnectDisabled(userID string) int {
+	if l.rooms == nil {
+		return 0
+	}
+	return l.rooms.DisconnectUser(userID, room.ReasonAccountDisabled)
+}
+
 // newConference starts the media server (and the embedded TURN server unless
 // disabled) and returns the signalling websocket handler and a shutdown
 // function that ends every meeting cleanly and releases the sockets.

@@ -23,3 +23,38 @@ func (m *Manager) EndMeeting(id string) bool {
 	m.forget(r)
 	return true
 }
+
+// DisconnectUser ends the presence of an account's participants in every
+// live meeting, waiting or admitted, telling them why (an administrator
+// disabled the account: revoking its sessions alone would leave an open
+// signalling connection in the meeting). Their connections then leave as
+// on any bye. It returns how many were disconnected.
+func (m *Manager) DisconnectUser(userID, reason string) int {
+	if userID == "" {
+		return 0 // guests have no account
+	}
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		r.mu.Lock()
+		for _, mb := range r.members {
+			if mb.userID == userID {
+				mb.events.Ended(reason)
+				n++
+			}
+		}
+		for _, mb := range r.waiting {
+			if mb.userID == userID {
+				mb.events.Ended(reason)
+				n++
+			}
+		}
+		r.mu.Unlock()
+	}
+	return n
+}

@@ -23,3 +23,25 @@ func TestManagerEndMeeting(t *testing.T) {
 		t.Fatal("ended a meeting that was not live")
 	}
 }
+
+// TestDisconnectUser: a disabled account's participants are ended in every
+// meeting, waiting or admitted; guests and other accounts stay.
+func TestDisconnectUser(t *testing.T) {
+	m := newManager(t, 0)
+	_, rh := join(t, m, "m", "Hana", "u_host", guarded)
+	_, rw := join(t, m, "m", "Ari", "u_ari", guarded) // waits for the host's admission
+	_, rg := join(t, m, "m", "Guest", "", guarded)
+	_, ro := join(t, m, "other", "Ari again", "u_ari", open)
+	if n := m.DisconnectUser("u_ari", ReasonAccountDisabled); n != 2 {
+		t.Fatalf("disconnected %d, want 2 (waiting in one meeting, admitted in another)", n)
+	}
+	if !rw.has("ended account_disabled") || !ro.has("ended account_disabled") {
+		t.Fatalf("the disabled account was not told: %v / %v", rw.lines(), ro.lines())
+	}
+	if rh.has("ended account_disabled") || rg.has("ended account_disabled") {
+		t.Fatalf("others were ended: %v / %v", rh.lines(), rg.lines())
+	}
+	if m.DisconnectUser("", ReasonAccountDisabled) != 0 {
+		t.Fatal("guests matched an empty account")
+	}
+}

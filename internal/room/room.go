@@ -34,6 +34,8 @@ const (
 	ReasonDenied         = "denied"  // a host refused entry from the waiting room
 	ReasonRemoved        = "removed" // a host removed the participant
 	ReasonBanned         = "banned"  // removed, and may not return
+	// ReasonAccountDisabled: an administrator disabled the account.
+	ReasonAccountDisabled = "account_disabled"
 )
 
 // ErrFull is returned when a meeting has reached its participant limit.

@@ -17,6 +17,10 @@ type LiveMeetings interface {
 	// EndMeeting disconnects everyone in the meeting, telling them it
 	// ended, and reports whether it was live.
 	EndMeeting(id string) bool
+	// DisconnectDisabled ends a disabled account's presence in every live
+	// meeting, telling its connections why, and reports how many there
+	// were.
+	DisconnectDisabled(userID string) int
 }
 
 // managedMeeting returns the meeting at {id} when the permission table lets

@@ -90,8 +90,16 @@ func TestMeetingAdminRefusals(t *testing.T) {
 }
 
 type fakeLive struct {
-	mu    sync.Mutex
-	ended []string
+	mu           sync.Mutex
+	ended        []string
+	disconnected []string
+}
+
+func (f *fakeLive) DisconnectDisabled(userID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.disconnected = append(f.disconnected, userID)
+	return 1
 }
 
 func (f *fakeLive) EndMeeting(id string) bool {

@@ -172,6 +172,11 @@ func (s *server) setAccess(w http.ResponseWriter, r *http.Request, action authz.
 		details["from"] = string(before.Role)
 	}
 	s.auditOrLog(r, audit.Event{Action: auditAction, Actor: actor.ID, Target: target.ID, Outcome: audit.Success, Details: details})
+	if disabled && !before.Disabled && s.Live != nil {
+		// Revoked sessions stop new requests; an open meeting connection
+		// must end too.
+		s.Live.DisconnectDisabled(target.ID)
+	}
 	target.Role, target.Disabled = role, disabled
 	writeJSON(w, http.StatusOK, map[string]accountJSON{"user": toAccountJSON(target)})
 }

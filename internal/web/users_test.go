@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/conclave-meet/conclave/internal/store"
@@ -67,7 +68,8 @@ func TestChangePasswordThrottled(t *testing.T) {
 }
 
 func TestDisableEnableAndRole(t *testing.T) {
-	e := newTestEnv(t)
+	live := &fakeLive{}
+	e := newTestEnv(t, func(o *Options) { o.Live = live })
 	admin, a := e.signedInAs(t, "admin@example.org", store.RoleAdmin)
 	member, m := e.signedInAs(t, "m@example.org", store.RoleMember)
 	base := e.srv.URL + "/api/users/"
@@ -85,6 +87,10 @@ func TestDisableEnableAndRole(t *testing.T) {
 		t.Fatalf("disable recorded as %+v", v)
 	}
 	expectError(t, do(t, member, "GET", e.srv.URL+"/api/me", ""), http.StatusUnauthorized, "unauthorized")
+	// Open meeting connections end too, not only the sessions.
+	if !slices.Equal(live.disconnected, []string{m.ID}) {
+		t.Fatalf("disconnected from live meetings: %v, want %s", live.disconnected, m.ID)
+	}
 	_, r = e.login(t, "m@example.org", password)
 	expectError(t, r, http.StatusForbidden, "account_disabled")
 	_, r = e.login(t, "m@example.org", "a wrong password")

@@ -18,6 +18,7 @@ export const BYE_MESSAGES: Record<string, Ending> = {
   denied: { status: 'ended', message: 'The host did not let you in.' },
   removed: { status: 'ended', message: 'You were removed from the meeting.' },
   banned: { status: 'ended', message: BANNED_TEXT },
+  account_disabled: { status: 'ended', message: 'An administrator disabled your account, so you were signed out of this meeting.' },
 };
 
 /** Errors at hello that refuse the join (the server then closes). */
@@ -37,7 +38,7 @@ export const FATAL_ERRORS: Record<string, string> = {
 export const FULL_ON_ADMIT = 'The meeting is full: nobody else can be let in until someone leaves.';
 
 /** Endings after which trying again cannot help: no Rejoin button. */
-export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired', 'sign_in_required']);
+export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired', 'sign_in_required', 'account_disabled']);
 
 /** The too_many_attempts text with the wait the server named. */
 export function tooManyAttempts(retryAfter: number | null): string {

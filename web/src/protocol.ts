@@ -122,7 +122,8 @@ export type ByeReason =
   | 'replaced'
   | 'denied'
   | 'removed'
-  | 'banned';
+  | 'banned'
+  | 'account_disabled';
 
 /** Messages the server sends, by type. */
 export interface ServerMessages {
