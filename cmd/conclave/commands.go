@@ -25,6 +25,7 @@ var commands = []command{
 	{"user enable", true, "re-enable a disabled account (--email E)", runUserEnable},
 	{"user role", true, "change an account's role and sign out its sessions (--email E --role R)", runUserRole},
 	{"meeting create", true, "create a meeting and print its link", runMeetingCreate},
+	{"meeting delete", true, "delete a meeting and erase its data (--id ID --yes)", runMeetingDelete},
 	{"audit verify", true, "check the audit log's hash chain", runAuditVerify},
 	{"audit export", true, "write the audit log as JSON (default) or CSV", runAuditExport},
 	{"privacy report", true, "write the records of processing (--format md|html)", runPrivacyReport},
