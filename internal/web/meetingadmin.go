@@ -33,26 +33,37 @@ func (s *server) managedMeeting(w http.ResponseWriter, r *http.Request, action a
 	if !ok {
 		return u, store.Meeting{}, false
 	}
+	m, ok := s.ownMeeting(w, r, u, true, audit.Event{Action: auditAction, Details: map[string]string{"reason": "not_host"}})
+	return u, m, ok
+}
+
+// ownMeeting looks up the meeting at {id} for u, who must host it (or,
+// with anyHost, may act on any meeting: authz.MeetingAny). A missing
+// meeting and someone else's are answered alike, not_found, so that the
+// API does not reveal which IDs are meetings; a refusal for a real meeting
+// is recorded (refusal, with actor and meeting filled in) so that probing
+// shows in the log.
+func (s *server) ownMeeting(w http.ResponseWriter, r *http.Request, u store.User, anyHost bool, refusal audit.Event) (store.Meeting, bool) {
 	id, err := meeting.NormalizeID(r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, store.Meeting{}, false
+		return store.Meeting{}, false
 	}
 	m, err := s.Store.MeetingByID(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, m, false
+		return m, false
 	case err != nil:
 		s.internalError(w, r, "meeting lookup", err)
-		return u, m, false
-	case m.HostID != u.ID && authz.Check(orgRole(u.Role), authz.MeetingAny, false) != nil:
-		s.auditRefusal(r, audit.Event{Action: auditAction, Actor: u.ID, Meeting: m.ID, Outcome: audit.Denied,
-			Details: map[string]string{"reason": "not_host"}})
+		return m, false
+	case m.HostID != u.ID && (!anyHost || authz.Check(orgRole(u.Role), authz.MeetingAny, false) != nil):
+		refusal.Actor, refusal.Meeting, refusal.Outcome = u.ID, m.ID, audit.Denied
+		s.auditRefusal(r, refusal)
 		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, m, false
+		return m, false
 	}
-	return u, m, true
+	return m, true
 }
 
 // regeneratePasscode answers POST /api/meetings/{id}/passcode: the meeting

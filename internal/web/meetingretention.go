@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/authz"
-	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/retention"
 	"github.com/conclave-meet/conclave/internal/store"
@@ -36,26 +34,9 @@ func (s *server) hostMeeting(w http.ResponseWriter, r *http.Request) (store.User
 	if !ok {
 		return u, store.Meeting{}, false
 	}
-	id, err := meeting.NormalizeID(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, store.Meeting{}, false
-	}
-	m, err := s.Store.MeetingByID(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, m, false
-	case err != nil:
-		s.internalError(w, r, "meeting retention", err)
-		return u, m, false
-	case m.HostID != u.ID:
-		s.auditRefusal(r, audit.Event{Action: audit.SettingsChange, Actor: u.ID, Meeting: m.ID, Outcome: audit.Denied,
-			Details: map[string]string{"what": "meeting_retention", "reason": "not_host"}})
-		writeError(w, http.StatusNotFound, "not_found", "no such meeting")
-		return u, m, false
-	}
-	return u, m, true
+	m, ok := s.ownMeeting(w, r, u, false, audit.Event{Action: audit.SettingsChange,
+		Details: map[string]string{"what": "meeting_retention", "reason": "not_host"}})
+	return u, m, ok
 }
 
 func (s *server) getMeetingRetention(w http.ResponseWriter, r *http.Request) {
