@@ -68,6 +68,7 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		c.RetentionRecording = 7 * 24 * time.Hour
 		c.RetentionAccount = 0
 		c.ForceWaitingRoom = true
+		c.RequireSignedIn = true
 		c.TLSCert, c.TLSKey = "c.pem", "k.pem"
 	})))
 	for _, want := range []string{
@@ -76,6 +77,7 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		"| recording | 7 days | 90 days | recording |", "| account | kept until deleted | – | account |",
 		"| audit_log | 731 days | – |  |", "recording: transcription service",
 		"TLS is on with the configured certificate", "forced by the administrator",
+		"guests are refused (required by the administrator)",
 		"directory recordings/", "Recordings or transcripts are processed",
 	} {
 		if !strings.Contains(md, want) {
@@ -83,7 +85,7 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		}
 	}
 	md = markdown(t, Report(inputs(t, nil)))
-	for _, want := range []string{"TLS is off", "hosts may turn it off", "| recording | 30 days |"} {
+	for _, want := range []string{"TLS is off", "hosts may turn it off", "Hosts may restrict a meeting to signed-in accounts", "| recording | 30 days |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("default report lacks %q", want)
 		}

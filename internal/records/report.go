@@ -181,6 +181,7 @@ func Measures(in Inputs) []string {
 	m := []string{tlsMeasure(c),
 		"HTTPS is required whenever the server listens off loopback (enforced at start; cannot be switched off).",
 		waitingRoomMeasure(c),
+		signedInMeasure(c),
 		"Failed sign-ins and meeting passcodes are throttled (lock-out per address, account and meeting).",
 		"Passwords are stored as argon2id hashes; session and setup tokens only as SHA-256 hashes.",
 		"A tamper-evident audit log, hash-chained with an HMAC key kept outside the database, records sign-ins, joins, moderation, audit views and retention sweeps.",
@@ -191,7 +192,7 @@ func Measures(in Inputs) []string {
 		"Logs record route patterns, never meeting IDs in paths, query strings, client addresses or credentials.",
 	}
 	if c.TURNPort != 0 {
-		m = append(m, "The embedded TURN relay issues short-lived credentials and relays only to the media address.")
+		m = append(m, "The embedded TURN relay issues short-lived credentials, valid only while their participant is in a meeting, and relays only to the media server's own socket.")
 	}
 	return append(m, in.Measures...)
 }
@@ -211,6 +212,13 @@ func waitingRoomMeasure(c config.Config) string {
 		return "Every meeting has a waiting room (forced by the administrator)."
 	}
 	return "Meetings have a waiting room by default; hosts may turn it off."
+}
+
+func signedInMeasure(c config.Config) string {
+	if c.RequireSignedIn {
+		return "Only signed-in accounts may join meetings: guests are refused (required by the administrator)."
+	}
+	return "Hosts may restrict a meeting to signed-in accounts; guests are admitted otherwise, through the waiting room."
 }
 
 func metricsMeasure(c config.Config) string {
