@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/conclave-meet/conclave/internal/audit"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/testlog"
 )
 
@@ -20,15 +19,7 @@ import (
 func publishHead(t *testing.T, dir, file string) audit.SealedHead {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "conclave.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, err := audit.LoadKey(filepath.Join(dir, "audit.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, key := openDirLog(t, dir)
 	sink, err := audit.OpenFileSink(file)
 	if err != nil {
 		t.Fatal(err)

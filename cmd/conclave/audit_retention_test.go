@@ -20,15 +20,7 @@ var truncationTime = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 func truncateDir(t *testing.T, dir string) []audit.Anchor {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "conclave.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, err := audit.LoadKey(filepath.Join(dir, "audit.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, key := openDirLog(t, dir)
 	log := audit.New(st, audit.Options{Key: key, Now: func() time.Time { return truncationTime }})
 	es, err := log.Entries(ctx, store.AuditFilter{})
 	if err != nil {
@@ -99,4 +91,21 @@ func TestAuditVerifyTamperingAfterRetention(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openDirLog opens the store and the audit key of the data dir dir, as an
+// attacker with file access (or the CLI) would; the store closes when the
+// test ends.
+func openDirLog(t *testing.T, dir string) (*sqlite.Store, []byte) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "conclave.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, err := audit.LoadKey(filepath.Join(dir, "audit.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, key
 }

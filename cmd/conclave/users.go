@@ -8,7 +8,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 func runUserDisable(ctx context.Context, args []string, e env) error {
@@ -49,11 +48,8 @@ func runUserAccess(ctx context.Context, name string, args []string, e env) error
 	if err != nil {
 		return usageError{name + ": --email: " + err.Error()}
 	}
-	cfg, err := cf.load(e.getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+	// The account exists already, so must the data dir: never create one.
+	cfg, st, err := cf.openExisting(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,9 @@ func (pub *publisher) run(stop <-chan struct{}) {
 	}
 }
 
-func TestTapSinkReceivesALayerInOrderFromAKeyframe(t *testing.T) {
+// loopbackRoom is a room on a media engine bound to 127.0.0.1.
+func loopbackRoom(t *testing.T) *Room {
+	t.Helper()
 	e, err := NewEngine(Config{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +157,11 @@ func TestTapSinkReceivesALayerInOrderFromAKeyframe(t *testing.T) {
 	t.Cleanup(func() { e.Close() })
 	r := e.NewRoom("r", nil)
 	t.Cleanup(r.Close)
+	return r
+}
+
+func TestTapSinkReceivesALayerInOrderFromAKeyframe(t *testing.T) {
+	r := loopbackRoom(t)
 
 	var sinks sync.Map // owner → *recordingSink
 	remove := r.AddTap(func(tr Track) Sink {
@@ -214,13 +221,7 @@ func TestTapSinkReceivesALayerInOrderFromAKeyframe(t *testing.T) {
 }
 
 func TestTapSinkClosedWhenPublisherLeaves(t *testing.T) {
-	e, err := NewEngine(Config{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	r := e.NewRoom("r", nil)
-	t.Cleanup(r.Close)
+	r := loopbackRoom(t)
 	p, err := r.Join("p_pub", nopSignaller{})
 	if err != nil {
 		t.Fatal(err)

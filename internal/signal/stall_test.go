@@ -23,6 +23,7 @@ type stallProxy struct {
 	target  string
 	stalled chan struct{}
 	once    sync.Once
+	done    chan struct{} // closed when the test ends: stalled pipes return
 }
 
 func newStallProxy(t *testing.T, target string) *stallProxy {
@@ -31,8 +32,11 @@ func newStallProxy(t *testing.T, target string) *stallProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &stallProxy{ln: ln, target: target, stalled: make(chan struct{})}
-	t.Cleanup(func() { ln.Close() })
+	p := &stallProxy{ln: ln, target: target, stalled: make(chan struct{}), done: make(chan struct{})}
+	t.Cleanup(func() {
+		close(p.done)
+		ln.Close()
+	})
 	go p.serve()
 	return p
 }
@@ -76,7 +80,8 @@ func (p *stallProxy) pipe(c net.Conn) {
 	for {
 		select {
 		case <-p.stalled:
-			<-make(chan struct{}) // read no more, until the test ends
+			<-p.done // read no more, until the test ends
+			return
 		default:
 		}
 		n, err := s.Read(buf)
