@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
@@ -113,7 +114,10 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		Joins:    throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
 		Notices:  noticeChecker(d.Notices),
 		Refusals: d.Refusals,
-		Logger:   d.Logger,
+		// 0 in the configuration turns resume off; the handler reads 0 as
+		// its default and a negative grace as off.
+		ResumeGrace: resumeGrace(cfg.ResumeGrace),
+		Logger:      d.Logger,
 		// A TLS-terminating proxy serves the pages from the public URL.
 		PublicOrigin: cfg.PublicURL,
 	})
@@ -196,4 +200,12 @@ func noticeChecker(n *notice.Service) signal.NoticeChecker {
 		return nil
 	}
 	return n
+}
+
+// resumeGrace maps the configured grace (0: off) to signal's (negative: off).
+func resumeGrace(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

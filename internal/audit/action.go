@@ -37,14 +37,19 @@ const (
 	MeetingJoinRefused Action = "meeting.join.refused"
 	MeetingJoinLockout Action = "meeting.join.lockout" // a passcode key (address or meeting) was locked out
 	MeetingLeave       Action = "meeting.leave"
-	MeetingAdmit       Action = "meeting.admit" // let in from the waiting room
-	MeetingDeny        Action = "meeting.deny"  // refused from the waiting room
-	MeetingRemove      Action = "meeting.remove"
-	MeetingBan         Action = "meeting.ban"
-	MeetingRoleChange  Action = "meeting.role_change"
-	MeetingLock        Action = "meeting.lock"
-	MeetingUnlock      Action = "meeting.unlock"
-	MeetingEnd         Action = "meeting.end"
+	// MeetingResume: a participant whose connection dropped took their
+	// place back with their resume token; MeetingResumeRefused: a resume
+	// token was refused (unknown, spent, expired, another account's).
+	MeetingResume        Action = "meeting.resume"
+	MeetingResumeRefused Action = "meeting.resume.refused"
+	MeetingAdmit         Action = "meeting.admit" // let in from the waiting room
+	MeetingDeny          Action = "meeting.deny"  // refused from the waiting room
+	MeetingRemove        Action = "meeting.remove"
+	MeetingBan           Action = "meeting.ban"
+	MeetingRoleChange    Action = "meeting.role_change"
+	MeetingLock          Action = "meeting.lock"
+	MeetingUnlock        Action = "meeting.unlock"
+	MeetingEnd           Action = "meeting.end"
 	// MeetingPasscodeRegenerate: a new passcode replaced the old one.
 	MeetingPasscodeRegenerate Action = "meeting.passcode.regenerate"
 	// MeetingDelete: a meeting and its data were deleted.
@@ -80,7 +85,7 @@ var Actions = []Action{
 	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, AuthLockout, UserCreate,
 	UserPasswordChange, UserDisable, UserEnable, UserRoleChange,
 	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
-	MeetingJoinLockout, MeetingLeave, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
+	MeetingJoinLockout, MeetingLeave, MeetingResume, MeetingResumeRefused, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd,
 	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,

@@ -60,6 +60,10 @@ type Options struct {
 	// DropEveryNth simulates loss on received video: the first arrival of
 	// every Nth sequence number is dropped (0 = no loss).
 	DropEveryNth uint16
+	// Resume makes the client ride out a dropped signalling connection:
+	// it reconnects and resumes its session within the server's grace
+	// period, as the browser client does (resume.go).
+	Resume bool
 }
 
 // Participant mirrors the protocol's participant object.
@@ -115,8 +119,21 @@ func (b *Bye) Error() string { return "server said bye: " + b.Reason }
 // Client is one connected participant.
 type Client struct {
 	opts    Options
-	ws      *websocket.Conn
+	url     string
 	Welcome Welcome
+
+	// ws is the current signalling socket; swapped by a resume under both
+	// writeMu and wsMu (readers hold either).
+	ws   *websocket.Conn
+	wsMu sync.Mutex
+	// resume state (resume.go)
+	lastSeq  int64 // highest server seq handled; read goroutine only
+	seq      int64 // last client seq sent; under writeMu
+	sent     []sentFrame
+	resumeMu sync.Mutex
+	token    string
+	grace    time.Duration
+	dropped  atomic.Bool // DropSignal was called: the next read error is a drop
 
 	// Local tracks: write RTP to them to publish.
 	Audio  *webrtc.TrackLocalStaticRTP
@@ -166,7 +183,7 @@ func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client
 		return nil, fmt.Errorf("client: dial: %w", err)
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &Client{opts: opts, ws: ws, subTracks: map[string]trackInfo{}, done: make(chan struct{})}
+	c := &Client{opts: opts, url: wsURL, ws: ws, subTracks: map[string]trackInfo{}, done: make(chan struct{})}
 	c.helloSent = time.Now()
 	if err := c.Send(ctx, "hello", map[string]any{
 		"version": 1, "meeting_id": hello.MeetingID, "passcode": hello.Passcode, "name": hello.Name,
@@ -203,6 +220,8 @@ func (c *Client) awaitWelcome(ctx context.Context) (json.RawMessage, error) {
 		switch typ {
 		case "welcome":
 			return data, nil
+		case "resume_token", "lobby":
+			continue
 		case "waiting":
 			var w struct {
 				Reason string `json:"reason"`
@@ -229,36 +248,72 @@ func (c *Client) awaitWelcome(ctx context.Context) (json.RawMessage, error) {
 // ID is the participant ID the server gave this client.
 func (c *Client) ID() string { return c.Welcome.ParticipantID }
 
-// Send writes one protocol message.
+// Send writes one protocol message, numbered so that a resume can tell
+// which ones the server processed.
 func (c *Client) Send(ctx context.Context, typ string, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("client: encode %s: %w", typ, err)
 	}
-	b, _ := json.Marshal(envelope{Type: typ, Data: raw})
-	return c.SendRaw(ctx, b)
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.seq++
+	b, _ := json.Marshal(envelope{Type: typ, Seq: c.seq, Data: raw})
+	c.keepSentLocked(typ, c.seq, b)
+	return c.writeLocked(ctx, b)
 }
 
 // SendRaw writes a frame as is (tests use it to send malformed input).
 func (c *Client) SendRaw(ctx context.Context, frame []byte) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+	return c.writeLocked(ctx, frame)
+}
+
+func (c *Client) writeLocked(ctx context.Context, frame []byte) error {
+	if err := c.socket().Write(ctx, websocket.MessageText, frame); err != nil {
 		return fmt.Errorf("client: write: %w", err)
 	}
 	return nil
 }
 
+// socket returns the current signalling socket.
+func (c *Client) socket() *websocket.Conn {
+	c.wsMu.Lock()
+	defer c.wsMu.Unlock()
+	return c.ws
+}
+
+// read returns the next message of the current socket, keeping resume
+// tokens and skipping events a resume replayed twice.
 func (c *Client) read(ctx context.Context) (string, json.RawMessage, error) {
-	_, b, err := c.ws.Read(ctx)
-	if err != nil {
-		return "", nil, fmt.Errorf("client: read: %w", err)
+	typ, data, err := readFrom(ctx, c.socket(), &c.lastSeq)
+	if err == nil && typ == "resume_token" {
+		c.keepToken(data)
 	}
-	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
-		return "", nil, fmt.Errorf("client: bad frame: %w", err)
+	return typ, data, err
+}
+
+// readFrom reads one frame from ws, skipping numbered frames at or below
+// *last and advancing it.
+func readFrom(ctx context.Context, ws *websocket.Conn, last *int64) (string, json.RawMessage, error) {
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			return "", nil, fmt.Errorf("client: read: %w", err)
+		}
+		var env envelope
+		if err := json.Unmarshal(b, &env); err != nil {
+			return "", nil, fmt.Errorf("client: bad frame: %w", err)
+		}
+		if env.Seq > 0 {
+			if env.Seq <= *last {
+				continue // replayed twice
+			}
+			*last = env.Seq
+		}
+		return env.Type, env.Data, nil
 	}
-	return env.Type, env.Data, nil
 }
 
 // api builds a Pion API restricted to loopback IPv4 UDP without mDNS, the
@@ -300,7 +355,7 @@ func (c *Client) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2e9)
 	defer cancel()
 	_ = c.Send(ctx, "leave", struct{}{})
-	c.ws.CloseNow()
+	c.socket().CloseNow()
 	if c.pub != nil {
 		c.pub.Close()
 	}

@@ -181,6 +181,9 @@ func (c *Client) readLoop() {
 	ctx := context.Background()
 	for {
 		typ, data, err := c.read(ctx)
+		if err != nil && c.opts.Resume && c.resumeAfter(ctx, err) {
+			continue
+		}
 		if err != nil {
 			c.mu.Lock()
 			c.err = err

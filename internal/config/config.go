@@ -34,6 +34,10 @@ const (
 	// host may set.
 	DefaultMeetingLifetime    = 30 * 24 * time.Hour
 	DefaultMaxMeetingLifetime = 366 * 24 * time.Hour
+	// DefaultResumeGrace is how long a participant whose connection
+	// dropped keeps their place; MaxResumeGrace bounds it.
+	DefaultResumeGrace = 30 * time.Second
+	MaxResumeGrace     = 10 * time.Minute
 	// DefaultMinFreeMB is the free space on the data directory's file
 	// system below which GET /readyz reports not ready: SQLite needs room
 	// for its WAL and temporary files well before the disk is full.
@@ -97,6 +101,9 @@ type Config struct {
 	// TOML takes them as strings such as "720h".
 	MeetingLifetime    time.Duration `toml:"meeting_lifetime"`
 	MaxMeetingLifetime time.Duration `toml:"max_meeting_lifetime"`
+	// ResumeGrace is how long a participant whose signalling connection
+	// dropped keeps their place for a resume; "0s" turns resume off.
+	ResumeGrace time.Duration `toml:"resume_grace"`
 	// MetricsListen is host:port of a separate listener for Prometheus
 	// metrics; empty disables it. Off loopback it needs MetricsToken.
 	MetricsListen string `toml:"metrics_listen"`
@@ -128,6 +135,7 @@ func Default() Config {
 
 		MeetingLifetime:    DefaultMeetingLifetime,
 		MaxMeetingLifetime: DefaultMaxMeetingLifetime,
+		ResumeGrace:        DefaultResumeGrace,
 		MinFreeMB:          DefaultMinFreeMB,
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),

@@ -57,6 +57,7 @@ func TestLoadDefaults(t *testing.T) {
 
 		MeetingLifetime:    720 * time.Hour,
 		MaxMeetingLifetime: 8784 * time.Hour,
+		ResumeGrace:        30 * time.Second,
 		MinFreeMB:          256,
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),
@@ -78,7 +79,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--turn-max-per-credential", "4", "--turn-max-per-address", "500",
 		"--joins-per-address", "90", "--joins-per-meeting", "900",
 		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
-		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h",
+		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h", "--resume-grace", "45s",
 		"--min-free-mb", "64",
 	}
 	cfg := mustLoad(t, args, noEnv)
@@ -86,7 +87,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		Listen: "203.0.113.5:443", DataDir: dir, PublicURL: "https://meet.example.org",
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
 		MediaPort: 9000, TURNPort: 0, TURNMaxPerCredential: 4, TURNMaxPerAddress: 500, JoinsPerAddress: 90, JoinsPerMeeting: 900, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
-		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, MinFreeMB: 64,
+		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, ResumeGrace: 45 * time.Second, MinFreeMB: 64,
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -104,7 +105,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_JOINS_PER_ADDRESS": "91", "CONCLAVE_JOINS_PER_MEETING": "901",
 		"CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
 		"CONCLAVE_MAX_PARTICIPANTS": "50", "CONCLAVE_FORCE_WAITING_ROOM": "1",
-		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h",
+		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h", "CONCLAVE_RESUME_GRACE": "0s",
 		"CONCLAVE_MIN_FREE_MB": "0",
 	}
 	cfg := mustLoad(t, nil, env(e))
@@ -112,7 +113,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		Listen: "127.0.0.1:9443", DataDir: "/srv/c", PublicURL: "https://m.example.org",
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, TURNMaxPerCredential: 5, TURNMaxPerAddress: 600, JoinsPerAddress: 91, JoinsPerMeeting: 901, LogLevel: "warn", LogFormat: "json",
-		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour,
+		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour, ResumeGrace: 0,
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -146,6 +147,7 @@ max_participants = 7
 force_waiting_room = true
 meeting_lifetime = "168h"
 max_meeting_lifetime = "720h"
+resume_grace = "1m"
 min_free_mb = 1024
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
@@ -153,7 +155,7 @@ min_free_mb = 1024
 		Listen: "localhost:8443", DataDir: "/var/lib/conclave", PublicURL: "https://localhost:8443",
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
 		MediaPort: 7001, TURNPort: 3480, TURNMaxPerCredential: 6, TURNMaxPerAddress: 700, JoinsPerAddress: 92, JoinsPerMeeting: 902, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
-		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, MinFreeMB: 1024,
+		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, ResumeGrace: time.Minute, MinFreeMB: 1024,
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -274,7 +276,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
-		"require-signed-in": "require_signed_in",
+		"require-signed-in": "require_signed_in", "resume-grace": "resume_grace",
 	}
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)

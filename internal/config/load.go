@@ -114,6 +114,8 @@ var options = append([]option{
 		duration(func(c *Config) *time.Duration { return &c.MeetingLifetime })},
 	{"max-meeting-lifetime", "CONCLAVE_MAX_MEETING_LIFETIME", "latest end date a host may set, from now (default " + durationText(DefaultMaxMeetingLifetime) + ")",
 		duration(func(c *Config) *time.Duration { return &c.MaxMeetingLifetime })},
+	{"resume-grace", "CONCLAVE_RESUME_GRACE", "how long a participant whose connection dropped keeps their place to resume; 0s: off (default " + durationText(DefaultResumeGrace) + ")",
+		duration(func(c *Config) *time.Duration { return &c.ResumeGrace })},
 	{"metrics-listen", "CONCLAVE_METRICS_LISTEN", "host:port for Prometheus /metrics on a separate listener (default off)",
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",

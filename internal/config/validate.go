@@ -192,6 +192,9 @@ func (c Config) validateMisc() error {
 
 func (c Config) validateMeetings() error {
 	var errs []error
+	if c.ResumeGrace < 0 || c.ResumeGrace > MaxResumeGrace {
+		errs = append(errs, fmt.Errorf("resume_grace %s out of range 0s-%s", c.ResumeGrace, durationText(MaxResumeGrace)))
+	}
 	if c.MaxMeetingLifetime < MinMeetingLifetime || c.MaxMeetingLifetime > MeetingLifetimeLimit {
 		errs = append(errs, fmt.Errorf("max_meeting_lifetime %s out of range %s-%s (write durations as strings such as \"8784h\")",
 			c.MaxMeetingLifetime, durationText(MinMeetingLifetime), durationText(MeetingLifetimeLimit)))

@@ -374,6 +374,24 @@ func (mb *Member) SetMediaState(audio, video, screen bool) error {
 	return nil
 }
 
+// SetReconnecting marks the member as away (its connection dropped and it
+// may resume) or back, and tells the others, who show it as reconnecting
+// instead of seeing it leave and join again. Someone waiting has nobody
+// to tell: the mark only travels with their welcome if they are admitted
+// while away.
+func (mb *Member) SetReconnecting(on bool) {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if mb.info.Reconnecting == on {
+		return
+	}
+	mb.info.Reconnecting = on
+	if r.members[mb.info.ID] == mb {
+		r.updatedLocked(mb)
+	}
+}
+
 // applyScreenGateLocked forwards mb's screen share only while its role may
 // share and no host stopped it; a share that lost its right ends.
 func (r *Room) applyScreenGateLocked(mb *Member) {

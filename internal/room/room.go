@@ -53,6 +53,9 @@ type Participant struct {
 	Audio    bool       `json:"audio"`
 	Video    bool       `json:"video"`
 	Screen   bool       `json:"screen"`
+	// Reconnecting: the participant's connection dropped and they have
+	// the grace period to resume (docs/protocol.md, "Resume").
+	Reconnecting bool `json:"reconnecting"`
 }
 
 // Welcome is what an admitted participant learns on entry.

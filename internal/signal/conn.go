@@ -3,7 +3,6 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/room"
@@ -27,9 +25,10 @@ const (
 	floodWindow    = 10 * time.Second
 	floodCalm      = 2 * time.Second // without a refusal, to end a flood
 	maxErrorStreak = 10
-	sendQueue      = 256 // outgoing messages buffered per client
-	writeTimeout   = 10 * time.Second
-	closeGrace     = 2 * time.Second
+	// sendQueue holds a resume's replay (replayFrames) with room to spare.
+	sendQueue    = replayFrames + 64 // outgoing messages buffered per link
+	writeTimeout = 10 * time.Second
+	closeGrace   = 2 * time.Second
 )
 
 // MeetingAuthorizer checks a meeting ID and passcode. Any error refuses the
@@ -82,7 +81,20 @@ type Options struct {
 	// Clock is read once per incoming message for the rate limit and the
 	// flood cut-off; nil means time.Now. Tests step it per message.
 	Clock func() time.Time
+	// ResumeGrace is how long a participant whose connection dropped keeps
+	// their place for a resume (docs/protocol.md, "Resume"); zero means
+	// 30 s, negative turns resume off (a drop is a leave).
+	ResumeGrace time.Duration
+	// AfterFunc runs f after d, like time.AfterFunc, for the resume grace
+	// period; nil means time.AfterFunc. Tests fire it by hand.
+	AfterFunc func(d time.Duration, f func()) Timer
 }
+
+// Timer is the part of *time.Timer the resume grace period needs.
+type Timer interface{ Stop() bool }
+
+// DefaultResumeGrace is how long a dropped participant may resume.
+const DefaultResumeGrace = 30 * time.Second
 
 // Handler upgrades GET /ws requests to signalling connections.
 type Handler struct {
@@ -90,6 +102,8 @@ type Handler struct {
 	log          *slog.Logger
 	passcodes    *throttle.Limiter
 	helloTimeout time.Duration
+	grace        time.Duration // 0: resume off
+	resumes      *resumeIndex
 }
 
 // NewHandler returns the websocket endpoint.
@@ -112,12 +126,23 @@ func NewHandler(opts Options) *Handler {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	grace := opts.ResumeGrace
+	switch {
+	case grace == 0:
+		grace = DefaultResumeGrace
+	case grace < 0:
+		grace = 0
+	}
+	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout,
+		grace: grace, resumes: newResumeIndex()}
 }
 
 // ServeHTTP accepts the websocket (same origin only: scheme, host and port,
 // see originAllowed; the library then compares Origin with Host as well)
-// and runs the connection until it ends.
+// and runs the link until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !originAllowed(r, h.opts.PublicOrigin) {
 		h.log.Debug("websocket refused: cross-origin")
@@ -130,55 +155,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(MaxMessageSize)
-	c := &conn{
-		h:       h,
-		ws:      ws,
-		log:     h.log,
-		limiter: rate.NewLimiter(messageRate, messageBurst),
-		out:     make(chan outgoing, sendQueue),
-	}
+	var user *store.User
 	if u, ok := h.opts.Users.UserFromRequest(r); ok {
-		c.user = &u
+		user = &u
 	}
+	addr := ""
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		c.addr = host
+		addr = host
 	}
-	c.run(r.Context())
+	newLink(h, ws, user, addr).run(r.Context())
 }
 
-type outgoing struct {
-	frame []byte
-	close string // non-empty: close the socket with this reason after frame
-}
-
-// conn is one participant's signalling connection. The read goroutine owns
-// state and member; Events methods may be called from any goroutine and only
-// enqueue.
+// conn is one participant's signalling session, from hello until they
+// leave: their member of the room, their relay grant and the numbered
+// stream of events sent to them. A websocket (link) carries it; when the
+// link drops, the session waits the grace period for a resume on a new
+// link (resume.go). Handlers run on the current link's read goroutine;
+// room events may come from any goroutine and only enqueue.
 type conn struct {
-	h       *Handler
-	ws      *websocket.Conn
-	log     *slog.Logger
-	user    *store.User
-	addr    string // client IP, for the audit log only
-	limiter *rate.Limiter
+	h    *Handler
+	log  *slog.Logger
+	user *store.User // the account, if the link that said hello had one
 
-	meetingID   string       // set before joining, read by events
-	title       string       // of the meeting, for welcome
-	member      *room.Member // from hello on: waiting or admitted
-	errStreak   int
-	floodFrom   time.Time // first refusal of the current flood
-	lastRefused time.Time
-	warnedFlood bool
+	// Set by hello on the read goroutine, before any event.
+	meetingID string       // read by events
+	title     string       // of the meeting, for welcome
+	member    *room.Member // from hello on: waiting or admitted
 
 	mu        sync.Mutex
-	out       chan outgoing
-	helloSeen bool       // a hello arrived (the hello timer stops caring)
-	welcomed  bool       // events before welcome are held back
-	held      []outgoing // so the client sees welcome first
-	closing   bool
-	cancel    context.CancelFunc
+	link      *link  // nil while detached
+	addr      string // the current link's client IP
+	welcomed  bool   // events before welcome are held back
+	held      []heldEvent
+	final     bool        // the session ended: no events, no resume
 	relayID   string      // participant holding TURN credentials, until revoked
 	renew     *time.Timer // next credential renewal
+	out       stream      // the numbered events, kept for replay
+	clientSeq int64       // highest client seq processed, for resumed
+	token     tokenHash   // current resume token; zero: none
+	grace     Timer       // running while detached
+	endedAway string      // why the session ended while detached
 
 	// hello's answer (welcome or waiting) waits in early while entering,
 	// until the join is on record (entry.go).
@@ -186,225 +202,134 @@ type conn struct {
 	early    []earlyAnswer
 }
 
-func (c *conn) run(parent context.Context) {
-	ctx, cancel := context.WithCancel(parent)
-	c.cancel = cancel
-	defer cancel()
-	writerDone := make(chan struct{})
-	go c.writeLoop(ctx, writerDone)
-	// Until a hello has made it a participant (waiting or admitted), a
-	// connection has helloTimeout to live: a refused hello does not extend it.
-	hello := time.AfterFunc(c.h.helloTimeout, func() {
-		c.mu.Lock()
-		waiting := !c.helloSeen
+// heldEvent is an event waiting for welcome; it is numbered when sent.
+type heldEvent struct {
+	typ  string
+	data json.RawMessage
+}
+
+func newConn(l *link) *conn {
+	return &conn{h: l.h, log: l.log, user: l.user, link: l, addr: l.addr}
+}
+
+// linkEnded is called when a link of the session has ended. A link the
+// client lost (no close frame, or a close other than normal or going
+// away) leaves an entered session waiting for a resume; any other end
+// ends the session.
+func (c *conn) linkEnded(l *link, status websocket.StatusCode) {
+	c.mu.Lock()
+	if c.link != l {
 		c.mu.Unlock()
-		if waiting {
-			c.bye("protocol_error")
-		}
-	})
-	defer hello.Stop()
-	c.readLoop(ctx)
+		return // replaced by a resume
+	}
+	c.link = nil
+	lost := status != websocket.StatusNormalClosure && status != websocket.StatusGoingAway && l.closeReason() == ""
+	away := lost && c.member != nil && !c.final && c.h.grace > 0 && !c.token.zero()
+	if away {
+		c.grace = c.h.opts.AfterFunc(c.h.grace, c.expire)
+	} else {
+		c.final = true
+	}
+	c.mu.Unlock()
+	if away {
+		c.member.SetReconnecting(true)
+		c.log.Info("participant connection lost, awaiting resume", "grace", c.h.grace)
+		return
+	}
+	c.finish(nil)
+}
+
+// finish ends the session: the relay goes, the member leaves and the
+// leave is recorded, and the resume token stops working.
+func (c *conn) finish(details map[string]string) {
 	c.revokeRelay()
+	c.h.resumes.drop(c)
 	if c.member != nil {
 		c.member.Leave()
-		c.audit(audit.MeetingLeave, c.meetingID, audit.Success)
+		_ = c.auditEvent(audit.Event{Action: audit.MeetingLeave, Meeting: c.meetingID, Target: c.member.ID(),
+			Outcome: audit.Success, Details: details})
 	}
-	// Let a queued error or bye reach the client before tearing down.
+}
+
+// processed records the client seq of a message the session handled.
+func (c *conn) processed(seq int64) {
 	c.mu.Lock()
-	closing := c.closing
+	defer c.mu.Unlock()
+	if seq > c.clientSeq {
+		c.clientSeq = seq
+	}
+}
+
+// reply sends an unnumbered answer on the current link (pong).
+func (c *conn) reply(typ string, data any) {
+	c.mu.Lock()
+	l := c.link
 	c.mu.Unlock()
-	if closing {
-		select {
-		case <-writerDone:
-		case <-time.After(closeGrace):
-		}
-	}
-	cancel()
-	<-writerDone
-}
-
-func (c *conn) readLoop(ctx context.Context) {
-	for {
-		typ, frame, err := c.ws.Read(ctx)
-		if err != nil {
-			return // closed, too big (1009 sent by the library) or cancelled
-		}
-		now := c.h.opts.Clock()
-		if !c.limiter.AllowN(now, 1) {
-			if c.flooding(now) {
-				c.bye(CodeRateLimited)
-				return
-			}
-			// One error per flood, not one per dropped message: replies
-			// must not amplify the flood.
-			if !c.warnedFlood {
-				c.warnedFlood = true
-				c.sendError(protoErr(CodeRateLimited, "too many messages"), 0)
-			}
-			continue
-		}
-		if typ != websocket.MessageText {
-			c.fail(protoErr(CodeBadJSON, "binary frames are not accepted"), 0)
-			continue
-		}
-		if stop := c.dispatch(ctx, frame); stop {
-			return
-		}
-		if c.errStreak >= maxErrorStreak {
-			c.bye("protocol_error")
-			return
-		}
+	if l != nil {
+		l.push(c.h.frame(typ, 0, data), "")
 	}
 }
 
-// flooding records a refused message and reports whether the client has
-// been flooding for longer than floodWindow. A flood ends only after
-// floodCalm without a refusal: the messages the limiter lets through in
-// the middle of a steady flood must not restart it, or the cut-off would
-// never come and every restart would earn the client another error.
-func (c *conn) flooding(now time.Time) bool {
-	if c.floodFrom.IsZero() || now.Sub(c.lastRefused) > floodCalm {
-		c.floodFrom, c.warnedFlood = now, false
-	}
-	c.lastRefused = now
-	return now.Sub(c.floodFrom) > floodWindow
-}
-
-// dispatch parses one frame and runs its handler. It returns true when the
-// connection must end.
-func (c *conn) dispatch(ctx context.Context, frame []byte) (stop bool) {
-	env, err := Parse(frame)
-	if err != nil {
-		return c.fail(err, env.Seq)
-	}
-	hd, ok := handlers[env.Type]
-	if !ok {
-		return c.fail(protoErr(CodeUnknownType, "unknown message type %q", truncate(env.Type, 32)), env.Seq)
-	}
-	if hd.afterHello != (c.member != nil) {
-		if c.member != nil {
-			return c.fail(protoErr(CodeOutOfOrder, "%s is only allowed before joining", env.Type), env.Seq)
-		}
-		return c.fail(protoErr(CodeOutOfOrder, "send hello first"), env.Seq)
-	}
-	// The one authorisation point: the permission table decides, for the
-	// member's current role (waiting included), before the handler runs.
-	if hd.afterHello {
-		if err := c.member.Authorize(hd.action); err != nil {
-			c.log.Debug("message refused", "type", env.Type, "err", err)
-			return c.fail(forbidden(), env.Seq)
-		}
-	}
-	if err := hd.fn(ctx, c, env.Data); err != nil {
-		return c.fail(err, env.Seq)
-	}
-	c.errStreak = 0
-	return false
-}
-
-// fail reports err to the client; fatal errors end the connection.
-func (c *conn) fail(err error, ref int64) bool {
-	var pe *ProtocolError
-	if !errors.As(err, &pe) {
-		c.log.Error("signalling handler failed", "err", err)
-		pe = protoErr(CodeInternal, "internal error")
-	}
-	c.errStreak++
-	if pe.Fatal {
-		c.sendErrorAndClose(pe, ref)
-		return true
-	}
-	c.sendError(pe, ref)
-	return false
-}
-
-func (c *conn) sendError(pe *ProtocolError, ref int64) {
-	c.push(c.frame("error", pe.data(ref)), "")
-}
-
-func (c *conn) sendErrorAndClose(pe *ProtocolError, ref int64) {
-	c.push(c.frame("error", pe.data(ref)), pe.Code)
-}
-
-// bye tells the client why it is disconnected and closes after sending.
+// bye closes the current link with reason; the session ends with it.
 func (c *conn) bye(reason string) {
-	c.push(c.frame("bye", map[string]string{"reason": reason}), reason)
+	c.mu.Lock()
+	l := c.link
+	c.final = true
+	c.mu.Unlock()
+	if l != nil {
+		l.bye(reason)
+	}
+}
+
+// clientAddr is the current link's client address.
+func (c *conn) clientAddr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.addr
 }
 
 // frame encodes a message; encoding our own types cannot fail.
-func (c *conn) frame(typ string, data any) []byte {
+func (h *Handler) frame(typ string, seq int64, data any) []byte {
+	return envelope(typ, seq, h.encode(typ, data))
+}
+
+func (h *Handler) encode(typ string, data any) json.RawMessage {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		// c.h.log: frame runs on room goroutines, c.log belongs to the reader.
-		c.h.log.Error("encode message", "type", typ, "err", err)
+		h.log.Error("encode message", "type", typ, "err", err)
 		raw = []byte("{}")
 	}
-	b, _ := json.Marshal(Envelope{Type: typ, Data: raw})
+	return raw
+}
+
+func envelope(typ string, seq int64, raw json.RawMessage) []byte {
+	b, _ := json.Marshal(Envelope{Type: typ, Seq: seq, Data: raw})
 	return b
 }
 
-// push queues a frame for the writer. A client too slow to drain its queue
-// is disconnected rather than allowed to hold server memory.
-func (c *conn) push(frame []byte, closeReason string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pushLocked(outgoing{frame: frame, close: closeReason})
-}
-
-func (c *conn) pushLocked(o outgoing) {
-	if c.closing {
-		return
-	}
-	if o.close != "" {
-		c.closing = true
-	}
-	select {
-	case c.out <- o:
-	default:
-		c.closing = true
-		c.log.Warn("signalling client too slow, disconnecting")
-		c.cancel()
-	}
-}
-
-// event queues a server event, holding it back until welcome is sent.
+// event numbers and sends a server event, holding it back until welcome
+// is sent. Events reach the stream even while the session is detached:
+// a resume replays them.
 func (c *conn) event(typ string, data any) {
-	f := c.frame(typ, data)
+	raw := c.h.encode(typ, data)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.welcomed {
-		c.held = append(c.held, outgoing{frame: f})
+	if c.final {
 		return
 	}
-	c.pushLocked(outgoing{frame: f})
+	if !c.welcomed {
+		c.held = append(c.held, heldEvent{typ: typ, data: raw})
+		return
+	}
+	c.sendLocked(typ, raw)
 }
 
-// welcome sends the welcome message followed by the held-back events.
-func (c *conn) welcome(data welcomeData) {
-	c.answer(c.frame("welcome", data), true)
-}
-
-func (c *conn) writeLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
-	for {
-		select {
-		case <-ctx.Done():
-			_ = c.ws.Close(websocket.StatusGoingAway, "")
-			return
-		case o := <-c.out:
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, o.frame)
-			cancel()
-			if err != nil {
-				c.cancel()
-				return
-			}
-			if o.close != "" {
-				_ = c.ws.Close(websocket.StatusNormalClosure, o.close)
-				c.cancel()
-				return
-			}
-		}
+// sendLocked numbers an event, keeps it for replay and queues it on the
+// link, if any.
+func (c *conn) sendLocked(typ string, raw json.RawMessage) {
+	f := c.out.add(typ, raw)
+	if c.link != nil {
+		c.link.push(f, "")
 	}
 }
 
@@ -452,7 +377,7 @@ func (c *conn) auditEvent(ev audit.Event) error {
 // fillEvent sets ev's actor (the account when signed in, else the
 // participant) and client address, and drops a malformed meeting ID.
 func (c *conn) fillEvent(ev audit.Event) audit.Event {
-	ev.ClientAddr = c.addr
+	ev.ClientAddr = c.clientAddr()
 	if !audit.ValidMeetingID(ev.Meeting) {
 		ev.Meeting = ""
 	}

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -24,7 +25,8 @@ const maxMeetingIDLen = 64
 // earlyAnswer is a welcome or waiting held back while the join is put on
 // record.
 type earlyAnswer struct {
-	frame   []byte
+	typ     string
+	data    json.RawMessage
 	welcome bool
 }
 
@@ -40,7 +42,7 @@ func tooManyAttempts(wait time.Duration, what string) *ProtocolError {
 // it while either is locked out. A lock-out is recorded once, when it
 // begins.
 func (c *conn) checkJoinRate(meetingID string) error {
-	keys := []string{throttle.IPKey(c.addr)}
+	keys := []string{throttle.IPKey(c.clientAddr())}
 	if len(meetingID) <= maxMeetingIDLen {
 		keys = append(keys, throttle.MeetingKey(meetingKey(meetingID)))
 	}
@@ -76,10 +78,13 @@ func (c *conn) enter(ctx context.Context, req room.JoinRequest, noticeVersion in
 		return err
 	}
 	c.mu.Lock()
-	c.helloSeen = true // the hello timer stops only for a participant
 	c.log = c.log.With("participant", member.ID())
+	if c.link != nil {
+		c.link.bound.Store(true) // the hello timer stops only for a participant
+	}
 	c.mu.Unlock()
 	c.releaseAnswer(true)
+	c.issueToken()
 	return nil
 }
 
@@ -119,30 +124,34 @@ func (c *conn) releaseAnswer(ok bool) {
 		return
 	}
 	for _, a := range early {
-		c.sendAnswerLocked(a.frame, a.welcome)
+		c.sendAnswerLocked(a.typ, a.data, a.welcome)
 	}
 }
 
 // answer sends a welcome (followed by the events held back for it) or a
 // waiting message, unless the join is still being put on record.
-func (c *conn) answer(frame []byte, welcome bool) {
+func (c *conn) answer(typ string, data any, welcome bool) {
+	raw := c.h.encode(typ, data)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entering {
-		c.early = append(c.early, earlyAnswer{frame: frame, welcome: welcome})
+	if c.final {
 		return
 	}
-	c.sendAnswerLocked(frame, welcome)
+	if c.entering {
+		c.early = append(c.early, earlyAnswer{typ: typ, data: raw, welcome: welcome})
+		return
+	}
+	c.sendAnswerLocked(typ, raw, welcome)
 }
 
-func (c *conn) sendAnswerLocked(frame []byte, welcome bool) {
-	c.pushLocked(outgoing{frame: frame})
+func (c *conn) sendAnswerLocked(typ string, raw json.RawMessage, welcome bool) {
+	c.sendLocked(typ, raw)
 	if !welcome {
 		return
 	}
 	c.welcomed = true
-	for _, o := range c.held {
-		c.pushLocked(o)
+	for _, e := range c.held {
+		c.sendLocked(e.typ, e.data)
 	}
 	c.held = nil
 }

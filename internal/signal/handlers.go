@@ -26,6 +26,7 @@ type handler struct {
 // handlers is the protocol: one small function per message type.
 var handlers = map[string]handler{
 	"hello":            {false, "", onHello},
+	"resume":           {false, "", onResume},
 	"publish":          {true, authz.Media, onPublish},
 	"subscribe_answer": {true, authz.Media, onSubscribeAnswer},
 	"ice":              {true, authz.Media, onICE},
@@ -245,8 +246,9 @@ func onVideoSize(_ context.Context, c *conn, data json.RawMessage) error {
 }
 
 func onPing(_ context.Context, c *conn, _ json.RawMessage) error {
-	// A reply, not an event: it goes out at once, to waiting clients too.
-	c.push(c.frame("pong", struct{}{}), "")
+	// A reply, not an event: it goes out at once, to waiting clients too,
+	// and is not replayed by a resume.
+	c.reply("pong", struct{}{})
 	return nil
 }
 
@@ -260,20 +262,20 @@ func onLeave(_ context.Context, c *conn, _ json.RawMessage) error {
 
 func (c *conn) Admitted(w room.Welcome) {
 	ice := c.grantRelay(w.Self.ID)
-	c.welcome(welcomeData{
+	c.answer("welcome", welcomeData{
 		Version:       Version,
 		ParticipantID: w.Self.ID,
 		Role:          w.Self.Role,
 		Meeting:       meetingView{ID: c.meetingID, Title: c.title, Settings: w.Settings},
 		Participants:  w.Others,
 		ICEServers:    ice,
-	})
+	}, true)
 }
 
 // Waiting goes out at once, once the join is on record: a waiting client
 // gets no welcome to wait for.
 func (c *conn) Waiting(reason string, locked bool) {
-	c.answer(c.frame("waiting", waitingData{Reason: reason, Locked: locked}), false)
+	c.answer("waiting", waitingData{Reason: reason, Locked: locked}, false)
 }
 
 func (c *conn) Lobby(ws []room.Waiter) {
@@ -317,12 +319,23 @@ func (c *conn) Chat(m room.ChatMessage) {
 
 func (c *conn) Ended(reason string) {
 	c.mu.Lock()
-	c.welcomed = true // nothing to hold back any more
+	l := c.link
+	c.final, c.held = true, nil
+	away := l == nil && c.grace != nil
+	if away {
+		// Told on a resume attempt; the token stays until the grace ends.
+		c.endedAway = reason
+	}
 	c.mu.Unlock()
-	c.bye(reason)
+	if l != nil {
+		l.bye(reason)
+	}
 	// Removed or ended: the relay goes now, not when the socket closes.
 	// Revoke only closes sockets, cheap enough for the room lock.
 	c.revokeRelay()
+	if away {
+		go c.auditLeftAway(reason) // I/O: not under the room lock
+	}
 }
 
 func (c *conn) SubscribeOffer(offer webrtc.SessionDescription, tracks map[string]sfu.TrackInfo) {

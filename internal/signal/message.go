@@ -51,7 +51,13 @@ const (
 	CodeNoticeRequired     = "notice_required"
 	// CodeSignInRequired: the meeting admits only signed-in participants.
 	CodeSignInRequired = "sign_in_required"
+	// CodeResumeFailed: the resume token is unknown, spent, expired or
+	// another account's, or the events missed are no longer kept.
+	CodeResumeFailed = "resume_failed"
 )
+
+// ByeReplaced closes a link whose session was resumed on another one.
+const ByeReplaced = "replaced"
 
 // ProtocolError is an error reported to the client as an `error` message.
 type ProtocolError struct {

@@ -275,7 +275,7 @@ func policyOf(m store.Meeting) room.Policy {
 // them set meanwhile refuses the right one too, and answers the wrong ones
 // alike, so that they learn nothing.
 func (c *conn) authorizeMeeting(ctx context.Context, id, passcode string) (store.Meeting, error) {
-	keys := []string{throttle.IPKey(c.addr), throttle.MeetingKey(meetingKey(id))}
+	keys := []string{throttle.IPKey(c.clientAddr()), throttle.MeetingKey(meetingKey(id))}
 	if wait := c.h.passcodes.Check(keys...); wait > 0 {
 		return store.Meeting{}, tooManyAttempts(wait, "wrong passcodes")
 	}

@@ -44,22 +44,28 @@ func (r *rawConn) send(frame string) {
 
 type msg struct {
 	Type string          `json:"type"`
+	Seq  int64           `json:"seq"`
 	Data json.RawMessage `json:"data"`
 }
 
-// next returns the next message, skipping pongs and server events.
+// next returns the next message, skipping resume tokens (resume_test.go
+// reads them).
 func (r *rawConn) next() (msg, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, b, err := r.ws.Read(ctx)
-	if err != nil {
-		return msg{}, err
+	for {
+		_, b, err := r.ws.Read(ctx)
+		if err != nil {
+			return msg{}, err
+		}
+		var m msg
+		if err := json.Unmarshal(b, &m); err != nil {
+			r.t.Fatalf("server sent invalid JSON %q", b)
+		}
+		if m.Type != "resume_token" {
+			return m, nil
+		}
 	}
-	var m msg
-	if err := json.Unmarshal(b, &m); err != nil {
-		r.t.Fatalf("server sent invalid JSON %q", b)
-	}
-	return m, nil
 }
 
 func (r *rawConn) expectError(code string) client.Error {

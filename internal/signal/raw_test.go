@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ type raw struct {
 	in  chan msg
 	seq int64
 	id  string // participant ID once welcomed
+	// last is the highest server seq received (resume's last_seq).
+	last atomic.Int64
 }
 
 func dialAs(t *testing.T, url, userID string) *raw {
@@ -47,6 +50,9 @@ func dialAs(t *testing.T, url, userID string) *raw {
 			}
 			var m msg
 			if json.Unmarshal(b, &m) == nil {
+				if m.Seq > r.last.Load() {
+					r.last.Store(m.Seq)
+				}
 				r.in <- m
 			}
 		}

@@ -30,7 +30,7 @@ func (c *conn) grantRelay(participantID string) []ICEServer {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing {
+	if c.final {
 		return []ICEServer{}
 	}
 	servers, renewIn := grantICE(relay, participantID)
@@ -59,7 +59,7 @@ func (c *conn) armRenewLocked(in time.Duration) {
 // end cannot hand out a credential after it was revoked.
 func (c *conn) renewRelay() {
 	c.mu.Lock()
-	if c.relayID == "" || c.closing {
+	if c.relayID == "" || c.final {
 		c.mu.Unlock()
 		return
 	}

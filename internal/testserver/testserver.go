@@ -78,6 +78,11 @@ type Options struct {
 	// peers and, when empty, the secret are filled in).
 	WithTURN bool
 	TURN     turn.Config
+	// ResumeGrace and AfterFunc tune resume (signal.Options): the grace
+	// period (0: default, negative: off) and its timer, which tests fire
+	// by hand.
+	ResumeGrace time.Duration
+	AfterFunc   func(d time.Duration, f func()) signal.Timer
 }
 
 // Server is a running test server.
@@ -128,7 +133,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
-		Joins: o.Joins, Refusals: o.Refusals}))
+		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {
