@@ -131,14 +131,14 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 	for _, oid := range r.order {
 		o := r.members[oid]
 		others = append(others, o.info)
-		o.events.ParticipantJoined(mb.info)
+		o.events.Deliver(ParticipantJoined{mb.info})
 	}
 	r.members[mb.info.ID] = mb
 	r.order = append(r.order, mb.info.ID)
 	r.applyScreenGateLocked(mb)
-	mb.events.Admitted(Welcome{Self: mb.info, Others: others, Settings: r.settings})
+	mb.events.Deliver(Admitted{Self: mb.info, Others: others, Settings: r.settings})
 	if r.speaker != "" {
-		mb.events.ActiveSpeaker(r.speaker)
+		mb.events.Deliver(ActiveSpeaker{r.speaker})
 	}
 	sig.release()
 	r.mgr.log.Info("participant joined", "room", r.id, "participant", mb.info.ID, "verified", mb.info.Verified)
@@ -146,7 +146,7 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 		more = r.hostArrivedLocked()
 	}
 	if isHost(mb.info.Role) {
-		mb.events.Lobby(r.lobbyLocked())
+		mb.events.Deliver(LobbyChanged{r.lobbyLocked()})
 	}
 	return more
 }

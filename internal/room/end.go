@@ -44,13 +44,13 @@ func (m *Manager) DisconnectUser(userID, reason string) int {
 		r.mu.Lock()
 		for _, mb := range r.members {
 			if mb.userID == userID {
-				mb.events.Ended(reason)
+				mb.events.Deliver(Ended{reason})
 				n++
 			}
 		}
 		for _, mb := range r.waiting {
 			if mb.userID == userID {
-				mb.events.Ended(reason)
+				mb.events.Deliver(Ended{reason})
 				n++
 			}
 		}

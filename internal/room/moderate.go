@@ -108,7 +108,7 @@ func (mb *Member) Deny(id string, all bool) ([]string, error) {
 		return nil, err
 	}
 	for _, wid := range ids {
-		r.waiting[wid].events.Ended(ReasonDenied)
+		r.waiting[wid].events.Deliver(Ended{ReasonDenied})
 		r.dropWaiterLocked(wid)
 	}
 	r.lobbyChangedLocked()
@@ -170,7 +170,7 @@ func (mb *Member) UpdateSettings(chat *bool, screenShare string) error {
 
 func (r *Room) settingsChangedLocked() {
 	for _, id := range r.order {
-		r.members[id].events.MeetingUpdated(r.settings)
+		r.members[id].events.Deliver(SettingsChanged{r.settings})
 	}
 }
 
@@ -215,7 +215,7 @@ func (mb *Member) Remove(ctx context.Context, id string, ban bool) (Removed, err
 			r.bans[k] = true
 		}
 	}
-	t.events.Ended(reason)
+	t.events.Deliver(Ended{reason})
 	wasMember := r.removeMemberLocked(t)
 	if !wasMember {
 		r.dropEntrantLocked(t)
@@ -281,7 +281,7 @@ func (mb *Member) Mute(id string, source sfu.Source) error {
 	t.hostMuted[source] = true
 	t.media.SetBlocked(source, true)
 	setSource(&t.info, source, false)
-	t.events.Muted(source, mb.info.ID)
+	t.events.Deliver(Muted{Source: source, By: mb.info.ID})
 	r.updatedLocked(t)
 	return nil
 }
@@ -298,7 +298,7 @@ func (mb *Member) AskUnmute(id string, source sfu.Source) error {
 	if err != nil {
 		return err
 	}
-	t.events.UnmuteRequested(source, mb.info.ID)
+	t.events.Deliver(UnmuteRequested{Source: source, By: mb.info.ID})
 	return nil
 }
 
@@ -340,7 +340,7 @@ func (mb *Member) SetRole(id string, role authz.Role) error {
 	r.applyScreenGateLocked(t)
 	r.updatedLocked(t)
 	if isHost(role) && !wasHost {
-		t.events.Lobby(r.lobbyLocked())
+		t.events.Deliver(LobbyChanged{r.lobbyLocked()})
 	}
 	return nil
 }
@@ -399,7 +399,7 @@ func (r *Room) applyScreenGateLocked(mb *Member) {
 	mb.media.SetBlocked(sfu.SourceScreen, !allowed || mb.hostMuted[sfu.SourceScreen])
 	if !allowed && mb.info.Screen {
 		mb.info.Screen = false
-		mb.events.Muted(sfu.SourceScreen, "")
+		mb.events.Deliver(Muted{Source: sfu.SourceScreen, By: ""})
 		r.updatedLocked(mb)
 	}
 }
@@ -407,7 +407,7 @@ func (r *Room) applyScreenGateLocked(mb *Member) {
 // updatedLocked tells everyone, the member included, about its new state.
 func (r *Room) updatedLocked(mb *Member) {
 	for _, oid := range r.order {
-		r.members[oid].events.ParticipantUpdated(mb.info)
+		r.members[oid].events.Deliver(ParticipantUpdated{mb.info})
 	}
 }
 
@@ -436,7 +436,7 @@ func (mb *Member) Chat(to, text string) error {
 	msg := ChatMessage{From: mb.info.ID, To: to, Text: text, Time: time.Now().UTC()}
 	if to == "" {
 		for _, id := range r.order {
-			r.members[id].events.Chat(msg)
+			r.members[id].events.Deliver(ChatReceived{msg})
 		}
 		return nil
 	}
@@ -444,9 +444,9 @@ func (mb *Member) Chat(to, text string) error {
 	if t == nil {
 		return ErrNotFound
 	}
-	t.events.Chat(msg)
+	t.events.Deliver(ChatReceived{msg})
 	if t != mb {
-		mb.events.Chat(msg)
+		mb.events.Deliver(ChatReceived{msg})
 	}
 	return nil
 }

@@ -58,45 +58,12 @@ type Participant struct {
 	Reconnecting bool `json:"reconnecting"`
 }
 
-// Welcome is what an admitted participant learns on entry.
-type Welcome struct {
-	Self     Participant
-	Others   []Participant
-	Settings Settings
-}
-
 // ChatMessage is one relayed chat message; To is empty for everyone.
 type ChatMessage struct {
 	From string    `json:"from"`
 	To   string    `json:"to,omitempty"`
 	Text string    `json:"text"`
 	Time time.Time `json:"time"`
-}
-
-// Events receives a member's view of the meeting. Implementations must not
-// block: they are called with the room's lock held so that every member sees
-// changes in the same order.
-type Events interface {
-	sfu.Signaller
-	// Admitted is the first event of an admitted member; nothing about the
-	// meeting reaches a member before it.
-	Admitted(Welcome)
-	// Waiting tells someone in the waiting room why they wait.
-	Waiting(reason string, locked bool)
-	// Lobby gives hosts and co-hosts the waiting room's queue.
-	Lobby([]Waiter)
-	ParticipantJoined(Participant)
-	ParticipantUpdated(Participant)
-	ParticipantLeft(id string)
-	ActiveSpeaker(id string)
-	MeetingUpdated(Settings)
-	// Muted tells a member that a host stopped one of its sources.
-	Muted(source sfu.Source, by string)
-	// UnmuteRequested passes on a host's request; it changes nothing.
-	UnmuteRequested(source sfu.Source, by string)
-	Chat(ChatMessage)
-	// Ended tells the member it was disconnected by the server.
-	Ended(reason string)
 }
 
 // BanStore persists bans so that they outlive the live meeting
@@ -311,7 +278,7 @@ func (r *Room) decideLocked(req JoinRequest, mb *Member) (direct bool, err error
 	mb.place = r.queued
 	r.waiting[id] = mb
 	r.waitOrder = append(r.waitOrder, id)
-	mb.events.Waiting(r.waitReasonLocked(), r.settings.Locked)
+	mb.events.Deliver(Waiting{Reason: r.waitReasonLocked(), Locked: r.settings.Locked})
 	r.lobbyChangedLocked()
 	r.mgr.log.Info("participant waiting", "room", r.id, "participant", id, "verified", mb.info.Verified)
 	return false, nil
@@ -337,7 +304,7 @@ func (r *Room) waitReasonLocked() string {
 func (r *Room) tellWaitersLocked() {
 	reason := r.waitReasonLocked()
 	for _, id := range r.waitOrder {
-		r.waiting[id].events.Waiting(reason, r.settings.Locked)
+		r.waiting[id].events.Deliver(Waiting{Reason: reason, Locked: r.settings.Locked})
 	}
 }
 
@@ -358,7 +325,7 @@ func (r *Room) lobbyChangedLocked() {
 			if lobby == nil {
 				lobby = r.lobbyLocked()
 			}
-			mb.events.Lobby(lobby)
+			mb.events.Deliver(LobbyChanged{lobby})
 		}
 	}
 }
@@ -443,7 +410,7 @@ func (r *Room) removeMemberLocked(mb *Member) bool {
 	delete(r.members, mb.info.ID)
 	r.order = removeString(r.order, mb.info.ID)
 	for _, oid := range r.order {
-		r.members[oid].events.ParticipantLeft(mb.info.ID)
+		r.members[oid].events.Deliver(ParticipantLeft{mb.info.ID})
 	}
 	if isHost(mb.info.Role) && !r.hostPresentLocked() {
 		r.tellWaitersLocked()
@@ -482,7 +449,7 @@ func (r *Room) setSpeaker(id string) {
 	defer r.mu.Unlock()
 	r.speaker = id
 	for _, oid := range r.order {
-		r.members[oid].events.ActiveSpeaker(id)
+		r.members[oid].events.Deliver(ActiveSpeaker{id})
 	}
 }
 
@@ -539,17 +506,17 @@ func (r *Room) end(reason string) {
 
 func (r *Room) endLocked(reason string) {
 	for _, id := range r.waitOrder {
-		r.waiting[id].events.Ended(reason)
+		r.waiting[id].events.Deliver(Ended{reason})
 	}
 	for _, id := range r.order {
-		r.members[id].events.Ended(reason)
+		r.members[id].events.Deliver(Ended{reason})
 	}
 	// Admissions in progress are cancelled. Those admitted from the waiting
 	// room were in the meeting and hear why; direct joins were not, and
 	// start a fresh meeting (enter).
 	for _, mb := range r.admitting {
 		if mb.waited() {
-			mb.events.Ended(reason)
+			mb.events.Deliver(Ended{reason})
 		}
 	}
 	r.members, r.order = map[string]*Member{}, nil

@@ -19,7 +19,7 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	events  []string
-	welcome *Welcome
+	welcome *Admitted
 	lobby   []Waiter
 	changed chan struct{} // closed on the next event (waitFor)
 }
@@ -69,33 +69,42 @@ func (r *recorder) has(line string) bool { return slices.Contains(r.lines(), lin
 func (r *recorder) SubscribeOffer(o webrtc.SessionDescription, _ map[string]sfu.TrackInfo) {
 	r.add("offer " + o.SDP)
 }
-func (r *recorder) Admitted(w Welcome) {
-	r.mu.Lock()
-	r.welcome = &w
-	r.mu.Unlock()
-	r.add("admitted " + string(w.Self.Role))
+// Deliver records each event as a line the tests look for.
+func (r *recorder) Deliver(ev Event) {
+	switch e := ev.(type) {
+	case Admitted:
+		r.mu.Lock()
+		r.welcome = &e
+		r.mu.Unlock()
+		r.add("admitted " + string(e.Self.Role))
+	case Waiting:
+		r.add("waiting " + e.Reason + map[bool]string{true: " locked", false: ""}[e.Locked])
+	case LobbyChanged:
+		r.mu.Lock()
+		r.lobby = e.Waiting
+		r.mu.Unlock()
+	case ParticipantJoined:
+		r.add("joined " + e.Participant.Name)
+	case ParticipantUpdated:
+		p := e.Participant
+		r.add("updated " + p.Name + " " + string(p.Role) + map[bool]string{true: " screen", false: ""}[p.Screen])
+	case ParticipantLeft:
+		r.add("left " + e.ID)
+	case ActiveSpeaker:
+		r.add("speaker " + e.ID)
+	case SettingsChanged:
+		r.add("settings " + map[bool]string{true: "locked", false: "open"}[e.Settings.Locked])
+	case Muted:
+		r.add("muted " + string(e.Source))
+	case UnmuteRequested:
+		r.add("asked " + string(e.Source))
+	case ChatReceived:
+		r.add("chat " + e.Message.Text)
+	case Ended:
+		r.add("ended " + e.Reason)
+	}
 }
-func (r *recorder) Waiting(reason string, locked bool) {
-	r.add("waiting " + reason + map[bool]string{true: " locked", false: ""}[locked])
-}
-func (r *recorder) Lobby(ws []Waiter) {
-	r.mu.Lock()
-	r.lobby = ws
-	r.mu.Unlock()
-}
-func (r *recorder) ParticipantJoined(p Participant) { r.add("joined " + p.Name) }
-func (r *recorder) ParticipantUpdated(p Participant) {
-	r.add("updated " + p.Name + " " + string(p.Role) + map[bool]string{true: " screen", false: ""}[p.Screen])
-}
-func (r *recorder) ParticipantLeft(id string) { r.add("left " + id) }
-func (r *recorder) ActiveSpeaker(id string)   { r.add("speaker " + id) }
-func (r *recorder) MeetingUpdated(s Settings) {
-	r.add("settings " + map[bool]string{true: "locked", false: "open"}[s.Locked])
-}
-func (r *recorder) Muted(s sfu.Source, by string)           { r.add("muted " + string(s)) }
-func (r *recorder) UnmuteRequested(s sfu.Source, by string) { r.add("asked " + string(s)) }
-func (r *recorder) Chat(m ChatMessage)                      { r.add("chat " + m.Text) }
-func (r *recorder) Ended(reason string)                     { r.add("ended " + reason) }
+
 func (r *recorder) lobbyIDs() (ids []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -34,6 +34,8 @@ export interface CallModel {
   canShare: boolean;
   lobby: LobbyEntry[];
   chat: ChatLog;
+  /** Our own signalling connection dropped and is being resumed. */
+  reconnecting: boolean;
 }
 
 export interface CallActions {
@@ -125,6 +127,8 @@ export class CallView {
   private readonly audioBox: HTMLElement;
   private readonly soundButton: HTMLButtonElement;
   private readonly notice: HTMLElement;
+  private mediaProblem = false;
+  private reconnecting = false;
   /** Why a toolbar control is disabled, shown under the toolbar. */
   private readonly controlsNote: HTMLElement;
   private readonly screenSupported: boolean;
@@ -208,6 +212,7 @@ export class CallView {
       audio: m.mic !== null,
       video: m.cam !== null,
       screen: m.screen !== null,
+      reconnecting: m.reconnecting,
     };
     want.push({ key: tileKey(m.selfId, 'camera'), pid: m.selfId, source: 'camera', self: true, track: m.cam, info: selfInfo });
     if (m.screen) {
@@ -239,7 +244,14 @@ export class CallView {
         tile = new Tile(w.pid, w.source, w.self);
         this.tiles.set(w.key, tile);
       }
-      tile.update({ name: w.info.name, verified: w.info.verified, role: w.info.role, audio: w.info.audio, video: w.info.video });
+      tile.update({
+        name: w.info.name,
+        verified: w.info.verified,
+        role: w.info.role,
+        audio: w.info.audio,
+        video: w.info.video,
+        reconnecting: w.info.reconnecting,
+      });
       tile.setTrack(w.track);
       tile.setSpeaking(m.activeSpeaker !== '' && m.activeSpeaker === w.pid);
       (w.source === 'screen' ? screenOrder : cameraOrder).push(tile.el);
@@ -280,8 +292,31 @@ export class CallView {
 
   /** Shows or hides the "reconnecting media" notice. */
   setMediaProblem(problem: boolean): void {
-    this.notice.hidden = !problem;
-    this.notice.textContent = problem ? 'Media connection interrupted. Reconnecting…' : '';
+    this.mediaProblem = problem;
+    this.showNotice();
+  }
+
+  /**
+   * Shows or hides the "reconnecting" notice of the signalling connection
+   * (it says more than a media problem, so it wins the banner). The call
+   * view, its tiles and media stay as they are meanwhile.
+   */
+  setReconnecting(reconnecting: boolean): void {
+    this.reconnecting = reconnecting;
+    this.el.classList.toggle('reconnecting', reconnecting);
+    this.el.dataset['reconnecting'] = reconnecting ? 'true' : 'false';
+    this.showNotice();
+  }
+
+  private showNotice(): void {
+    const text = this.reconnecting
+      ? 'Connection to the server lost. Reconnecting…'
+      : this.mediaProblem
+        ? 'Media connection interrupted. Reconnecting…'
+        : '';
+    this.notice.hidden = text === '';
+    this.notice.textContent = text;
+    this.notice.dataset['kind'] = this.reconnecting ? 'signaling' : this.mediaProblem ? 'media' : '';
   }
 
   /** Moves keyboard focus into the controls (after joining). */

@@ -12,7 +12,9 @@ export const BYE_MESSAGES: Record<string, Ending> = {
   left: { status: 'ended', message: 'You left the meeting.' },
   meeting_ended: { status: 'ended', message: 'The host ended the meeting.' },
   server_shutdown: { status: 'ended', message: 'The server is shutting down. Try rejoining in a moment.' },
-  replaced: { status: 'ended', message: 'You joined this meeting from another tab or device.' },
+  replaced: { status: 'ended', message: 'This meeting was opened again in another window or connection.' },
+  // The connection dropped and the grace period for a resume ran out.
+  timed_out: { status: 'error', message: 'The connection was lost and could not be restored in time.' },
   rate_limited: { status: 'error', message: 'Disconnected: this browser sent too many messages.' },
   protocol_error: { status: 'error', message: 'Disconnected after a protocol error. Reload the page and try again.' },
   denied: { status: 'ended', message: 'The host did not let you in.' },

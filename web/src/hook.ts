@@ -73,6 +73,16 @@ export interface ConclaveState {
   byeReason: string | null;
   /** Recent non-fatal errors (code, ref = the seq they answer). */
   errors: { code: string; message: string; ref: number | null }[];
+  /** The signalling socket dropped and is being resumed ("Reconnecting…"). */
+  reconnecting: boolean;
+  /** Reconnect attempts since the last drop. */
+  reconnectAttempts: number;
+  /** Resumes that worked in this session. */
+  resumes: number;
+  /** A resume token is held (the token itself is never exposed). */
+  resumable: boolean;
+  /** The highest server seq handled. */
+  lastSeq: number;
 }
 
 export interface ConclavePcs {
@@ -102,6 +112,14 @@ export interface ConclaveHook {
   askUnmute(id: string, source: 'audio' | 'camera'): number;
   chat(text: string, to?: string): number;
   endMeeting(): number;
+  /**
+   * Test aid: cuts the signalling websocket as a network drop would (no
+   * leave; close code 4000); the client then resumes on its own. With
+   * hold, it does not try to reconnect until releaseSignaling(). False
+   * when there is no connection that could be resumed.
+   */
+  dropSignaling(hold?: boolean): boolean;
+  releaseSignaling(): boolean;
 }
 
 declare global {
@@ -136,6 +154,11 @@ export function emptyState(route: Route): ConclaveState {
     chat: [],
     byeReason: null,
     errors: [],
+    reconnecting: false,
+    reconnectAttempts: 0,
+    resumes: 0,
+    resumable: false,
+    lastSeq: 0,
   };
 }
 
@@ -145,6 +168,8 @@ export interface HookSource {
   restartIce(pc: 'publish' | 'subscribe'): boolean;
   /** Sends one message on the signalling socket; its seq, or 0. */
   command(type: string, data: unknown): number;
+  dropSignaling(hold: boolean): boolean;
+  releaseSignaling(): boolean;
 }
 
 export function installHook(route: Route, source: HookSource | null): void {
@@ -166,5 +191,7 @@ export function installHook(route: Route, source: HookSource | null): void {
     askUnmute: (id, source) => send('ask_unmute', { participant_id: id, source }),
     chat: (text, to) => send('chat', to === undefined || to === '' ? { text } : { text, to }),
     endMeeting: () => send('end_meeting', {}),
+    dropSignaling: (hold = false) => (source ? source.dropSignaling(hold) : false),
+    releaseSignaling: () => (source ? source.releaseSignaling() : false),
   };
 }

@@ -56,6 +56,7 @@ export function statusText(status: MeetingStatus, detail: { code?: string; hostA
 
 export class MeetingPage {
   private status: MeetingStatus = 'prejoin';
+  private statusDetail: { code?: string; hostAbsent?: boolean } = {};
   private readonly statusEl: HTMLElement;
   private readonly errorEl: HTMLElement;
   private readonly titleEl: HTMLElement;
@@ -129,6 +130,8 @@ export class MeetingPage {
         return true;
       },
       command: (type, data) => this.session?.command(type, data) ?? 0,
+      dropSignaling: (hold) => this.session?.dropSignaling(hold) ?? false,
+      releaseSignaling: () => this.session?.releaseReconnect() ?? false,
     });
     installShortcuts({
       m: () => (this.session && this.status === 'joined' ? void this.session.toggleMic() : this.prejoin?.toggle('audio')),
@@ -151,10 +154,18 @@ export class MeetingPage {
 
   private setStatus(status: MeetingStatus, detail: { code?: string; hostAbsent?: boolean } = {}): void {
     this.status = status;
+    this.statusDetail = detail;
     this.copyEl.hidden = status === 'ended' || status === 'error';
     this.statusEl.dataset['state'] = status;
-    this.statusEl.textContent = statusText(status, { ...detail, wasIn: this.wasIn });
+    this.showStatusText();
     document.body.dataset['meetingState'] = status;
+  }
+
+  /** The pill says "Reconnecting…" while the connection is being resumed. */
+  private showStatusText(): void {
+    const reconnecting = this.session?.reconnecting === true && (this.status === 'joined' || this.status === 'waiting');
+    this.statusEl.dataset['reconnecting'] = reconnecting ? 'true' : 'false';
+    this.statusEl.textContent = reconnecting ? 'Reconnecting…' : statusText(this.status, { ...this.statusDetail, wasIn: this.wasIn });
   }
 
   private showTitle(): void {
@@ -247,6 +258,7 @@ export class MeetingPage {
         this.showTitle();
         this.updateCount();
       },
+      onReconnecting: () => this.showStatusText(),
       onChange: () => this.updateCount(),
       onEnd: (end) => this.onEnd(end),
     });
@@ -319,6 +331,11 @@ export class MeetingPage {
     st.chat = s.chat.messages.map((m) => ({ ...m }));
     st.byeReason = s.byeReason;
     st.errors = s.errors.map((e) => ({ ...e }));
+    st.reconnecting = s.reconnecting;
+    st.reconnectAttempts = s.reconnectAttempts;
+    st.resumes = s.resumes;
+    st.resumable = s.canResume;
+    st.lastSeq = s.sig.lastSeq;
     const view = s.view;
     if (view) {
       st.tiles = view.allTiles().map(
@@ -347,7 +364,7 @@ export class MeetingPage {
     }
     const pub = s.publisher;
     const sub = s.subscriber;
-    st.connected = { websocket: s.sig.isOpen, publish: isConnected(pub?.pc ?? null), subscribe: isConnected(sub?.pc ?? null) };
+    st.connected = { websocket: s.sig.isOpen && !s.reconnecting, publish: isConnected(pub?.pc ?? null), subscribe: isConnected(sub?.pc ?? null) };
     st.ice = { publish: pub?.pc.iceConnectionState ?? null, subscribe: sub?.pc.iceConnectionState ?? null };
     st.iceRestarts = { publish: pub?.restarts ?? 0, subscribe: sub?.restarts ?? 0 };
     return st;

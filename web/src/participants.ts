@@ -35,7 +35,7 @@ export class ParticipantsPanel {
       const actions = self ? [] : this.actionsFor(p, m.role);
       return {
         key: p.id,
-        sig: JSON.stringify([p.name, p.role, p.verified, p.audio, p.video, p.screen, self, actions.map((a) => a.key)]),
+        sig: JSON.stringify([p.name, p.role, p.verified, p.audio, p.video, p.screen, p.reconnecting, self, actions.map((a) => a.key)]),
         build: () => this.row(p, self, actions),
       };
     });
@@ -80,9 +80,15 @@ export class ParticipantsPanel {
         text: p.verified ? 'Verified' : 'Guest',
         title: p.verified ? 'Signed in with an account on this server' : 'Guest: not signed in',
       }),
+      p.reconnecting ? h('span', { class: 'badge reconnecting person-reconnecting', text: 'Reconnecting…' }) : null,
       h('span', { class: 'person-state', text: state.join(', ') }),
     ]);
-    const li = h('li', { class: 'person-row', 'data-person': p.id, 'data-role': p.role, 'aria-label': `${name}, ${ROLE_LABEL[p.role]}` }, [main]);
+    const label = `${name}, ${ROLE_LABEL[p.role]}` + (p.reconnecting ? ', reconnecting' : '');
+    const li = h(
+      'li',
+      { class: 'person-row', 'data-person': p.id, 'data-role': p.role, 'data-reconnecting': p.reconnecting ? 'true' : 'false', 'aria-label': label },
+      [main],
+    );
     if (actions.length > 0) this.addActions(li, p.id, name, actions);
     return li;
   }

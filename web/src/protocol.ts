@@ -51,6 +51,8 @@ export interface ParticipantInfo {
   audio: boolean;
   video: boolean;
   screen: boolean;
+  /** Their connection dropped and the server holds their place (resume). */
+  reconnecting: boolean;
 }
 
 export interface IceServer {
@@ -93,6 +95,8 @@ type Target = { participant_id: string } | { all: true };
 /** Messages the client sends, by type. */
 export interface ClientMessages {
   hello: { version: number; meeting_id: string; passcode: string; name: string; device: string; notice_version: number };
+  /** First message on a new socket after a drop: take the session back. */
+  resume: { version: number; token: string; last_seq: number };
   publish: { sdp: Sdp; tracks: Record<string, Source> };
   subscribe_answer: { sdp: Sdp };
   ice: { pc: PcName; candidate: IceCandidateWire };
@@ -123,7 +127,8 @@ export type ByeReason =
   | 'denied'
   | 'removed'
   | 'banned'
-  | 'account_disabled';
+  | 'account_disabled'
+  | 'timed_out';
 
 /** Messages the server sends, by type. */
 export interface ServerMessages {
@@ -155,11 +160,21 @@ export interface ServerMessages {
   /** retry_after: seconds, with too_many_attempts. */
   error: { code: string; message: string; ref: number | null; retry_after: number | null };
   pong: Record<string, never>;
+  /** The secret that lets a new socket take this session back (resume). */
+  resume_token: { token: string; grace_seconds: number };
+  /** The resume worked; last_seq: the highest client seq the server processed. */
+  resumed: { last_seq: number };
 }
 
 export type ServerMessage = {
   [K in keyof ServerMessages]: { type: K; data: ServerMessages[K] };
 }[keyof ServerMessages];
+
+/**
+ * A parsed frame: the message and its envelope seq (the server's event
+ * number; 0 for unnumbered replies such as pong, error, resume_token).
+ */
+export type ServerFrame = ServerMessage & { seq: number };
 
 type Obj = Record<string, unknown>;
 
@@ -204,6 +219,7 @@ function parseParticipant(v: unknown): ParticipantInfo | null {
     audio: bool(v['audio']),
     video: bool(v['video']),
     screen: bool(v['screen']),
+    reconnecting: bool(v['reconnecting']),
   };
 }
 
@@ -272,11 +288,16 @@ function parseCandidate(v: unknown): IceCandidateWire | null {
   };
 }
 
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
+}
+
 /**
- * Parses one text frame from the server. Returns null for anything that is
- * not a well-formed message of a known type (it is then ignored).
+ * Parses one text frame from the server, with its envelope seq (0 when
+ * absent). Returns null for anything that is not a well-formed message of a
+ * known type (it is then ignored).
  */
-export function parseServerMessage(text: string): ServerMessage | null {
+export function parseServerMessage(text: string): ServerFrame | null {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -284,8 +305,12 @@ export function parseServerMessage(text: string): ServerMessage | null {
     return null;
   }
   if (!isObj(raw) || typeof raw['type'] !== 'string') return null;
-  const d: Obj = isObj(raw['data']) ? raw['data'] : {};
-  switch (raw['type']) {
+  const msg = parseMessage(raw['type'], isObj(raw['data']) ? raw['data'] : {});
+  return msg ? { ...msg, seq: count(raw['seq']) } : null;
+}
+
+function parseMessage(type: string, d: Obj): ServerMessage | null {
+  switch (type) {
     case 'welcome': {
       const meeting = isObj(d['meeting']) ? d['meeting'] : {};
       const pid = str(d['participant_id']);
@@ -338,7 +363,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
     case 'participant_updated': {
       const participant = parseParticipant(d['participant']);
       if (!participant) return null;
-      return raw['type'] === 'participant_joined'
+      return type === 'participant_joined'
         ? { type: 'participant_joined', data: { participant } }
         : { type: 'participant_updated', data: { participant } };
     }
@@ -383,6 +408,14 @@ export function parseServerMessage(text: string): ServerMessage | null {
     }
     case 'pong':
       return { type: 'pong', data: {} };
+    case 'resume_token': {
+      const token = str(d['token']);
+      const grace = d['grace_seconds'];
+      if (token === '' || typeof grace !== 'number' || !(grace > 0)) return null;
+      return { type: 'resume_token', data: { token, grace_seconds: grace } };
+    }
+    case 'resumed':
+      return { type: 'resumed', data: { last_seq: count(d['last_seq']) } };
     default:
       return null;
   }

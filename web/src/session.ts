@@ -26,7 +26,7 @@ import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
 import { MAX_CHAT } from './panelmodel';
 import type { ChatLog } from './panelmodel';
-import { Signaling } from './signaling';
+import { DROP_CODE, Signaling } from './signaling';
 import { deviceToken } from './storage';
 
 export interface SessionEnd {
@@ -48,13 +48,27 @@ export interface SessionOptions {
   /** The server holds us in the waiting room (again, when info changed). */
   onWaiting(info: WaitingInfo): void;
   onJoined(title: string): void;
+  /** The signalling connection dropped (true) or was resumed (false). */
+  onReconnecting?(reconnecting: boolean): void;
   onChange(): void;
   onEnd(end: SessionEnd): void;
 }
 
 const PING_INTERVAL_MS = 15_000;
+/** A ping unanswered this long means the socket is dead: resume on a new one. */
+const PONG_TIMEOUT_MS = 25_000;
 const JOIN_TIMEOUT_MS = 20_000;
+/** Waits before each reconnect attempt; the last repeats until the grace ends. */
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 5000];
+/** Each wait varies by up to this fraction either way. */
+const RECONNECT_JITTER = 0.15;
+/** An attempt whose socket neither resumes nor closes by then is given up. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+/** The call ends with this when the connection cannot be resumed. */
+export const LOST_MESSAGE = 'The connection was lost and could not be restored.';
 const LEAVE_WAIT_MS = 1500;
+/** WebSocket close code of a deliberate, orderly close. */
+const NORMAL_CLOSURE = 1000;
 const MAX_ERRORS = 20;
 
 const SOURCE_NAME: Record<Source, string> = { audio: 'microphone', camera: 'camera', screen: 'screen share' };
@@ -98,6 +112,35 @@ export class MeetingSession {
   view: CallView | null = null;
   readonly sig: Signaling;
   lastPong = 0;
+  /** The signalling socket dropped and the session is being resumed. */
+  reconnecting = false;
+  /** Resumes that worked (the test hook reads it). */
+  resumes = 0;
+  /** Attempts to reconnect since the last drop. */
+  reconnectAttempts = 0;
+
+  /**
+   * The secret that lets a new socket take this session over after a drop
+   * (docs/protocol.md, "Resume"). Kept in memory only, never in
+   * localStorage or sessionStorage: a stored token could be read by anyone
+   * with access to the browser profile (or by a script injected into the
+   * page later) and used to take the participant's place. Single-use: each
+   * resume_token replaces the previous one.
+   */
+  private resumeToken: string | null = null;
+  private graceMs = 0;
+  private graceOver = false;
+  /** Test aid: reconnect attempts wait for releaseReconnect(). */
+  private holdReconnect = false;
+  /** The seq of the resume sent on the current socket (0: none). */
+  private resumeSeq = 0;
+  /** The socket generation whose close has been dealt with. */
+  private closeHandled = 0;
+  /** When the oldest unanswered ping went out (0: none outstanding). */
+  private pingSentAt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private attemptTimer: ReturnType<typeof setTimeout> | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private chain: Promise<void> = Promise.resolve();
   private helloSeq = 0;
@@ -117,23 +160,20 @@ export class MeetingSession {
     this.selfName = opts.name || opts.me?.name || 'You';
     this.selfVerified = opts.me !== null;
     this.sig = new Signaling({
-      open: () => {
-        this.helloSeq = this.send('hello', {
-          version: PROTOCOL_VERSION,
-          meeting_id: opts.meetingId,
-          passcode: opts.passcode,
-          name: opts.name,
-          device: deviceToken(),
-          notice_version: opts.noticeVersion ?? 0,
-        });
+      open: () => this.onOpen(),
+      message: (msg) => {
+        // Noted at once: a busy handling chain must not look like a dead socket.
+        if (msg.type === 'pong') this.lastPong = Date.now();
+        this.enqueue(() => this.handle(msg));
       },
-      message: (msg) => this.enqueue(() => this.handle(msg)),
-      close: (_ev, opened) => {
+      close: (ev, opened) => {
+        const gen = this.sig.generation;
         // Let already-received messages (error, bye) be handled first.
-        this.enqueue(async () => this.onClose(opened));
-        setTimeout(() => this.onClose(opened), 2000);
+        this.enqueue(async () => this.onClose(gen, opened, ev.code));
+        setTimeout(() => this.onClose(gen, opened, ev.code), 2000);
       },
     });
+    window.addEventListener('online', this.onOnline);
     this.joinTimer = setTimeout(() => {
       if (this.status === 'connecting') this.end('error', 'The server did not answer. Try again in a moment.', 'timeout');
     }, JOIN_TIMEOUT_MS);
@@ -141,6 +181,33 @@ export class MeetingSession {
 
   get ended(): boolean {
     return this.done;
+  }
+
+  /** A dropped socket can be resumed: in the meeting or the waiting room, with a token, no bye. */
+  private get mayResume(): boolean {
+    return this.resumeToken !== null && (this.status === 'joined' || this.status === 'waiting') && this.byeReason === null;
+  }
+
+  /** A resume token is held (the token itself never leaves the session). */
+  get canResume(): boolean {
+    return this.resumeToken !== null;
+  }
+
+  private onOpen(): void {
+    if (this.done) return;
+    if (this.reconnecting) {
+      if (this.resumeToken === null) return;
+      this.resumeSeq = this.sig.sendResume(this.resumeToken, PROTOCOL_VERSION);
+      return;
+    }
+    this.helloSeq = this.send('hello', {
+      version: PROTOCOL_VERSION,
+      meeting_id: this.opts.meetingId,
+      passcode: this.opts.passcode,
+      name: this.opts.name,
+      device: deviceToken(),
+      notice_version: this.opts.noticeVersion ?? 0,
+    });
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -224,7 +291,13 @@ export class MeetingSession {
         this.onError(msg.data);
         break;
       case 'pong':
-        this.lastPong = Date.now();
+        break; // noted on arrival
+      case 'resume_token':
+        this.resumeToken = msg.data.token;
+        this.graceMs = msg.data.grace_seconds * 1000;
+        break;
+      case 'resumed':
+        this.onResumed(msg.data.last_seq);
         break;
     }
   }
@@ -234,7 +307,7 @@ export class MeetingSession {
     // Waiting may take long: the join timeout no longer applies, and
     // pings keep the connection alive meanwhile.
     if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
-    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
+    this.startPings();
     this.status = 'waiting';
     this.waiting = d;
     this.opts.onWaiting(d);
@@ -281,7 +354,7 @@ export class MeetingSession {
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
       pc.addEventListener('iceconnectionstatechange', () => this.onIceState());
     }
-    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.send('ping', {}), PING_INTERVAL_MS);
+    this.startPings();
 
     this.opts.onJoined(this.title);
     const n = this.participants.size;
@@ -299,6 +372,165 @@ export class MeetingSession {
       return;
     }
     this.sendMediaState();
+  }
+
+  private startPings(): void {
+    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+  }
+
+  /**
+   * Keeps the connection alive, and notices a dead one the browser has not
+   * (a network gone without a close): a ping unanswered for
+   * PONG_TIMEOUT_MS gives the socket up and resumes on a new one.
+   */
+  private ping(): void {
+    if (this.done || this.reconnecting) return;
+    const now = Date.now();
+    if (this.pingSentAt !== 0 && this.lastPong >= this.pingSentAt) this.pingSentAt = 0;
+    if (this.pingSentAt !== 0 && now - this.pingSentAt >= PONG_TIMEOUT_MS && this.resumeToken !== null) {
+      console.warn('conclave: no pong from the server; reconnecting');
+      this.pingSentAt = 0;
+      const gen = this.sig.generation;
+      this.sig.abandon();
+      this.onClose(gen, true, DROP_CODE);
+      return;
+    }
+    if (this.send('ping', {}) > 0 && this.pingSentAt === 0) this.pingSentAt = now;
+  }
+
+  // ---------- resume (docs/protocol.md, "Resume") ----------
+
+  /**
+   * The socket dropped while in the meeting or the waiting room: keep the
+   * call view and media, and reconnect with backoff until the grace period
+   * the server named has passed.
+   */
+  private startReconnect(): void {
+    this.reconnecting = true;
+    this.graceOver = false;
+    this.reconnectAttempts = 0;
+    this.pingSentAt = 0;
+    this.clearResumeTimers();
+    this.graceTimer = setTimeout(() => this.onGraceOver(), this.graceMs);
+    this.view?.setReconnecting(true);
+    this.opts.onReconnecting?.(true);
+    announce('Connection to the server lost. Reconnecting…');
+    this.changed();
+    this.scheduleAttempt();
+  }
+
+  private scheduleAttempt(): void {
+    if (this.done || !this.reconnecting) return;
+    if (this.graceOver) {
+      this.giveUp();
+      return;
+    }
+    if (this.holdReconnect || this.reconnectTimer !== undefined) return;
+    const base = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempts, RECONNECT_DELAYS_MS.length - 1)] ?? 5000;
+    const delay = base * (1 - RECONNECT_JITTER + Math.random() * 2 * RECONNECT_JITTER);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.attempt();
+    }, delay);
+  }
+
+  /** Opens a new socket; onOpen sends resume on it. */
+  private attempt(): void {
+    if (this.done || !this.reconnecting || this.holdReconnect) return;
+    this.reconnectAttempts += 1;
+    this.resumeSeq = 0;
+    this.sig.connect();
+    const gen = this.sig.generation;
+    this.changed();
+    this.attemptTimer = setTimeout(() => {
+      this.attemptTimer = undefined;
+      if (this.done || !this.reconnecting || this.sig.generation !== gen) return;
+      // Neither resumed nor closed: give this socket up and try another.
+      this.closeHandled = gen;
+      this.sig.abandon();
+      this.attemptFailed();
+    }, ATTEMPT_TIMEOUT_MS);
+  }
+
+  private attemptFailed(): void {
+    if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
+    this.attemptTimer = undefined;
+    this.scheduleAttempt();
+  }
+
+  private onGraceOver(): void {
+    this.graceTimer = undefined;
+    this.graceOver = true;
+    if (this.done || !this.reconnecting) return;
+    // An attempt under way gets its answer (its own timeout bounds the wait).
+    if (this.attemptTimer !== undefined) return;
+    this.giveUp();
+  }
+
+  /** The browser is back online: try at once rather than after the wait. */
+  private readonly onOnline = (): void => {
+    if (this.done || !this.reconnecting || this.holdReconnect || this.reconnectTimer === undefined) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.attempt();
+  };
+
+  private giveUp(): void {
+    this.end('error', LOST_MESSAGE, 'connection_lost');
+  }
+
+  /** The server took the new socket as ours: carry on where we were. */
+  private onResumed(lastSeq: number): void {
+    if (this.done || !this.reconnecting) return;
+    if (!this.sig.isOpen) return; // gone again: its close follows
+    this.clearResumeTimers();
+    const resent = this.sig.release(lastSeq);
+    this.reconnecting = false;
+    this.reconnectAttempts = 0;
+    this.resumes += 1;
+    if (resent > 0) console.info(`conclave: resumed; sent ${resent} messages again`);
+    this.view?.setReconnecting(false);
+    this.opts.onReconnecting?.(false);
+    announce('Reconnected.');
+    this.restartBrokenIce();
+    this.changed();
+  }
+
+  /**
+   * A media connection that broke meanwhile restarts ICE now that the
+   * server can be told (the watchdog's restart may have waited in the
+   * buffer; an offer still pending is left to its answer).
+   */
+  private restartBrokenIce(): void {
+    for (const conn of [this.publisher, this.subscriber]) {
+      if (!conn) continue;
+      const s = conn.pc.iceConnectionState;
+      if (s !== 'failed' && s !== 'disconnected') continue;
+      if (conn === this.publisher && conn.pc.signalingState === 'have-local-offer') continue;
+      conn.restartNow();
+    }
+  }
+
+  private clearResumeTimers(): void {
+    for (const t of [this.reconnectTimer, this.attemptTimer, this.graceTimer]) {
+      if (t !== undefined) clearTimeout(t);
+    }
+    this.reconnectTimer = this.attemptTimer = this.graceTimer = undefined;
+  }
+
+  /** Test aid: cuts the socket as a network drop would (no leave). */
+  dropSignaling(hold: boolean): boolean {
+    if (this.done || this.reconnecting || this.resumeToken === null) return false;
+    this.holdReconnect = hold;
+    return this.sig.drop();
+  }
+
+  /** Test aid: lets reconnect attempts held by dropSignaling(true) go on. */
+  releaseReconnect(): boolean {
+    if (!this.holdReconnect) return false;
+    this.holdReconnect = false;
+    if (this.reconnecting) this.attempt();
+    return true;
   }
 
   private mediaProblem = false;
@@ -332,6 +564,8 @@ export class MeetingSession {
     this.participants.set(p.id, p);
     const name = p.name || 'A guest';
     if (joined && !prev) announce(`${name} joined.`);
+    else if (prev && !prev.reconnecting && p.reconnecting) announce(`${name} lost their connection. Reconnecting.`);
+    else if (prev && prev.reconnecting && !p.reconnecting) announce(`${name} is back.`);
     else if (prev && !prev.screen && p.screen) announce(`${name} is sharing their screen.`);
     else if (prev && prev.screen && !p.screen) announce(`${name} stopped sharing.`);
     this.changed();
@@ -348,6 +582,21 @@ export class MeetingSession {
   }
 
   private onError(d: ServerMessages['error']): void {
+    if (this.reconnecting) {
+      // The answer to resume: refused for good, or (anything else) the
+      // socket closes or times out and the next attempt follows.
+      if (d.code === 'resume_failed') {
+        this.end('error', LOST_MESSAGE, 'resume_failed');
+        return;
+      }
+      const fatal = d.code === 'unsupported_version' ? FATAL_ERRORS[d.code] : undefined;
+      if (fatal && d.ref !== null && d.ref === this.resumeSeq) {
+        this.end('error', fatal, d.code);
+        return;
+      }
+      console.warn(`conclave: server error ${d.code} while resuming: ${d.message} (ref ${String(d.ref)})`);
+      return;
+    }
     // The join refusals end the call only while joining: the same codes
     // answer moderation later (meeting_full refuses a host's admit past the
     // participant limit), and the host must stay in their own meeting.
@@ -373,9 +622,19 @@ export class MeetingSession {
     this.changed();
   }
 
-  private onClose(opened: boolean): void {
-    if (this.done) return;
+  /**
+   * The current socket closed (code: its close code). A normal closure
+   * (1000) comes from a server that ended the session on purpose, after a
+   * fatal error; any other close is a drop, which a session with a resume
+   * token survives.
+   */
+  private onClose(gen: number, opened: boolean, code: number): void {
+    // Once per socket, and only for the current one.
+    if (this.done || gen !== this.sig.generation || gen <= this.closeHandled) return;
+    this.closeHandled = gen;
     if (this.leaving) this.end('ended', BYE_MESSAGES['left']?.message ?? 'You left the meeting.', 'left');
+    else if (this.reconnecting) this.attemptFailed();
+    else if (this.mayResume && code !== NORMAL_CLOSURE) this.startReconnect();
     else if (!opened) this.end('error', 'Could not connect to the server. Check your connection and try again.', 'connect_failed');
     else if (!this.admitted) this.end('error', 'The server closed the connection before you joined.', 'closed');
     else this.end('error', 'The connection to the server was lost.', 'connection_lost');
@@ -421,6 +680,7 @@ export class MeetingSession {
       canShare: this.canShare,
       lobby: this.lobby,
       chat: this.chat,
+      reconnecting: this.reconnecting,
     };
   }
 
@@ -606,6 +866,11 @@ export class MeetingSession {
   leave(): void {
     if (this.done || this.leaving) return;
     this.leaving = true;
+    if (this.reconnecting) {
+      // Nobody to tell now: the server ends the seat when its grace is over.
+      this.end('ended', 'You left the meeting.', 'left');
+      return;
+    }
     if (this.sig.send('leave', {}) === 0) {
       this.end('ended', 'You left the meeting.', 'left');
       return;
@@ -628,6 +893,10 @@ export class MeetingSession {
     for (const t of [this.pingTimer, this.joinTimer, this.leaveTimer]) {
       if (t !== undefined) clearTimeout(t);
     }
+    this.clearResumeTimers();
+    window.removeEventListener('online', this.onOnline);
+    this.resumeToken = null;
+    this.reconnecting = false;
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.publisher?.close();
     this.subscriber?.close();

@@ -1,64 +1,228 @@
 // The signalling websocket: JSON text frames {type, seq, data}.
+//
+// One Signaling lives as long as a meeting session and may use several
+// sockets in turn: when one drops, the session opens another and resumes
+// (docs/protocol.md, "Resume"). Across sockets it keeps
+// - its own message seq, which never restarts (the server answers a resume
+//   with the highest seq it processed);
+// - the messages it sent (all but hello, resume and ping; the newest 256),
+//   so that those the server never got can be sent again;
+// - the highest server seq it has handled, so that frames a resume replays
+//   twice are dropped here.
+// Only the newest socket is listened to: a late frame or close of an
+// abandoned one is ignored.
 
 import { parseServerMessage } from './protocol';
-import type { ClientMessages, ServerMessage } from './protocol';
+import type { ClientMessages, ServerFrame } from './protocol';
 
 export function signalingUrl(): string {
   return (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/ws';
 }
 
 export interface SignalingHandlers {
+  /** The current socket opened. */
   open(): void;
-  message(msg: ServerMessage): void;
+  /** A frame on the current socket, not seen before. */
+  message(msg: ServerFrame): void;
+  /** The current socket closed (not one this side closed or abandoned). */
   close(ev: CloseEvent, opened: boolean): void;
 }
 
-export class Signaling {
-  private readonly ws: WebSocket;
-  private seq = 0;
-  private opened = false;
-  private closed = false;
+/** How many sent messages are kept for sending again after a resume. */
+export const RESEND_BUFFER = 256;
 
-  constructor(handlers: SignalingHandlers, url = signalingUrl()) {
-    this.ws = new WebSocket(url);
-    this.ws.addEventListener('open', () => {
-      this.opened = true;
-      handlers.open();
-    });
-    this.ws.addEventListener('message', (ev: MessageEvent<unknown>) => {
-      if (typeof ev.data !== 'string') return; // the protocol is text only
-      const msg = parseServerMessage(ev.data);
-      if (msg) handlers.message(msg);
-      else console.warn('conclave: ignoring malformed server message');
-    });
-    this.ws.addEventListener('close', (ev) => {
-      this.closed = true;
-      handlers.close(ev, this.opened);
-    });
+/** Not kept for sending again: each belongs to one socket. */
+const UNBUFFERED: ReadonlySet<string> = new Set(['hello', 'resume', 'ping']);
+
+/** Close code of a socket given up on (a drop, as far as the server can tell). */
+export const DROP_CODE = 4000;
+
+interface Sent {
+  seq: number;
+  type: string;
+  frame: string;
+}
+
+export class Signaling {
+  private ws: WebSocket | null = null;
+  private opened = false;
+  /** The last client seq used (never restarts). */
+  private seq = 0;
+  /** The highest server seq handled. */
+  private last = 0;
+  private readonly sent: Sent[] = [];
+  /**
+   * Holding: the connection is being resumed. Messages are numbered and
+   * kept, but not sent until release() (after `resumed`).
+   */
+  private holding = false;
+  /** Closed for good: nothing is sent or reconnected any more. */
+  private finished = false;
+  /** Sockets opened so far (the first is 1). */
+  generation = 0;
+
+  constructor(
+    private readonly handlers: SignalingHandlers,
+    private readonly url = signalingUrl(),
+  ) {
+    this.connect();
+  }
+
+  /** The highest server seq handled so far (for resume's last_seq). */
+  get lastSeq(): number {
+    return this.last;
   }
 
   get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Sends a message; returns its seq, or 0 when the socket is not open. */
+  get isHolding(): boolean {
+    return this.holding;
+  }
+
+  /** Abandons the current socket, if any, and opens a new one. */
+  connect(): void {
+    if (this.finished) return;
+    this.abandon();
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    this.opened = false;
+    this.generation += 1;
+    ws.addEventListener('open', () => {
+      if (this.ws !== ws) return;
+      this.opened = true;
+      this.handlers.open();
+    });
+    ws.addEventListener('message', (ev: MessageEvent<unknown>) => {
+      if (this.ws !== ws) return;
+      if (typeof ev.data !== 'string') return; // the protocol is text only
+      const msg = parseServerMessage(ev.data);
+      if (!msg) {
+        console.warn('conclave: ignoring malformed server message');
+        return;
+      }
+      if (msg.seq > 0) {
+        if (msg.seq <= this.last) return; // replayed twice
+        this.last = msg.seq;
+      }
+      this.handlers.message(msg);
+    });
+    ws.addEventListener('close', (ev) => {
+      if (this.ws !== ws) return;
+      // Until the session resumes (or ends), messages wait in the buffer.
+      this.holding = true;
+      this.handlers.close(ev, this.opened);
+    });
+  }
+
+  /**
+   * Stops listening to the current socket and closes it as a network drop
+   * would look to the server (no leave, not a normal closure).
+   */
+  abandon(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    this.holding = true;
+    try {
+      ws.close(DROP_CODE, 'dropped');
+    } catch {
+      // already closing
+    }
+  }
+
+  /**
+   * Closes the current socket as a dropped network would end it, but
+   * (unlike abandon) lets its close reach the handlers: the session then
+   * resumes. Test aid.
+   */
+  drop(): boolean {
+    const ws = this.ws;
+    if (!ws || this.finished || ws.readyState !== WebSocket.OPEN) return false;
+    this.holding = true;
+    try {
+      ws.close(DROP_CODE, 'dropped');
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  /** Sends a message; returns its seq, or 0 when it was not sent. */
   send<K extends keyof ClientMessages>(type: K, data: ClientMessages[K]): number {
     return this.sendRaw(type, data);
   }
 
-  /** Sends a message of any type, unchecked (the test hook forges some). */
+  /**
+   * Sends a message of any type, unchecked (the test hook forges some).
+   * While the connection is held (a resume is under way, or the socket
+   * dropped) a message is numbered and kept, to go out after the resume;
+   * hello and ping are then not sent at all.
+   */
   sendRaw(type: string, data: unknown): number {
-    if (this.ws.readyState !== WebSocket.OPEN) return 0;
+    if (this.finished) return 0;
+    const open = this.isOpen;
+    const live = open && !this.holding;
+    if (!live) {
+      // Kept for later while held, or while a dropped socket's close has
+      // not come yet; before the first socket opened there is no session.
+      const keep = this.holding || (this.opened && !open);
+      if (!keep || UNBUFFERED.has(type)) return 0;
+    }
     this.seq += 1;
-    this.ws.send(JSON.stringify({ type, seq: this.seq, data }));
+    const frame = JSON.stringify({ type, seq: this.seq, data });
+    if (!UNBUFFERED.has(type)) {
+      this.sent.push({ seq: this.seq, type, frame });
+      if (this.sent.length > RESEND_BUFFER) this.sent.shift();
+    }
+    if (live) this.ws?.send(frame);
     return this.seq;
   }
 
+  /**
+   * Sends `resume` on the current socket, past the hold. Returns its seq,
+   * or 0 when the socket is not open.
+   */
+  sendResume(token: string, version: number): number {
+    if (this.finished || !this.isOpen) return 0;
+    this.seq += 1;
+    const data: ClientMessages['resume'] = { version, token, last_seq: this.last };
+    this.ws?.send(JSON.stringify({ type: 'resume', seq: this.seq, data }));
+    return this.seq;
+  }
+
+  /**
+   * The server resumed the session having processed up to lastSeq: sends
+   * the kept messages after it, in order, and goes live again. Returns how
+   * many were sent again.
+   */
+  release(lastSeq: number): number {
+    if (this.finished || !this.isOpen) return 0;
+    const oldest = this.sent[0];
+    if (oldest && oldest.seq > lastSeq + 1) {
+      // More went unprocessed than the buffer holds: the oldest are lost.
+      console.warn(`conclave: messages ${lastSeq + 1} to ${oldest.seq - 1} could not be sent again`);
+    }
+    let n = 0;
+    for (const m of this.sent) {
+      if (m.seq <= lastSeq) continue;
+      this.ws?.send(m.frame);
+      n += 1;
+    }
+    this.holding = false;
+    return n;
+  }
+
+  /** Closes for good (leaving, or the call ended). */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.finished) return;
+    this.finished = true;
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
     try {
-      this.ws.close(1000, 'bye');
+      ws.close(1000, 'bye');
     } catch {
       // already closing
     }

@@ -11,6 +11,8 @@ export interface TileInfo {
   role: Role;
   audio: boolean;
   video: boolean;
+  /** Their connection dropped; the server holds their place meanwhile. */
+  reconnecting: boolean;
 }
 
 function hue(id: string): number {
@@ -32,10 +34,11 @@ export class Tile {
   private readonly nameEl: HTMLElement;
   private readonly badge: HTMLElement;
   private readonly roleEl: HTMLElement;
+  private readonly reconnectingEl: HTMLElement;
   private readonly micOff: HTMLElement;
   private readonly camOff: HTMLElement;
   private track: MediaStreamTrack | null = null;
-  private info: TileInfo = { name: '', verified: false, role: 'guest', audio: false, video: false };
+  private info: TileInfo = { name: '', verified: false, role: 'guest', audio: false, video: false, reconnecting: false };
   private speaking = false;
   private readonly onTrackChange = (): void => this.render();
   /** Called when whether this tile shows video changes. */
@@ -58,6 +61,7 @@ export class Tile {
     this.nameEl = h('span', { class: 'tile-name' });
     this.badge = h('span', { class: 'badge' });
     this.roleEl = h('span', { class: 'badge role' });
+    this.reconnectingEl = h('span', { class: 'badge reconnecting tile-reconnecting', text: 'Reconnecting…' });
     this.el = h(
       'div',
       {
@@ -67,7 +71,7 @@ export class Tile {
         'data-source': source,
         'data-self': self ? 'true' : 'false',
       },
-      [this.video, this.avatar, h('div', { class: 'tile-label' }, [this.micOff, this.camOff, this.nameEl, this.roleEl, this.badge])],
+      [this.video, this.avatar, h('div', { class: 'tile-label' }, [this.micOff, this.camOff, this.nameEl, this.roleEl, this.badge, this.reconnectingEl])],
     );
     this.render();
   }
@@ -125,7 +129,7 @@ export class Tile {
   }
 
   private render(): void {
-    const { name, verified, role, audio } = this.info;
+    const { name, verified, role, audio, reconnecting } = this.info;
     const roleText = roleBadge(role);
     const shown = this.showsVideo;
     const display = name || 'Guest';
@@ -145,6 +149,8 @@ export class Tile {
     this.roleEl.className = `badge role role-${role}`;
     this.roleEl.hidden = isScreen || roleText === null;
     this.el.dataset['role'] = role;
+    this.reconnectingEl.hidden = isScreen || !reconnecting;
+    this.el.dataset['reconnecting'] = reconnecting ? 'true' : 'false';
     this.micOff.hidden = isScreen || audio;
     this.camOff.hidden = isScreen || this.info.video;
     this.avatarText.textContent = isScreen ? (this.hasTrack ? '' : '…') : initials(display);
@@ -161,6 +167,7 @@ export class Tile {
       parts.push(audio ? 'microphone on' : 'microphone off');
       parts.push(this.info.video ? 'camera on' : 'camera off');
       if (this.speaking) parts.push('speaking');
+      if (reconnecting) parts.push('reconnecting');
     }
     this.el.setAttribute('aria-label', parts.join(', '));
     this.onVisibilityChange?.();
