@@ -30,8 +30,9 @@ go vet ./...
 echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-echo "== web client: type check and bundle freshness"
+echo "== web client: type check, generated protocol code and bundle freshness"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npx tsc --noEmit)
+go run ./cmd/protogen -check
 go run ./cmd/buildweb -check
 
 echo "== go test"

@@ -19,6 +19,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-meet/conclave/internal/protocol"
 )
 
 // Hello is what the client sends to join.
@@ -66,36 +68,13 @@ type Options struct {
 	Resume bool
 }
 
-// Participant mirrors the protocol's participant object.
-type Participant struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Verified bool   `json:"verified"`
-	Role     string `json:"role"`
-	Audio    bool   `json:"audio"`
-	Video    bool   `json:"video"`
-	Screen   bool   `json:"screen"`
-}
-
-// Welcome is the server's answer to hello.
-type Welcome struct {
-	Version       int           `json:"version"`
-	ParticipantID string        `json:"participant_id"`
-	Role          string        `json:"role"`
-	Participants  []Participant `json:"participants"`
-	Meeting       struct {
-		ID    string `json:"id"`
-		Title string `json:"title"`
-	} `json:"meeting"`
-	ICEServers []ICEServer `json:"ice_servers"`
-}
-
-// ICEServer is an entry of welcome's ice_servers.
-type ICEServer struct {
-	URLs       []string `json:"urls"`
-	Username   string   `json:"username"`
-	Credential string   `json:"credential"`
-}
+// Participant, Welcome and ICEServer are the protocol's own types
+// (package protocol): the client speaks the one definition.
+type (
+	Participant = protocol.Participant
+	Welcome     = protocol.Welcome
+	ICEServer   = protocol.ICEServer
+)
 
 // Error is an `error` message from the server.
 type Error struct {
@@ -164,16 +143,10 @@ type Client struct {
 // extIDs are negotiated RTP header extension IDs (0: not negotiated).
 type extIDs struct{ mid, rid, audioLevel uint8 }
 
-type trackInfo struct {
-	ParticipantID string `json:"participant_id"`
-	Source        string `json:"source"`
-}
-
-type envelope struct {
-	Type string          `json:"type"`
-	Seq  int64           `json:"seq,omitempty"`
-	Data json.RawMessage `json:"data,omitempty"`
-}
+type (
+	trackInfo = protocol.TrackOwner
+	envelope  = protocol.Envelope
+)
 
 // Dial connects to wsURL (ws://host/ws), joins with hello and starts
 // publishing. It returns once the server has welcomed the client.
@@ -302,9 +275,14 @@ func readFrom(ctx context.Context, ws *websocket.Conn, last *int64) (string, jso
 		if err != nil {
 			return "", nil, fmt.Errorf("client: read: %w", err)
 		}
-		var env envelope
-		if err := json.Unmarshal(b, &env); err != nil {
+		env, err := protocol.Parse(b)
+		if err != nil {
 			return "", nil, fmt.Errorf("client: bad frame: %w", err)
+		}
+		// Every server message is checked against the protocol, so every
+		// test that uses this client checks the server's side of it too.
+		if _, err := protocol.DecodeServer(env); err != nil {
+			return "", nil, fmt.Errorf("client: server sent an invalid %s: %w", env.Type, err)
 		}
 		if env.Seq > 0 {
 			if env.Seq <= *last {

@@ -44,9 +44,9 @@ type Policy struct {
 
 // Settings are what hosts change live, sent to everyone.
 type Settings struct {
-	Locked      bool   `json:"locked"`
-	Chat        bool   `json:"chat"`
-	ScreenShare string `json:"screen_share"` // "presenters" or "everyone"
+	Locked      bool
+	Chat        bool
+	ScreenShare string // "presenters" or "everyone"
 }
 
 const (
@@ -62,10 +62,10 @@ const (
 
 // Waiter is what hosts see of someone in the waiting room.
 type Waiter struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name"`
-	Verified bool      `json:"verified"`
-	Since    time.Time `json:"since"`
+	ID       string
+	Name     string
+	Verified bool
+	Since    time.Time
 }
 
 // roleFor is the role someone has when they enter.

@@ -46,24 +46,24 @@ var ErrShuttingDown = errors.New("room: server is shutting down")
 
 // Participant is what other members may know about a participant.
 type Participant struct {
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	Verified bool       `json:"verified"` // signed in with an account
-	Role     authz.Role `json:"role"`
-	Audio    bool       `json:"audio"`
-	Video    bool       `json:"video"`
-	Screen   bool       `json:"screen"`
+	ID       string
+	Name     string
+	Verified bool // signed in with an account
+	Role     authz.Role
+	Audio    bool
+	Video    bool
+	Screen   bool
 	// Reconnecting: the participant's connection dropped and they have
 	// the grace period to resume (docs/protocol.md, "Resume").
-	Reconnecting bool `json:"reconnecting"`
+	Reconnecting bool
 }
 
 // ChatMessage is one relayed chat message; To is empty for everyone.
 type ChatMessage struct {
-	From string    `json:"from"`
-	To   string    `json:"to,omitempty"`
-	Text string    `json:"text"`
-	Time time.Time `json:"time"`
+	From string
+	To   string
+	Text string
+	Time time.Time
 }
 
 // BanStore persists bans so that they outlive the live meeting

@@ -69,6 +69,7 @@ func (r *recorder) has(line string) bool { return slices.Contains(r.lines(), lin
 func (r *recorder) SubscribeOffer(o webrtc.SessionDescription, _ map[string]sfu.TrackInfo) {
 	r.add("offer " + o.SDP)
 }
+
 // Deliver records each event as a line the tests look for.
 func (r *recorder) Deliver(ev Event) {
 	switch e := ev.(type) {

@@ -21,8 +21,8 @@ const (
 
 // TrackInfo tells a subscriber whose media a transceiver carries.
 type TrackInfo struct {
-	ParticipantID string `json:"participant_id"`
-	Source        Source `json:"source"`
+	ParticipantID string
+	Source        Source
 }
 
 // Signaller carries what the SFU must tell one client. Implementations must

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/throttle"
@@ -303,7 +304,7 @@ func (h *Handler) encode(typ string, data any) json.RawMessage {
 }
 
 func envelope(typ string, seq int64, raw json.RawMessage) []byte {
-	b, _ := json.Marshal(Envelope{Type: typ, Seq: seq, Data: raw})
+	b, _ := json.Marshal(protocol.Envelope{Type: typ, Seq: seq, Data: raw})
 	return b
 }
 

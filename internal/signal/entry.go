@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
@@ -33,7 +34,7 @@ type earlyAnswer struct {
 // tooManyAttempts is the answer while a throttle holds the join back.
 func tooManyAttempts(wait time.Duration, what string) *ProtocolError {
 	secs := int(wait.Seconds()) + 1
-	return &ProtocolError{Code: CodeTooManyAttempts, Fatal: true, RetryAfter: secs,
+	return &ProtocolError{Code: protocol.CodeTooManyAttempts, Fatal: true, RetryAfter: secs,
 		Message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs)}
 }
 
@@ -100,7 +101,7 @@ func (c *conn) recordEntry(ctx context.Context, member *room.Member, noticeVersi
 	}
 	// A join that cannot be recorded is ended at once.
 	if err := c.audit(audit.MeetingJoinAllowed, c.meetingID, audit.Success); err != nil {
-		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeInternal, Message: "internal error", Fatal: true}
 	}
 	return nil
 }

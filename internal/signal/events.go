@@ -1,7 +1,11 @@
 package signal
 
 import (
+	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/sfu"
 )
 
 // Deliver implements room.Events: the room calls it with its lock held, so
@@ -14,7 +18,7 @@ func (c *conn) Deliver(ev room.Event) {
 	case room.Waiting:
 		// Goes out at once, once the join is on record: a waiting client
 		// gets no welcome to wait for.
-		c.answer("waiting", waitingData{Reason: e.Reason, Locked: e.Locked}, false)
+		c.answer("waiting", protocol.Waiting{Reason: e.Reason, Locked: e.Locked}, false)
 	case room.Ended:
 		c.ended(e.Reason)
 	default:
@@ -28,39 +32,40 @@ func (c *conn) Deliver(ev room.Event) {
 func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 	switch e := ev.(type) {
 	case room.LobbyChanged:
-		ws := e.Waiting
-		if ws == nil {
-			ws = []room.Waiter{}
-		}
-		return "lobby", map[string][]room.Waiter{"waiting": ws}, true
+		return "lobby", protocol.Lobby{Waiting: wireWaiters(e.Waiting)}, true
 	case room.ParticipantJoined:
-		return "participant_joined", map[string]room.Participant{"participant": e.Participant}, true
+		return "participant_joined", protocol.ParticipantJoined{Participant: wireParticipant(e.Participant)}, true
 	case room.ParticipantUpdated:
-		return "participant_updated", map[string]room.Participant{"participant": e.Participant}, true
+		return "participant_updated", protocol.ParticipantUpdated{Participant: wireParticipant(e.Participant)}, true
 	case room.ParticipantLeft:
-		return "participant_left", map[string]string{"participant_id": e.ID}, true
+		return "participant_left", protocol.ParticipantLeft{ParticipantID: e.ID}, true
 	case room.ActiveSpeaker:
-		return "active_speaker", map[string]string{"participant_id": e.ID}, true
+		return "active_speaker", protocol.ActiveSpeaker{ParticipantID: e.ID}, true
 	case room.SettingsChanged:
-		return "meeting_updated", map[string]room.Settings{"settings": e.Settings}, true
+		return "meeting_updated", protocol.MeetingUpdated{Settings: wireSettings(e.Settings)}, true
 	case room.Muted:
-		return "muted", sourceByData{Source: e.Source, By: e.By}, true
+		return "muted", protocol.Muted{Source: string(e.Source), By: e.By}, true
 	case room.UnmuteRequested:
-		return "unmute_request", sourceByData{Source: e.Source, By: e.By}, true
+		return "unmute_request", protocol.UnmuteRequest{Source: string(e.Source), By: e.By}, true
 	case room.ChatReceived:
-		return "chat", e.Message, true
+		m := e.Message
+		return "chat", protocol.ChatMessage{From: m.From, To: m.To, Text: m.Text, Time: m.Time}, true
 	}
 	return "", nil, false
 }
 
 func (c *conn) admitted(w room.Admitted) {
 	ice := c.grantRelay(w.Self.ID)
-	c.answer("welcome", welcomeData{
+	others := make([]protocol.Participant, len(w.Others))
+	for i, p := range w.Others {
+		others[i] = wireParticipant(p)
+	}
+	c.answer("welcome", protocol.Welcome{
 		Version:       Version,
 		ParticipantID: w.Self.ID,
-		Role:          w.Self.Role,
-		Meeting:       meetingView{ID: c.meetingID, Title: c.title, Settings: w.Settings},
-		Participants:  w.Others,
+		Role:          string(w.Self.Role),
+		Meeting:       protocol.MeetingInfo{ID: c.meetingID, Title: c.title, Settings: wireSettings(w.Settings)},
+		Participants:  others,
 		ICEServers:    ice,
 	}, true)
 }
@@ -86,4 +91,35 @@ func (c *conn) ended(reason string) {
 	if away {
 		go c.auditLeftAway(reason) // I/O: not under the room lock
 	}
+}
+
+// SubscribeOffer implements sfu.Signaller.
+func (c *conn) SubscribeOffer(offer webrtc.SessionDescription, tracks map[string]sfu.TrackInfo) {
+	owners := make(map[string]protocol.TrackOwner, len(tracks))
+	for mid, t := range tracks {
+		owners[mid] = protocol.TrackOwner{ParticipantID: t.ParticipantID, Source: string(t.Source)}
+	}
+	c.event("subscribe_offer", protocol.SubscribeOffer{
+		SDP:    protocol.SDP{Type: offer.Type.String(), SDP: offer.SDP},
+		Tracks: owners,
+	})
+}
+
+// The room's view, in wire form: the room knows nothing of JSON.
+
+func wireParticipant(p room.Participant) protocol.Participant {
+	return protocol.Participant{ID: p.ID, Name: p.Name, Verified: p.Verified, Role: string(p.Role),
+		Audio: p.Audio, Video: p.Video, Screen: p.Screen, Reconnecting: p.Reconnecting}
+}
+
+func wireSettings(s room.Settings) protocol.Settings {
+	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, ScreenShare: s.ScreenShare}
+}
+
+func wireWaiters(ws []room.Waiter) []protocol.Waiter {
+	out := make([]protocol.Waiter, len(ws))
+	for i, w := range ws {
+		out[i] = protocol.Waiter{ID: w.ID, Name: w.Name, Verified: w.Verified, Since: w.Since}
+	}
+	return out
 }

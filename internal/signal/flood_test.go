@@ -12,6 +12,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/notice"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
@@ -74,10 +75,10 @@ func TestLockedMeetingFloodWritesBoundedRows(t *testing.T) {
 		c := dialAs(t, srv.WS, "")
 		m := c.hello("Eve", testserver.Passcode, map[string]any{"notice_version": 1})
 		code := errorCode(m)
-		if m.Type != "error" || code != signal.CodeMeetingLocked && code != signal.CodeTooManyAttempts {
+		if m.Type != "error" || code != protocol.CodeMeetingLocked && code != protocol.CodeTooManyAttempts {
 			t.Fatalf("join %d to a locked meeting: %s %s", i, m.Type, m.Data)
 		}
-		if code == signal.CodeMeetingLocked {
+		if code == protocol.CodeMeetingLocked {
 			locked++
 		}
 		c.ws.CloseNow()
@@ -97,7 +98,7 @@ func TestLockedMeetingFloodWritesBoundedRows(t *testing.T) {
 	}
 	summary := log.last()
 	if log.count(audit.MeetingJoinRefused) != 2 || summary.Details[audit.CountDetail] != strconv.Itoa(locked-1) ||
-		summary.Details["reason"] != signal.CodeMeetingLocked {
+		summary.Details["reason"] != protocol.CodeMeetingLocked {
 		t.Fatalf("summary %+v, want meeting_locked with count %d", summary, locked-1)
 	}
 }
@@ -117,13 +118,13 @@ func TestJoinsRateLimited(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Audit: log, Joins: throttle.New(p, nil)})
 	for i, pass := range []string{"wrong", testserver.Passcode, "wrong", testserver.Passcode, testserver.Passcode} {
 		c := dialAs(t, srv.WS, "")
-		if m := c.hello("Ada", pass, nil); m.Type == "error" && errorCode(m) == signal.CodeTooManyAttempts {
+		if m := c.hello("Ada", pass, nil); m.Type == "error" && errorCode(m) == protocol.CodeTooManyAttempts {
 			t.Fatalf("join %d within the limit: %s", i+1, m.Data)
 		}
 	}
 	for range 3 {
 		c := dialAs(t, srv.WS, "")
-		if m := c.hello("Ada", testserver.Passcode, nil); m.Type != "error" || errorCode(m) != signal.CodeTooManyAttempts || !m.has(`"retry_after":`) {
+		if m := c.hello("Ada", testserver.Passcode, nil); m.Type != "error" || errorCode(m) != protocol.CodeTooManyAttempts || !m.has(`"retry_after":`) {
 			t.Fatalf("join past the limit: %s %s", m.Type, m.Data)
 		}
 	}
@@ -227,10 +228,10 @@ func TestParallelPasscodesCannotOutrunLockout(t *testing.T) {
 	for c := range codes {
 		answers[c]++
 	}
-	if answers["right:"+signal.CodeTooManyAttempts] != 1 {
+	if answers["right:"+protocol.CodeTooManyAttempts] != 1 {
 		t.Errorf("the right passcode after the lock-out was answered %v, want too_many_attempts", answers)
 	}
-	if n := answers[signal.CodeJoinRefused]; n > throttle.PasscodePolicy().MaxFailures {
+	if n := answers[protocol.CodeJoinRefused]; n > throttle.PasscodePolicy().MaxFailures {
 		t.Errorf("%d wrong passcodes answered join_refused, limit %d: %v", n, throttle.PasscodePolicy().MaxFailures, answers)
 	}
 }
@@ -272,7 +273,7 @@ func TestConsentNotLeftWithoutAuditEntry(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Notices: notices, Audit: log,
 		Users: []store.User{{ID: "u_ada", Name: "Ada", Role: store.RoleMember}}})
 	c := dialAs(t, srv.WS, "u_ada")
-	if m := c.hello("Ada", testserver.Passcode, map[string]any{"notice_version": n.Version}); m.Type != "error" || errorCode(m) != signal.CodeInternal {
+	if m := c.hello("Ada", testserver.Passcode, map[string]any{"notice_version": n.Version}); m.Type != "error" || errorCode(m) != protocol.CodeInternal {
 		t.Fatalf("join without an audit log: %s %s, want internal", m.Type, m.Data)
 	}
 	got, err := st.ConsentsBySubject(ctx, "u_ada")

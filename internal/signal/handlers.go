@@ -2,13 +2,14 @@ package signal
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"reflect"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/authz"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
@@ -20,47 +21,52 @@ import (
 type handler struct {
 	afterHello bool
 	action     authz.Action
-	fn         func(ctx context.Context, c *conn, data json.RawMessage) error
+	payload    reflect.Type // package protocol's type for the message
+	fn         func(ctx context.Context, c *conn, msg any) error
 }
 
-// handlers is the protocol: one small function per message type.
+// on makes a table entry for a handler of one payload type, which package
+// protocol has decoded and validated before fn runs.
+func on[T any](afterHello bool, action authz.Action, fn func(context.Context, *conn, *T) error) handler {
+	return handler{afterHello, action, reflect.TypeFor[T](),
+		func(ctx context.Context, c *conn, msg any) error { return fn(ctx, c, msg.(*T)) }}
+}
+
+// handlers is the protocol's server side: one small function per client
+// message of package protocol (a test keeps the two in step).
 var handlers = map[string]handler{
-	"hello":            {false, "", onHello},
-	"resume":           {false, "", onResume},
-	"publish":          {true, authz.Media, onPublish},
-	"subscribe_answer": {true, authz.Media, onSubscribeAnswer},
-	"ice":              {true, authz.Media, onICE},
-	"ice_restart":      {true, authz.Media, onICERestart},
-	"media_state":      {true, authz.Media, onMediaState},
-	"video_size":       {true, authz.Media, onVideoSize},
-	"ping":             {true, authz.Leave, onPing},
-	"leave":            {true, authz.Leave, onLeave},
-	"chat":             {true, authz.ChatSend, onChat},
-	"admit":            {true, authz.LobbyDecide, onAdmit},
-	"deny":             {true, authz.LobbyDecide, onDeny},
-	"lock":             {true, authz.MeetingLock, onLock},
-	"settings":         {true, authz.MeetingSetting, onSettings},
-	"end_meeting":      {true, authz.MeetingEnd, onEndMeeting},
-	"remove":           {true, authz.Remove, onRemove},
-	"mute":             {true, authz.Mute, onMute},
-	"ask_unmute":       {true, authz.AskUnmute, onAskUnmute},
+	"hello":            on(false, "", onHello),
+	"resume":           on(false, "", onResume),
+	"publish":          on(true, authz.Media, onPublish),
+	"subscribe_answer": on(true, authz.Media, onSubscribeAnswer),
+	"ice":              on(true, authz.Media, onICE),
+	"ice_restart":      on(true, authz.Media, onICERestart),
+	"media_state":      on(true, authz.Media, onMediaState),
+	"video_size":       on(true, authz.Media, onVideoSize),
+	"ping":             on(true, authz.Leave, onPing),
+	"leave":            on(true, authz.Leave, onLeave),
+	"chat":             on(true, authz.ChatSend, onChat),
+	"admit":            on(true, authz.LobbyDecide, onAdmit),
+	"deny":             on(true, authz.LobbyDecide, onDeny),
+	"lock":             on(true, authz.MeetingLock, onLock),
+	"settings":         on(true, authz.MeetingSetting, onSettings),
+	"end_meeting":      on(true, authz.MeetingEnd, onEndMeeting),
+	"remove":           on(true, authz.Remove, onRemove),
+	"mute":             on(true, authz.Mute, onMute),
+	"ask_unmute":       on(true, authz.AskUnmute, onAskUnmute),
 	// set_role needs role.cohost for co-host changes; the room checks that
 	// under its lock once it knows the target's current role.
-	"set_role": {true, authz.SetPresenter, onSetRole},
+	"set_role": on(true, authz.SetPresenter, onSetRole),
 }
 
 // joinRefused is the one answer for an unknown meeting and a wrong passcode.
 func joinRefused() *ProtocolError {
-	return &ProtocolError{Code: CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
+	return &ProtocolError{Code: protocol.CodeJoinRefused, Message: "meeting not found or wrong passcode", Fatal: true}
 }
 
-func onHello(ctx context.Context, c *conn, data json.RawMessage) error {
-	var d helloData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onHello(ctx context.Context, c *conn, d *protocol.Hello) error {
 	if d.Version != Version {
-		return &ProtocolError{Code: CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
 	}
 	if err := c.checkJoinRate(d.MeetingID); err != nil {
 		return err
@@ -124,95 +130,72 @@ func (c *conn) joinError(meetingID string, err error) error {
 	}
 	switch {
 	case errors.Is(err, room.ErrFull):
-		return refuse(CodeMeetingFull, "the meeting is full")
+		return refuse(protocol.CodeMeetingFull, "the meeting is full")
 	case errors.Is(err, room.ErrLobbyFull):
-		return refuse(CodeMeetingFull, "the waiting room is full")
+		return refuse(protocol.CodeMeetingFull, "the waiting room is full")
 	case errors.Is(err, room.ErrLocked):
-		return refuse(CodeMeetingLocked, "this meeting is locked: nobody new can join")
+		return refuse(protocol.CodeMeetingLocked, "this meeting is locked: nobody new can join")
 	case errors.Is(err, room.ErrBanned):
-		return refuse(CodeBanned, "you were removed from this meeting and cannot rejoin")
+		return refuse(protocol.CodeBanned, "you were removed from this meeting and cannot rejoin")
 	case errors.Is(err, errSignInRequired):
-		return refuse(CodeSignInRequired, "this meeting admits only signed-in participants: sign in and open the link again")
+		return refuse(protocol.CodeSignInRequired, "this meeting admits only signed-in participants: sign in and open the link again")
 	case errors.Is(err, room.ErrShuttingDown):
-		return &ProtocolError{Code: CodeInternal, Message: "the server is shutting down", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeInternal, Message: "the server is shutting down", Fatal: true}
 	}
 	return err
 }
 
-func onPublish(_ context.Context, c *conn, data json.RawMessage) error {
-	var d publishData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	offer, err := d.SDP.description(webrtc.SDPTypeOffer)
+// onPublish: package protocol has checked the tracks map (1 to 3 mids of
+// at most 16 bytes, each to a known source).
+func onPublish(_ context.Context, c *conn, d *protocol.Publish) error {
+	offer, err := description(d.SDP, webrtc.SDPTypeOffer)
 	if err != nil {
 		return err
 	}
-	if len(d.Tracks) == 0 || len(d.Tracks) > 3 {
-		return protoErr(CodeBadRequest, "tracks must map 1 to 3 mids to sources")
-	}
+	tracks := make(map[string]sfu.Source, len(d.Tracks))
 	for mid, s := range d.Tracks {
-		if len(mid) > 16 || !s.Valid() {
-			return protoErr(CodeBadRequest, "tracks: bad entry %q", truncate(mid, 16))
-		}
+		tracks[mid] = sfu.Source(s)
 	}
-	answer, err := c.member.Media().Publish(offer, d.Tracks)
+	answer, err := c.member.Media().Publish(offer, tracks)
 	if err != nil {
 		c.log.Debug("publish offer refused", "err", err)
-		return protoErr(CodeBadRequest, "the publish offer could not be applied")
+		return protoErr(protocol.CodeBadRequest, "the publish offer could not be applied")
 	}
-	c.event("publish_answer", answerData{SDP: sdpData{Type: answer.Type.String(), SDP: answer.SDP}})
+	c.event("publish_answer", protocol.PublishAnswer{SDP: protocol.SDP{Type: answer.Type.String(), SDP: answer.SDP}})
 	return nil
 }
 
-func onSubscribeAnswer(_ context.Context, c *conn, data json.RawMessage) error {
-	var d answerData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	answer, err := d.SDP.description(webrtc.SDPTypeAnswer)
+func onSubscribeAnswer(_ context.Context, c *conn, d *protocol.SubscribeAnswer) error {
+	answer, err := description(d.SDP, webrtc.SDPTypeAnswer)
 	if err != nil {
 		return err
 	}
 	if err := c.member.Media().SubscribeAnswer(answer); err != nil {
 		c.log.Debug("subscribe answer refused", "err", err)
-		return protoErr(CodeBadRequest, "the subscribe answer could not be applied")
+		return protoErr(protocol.CodeBadRequest, "the subscribe answer could not be applied")
 	}
 	return nil
 }
 
-func onICE(_ context.Context, c *conn, data json.RawMessage) error {
-	var d iceData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	if d.PC != sfu.PCPublish && d.PC != sfu.PCSubscribe {
-		return protoErr(CodeBadRequest, "pc must be publish or subscribe")
-	}
+func onICE(_ context.Context, c *conn, d *protocol.ICE) error {
 	if d.Candidate == nil || d.Candidate.Candidate == "" {
 		return nil // end of candidates
 	}
-	if err := c.member.Media().AddCandidate(d.PC, *d.Candidate); err != nil {
+	cand := webrtc.ICECandidateInit{Candidate: d.Candidate.Candidate, SDPMid: d.Candidate.SDPMid,
+		SDPMLineIndex: d.Candidate.SDPMLineIndex, UsernameFragment: d.Candidate.UsernameFragment}
+	if err := c.member.Media().AddCandidate(d.PC, cand); err != nil {
 		c.log.Debug("candidate refused", "err", err)
-		return protoErr(CodeBadRequest, "the candidate could not be added")
+		return protoErr(protocol.CodeBadRequest, "the candidate could not be added")
 	}
 	return nil
 }
 
-func onICERestart(_ context.Context, c *conn, data json.RawMessage) error {
-	var d struct{}
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onICERestart(_ context.Context, c *conn, _ *protocol.ICERestart) error {
 	c.member.Media().RestartICE()
 	return nil
 }
 
-func onMediaState(_ context.Context, c *conn, data json.RawMessage) error {
-	var d mediaStateData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onMediaState(_ context.Context, c *conn, d *protocol.MediaState) error {
 	was := c.member.Info().Screen
 	if err := c.member.SetMediaState(d.Audio, d.Video, d.Screen); err != nil {
 		return roomError(err)
@@ -226,41 +209,25 @@ func onMediaState(_ context.Context, c *conn, data json.RawMessage) error {
 	return nil
 }
 
-func onVideoSize(_ context.Context, c *conn, data json.RawMessage) error {
-	var d videoSizeData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	if d.Source != sfu.SourceCamera && d.Source != sfu.SourceScreen {
-		return protoErr(CodeBadRequest, "source must be camera or screen")
-	}
-	if d.Width < 0 || d.Height < 0 || d.Width > 16384 || d.Height > 16384 {
-		return protoErr(CodeBadRequest, "width and height must be 0 to 16384")
-	}
+// onVideoSize: package protocol has checked the source and the size.
+func onVideoSize(_ context.Context, c *conn, d *protocol.VideoSize) error {
 	media := c.member.Media()
 	if media == nil {
 		return forbidden()
 	}
-	media.SetVideoSize(d.ParticipantID, d.Source, d.Width, d.Height)
+	media.SetVideoSize(d.ParticipantID, sfu.Source(d.Source), d.Width, d.Height)
 	return nil
 }
 
-func onPing(_ context.Context, c *conn, _ json.RawMessage) error {
+func onPing(_ context.Context, c *conn, _ *protocol.Ping) error {
 	// A reply, not an event: it goes out at once, to waiting clients too,
 	// and is not replayed by a resume.
 	c.reply("pong", struct{}{})
 	return nil
 }
 
-func onLeave(_ context.Context, c *conn, _ json.RawMessage) error {
+func onLeave(_ context.Context, c *conn, _ *protocol.Leave) error {
 	c.member.Leave()
 	c.bye(room.ReasonLeft)
 	return nil
-}
-
-func (c *conn) SubscribeOffer(offer webrtc.SessionDescription, tracks map[string]sfu.TrackInfo) {
-	c.event("subscribe_offer", subscribeOfferData{
-		SDP:    sdpData{Type: offer.Type.String(), SDP: offer.SDP},
-		Tracks: tracks,
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -104,19 +105,19 @@ func (l *link) readLoop(ctx context.Context) websocket.StatusCode {
 		now := l.h.opts.Clock()
 		if !l.limiter.AllowN(now, 1) {
 			if l.flooding(now) {
-				l.bye(CodeRateLimited)
+				l.bye(protocol.CodeRateLimited)
 				return -1
 			}
 			// One error per flood, not one per dropped message: replies
 			// must not amplify the flood.
 			if !l.warnedFlood {
 				l.warnedFlood = true
-				l.sendError(protoErr(CodeRateLimited, "too many messages"), 0)
+				l.sendError(protoErr(protocol.CodeRateLimited, "too many messages"), 0)
 			}
 			continue
 		}
 		if typ != websocket.MessageText {
-			l.fail(protoErr(CodeBadJSON, "binary frames are not accepted"), 0)
+			l.fail(protoErr(protocol.CodeBadJSON, "binary frames are not accepted"), 0)
 			continue
 		}
 		if stop := l.dispatch(ctx, frame); stop {
@@ -145,20 +146,20 @@ func (l *link) flooding(now time.Time) bool {
 // dispatch parses one frame and runs its handler for the link's session.
 // It returns true when the link must end.
 func (l *link) dispatch(ctx context.Context, frame []byte) (stop bool) {
-	env, err := Parse(frame)
+	env, err := protocol.Parse(frame)
 	if err != nil {
-		return l.fail(err, env.Seq)
+		return l.fail(fromWire(err), env.Seq)
 	}
 	hd, ok := handlers[env.Type]
 	if !ok {
-		return l.fail(protoErr(CodeUnknownType, "unknown message type %q", truncate(env.Type, 32)), env.Seq)
+		return l.fail(protoErr(protocol.CodeUnknownType, "unknown message type %q", truncate(env.Type, 32)), env.Seq)
 	}
 	c := l.sess
 	if hd.afterHello != (c.member != nil) {
 		if c.member != nil {
-			return l.fail(protoErr(CodeOutOfOrder, "%s is only allowed before joining", env.Type), env.Seq)
+			return l.fail(protoErr(protocol.CodeOutOfOrder, "%s is only allowed before joining", env.Type), env.Seq)
 		}
-		return l.fail(protoErr(CodeOutOfOrder, "send hello first"), env.Seq)
+		return l.fail(protoErr(protocol.CodeOutOfOrder, "send hello first"), env.Seq)
 	}
 	// The one authorisation point: the permission table decides, for the
 	// member's current role (waiting included), before the handler runs.
@@ -168,7 +169,15 @@ func (l *link) dispatch(ctx context.Context, frame []byte) (stop bool) {
 			return l.fail(forbidden(), env.Seq)
 		}
 	}
-	err = hd.fn(ctx, c, env.Data)
+	// Decoded and validated against the one protocol definition only once
+	// the sender may send it: a refused message says forbidden, whatever
+	// its payload.
+	msg, err := protocol.DecodeClient(env)
+	if err != nil {
+		err = fromWire(err)
+	} else {
+		err = hd.fn(ctx, c, msg)
+	}
 	if hd.afterHello {
 		c.processed(env.Seq)
 	}
@@ -184,7 +193,7 @@ func (l *link) fail(err error, ref int64) bool {
 	var pe *ProtocolError
 	if !errors.As(err, &pe) {
 		l.log.Error("signalling handler failed", "err", err)
-		pe = protoErr(CodeInternal, "internal error")
+		pe = protoErr(protocol.CodeInternal, "internal error")
 	}
 	l.errStreak++
 	if pe.Fatal {

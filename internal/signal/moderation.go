@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/meeting"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/store"
@@ -23,42 +23,8 @@ import (
 // sender's role; the room checks again under its lock, together with the
 // target's rank.
 
-type targetData struct {
-	ParticipantID string `json:"participant_id"`
-	All           bool   `json:"all"`
-}
-
-type lockData struct {
-	Locked *bool `json:"locked"`
-}
-
-type settingsData struct {
-	Chat        *bool  `json:"chat"`
-	ScreenShare string `json:"screen_share"`
-}
-
-type removeData struct {
-	ParticipantID string `json:"participant_id"`
-	Ban           bool   `json:"ban"`
-}
-
-type sourceData struct {
-	ParticipantID string     `json:"participant_id"`
-	Source        sfu.Source `json:"source"`
-}
-
-type roleData struct {
-	ParticipantID string     `json:"participant_id"`
-	Role          authz.Role `json:"role"`
-}
-
-type chatData struct {
-	Text string `json:"text"`
-	To   string `json:"to"`
-}
-
 func forbidden() *ProtocolError {
-	return protoErr(CodeForbidden, "your role in this meeting does not allow this")
+	return protoErr(protocol.CodeForbidden, "your role in this meeting does not allow this")
 }
 
 // roomError maps the room's refusals to protocol errors.
@@ -69,29 +35,24 @@ func roomError(err error) error {
 	case errors.Is(err, room.ErrForbidden):
 		return forbidden()
 	case errors.Is(err, room.ErrNotFound):
-		return protoErr(CodeNotFound, "no such participant in this meeting")
+		return protoErr(protocol.CodeNotFound, "no such participant in this meeting")
 	case errors.Is(err, room.ErrFull):
-		return protoErr(CodeMeetingFull, "the meeting is full")
+		return protoErr(protocol.CodeMeetingFull, "the meeting is full")
 	case errors.Is(err, room.ErrGuestCohost):
-		return protoErr(CodeBadRequest, "guests cannot be co-hosts")
+		return protoErr(protocol.CodeBadRequest, "guests cannot be co-hosts")
 	}
 	return err
 }
 
-func decodeTarget(data json.RawMessage) (targetData, error) {
-	var d targetData
-	if err := decodeData(data, &d); err != nil {
-		return d, err
+func checkTarget(id string, all bool) error {
+	if !all && id == "" {
+		return protoErr(protocol.CodeBadRequest, "give participant_id or all")
 	}
-	if !d.All && d.ParticipantID == "" {
-		return d, protoErr(CodeBadRequest, "give participant_id or all")
-	}
-	return d, nil
+	return nil
 }
 
-func onAdmit(_ context.Context, c *conn, data json.RawMessage) error {
-	d, err := decodeTarget(data)
-	if err != nil {
+func onAdmit(_ context.Context, c *conn, d *protocol.Admit) error {
+	if err := checkTarget(d.ParticipantID, d.All); err != nil {
 		return err
 	}
 	ids, err := c.member.Admit(d.ParticipantID, d.All)
@@ -101,9 +62,8 @@ func onAdmit(_ context.Context, c *conn, data json.RawMessage) error {
 	return roomError(err)
 }
 
-func onDeny(_ context.Context, c *conn, data json.RawMessage) error {
-	d, err := decodeTarget(data)
-	if err != nil {
+func onDeny(_ context.Context, c *conn, d *protocol.Deny) error {
+	if err := checkTarget(d.ParticipantID, d.All); err != nil {
 		return err
 	}
 	ids, err := c.member.Deny(d.ParticipantID, d.All)
@@ -113,13 +73,9 @@ func onDeny(_ context.Context, c *conn, data json.RawMessage) error {
 	return roomError(err)
 }
 
-func onLock(_ context.Context, c *conn, data json.RawMessage) error {
-	var d lockData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onLock(_ context.Context, c *conn, d *protocol.Lock) error {
 	if d.Locked == nil {
-		return protoErr(CodeBadRequest, "locked must be true or false")
+		return protoErr(protocol.CodeBadRequest, "locked must be true or false")
 	}
 	if err := c.member.SetLocked(*d.Locked); err != nil {
 		return roomError(err)
@@ -132,16 +88,9 @@ func onLock(_ context.Context, c *conn, data json.RawMessage) error {
 	return nil
 }
 
-func onSettings(_ context.Context, c *conn, data json.RawMessage) error {
-	var d settingsData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onSettings(_ context.Context, c *conn, d *protocol.SettingsChange) error {
 	if d.Chat == nil && d.ScreenShare == "" {
-		return protoErr(CodeBadRequest, "give chat and/or screen_share")
-	}
-	if d.ScreenShare != "" && d.ScreenShare != store.ScreenSharePresenters && d.ScreenShare != store.ScreenShareEveryone {
-		return protoErr(CodeBadRequest, "screen_share must be presenters or everyone")
+		return protoErr(protocol.CodeBadRequest, "give chat and/or screen_share")
 	}
 	if err := c.member.UpdateSettings(d.Chat, d.ScreenShare); err != nil {
 		return roomError(err)
@@ -157,7 +106,7 @@ func onSettings(_ context.Context, c *conn, data json.RawMessage) error {
 	return nil
 }
 
-func onEndMeeting(_ context.Context, c *conn, _ json.RawMessage) error {
+func onEndMeeting(_ context.Context, c *conn, _ *protocol.EndMeeting) error {
 	if err := c.member.End(); err != nil {
 		return roomError(err)
 	}
@@ -165,13 +114,9 @@ func onEndMeeting(_ context.Context, c *conn, _ json.RawMessage) error {
 	return nil
 }
 
-func onRemove(ctx context.Context, c *conn, data json.RawMessage) error {
-	var d removeData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onRemove(ctx context.Context, c *conn, d *protocol.Remove) error {
 	if d.ParticipantID == c.member.ID() {
-		return protoErr(CodeBadRequest, "to leave, send leave")
+		return protoErr(protocol.CodeBadRequest, "to leave, send leave")
 	}
 	removed, err := c.member.Remove(ctx, d.ParticipantID, d.Ban)
 	if removed.ID != "" {
@@ -183,59 +128,37 @@ func onRemove(ctx context.Context, c *conn, data json.RawMessage) error {
 	return roomError(err)
 }
 
-func onMute(_ context.Context, c *conn, data json.RawMessage) error {
-	var d sourceData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	if !d.Source.Valid() {
-		return protoErr(CodeBadRequest, "source must be audio, camera or screen")
-	}
-	if err := c.member.Mute(d.ParticipantID, d.Source); err != nil {
+// onMute, onAskUnmute, onSetRole: package protocol has checked the source
+// or role against the message's list.
+func onMute(_ context.Context, c *conn, d *protocol.Mute) error {
+	src := sfu.Source(d.Source)
+	if err := c.member.Mute(d.ParticipantID, src); err != nil {
 		return roomError(err)
 	}
-	if d.Source == sfu.SourceScreen {
+	if src == sfu.SourceScreen {
 		c.auditAct(audit.ScreenshareStop, d.ParticipantID, map[string]string{"by": "host"})
 	}
 	return nil
 }
 
-func onAskUnmute(_ context.Context, c *conn, data json.RawMessage) error {
-	var d sourceData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	if d.Source != sfu.SourceAudio && d.Source != sfu.SourceCamera {
-		return protoErr(CodeBadRequest, "source must be audio or camera")
-	}
-	return roomError(c.member.AskUnmute(d.ParticipantID, d.Source))
+func onAskUnmute(_ context.Context, c *conn, d *protocol.AskUnmute) error {
+	return roomError(c.member.AskUnmute(d.ParticipantID, sfu.Source(d.Source)))
 }
 
-func onSetRole(_ context.Context, c *conn, data json.RawMessage) error {
-	var d roleData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
-	if d.Role != authz.Cohost && d.Role != authz.Presenter && d.Role != authz.Attendee {
-		return protoErr(CodeBadRequest, "role must be cohost, presenter or attendee")
-	}
-	if err := c.member.SetRole(d.ParticipantID, d.Role); err != nil {
+func onSetRole(_ context.Context, c *conn, d *protocol.SetRole) error {
+	if err := c.member.SetRole(d.ParticipantID, authz.Role(d.Role)); err != nil {
 		return roomError(err)
 	}
-	c.auditAct(audit.MeetingRoleChange, d.ParticipantID, map[string]string{"role": string(d.Role)})
+	c.auditAct(audit.MeetingRoleChange, d.ParticipantID, map[string]string{"role": d.Role})
 	return nil
 }
 
-func onChat(_ context.Context, c *conn, data json.RawMessage) error {
-	var d chatData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onChat(_ context.Context, c *conn, d *protocol.Chat) error {
 	if err := c.member.Chat(d.To, d.Text); err != nil {
 		if errors.Is(err, room.ErrForbidden) || errors.Is(err, room.ErrNotFound) {
 			return roomError(err)
 		}
-		return protoErr(CodeBadRequest, "text must be 1 to %d characters", room.MaxChatLen)
+		return protoErr(protocol.CodeBadRequest, "text must be 1 to %d characters", room.MaxChatLen)
 	}
 	return nil
 }
@@ -249,7 +172,7 @@ func deviceHash(token string) (string, error) {
 		return "", nil
 	}
 	if !deviceToken.MatchString(token) {
-		return "", protoErr(CodeBadRequest, "device must be 22 to 64 characters A-Z a-z 0-9 _ -")
+		return "", protoErr(protocol.CodeBadRequest, "device must be 22 to 64 characters A-Z a-z 0-9 _ -")
 	}
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:]), nil
@@ -283,8 +206,8 @@ func (c *conn) authorizeMeeting(ctx context.Context, id, passcode string) (store
 	switch {
 	case errors.Is(err, meeting.ErrMeetingExpired):
 		c.refusal(audit.Event{Action: audit.MeetingJoinRefused, Meeting: meetingKey(id), Outcome: audit.Denied,
-			Details: map[string]string{"reason": CodeMeetingExpired}})
-		return store.Meeting{}, &ProtocolError{Code: CodeMeetingExpired, Message: "this meeting has ended", Fatal: true}
+			Details: map[string]string{"reason": protocol.CodeMeetingExpired}})
+		return store.Meeting{}, &ProtocolError{Code: protocol.CodeMeetingExpired, Message: "this meeting has ended", Fatal: true}
 	case err != nil:
 		c.log.Debug("join refused", "err", err)
 		return store.Meeting{}, c.wrongPasscode(id, keys)

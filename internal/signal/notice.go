@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/protocol"
 )
 
 // NoticeChecker is the privacy notice every participant must accept before
@@ -18,10 +19,6 @@ type NoticeChecker interface {
 }
 
 // data is the error message's payload.
-func (e *ProtocolError) data(ref int64) errorData {
-	return errorData{Code: e.Code, Message: e.Message, Ref: ref, NoticeVersion: e.NoticeVersion, RetryAfter: e.RetryAfter}
-}
-
 // checkNotice refuses a hello that did not accept the current notice. It
 // runs before the passcode is checked: the notice is public, and a client
 // that shows it again should not spend a passcode attempt.
@@ -33,10 +30,10 @@ func (c *conn) checkNotice(ctx context.Context, accepted int) error {
 	current, err := n.CurrentNoticeVersion(ctx)
 	if err != nil {
 		c.log.Error("privacy notice unavailable", "err", err)
-		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeInternal, Message: "internal error", Fatal: true}
 	}
 	if accepted != current {
-		return &ProtocolError{Code: CodeNoticeRequired, Fatal: true, NoticeVersion: current,
+		return &ProtocolError{Code: protocol.CodeNoticeRequired, Fatal: true, NoticeVersion: current,
 			Message: "read and accept the current privacy notice (version " + strconv.Itoa(current) + ") first"}
 	}
 	return nil
@@ -62,7 +59,7 @@ func (c *conn) recordNotice(ctx context.Context, version int, pid string) error 
 	defer cancel()
 	if err := n.RecordAcceptance(ctx, subject, version, c.meetingID, ev); err != nil {
 		c.log.Error("record notice acceptance", "err", err)
-		return &ProtocolError{Code: CodeInternal, Message: "internal error", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeInternal, Message: "internal error", Fatal: true}
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/client"
-	"github.com/conclave-meet/conclave/internal/signal"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
@@ -86,7 +86,7 @@ func TestHelloNeedsCurrentNotice(t *testing.T) {
 	for _, v := range []int{0, 1, 3} {
 		_, err := dialNotice(t, srv, v, nil)
 		var e *client.Error
-		if !errors.As(err, &e) || e.Code != signal.CodeNoticeRequired || e.NoticeVersion != 2 {
+		if !errors.As(err, &e) || e.Code != protocol.CodeNoticeRequired || e.NoticeVersion != 2 {
 			t.Fatalf("hello with notice_version %d: %v (%+v), want notice_required carrying version 2", v, err, e)
 		}
 	}

@@ -1,6 +1,10 @@
 package signal
 
-import "time"
+import (
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/protocol"
+)
 
 // Relay hands admitted participants credentials for the embedded TURN
 // server and takes them back when they go (package turn's Server). Credentials are worth something only while their
@@ -15,23 +19,17 @@ type Relay interface {
 	Revoke(participantID string)
 }
 
-// iceServersData is the payload of ice_servers, which replaces the ICE
-// servers a client uses for its next gathering (ICE restart).
-type iceServersData struct {
-	ICEServers []ICEServer `json:"ice_servers"`
-}
-
 // grantRelay issues the admitted participant's ICE servers and arms their
 // renewal. Called from Admitted, under the room lock: Grant is cheap.
-func (c *conn) grantRelay(participantID string) []ICEServer {
+func (c *conn) grantRelay(participantID string) []protocol.ICEServer {
 	relay := c.h.opts.Relay
 	if relay == nil {
-		return []ICEServer{}
+		return []protocol.ICEServer{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.final {
-		return []ICEServer{}
+		return []protocol.ICEServer{}
 	}
 	servers, renewIn := grantICE(relay, participantID)
 	c.relayID = participantID
@@ -39,9 +37,9 @@ func (c *conn) grantRelay(participantID string) []ICEServer {
 	return servers
 }
 
-func grantICE(relay Relay, participantID string) ([]ICEServer, time.Duration) {
+func grantICE(relay Relay, participantID string) ([]protocol.ICEServer, time.Duration) {
 	urls, user, cred, renewIn := relay.Grant(participantID)
-	return []ICEServer{{URLs: urls, Username: user, Credential: cred}}, renewIn
+	return []protocol.ICEServer{{URLs: urls, Username: user, Credential: cred}}, renewIn
 }
 
 func (c *conn) armRenewLocked(in time.Duration) {
@@ -66,7 +64,7 @@ func (c *conn) renewRelay() {
 	servers, next := grantICE(c.h.opts.Relay, c.relayID)
 	c.armRenewLocked(next)
 	c.mu.Unlock()
-	c.event("ice_servers", iceServersData{ICEServers: servers})
+	c.event("ice_servers", protocol.ICEServers{ICEServers: servers})
 }
 
 // revokeRelay ends the participant's relay credentials: on leave, removal,

@@ -6,10 +6,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
+	"math"
 	"sync"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
@@ -86,21 +87,6 @@ func newToken() (string, tokenHash) {
 
 func hashToken(tok string) tokenHash { return sha256.Sum256([]byte(tok)) }
 
-type resumeTokenData struct {
-	Token        string `json:"token"`
-	GraceSeconds int    `json:"grace_seconds"`
-}
-
-type resumedData struct {
-	LastSeq int64 `json:"last_seq"`
-}
-
-type resumeData struct {
-	Version int    `json:"version"`
-	Token   string `json:"token"`
-	LastSeq int64  `json:"last_seq"`
-}
-
 // issueToken hands the session a new resume token on its current link,
 // replacing the previous one.
 func (c *conn) issueToken() {
@@ -119,7 +105,7 @@ func (c *conn) issueToken() {
 	c.mu.Unlock()
 	c.h.resumes.replace(c, prev, h)
 	// Unnumbered: a replay must never hand out a spent token.
-	l.push(c.h.frame("resume_token", 0, resumeTokenData{Token: tok, GraceSeconds: int(c.h.grace.Seconds())}), "")
+	l.push(c.h.frame("resume_token", 0, protocol.ResumeToken{Token: tok, GraceSeconds: int(math.Ceil(c.h.grace.Seconds()))}), "")
 }
 
 // expire ends a session whose grace period ran out without a resume.
@@ -149,21 +135,17 @@ func (c *conn) auditLeftAway(reason string) {
 // resumeFailed is the one answer for a token that is unknown, spent,
 // expired or not this account's: which of these it was stays in the log.
 func resumeFailed() *ProtocolError {
-	return &ProtocolError{Code: CodeResumeFailed, Message: "this connection cannot be resumed: join again", Fatal: true}
+	return &ProtocolError{Code: protocol.CodeResumeFailed, Message: "this connection cannot be resumed: join again", Fatal: true}
 }
 
 // onResume takes over a detached (or half-open) session with its token.
 // c is the new link's own session, which never enters a meeting.
-func onResume(ctx context.Context, c *conn, data json.RawMessage) error {
-	var d resumeData
-	if err := decodeData(data, &d); err != nil {
-		return err
-	}
+func onResume(ctx context.Context, c *conn, d *protocol.Resume) error {
 	if d.Version != Version {
-		return &ProtocolError{Code: CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
+		return &ProtocolError{Code: protocol.CodeUnsupportedVersion, Message: "this server speaks protocol version 1", Fatal: true}
 	}
 	if len(d.Token) == 0 || len(d.Token) > 128 || d.LastSeq < 0 {
-		return protoErr(CodeBadRequest, "resume needs a token and last_seq")
+		return protoErr(protocol.CodeBadRequest, "resume needs a token and last_seq")
 	}
 	// Resumes count against the address's join limit, and a locked-out
 	// address cannot resume.
@@ -218,13 +200,13 @@ func (s *conn) attach(fresh *conn, lastSeq int64) error {
 		s.grace = nil
 	}
 	s.link, s.addr = l, l.addr
-	l.push(s.h.frame("resumed", 0, resumedData{LastSeq: s.clientSeq}), "")
+	l.push(s.h.frame("resumed", 0, protocol.Resumed{LastSeq: s.clientSeq}), "")
 	for _, f := range replay {
 		l.push(f, "")
 	}
 	s.mu.Unlock()
 	if prev != nil {
-		prev.bye(ByeReplaced)
+		prev.bye(protocol.ByeReplaced)
 	}
 	l.sess = s
 	l.bound.Store(true)

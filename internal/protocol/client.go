@@ -1,0 +1,134 @@
+package protocol
+
+// Client → server payloads. Checks whose refusal has its own code or
+// wording (the version's unsupported_version, the name's 64 characters,
+// the device token's alphabet, chat's 2000 characters) stay with the
+// handlers; the tags only bound what those checks see, generously.
+
+// Hello is the first message: who joins which meeting. A meeting ID or
+// passcode over 64 bytes cannot be right and is refused as bad_request
+// before the join limit counts it.
+type Hello struct {
+	Version   int    `json:"version"`
+	MeetingID string `json:"meeting_id" proto:"max=64"`
+	Passcode  string `json:"passcode" proto:"max=64"`
+	// Name is 1–64 characters after trimming (the handler checks); empty
+	// for a signed-in participant takes the account's name.
+	Name string `json:"name" proto:"max=256"`
+	// Device is the browser's device token: empty, or 22–64 characters
+	// A-Z a-z 0-9 _ - (the handler checks).
+	Device string `json:"device"`
+	// NoticeVersion is the privacy notice version the person accepted.
+	NoticeVersion int `json:"notice_version"`
+}
+
+// Resume takes over a session whose connection dropped, instead of hello.
+type Resume struct {
+	Version int    `json:"version" proto:"min=1"`
+	Token   string `json:"token" proto:"required,max=128"`
+	// LastSeq is the highest server seq the client received.
+	LastSeq int64 `json:"last_seq" proto:"min=0"`
+}
+
+// Publish offers the publish peer connection; Tracks maps each
+// transceiver mid to its source.
+type Publish struct {
+	SDP    SDP               `json:"sdp"`
+	Tracks map[string]string `json:"tracks" proto:"min=1,max=3,keymax=16,enum=audio|camera|screen"`
+}
+
+// SubscribeAnswer answers the server's subscribe_offer.
+type SubscribeAnswer struct {
+	SDP SDP `json:"sdp"`
+}
+
+// ICE trickles a candidate of one of the two peer connections; a null or
+// absent candidate (or an empty candidate string) marks the end.
+type ICE struct {
+	PC        string        `json:"pc" proto:"enum=publish|subscribe"`
+	Candidate *ICECandidate `json:"candidate"`
+}
+
+// ICERestart asks for a subscribe_offer with fresh ICE credentials.
+type ICERestart struct{}
+
+// MediaState is what the participant sends now.
+type MediaState struct {
+	Audio  bool `json:"audio"`
+	Video  bool `json:"video"`
+	Screen bool `json:"screen"`
+}
+
+// VideoSize is the size of the tile showing a video, in device pixels;
+// 0×0: not visible.
+type VideoSize struct {
+	ParticipantID string `json:"participant_id"`
+	Source        string `json:"source" proto:"enum=camera|screen"`
+	Width         int    `json:"width" proto:"min=0,max=16384"`
+	Height        int    `json:"height" proto:"min=0,max=16384"`
+}
+
+// Ping asks for a pong.
+type Ping struct{}
+
+// Leave ends the participant's presence.
+type Leave struct{}
+
+// Chat sends a message to everyone, or privately to To. Text must be 1 to
+// 2000 characters (the room checks).
+type Chat struct {
+	Text string `json:"text" proto:"max=8000"`
+	To   string `json:"to"`
+}
+
+// Admit lets one waiting person in, or everyone (All). One of the two is
+// needed (the handler checks).
+type Admit struct {
+	ParticipantID string `json:"participant_id"`
+	All           bool   `json:"all"`
+}
+
+// Deny refuses one waiting person, or everyone (All).
+type Deny struct {
+	ParticipantID string `json:"participant_id"`
+	All           bool   `json:"all"`
+}
+
+// Lock locks or unlocks the meeting.
+type Lock struct {
+	Locked *bool `json:"locked" proto:"required"`
+}
+
+// SettingsChange changes the chat and/or screen share setting; at least
+// one is needed (the handler checks). ScreenShare empty: unchanged.
+type SettingsChange struct {
+	Chat        *bool  `json:"chat"`
+	ScreenShare string `json:"screen_share" proto:"enum=|presenters|everyone"`
+}
+
+// EndMeeting ends the meeting for everyone.
+type EndMeeting struct{}
+
+// Remove removes a participant (or waiting person), with Ban for good.
+type Remove struct {
+	ParticipantID string `json:"participant_id"`
+	Ban           bool   `json:"ban"`
+}
+
+// Mute stops one of a participant's sources.
+type Mute struct {
+	ParticipantID string `json:"participant_id"`
+	Source        string `json:"source" proto:"enum=audio|camera|screen"`
+}
+
+// AskUnmute asks a participant to turn a source on again.
+type AskUnmute struct {
+	ParticipantID string `json:"participant_id"`
+	Source        string `json:"source" proto:"enum=audio|camera"`
+}
+
+// SetRole gives a participant a role; attendee means no extra role.
+type SetRole struct {
+	ParticipantID string `json:"participant_id"`
+	Role          string `json:"role" proto:"enum=cohost|presenter|attendee"`
+}

@@ -1,0 +1,83 @@
+package protocol
+
+import "time"
+
+// Objects shared by several messages.
+
+// Participant is what other members may know about a participant.
+type Participant struct {
+	ID       string `json:"id" proto:"required"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified"` // signed in with an account
+	Role     string `json:"role" proto:"enum=host|cohost|presenter|attendee|guest"`
+	Audio    bool   `json:"audio"`
+	Video    bool   `json:"video"`
+	Screen   bool   `json:"screen"`
+	// Reconnecting: the participant's connection dropped and the server
+	// holds their place while they may resume.
+	Reconnecting bool `json:"reconnecting"`
+}
+
+// Settings are what hosts change live. Chat false: only hosts and
+// co-hosts may chat. ScreenShare presenters: host, co-hosts and presenters
+// may share.
+type Settings struct {
+	Locked      bool   `json:"locked"`
+	Chat        bool   `json:"chat"`
+	ScreenShare string `json:"screen_share" proto:"enum=presenters|everyone"`
+}
+
+// MeetingInfo is the meeting in welcome.
+type MeetingInfo struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Settings Settings `json:"settings"`
+}
+
+// Waiter is what hosts see of someone in the waiting room.
+type Waiter struct {
+	ID       string    `json:"id" proto:"required"`
+	Name     string    `json:"name"`
+	Verified bool      `json:"verified"`
+	Since    time.Time `json:"since"`
+}
+
+// ChatMessage is one relayed chat message; To is empty for everyone.
+// Text is 1–2000 characters (the room checks characters; the tag bounds
+// bytes).
+type ChatMessage struct {
+	From string    `json:"from" proto:"required"`
+	To   string    `json:"to,omitempty"`
+	Text string    `json:"text" proto:"required,max=8000"`
+	Time time.Time `json:"time"`
+}
+
+// TrackOwner says whose media a subscribed track carries.
+type TrackOwner struct {
+	ParticipantID string `json:"participant_id" proto:"required"`
+	Source        string `json:"source" proto:"enum=audio|camera|screen"`
+}
+
+// ICEServer is an entry of RTCConfiguration.iceServers.
+type ICEServer struct {
+	URLs       []string `json:"urls" proto:"min=1"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// SDP is a session description. Whether an offer or an answer is expected
+// depends on the message; the handlers check that.
+type SDP struct {
+	Type string `json:"type" proto:"enum=offer|answer"`
+	SDP  string `json:"sdp" proto:"required"`
+}
+
+// ICECandidate is a trickled ICE candidate, as the browser's
+// RTCIceCandidate.toJSON() and Pion's webrtc.ICECandidateInit write it.
+// An empty candidate marks the end of candidates.
+type ICECandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex"`
+	UsernameFragment *string `json:"usernameFragment"`
+}

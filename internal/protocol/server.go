@@ -1,0 +1,113 @@
+package protocol
+
+// Server → client payloads. Their tags say what a client may rely on:
+// the generated TypeScript refuses a message that breaks them.
+
+// Welcome admits the participant: their ID and role, the meeting, the
+// others already present and the ICE servers to use.
+type Welcome struct {
+	Version       int           `json:"version"`
+	ParticipantID string        `json:"participant_id" proto:"required"`
+	Role          string        `json:"role" proto:"enum=host|cohost|presenter|attendee|guest"`
+	Meeting       MeetingInfo   `json:"meeting"`
+	Participants  []Participant `json:"participants"`
+	ICEServers    []ICEServer   `json:"ice_servers"`
+}
+
+// Waiting tells someone in the waiting room why they wait.
+type Waiting struct {
+	Reason string `json:"reason" proto:"enum=waiting_room|host_absent"`
+	Locked bool   `json:"locked"`
+}
+
+// Lobby is the waiting room's queue, for hosts and co-hosts.
+type Lobby struct {
+	Waiting []Waiter `json:"waiting"`
+}
+
+// ICEServers replaces the ICE servers for the next gathering (fresh TURN
+// credentials before the old ones expire).
+type ICEServers struct {
+	ICEServers []ICEServer `json:"ice_servers" proto:"min=1"`
+}
+
+// PublishAnswer answers the client's publish offer.
+type PublishAnswer struct {
+	SDP SDP `json:"sdp"`
+}
+
+// SubscribeOffer offers the subscribe peer connection; Tracks maps every
+// mid that carries media to its owner and source.
+type SubscribeOffer struct {
+	SDP    SDP                   `json:"sdp"`
+	Tracks map[string]TrackOwner `json:"tracks"`
+}
+
+// ParticipantJoined announces a participant.
+type ParticipantJoined struct {
+	Participant Participant `json:"participant"`
+}
+
+// ParticipantUpdated gives a participant's new state.
+type ParticipantUpdated struct {
+	Participant Participant `json:"participant"`
+}
+
+// ParticipantLeft says a participant is gone.
+type ParticipantLeft struct {
+	ParticipantID string `json:"participant_id" proto:"required"`
+}
+
+// ActiveSpeaker names who speaks; empty: nobody.
+type ActiveSpeaker struct {
+	ParticipantID string `json:"participant_id"`
+}
+
+// MeetingUpdated gives the meeting's settings after a change.
+type MeetingUpdated struct {
+	Settings Settings `json:"settings"`
+}
+
+// Muted says a host stopped one of the participant's sources.
+type Muted struct {
+	Source string `json:"source" proto:"enum=audio|camera|screen"`
+	By     string `json:"by"`
+}
+
+// UnmuteRequest passes on a host's request to turn a source on.
+type UnmuteRequest struct {
+	Source string `json:"source" proto:"enum=audio|camera"`
+	By     string `json:"by"`
+}
+
+// Bye says why the server closes the connection.
+type Bye struct {
+	Reason string `json:"reason" proto:"enum=left|server_shutdown|meeting_ended|denied|removed|banned|account_disabled|rate_limited|protocol_error|replaced|timed_out"`
+}
+
+// ErrorData refuses a message (Ref: its seq) or a join. NoticeVersion
+// comes with notice_required, RetryAfter (seconds) with too_many_attempts.
+type ErrorData struct {
+	Code          string `json:"code" proto:"enum=bad_json|unknown_type|bad_request|out_of_order|unsupported_version|join_refused|meeting_full|rate_limited|internal|meeting_locked|banned|meeting_expired|too_many_attempts|forbidden|not_found|notice_required|sign_in_required|resume_failed"`
+	Message       string `json:"message"`
+	Ref           int64  `json:"ref,omitempty"`
+	NoticeVersion int    `json:"notice_version,omitempty"`
+	RetryAfter    int    `json:"retry_after,omitempty" proto:"min=0"`
+}
+
+// Pong answers ping.
+type Pong struct{}
+
+// ResumeToken is the secret that resumes this session if the connection
+// drops, valid for GraceSeconds after the drop. Sent after entering and
+// after each resume: every resume spends the token and gets a new one.
+type ResumeToken struct {
+	Token        string `json:"token" proto:"required,max=128"`
+	GraceSeconds int    `json:"grace_seconds" proto:"min=1"`
+}
+
+// Resumed accepts a resume. LastSeq is the highest client seq the server
+// processed.
+type Resumed struct {
+	LastSeq int64 `json:"last_seq" proto:"min=0"`
+}
