@@ -10,8 +10,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
+
+	"github.com/conclave-meet/conclave/internal/release"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -61,23 +62,9 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 }
 
-// versionString prefers the linker-set version, then the module version,
-// then the VCS revision recorded by the go command.
+// versionString is the version the binary reports: the linker's, else
+// the module version, else the VCS revision the go command recorded
+// (release.ReadBuild).
 func versionString() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel-" + s.Value[:12]
-		}
-	}
-	return "devel"
+	return release.ReadBuild(version).Version
 }

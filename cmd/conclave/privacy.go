@@ -29,6 +29,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.SessionKind{Store: d.Store},
 		privacy.BanKind{Store: d.Store},
 		privacy.SubjectRequestKind{Store: d.Store},
+		privacy.GuestProofKind{Store: d.Store},
 		notice.ConsentKind{Store: d.Store},
 	} {
 		if err := r.Register(k); err != nil {
@@ -38,7 +39,9 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 	return r, nil
 }
 
-// newPrivacyService runs access and erasure requests over reg.
+// newPrivacyService runs access and erasure requests over reg, and issues
+// and checks guests' one-time proofs (IssueGuestProof). It holds no state
+// of its own: every instance over the same store agrees.
 func newPrivacyService(d privacyDeps, reg *privacy.Registry) *privacy.Service {
 	return &privacy.Service{
 		Registry:   reg,
@@ -46,5 +49,6 @@ func newPrivacyService(d privacyDeps, reg *privacy.Registry) *privacy.Service {
 		Controller: d.Config.Organisation,
 		Contact:    d.Config.PrivacyContact,
 		Scrub:      d.Store.ScrubDeleted,
+		Proofs:     d.Store,
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/records"
+	"github.com/conclave-meet/conclave/internal/release"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
@@ -114,6 +115,11 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	go ready.Watch(ctx, readinessInterval)
 	refusals, stopRefusals := startRefusals(ctx, auditLog, logger)
 	defer stopRefusals() // after listenAndServe has drained the servers
+	build := release.ReadBuild(version)
+	updates, err := startUpdates(ctx, cfg, build, logger)
+	if err != nil {
+		return err
+	}
 	live := &liveRooms{}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
@@ -134,6 +140,8 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Measures:      securityMeasures(),
 		Ready:         ready,
 		Live:          live,
+		Build:         build,
+		Updates:       updates,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)

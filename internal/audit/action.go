@@ -27,6 +27,9 @@ const (
 	UserEnable  Action = "user.enable"
 	// UserRoleChange: an administrator changed an account's role.
 	UserRoleChange Action = "user.role.change"
+	// UserProfileChange: an account corrected its own name or e-mail
+	// address (rectification, Art. 16).
+	UserProfileChange Action = "user.profile.change"
 )
 
 // Meetings and moderation.
@@ -54,6 +57,8 @@ const (
 	MeetingPasscodeRegenerate Action = "meeting.passcode.regenerate"
 	// MeetingDelete: a meeting and its data were deleted.
 	MeetingDelete Action = "meeting.delete"
+	// ChatDelete: a host deleted a chat message for everyone.
+	ChatDelete Action = "chat.delete"
 )
 
 // Media, recordings and consent.
@@ -78,20 +83,26 @@ const (
 	PrivacyReport  Action = "privacy.report"  // the records of processing were generated
 	RequestCreate  Action = "request.create"  // a data subject's request was recorded
 	RequestClose   Action = "request.close"   // a data subject's request was closed (done or rejected)
+	// DataRectify: a privacy officer or administrator corrected another
+	// account's name or e-mail address (Art. 16).
+	DataRectify Action = "data.rectify"
+	// DataRestrict: a privacy officer or administrator restricted an
+	// account's processing (Art. 18) or lifted the restriction.
+	DataRestrict Action = "data.restrict"
 )
 
 // Actions lists every action, in the order above.
 var Actions = []Action{
 	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, AuthLockout, UserCreate,
-	UserPasswordChange, UserDisable, UserEnable, UserRoleChange,
+	UserPasswordChange, UserDisable, UserEnable, UserRoleChange, UserProfileChange,
 	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
 	MeetingJoinLockout, MeetingLeave, MeetingResume, MeetingResumeRefused, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
-	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd,
+	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd, ChatDelete,
 	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
 	ConsentGiven, ConsentWithdrawn, FileAccess,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
-	RetentionSweep, PrivacyReport, RequestCreate, RequestClose,
+	RetentionSweep, PrivacyReport, RequestCreate, RequestClose, DataRectify, DataRestrict,
 }
 
 var knownActions = func() map[Action]bool {

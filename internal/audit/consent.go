@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
 )
@@ -25,4 +26,25 @@ func (l *Log) AppendConsent(ctx context.Context, c store.Consent, ev Event) (sto
 		(*fn)(out)
 	}
 	return c, nil
+}
+
+// WithdrawConsent withdraws subject's standing consents of kind (in
+// meetingID, "" for any) at time at in the ledger and records ev, their
+// audit entry (consent.withdrawn), in one transaction. It returns how many
+// consents it withdrew; when none stood, nothing is recorded.
+func (l *Log) WithdrawConsent(ctx context.Context, subject, kind, meetingID string, at time.Time, ev Event) (int, error) {
+	e, err := l.entry(ev)
+	if err != nil {
+		return 0, err
+	}
+	n, out, err := l.store.WithdrawConsentAudited(ctx, subject, kind, meetingID, at, e, l.chain.seal)
+	if err != nil {
+		return 0, fmt.Errorf("audit: append %s with its withdrawal: %w", ev.Action, err)
+	}
+	if n > 0 {
+		if fn := l.onAppend.Load(); fn != nil {
+			(*fn)(out)
+		}
+	}
+	return n, nil
 }

@@ -84,7 +84,8 @@ func (a *Accounts) prepare(ctx context.Context, in NewUser) (store.User, error) 
 
 // Login returns the user when email and password match, and
 // ErrBadCredentials otherwise (ErrAccountDisabled, once the password
-// matched, for a disabled account). Unknown and malformed addresses cost one
+// matched, for a disabled account, and ErrAccountRestricted for a
+// restricted one). Unknown and malformed addresses cost one
 // dummy verification, so timing does not reveal which accounts exist.
 func (a *Accounts) Login(ctx context.Context, email, password string) (store.User, error) {
 	u, err := a.lookup(ctx, email)
@@ -106,6 +107,9 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (store.Use
 	}
 	if u.Disabled {
 		return store.User{}, ErrAccountDisabled
+	}
+	if u.Restricted {
+		return store.User{}, ErrAccountRestricted
 	}
 	if err := a.store.RecordLogin(ctx, u.ID, a.now().UTC()); err != nil {
 		return store.User{}, fmt.Errorf("login %s: %w", u.ID, err)

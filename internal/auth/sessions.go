@@ -74,7 +74,7 @@ func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
 
 // UserFromRequest returns the signed-in user, or false when the request has
 // no cookie, an unknown or expired session, or the user no longer exists
-// or is disabled.
+// or is disabled or restricted.
 func (s *Sessions) UserFromRequest(r *http.Request) (store.User, bool) {
 	sess, ok := s.session(r)
 	if !ok {
@@ -85,9 +85,9 @@ func (s *Sessions) UserFromRequest(r *http.Request) (store.User, bool) {
 		s.logFailure(r.Context(), "session user lookup failed", err)
 		return store.User{}, false
 	}
-	// Disabling deletes the sessions too; this also covers a session
-	// created by a sign-in that raced with the disable.
-	if u.Disabled {
+	// Disabling and restricting delete the sessions too; this also
+	// covers a session created by a sign-in that raced with either.
+	if u.Disabled || u.Restricted {
 		return store.User{}, false
 	}
 	return u, true

@@ -58,7 +58,9 @@ const (
 	Leave          Action = "meeting.leave"          // leave, ping
 	Media          Action = "media.publish"          // microphone and camera; negotiation
 	ScreenShare    Action = "screen.share"           // publish a screen share
-	ChatSend       Action = "chat.send"              // send a chat message
+	ChatSend       Action = "chat.send"              // send a chat message to everyone
+	ChatPrivate    Action = "chat.private"           // send a chat message to one person or a group
+	ChatDelete     Action = "chat.delete"            // delete a chat message for everyone
 	LobbyDecide    Action = "lobby.decide"           // admit or deny from the waiting room
 	MeetingLock    Action = "meeting.lock"           // lock and unlock
 	MeetingSetting Action = "meeting.settings"       // chat on/off, who may share the screen
@@ -109,6 +111,24 @@ const (
 	// MeetingAny lets an account manage (passcode, deletion) meetings it
 	// does not host: an administrator cleaning up after a departed host.
 	MeetingAny Action = "meeting.any"
+	// ProfileChange is an account correcting its own name and e-mail
+	// address (rectification, Art. 16).
+	ProfileChange Action = "account.profile"
+	// ConsentWithdraw is an account withdrawing its own consents (Art.
+	// 7(3)).
+	ConsentWithdraw Action = "consent.withdraw"
+	// SelfRequest is an account making a data subject request about
+	// itself (e.g. erasure), which lands in the officers' register.
+	SelfRequest Action = "self.request"
+	// DataRectify corrects another account's name and e-mail address on
+	// the person's request (Art. 16).
+	DataRectify Action = "data.rectify"
+	// DataRestrict restricts an account's processing (Art. 18) or lifts
+	// the restriction.
+	DataRestrict Action = "data.restrict"
+	// ServerVersion reads the server's version, build and whether a newer
+	// release is out: administrators keep the server up to date.
+	ServerVersion Action = "server.version"
 )
 
 // Rule is one cell of the table.
@@ -139,6 +159,8 @@ var Table = map[Action]map[Role]Rule{
 	Media:          {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
 	ScreenShare:    {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: IfOpen, Guest: IfOpen},
 	ChatSend:       {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	ChatPrivate:    {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	ChatDelete:     {Host: Allow, Cohost: Allow},
 	LobbyDecide:    {Host: Allow, Cohost: Allow},
 	MeetingLock:    {Host: Allow, Cohost: Allow},
 	MeetingSetting: {Host: Allow, Cohost: Allow},
@@ -168,12 +190,18 @@ var Table = map[Action]map[Role]Rule{
 	MeetingPasscode:  {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	MeetingDelete:    {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	MeetingAny:       {Admin: Allow},
+	ProfileChange:    {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	ConsentWithdraw:  {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	SelfRequest:      {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	DataRectify:      {Admin: Allow, PrivacyOfficer: Allow},
+	DataRestrict:     {Admin: Allow, PrivacyOfficer: Allow},
+	ServerVersion:    {Admin: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
-	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole}
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ServerVersion}
 )
 
 // Check returns nil when role may perform action. open says whether the

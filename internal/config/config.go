@@ -110,6 +110,11 @@ type Config struct {
 	// MetricsToken, when set, is required as "Authorization: Bearer" on
 	// /metrics. Prefer the environment variable: flags show in ps.
 	MetricsToken string `toml:"metrics_token"`
+	// ReleaseFeed is the URL of a JSON list of releases that the server
+	// fetches daily to tell administrators about updates; empty (the
+	// default) fetches nothing. It may hold a token: prefer the
+	// environment or the file to the flag.
+	ReleaseFeed string `toml:"release_feed"`
 	// Privacy: controller, contact and retention (privacy.go).
 	Privacy
 	// AuditAnchor: where the audit log's head is published (audit.go).

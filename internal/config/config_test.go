@@ -80,7 +80,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--joins-per-address", "90", "--joins-per-meeting", "900",
 		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
 		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h", "--resume-grace", "45s",
-		"--min-free-mb", "64",
+		"--min-free-mb", "64", "--release-feed", "https://releases.example.org/conclave.json",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
@@ -88,6 +88,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
 		MediaPort: 9000, TURNPort: 0, TURNMaxPerCredential: 4, TURNMaxPerAddress: 500, JoinsPerAddress: 90, JoinsPerMeeting: 900, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
 		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, ResumeGrace: 45 * time.Second, MinFreeMB: 64,
+		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -106,7 +107,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_LOG_LEVEL": "warn", "CONCLAVE_LOG_FORMAT": "json",
 		"CONCLAVE_MAX_PARTICIPANTS": "50", "CONCLAVE_FORCE_WAITING_ROOM": "1",
 		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h", "CONCLAVE_RESUME_GRACE": "0s",
-		"CONCLAVE_MIN_FREE_MB": "0",
+		"CONCLAVE_MIN_FREE_MB": "0", "CONCLAVE_RELEASE_FEED": "http://127.0.0.1:9000/feed.json?token=t",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
@@ -114,6 +115,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, TURNMaxPerCredential: 5, TURNMaxPerAddress: 600, JoinsPerAddress: 91, JoinsPerMeeting: 901, LogLevel: "warn", LogFormat: "json",
 		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour, ResumeGrace: 0,
+		ReleaseFeed: "http://127.0.0.1:9000/feed.json?token=t",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -149,6 +151,7 @@ meeting_lifetime = "168h"
 max_meeting_lifetime = "720h"
 resume_grace = "1m"
 min_free_mb = 1024
+release_feed = "https://releases.example.org/conclave.json"
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
@@ -156,6 +159,7 @@ min_free_mb = 1024
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
 		MediaPort: 7001, TURNPort: 3480, TURNMaxPerCredential: 6, TURNMaxPerAddress: 700, JoinsPerAddress: 92, JoinsPerMeeting: 902, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
 		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, ResumeGrace: time.Minute, MinFreeMB: 1024,
+		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 	}
@@ -277,6 +281,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
 		"require-signed-in": "require_signed_in", "resume-grace": "resume_grace",
+		"release-feed": "release_feed",
 	}
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)

@@ -36,6 +36,7 @@ func (c Config) Validate() error {
 		c.validateMetrics(),
 		c.validatePrivacy(),
 		c.validateAuditAnchor(),
+		c.validateReleaseFeed(),
 	)
 }
 
@@ -192,8 +193,8 @@ func (c Config) validateMisc() error {
 
 func (c Config) validateMeetings() error {
 	var errs []error
-	if c.ResumeGrace < 0 || c.ResumeGrace > MaxResumeGrace {
-		errs = append(errs, fmt.Errorf("resume_grace %s out of range 0s-%s", c.ResumeGrace, durationText(MaxResumeGrace)))
+	if c.ResumeGrace != 0 && (c.ResumeGrace < time.Second || c.ResumeGrace > MaxResumeGrace) {
+		errs = append(errs, fmt.Errorf("resume_grace %s out of range: 0s (off) or 1s-%s", c.ResumeGrace, durationText(MaxResumeGrace)))
 	}
 	if c.MaxMeetingLifetime < MinMeetingLifetime || c.MaxMeetingLifetime > MeetingLifetimeLimit {
 		errs = append(errs, fmt.Errorf("max_meeting_lifetime %s out of range %s-%s (write durations as strings such as \"8784h\")",

@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
-// ConsentAuditor records a consent and its audit entry in one transaction
-// (audit.Log).
+// ConsentAuditor records a consent, or its withdrawal, and the audit
+// entry in one transaction (audit.Log).
 type ConsentAuditor interface {
 	AppendConsent(ctx context.Context, c store.Consent, ev audit.Event) (store.Consent, error)
+	WithdrawConsent(ctx context.Context, subject, kind, meetingID string, at time.Time, ev audit.Event) (int, error)
 }
 
 // errNoAudit: an acceptance without its audit entry is no proof (docs/privacy.md).

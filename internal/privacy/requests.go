@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,10 +71,15 @@ type NewRequest struct {
 	Notes      string
 }
 
-var requestKinds = map[string]bool{
-	store.RequestAccess: true, store.RequestErasure: true,
-	store.RequestRectification: true, store.RequestPortability: true,
+// RequestKinds lists the kinds of request the register takes, in the
+// order of the articles (15 to 21).
+var RequestKinds = []string{
+	store.RequestAccess, store.RequestRectification, store.RequestErasure,
+	store.RequestRestriction, store.RequestPortability, store.RequestObjection,
 }
+
+// ValidKind reports whether kind is one of RequestKinds.
+func ValidKind(kind string) bool { return slices.Contains(RequestKinds, kind) }
 
 // Create records a request with its deadline.
 func (r *Requests) Create(ctx context.Context, n NewRequest) (store.SubjectRequest, error) {
@@ -96,8 +102,8 @@ func (r *Requests) Create(ctx context.Context, n NewRequest) (store.SubjectReque
 
 func checkNew(n NewRequest, now time.Time) error {
 	switch {
-	case !requestKinds[n.Kind]:
-		return fmt.Errorf("%w: kind must be access, erasure, rectification or portability", ErrBadRequest)
+	case !ValidKind(n.Kind):
+		return fmt.Errorf("%w: kind must be one of %s", ErrBadRequest, strings.Join(RequestKinds, ", "))
 	case strings.TrimSpace(n.SubjectRef) == "" || len(n.SubjectRef) > 200:
 		return fmt.Errorf("%w: subject is required (at most 200 characters)", ErrBadRequest)
 	case len(n.Notes) > 2000:
@@ -114,6 +120,49 @@ func (r *Requests) List(ctx context.Context, openOnly bool) ([]store.SubjectRequ
 	out, err := r.Store.SubjectRequests(ctx, openOnly)
 	if err != nil {
 		return nil, fmt.Errorf("privacy: list requests: %w", err)
+	}
+	return out, nil
+}
+
+// Check validates n as Create would, without recording it, so that a
+// caller can refuse a bad request before spending anything on it (a
+// guest's one-time proof).
+func (r *Requests) Check(n NewRequest) error {
+	now := r.now()
+	if n.ReceivedAt.IsZero() {
+		n.ReceivedAt = now
+	}
+	return checkNew(n, now)
+}
+
+// OpenFor returns the open request of kind whose subject reference is
+// exactly ref, if there is one: a person asking again while their request
+// is open is pointed at it rather than filing another.
+func (r *Requests) OpenFor(ctx context.Context, ref, kind string) (store.SubjectRequest, bool, error) {
+	open, err := r.List(ctx, true)
+	if err != nil {
+		return store.SubjectRequest{}, false, err
+	}
+	for _, sr := range open {
+		if sr.SubjectRef == ref && sr.Kind == kind {
+			return sr, true, nil
+		}
+	}
+	return store.SubjectRequest{}, false, nil
+}
+
+// Mine returns every request whose subject reference is exactly ref, open
+// or closed, earliest deadline first: what a person sees of their own.
+func (r *Requests) Mine(ctx context.Context, ref string) ([]store.SubjectRequest, error) {
+	all, err := r.List(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.SubjectRequest
+	for _, sr := range all {
+		if sr.SubjectRef == ref {
+			out = append(out, sr)
+		}
 	}
 	return out, nil
 }

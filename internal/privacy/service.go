@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/conclave-meet/conclave/internal/store"
 )
 
 // ErrBadSubject is returned for a subject ID that names neither an account
@@ -27,6 +29,12 @@ type Service struct {
 	// Scrub, when set, runs after erasure to make deleted rows unreadable
 	// in the files too (store.PrivacyStore.ScrubDeleted).
 	Scrub func(context.Context) error
+	// Proofs keeps the one-time proofs handed to guests
+	// (IssueGuestProof); nil refuses to issue or accept them.
+	Proofs store.GuestProofStore
+	// ProofTTL is how long a guest proof stays valid (GuestProofTTL when
+	// zero).
+	ProofTTL time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }

@@ -74,11 +74,18 @@ type Ping struct{}
 // Leave ends the participant's presence.
 type Leave struct{}
 
-// Chat sends a message to everyone, or privately to To. Text must be 1 to
-// 2000 characters (the room checks).
+// Chat sends a message to everyone (To empty), privately to one
+// participant or to a group (To lists participant IDs). Text must be 1 to
+// 2000 characters (the room checks); recipients must be admitted
+// participants of the meeting (the room checks).
 type Chat struct {
-	Text string `json:"text" proto:"max=8000"`
-	To   string `json:"to"`
+	Text string   `json:"text" proto:"max=8000"`
+	To   []string `json:"to" proto:"max=50"`
+}
+
+// ChatDelete deletes a chat message for everyone (hosts and co-hosts).
+type ChatDelete struct {
+	ID string `json:"id" proto:"required,max=64"`
 }
 
 // Admit lets one waiting person in, or everyone (All). One of the two is
@@ -99,10 +106,12 @@ type Lock struct {
 	Locked *bool `json:"locked" proto:"required"`
 }
 
-// SettingsChange changes the chat and/or screen share setting; at least
-// one is needed (the handler checks). ScreenShare empty: unchanged.
+// SettingsChange changes live settings; at least one is needed (the
+// handler checks). Null or empty fields stay unchanged.
 type SettingsChange struct {
 	Chat        *bool  `json:"chat"`
+	PrivateChat *bool  `json:"private_chat"`
+	ChatWriters string `json:"chat_writers" proto:"enum=|everyone|presenters"`
 	ScreenShare string `json:"screen_share" proto:"enum=|presenters|everyone"`
 }
 

@@ -19,11 +19,14 @@ type Participant struct {
 }
 
 // Settings are what hosts change live. Chat false: only hosts and
-// co-hosts may chat. ScreenShare presenters: host, co-hosts and presenters
-// may share.
+// co-hosts may chat; true: ChatWriters (everyone, or presenters only) may
+// too, and with PrivateChat also to one person or a group. ScreenShare
+// presenters: host, co-hosts and presenters may share.
 type Settings struct {
 	Locked      bool   `json:"locked"`
 	Chat        bool   `json:"chat"`
+	PrivateChat bool   `json:"private_chat"`
+	ChatWriters string `json:"chat_writers" proto:"enum=everyone|presenters"`
 	ScreenShare string `json:"screen_share" proto:"enum=presenters|everyone"`
 }
 
@@ -42,14 +45,17 @@ type Waiter struct {
 	Since    time.Time `json:"since"`
 }
 
-// ChatMessage is one relayed chat message; To is empty for everyone.
-// Text is 1–2000 characters (the room checks characters; the tag bounds
-// bytes).
+// ChatMessage is one chat message: to everyone (To empty), or to the
+// participants in To and the sender only. Text is 1–2000 characters (the
+// room checks characters; the tag bounds bytes). FromName is the sender's
+// display name when sent, for history whose sender has left.
 type ChatMessage struct {
-	From string    `json:"from" proto:"required"`
-	To   string    `json:"to,omitempty"`
-	Text string    `json:"text" proto:"required,max=8000"`
-	Time time.Time `json:"time"`
+	ID       string    `json:"id" proto:"required,max=64"`
+	From     string    `json:"from" proto:"required"`
+	FromName string    `json:"from_name"`
+	To       []string  `json:"to,omitempty" proto:"max=50"`
+	Text     string    `json:"text" proto:"required,max=8000"`
+	Time     time.Time `json:"time"`
 }
 
 // TrackOwner says whose media a subscribed track carries.

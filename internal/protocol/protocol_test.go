@@ -56,8 +56,8 @@ func TestEncode(t *testing.T) {
 	if err != nil || string(b) != `{"type":"ping"}` {
 		t.Errorf("Encode(ping, nil) = %s, %v", b, err)
 	}
-	b, err = Encode("chat", 4, &ChatMessage{From: "p_a", Text: "hi"})
-	want := `{"type":"chat","seq":4,"data":{"from":"p_a","text":"hi","time":"0001-01-01T00:00:00Z"}}`
+	b, err = Encode("chat", 4, &ChatMessage{ID: "c_1", From: "p_a", Text: "hi"})
+	want := `{"type":"chat","seq":4,"data":{"id":"c_1","from":"p_a","from_name":"","text":"hi","time":"0001-01-01T00:00:00Z"}}`
 	if err != nil || string(b) != want {
 		t.Errorf("Encode(chat) = %s, %v; want %s", b, err, want)
 	}
@@ -138,11 +138,11 @@ func TestValidateMessages(t *testing.T) {
 	bad(&Publish{SDP: SDP{Type: "offer"}, Tracks: map[string]string{"0": "audio"}}, "sdp.sdp is required")
 	bad(&Lock{}, "locked is required")
 	bad(&SettingsChange{Chat: &tr, ScreenShare: "all"}, "screen_share must be empty or one of presenters, everyone")
-	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ScreenShare: "everyone"}},
+	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ChatWriters: "everyone", ScreenShare: "everyone"}},
 		Participants: []Participant{{ID: "a", Role: "host"}, {Role: "host"}}}, "participants[1].id is required")
-	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ScreenShare: "x"}}},
+	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ChatWriters: "everyone", ScreenShare: "x"}}},
 		"meeting.settings.screen_share must be one of presenters, everyone")
-	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ScreenShare: "everyone"}},
+	bad(&Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ChatWriters: "everyone", ScreenShare: "everyone"}},
 		ICEServers: []ICEServer{{URLs: []string{"turn:x"}}, {}}}, "ice_servers[1].urls must have at least 1 entry")
 	bad(&SubscribeOffer{SDP: SDP{Type: "offer", SDP: "v"}, Tracks: map[string]TrackOwner{"0": {ParticipantID: "p", Source: "x"}}},
 		`tracks["0"].source must be one of audio, camera, screen`)
@@ -230,7 +230,7 @@ func TestValidateBadTags(t *testing.T) {
 
 func TestValidateAllocs(t *testing.T) {
 	tr := true
-	v := &Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ScreenShare: "everyone"}},
+	v := &Welcome{ParticipantID: "p", Role: "guest", Meeting: MeetingInfo{Settings: Settings{ChatWriters: "everyone", ScreenShare: "everyone"}},
 		Participants: []Participant{{ID: "a", Role: "host"}}, ICEServers: []ICEServer{{URLs: []string{"turn:x"}}}}
 	l := &Lock{Locked: &tr}
 	_ = Validate(v)

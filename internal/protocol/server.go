@@ -111,3 +111,16 @@ type ResumeToken struct {
 type Resumed struct {
 	LastSeq int64 `json:"last_seq" proto:"min=0"`
 }
+
+// ChatDeleted says a host deleted a chat message for everyone.
+type ChatDeleted struct {
+	ID string `json:"id" proto:"required,max=64"`
+	By string `json:"by"`
+}
+
+// ChatHistory is the earlier messages to everyone of this meeting, sent
+// after welcome to people who join late where the meeting's policy allows
+// it (chat_history; off by default).
+type ChatHistory struct {
+	Messages []ChatMessage `json:"messages"`
+}

@@ -29,7 +29,7 @@ func Info(in Inputs) Document {
 			}},
 			{ID: "who-sees", Title: "Who can see it", List: whoSees(ds)},
 			keptSection(in, ds),
-			rightsSection(in),
+			rightsSection(in, ds),
 		},
 	}
 }
@@ -114,7 +114,7 @@ func keptSection(in Inputs, ds []privacy.Declaration) Section {
 	return Section{ID: "kept", Title: "How long it is kept", Table: t, Paragraphs: []string{p}}
 }
 
-func rightsSection(in Inputs) Section {
+func rightsSection(in Inputs, ds []privacy.Declaration) Section {
 	return Section{ID: "rights", Title: "Your rights", List: []string{
 		"Access (Art. 15): ask for a copy of the data about you.",
 		"Rectification (Art. 16): have wrong data corrected.",
@@ -123,7 +123,52 @@ func rightsSection(in Inputs) Section {
 		"Objection (Art. 21): object to processing based on legitimate interests.",
 		"Withdraw consent at any time where you gave it, without affecting what was done before.",
 		"Complaint (Art. 77): lodge a complaint with a data protection supervisory authority, in particular where you live or work.",
-	}, Paragraphs: []string{exerciseText(in)}}
+	}, Paragraphs: exerciseParagraphs(in, ds)}
+}
+
+// exerciseParagraphs say how to exercise the rights: through the contact,
+// on the account page for those who have an account, and with the
+// one-time proof for guests, each only where the server has it.
+func exerciseParagraphs(in Inputs, ds []privacy.Declaration) []string {
+	out := []string{exerciseText(in)}
+	if hasKind(ds, "account") {
+		out = append(out, "If you have an account, you can do much of this yourself on your account page: "+
+			"download your data, correct your name and e-mail address, withdraw your acceptance of the privacy notice "+
+			"(you are then asked to accept it again before your next meeting), and ask for erasure, restriction or "+
+			"objection. Those requests go to the privacy officer, who must answer within one month; nothing is "+
+			"erased or restricted until they do.")
+	}
+	if hasKind(ds, "guest_proof") {
+		out = append(out, guestText(in))
+	}
+	return out
+}
+
+// guestText tells guests how they exercise their rights without an
+// account: with the participant ID and the one-time proof the server gave
+// them for it (privacy.Service.IssueGuestProof).
+func guestText(in Inputs) string {
+	valid := privacy.GuestProofTTL
+	if d, ok := in.policy().Period(privacy.CatMeeting); ok && d > 0 && d < valid {
+		valid = d
+	}
+	return "If you took part as a guest, Conclave stores neither your name nor an e-mail address: you are known only " +
+		"by a participant ID, new for every meeting you join. So that you can show later that a participant ID was " +
+		"yours, Conclave gives you a one-time code for it in the meeting; keep it with the participant ID. With both " +
+		"you can ask for a copy of what is stored about that participation, its erasure or restriction, or object to " +
+		"it: the request goes to the privacy officer's register at this server's address /api/privacy/guest-requests, " +
+		"and the officer answers within one month. A code works once, only with its own participant ID, and for " +
+		retention.Text(valid) + "; the server keeps only a hash of it. Without it the organisation cannot tell that " +
+		"the participant ID was yours."
+}
+
+func hasKind(ds []privacy.Declaration, name string) bool {
+	for _, d := range ds {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func exerciseText(in Inputs) string {

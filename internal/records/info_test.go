@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/notice"
@@ -17,7 +18,7 @@ func serverInputs(t *testing.T, mod func(*config.Config)) Inputs {
 	in := inputs(t, mod)
 	in.Registry = privacy.NewRegistry()
 	for _, k := range []privacy.Kind{privacy.AccountKind{}, privacy.MeetingKind{}, privacy.AuditKind{}, privacy.SessionKind{},
-		privacy.BanKind{}, privacy.SubjectRequestKind{}, notice.ConsentKind{}} {
+		privacy.BanKind{}, privacy.SubjectRequestKind{}, notice.ConsentKind{}, privacy.GuestProofKind{}} {
 		if err := in.Registry.Register(k); err != nil {
 			t.Fatal(err)
 		}
@@ -66,5 +67,28 @@ func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 		if !strings.Contains(withRec, want) {
 			t.Errorf("info with a recording kind lacks %q:\n%s", want, withRec)
 		}
+	}
+}
+
+// TestInfoTellsGuestsHowToExerciseTheirRights: the page tells guests,
+// who have no account, about the participant ID and the one-time proof,
+// for how long it is valid (never longer than meeting data is kept), and
+// tells account holders what their account page does.
+func TestInfoTellsGuestsHowToExerciseTheirRights(t *testing.T) {
+	md := markdown(t, Info(serverInputs(t, nil)))
+	for _, want := range []string{"If you took part as a guest", "participant ID", "one-time code",
+		"/api/privacy/guest-requests", "A code works once, only with its own participant ID, and for 90 days",
+		"If you have an account, you can do much of this yourself on your account page", "correct your name and e-mail address"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("info lacks %q:\n%s", want, md)
+		}
+	}
+	short := markdown(t, Info(serverInputs(t, func(c *config.Config) { c.RetentionMeeting = 30 * 24 * time.Hour })))
+	if !strings.Contains(short, "and for 30 days;") {
+		t.Errorf("the proof's validity does not follow a shorter meeting retention:\n%s", short)
+	}
+	without := markdown(t, Info(inputs(t, nil)))
+	if strings.Contains(without, "one-time code") {
+		t.Error("the page promises guest proofs on a server that does not register them")
 	}
 }

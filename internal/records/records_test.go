@@ -144,3 +144,29 @@ func TestInfoTellsParticipantsTheirRights(t *testing.T) {
 		t.Error("missing contact not said")
 	}
 }
+
+// TestTransfersNameEveryOutboundConnection: the records say the server
+// calls out to nobody unless configured to, and name the release feed
+// (by host, never its token) when it is.
+func TestTransfersNameEveryOutboundConnection(t *testing.T) {
+	section := func(in Inputs) string {
+		for _, s := range Report(in).Sections {
+			if s.ID == "transfers" {
+				return strings.Join(s.Paragraphs, " ")
+			}
+		}
+		t.Fatal("no transfers section")
+		return ""
+	}
+	if got := section(inputs(t, nil)); !strings.HasPrefix(got, "None. The server makes no outbound connections") {
+		t.Fatalf("default: %q", got)
+	}
+	got := section(inputs(t, func(c *config.Config) {
+		c.ReleaseFeed = "https://releases.example.org/conclave.json?token=s3cret"
+		c.ACMEDomain = "meet.example.org"
+	}))
+	if !strings.HasPrefix(got, "None of users' data.") || !strings.Contains(got, "release feed the operator chose from releases.example.org once a day") ||
+		!strings.Contains(got, "Let's Encrypt") || strings.Contains(got, "s3cret") || strings.Contains(got, "no outbound connections") {
+		t.Fatalf("with a feed and ACME: %q", got)
+	}
+}

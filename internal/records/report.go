@@ -2,6 +2,7 @@ package records
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -163,15 +164,36 @@ func recipientsSection(ds []privacy.Declaration) Section {
 }
 
 func transfersSection(in Inputs) Section {
-	p := "None. The server makes no outbound connections and the browser client loads nothing from other origins."
+	var ps []string
 	if in.Config.ACMEDomain != "" {
-		p = "None of users' data. For its TLS certificate the server contacts the ACME certificate authority (Let's Encrypt, USA) with the domain name"
+		p := "For its TLS certificate the server contacts the ACME certificate authority (Let's Encrypt, USA) with the domain name"
 		if in.Config.ACMEEmail != "" {
 			p += " and the operator's contact address " + in.Config.ACMEEmail
 		}
-		p += "."
+		ps = append(ps, p+".")
 	}
-	return Section{ID: "transfers", Title: "Transfers to third countries", Paragraphs: []string{p}}
+	if host := feedHost(in.Config.ReleaseFeed); host != "" {
+		ps = append(ps, "To tell administrators about new releases, the server fetches the release feed the operator chose from "+host+
+			" once a day. The request carries nothing about the server or its users; the feed's host sees only the server's network address and the time.")
+	}
+	if len(ps) == 0 {
+		return Section{ID: "transfers", Title: "Transfers to third countries", Paragraphs: []string{
+			"None. The server makes no outbound connections and the browser client loads nothing from other origins."}}
+	}
+	return Section{ID: "transfers", Title: "Transfers to third countries", Paragraphs: append([]string{"None of users' data."}, ps...)}
+}
+
+// feedHost names the release feed by its host: the URL's path or query
+// may hold a token, and the records are shown to privacy officers.
+func feedHost(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the configured feed"
+	}
+	return u.Host
 }
 
 // Measures returns the technical and organisational measures (Art. 32)

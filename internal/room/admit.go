@@ -136,7 +136,11 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 	r.members[mb.info.ID] = mb
 	r.order = append(r.order, mb.info.ID)
 	r.applyScreenGateLocked(mb)
-	mb.events.Deliver(Admitted{Self: mb.info, Others: others, Settings: r.settings})
+	ev := Admitted{Self: mb.info, Others: others, Settings: r.settings}
+	if r.policy.ChatHistory {
+		ev.ChatSince = r.started
+	}
+	mb.events.Deliver(ev)
 	if r.speaker != "" {
 		mb.events.Deliver(ActiveSpeaker{r.speaker})
 	}

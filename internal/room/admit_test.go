@@ -86,7 +86,7 @@ func TestAdmissionSetsUpMediaWithoutTheLock(t *testing.T) {
 	// On another goroutine, so that a regression fails rather than hangs.
 	rx, during := &recorder{}, make(chan error, 1)
 	go func() {
-		if err := h.Chat("", "during"); err != nil {
+		if err := sendChat(h, "during"); err != nil {
 			during <- err
 			return
 		}

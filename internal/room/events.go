@@ -1,6 +1,10 @@
 package room
 
-import "github.com/conclave-meet/conclave/internal/sfu"
+import (
+	"time"
+
+	"github.com/conclave-meet/conclave/internal/sfu"
+)
 
 // Events receives a member's view of the meeting: the media server's
 // subscribe offers, and one Deliver per change, with a typed event. Adding
@@ -22,6 +26,9 @@ type Admitted struct {
 	Self     Participant
 	Others   []Participant
 	Settings Settings
+	// ChatSince is when the chat a late joiner may read starts (the live
+	// meeting's start), zero where the meeting keeps no history for them.
+	ChatSince time.Time
 }
 
 // Waiting tells someone in the waiting room why they wait.
@@ -63,6 +70,12 @@ type UnmuteRequested struct {
 // ChatReceived is a chat message for this member.
 type ChatReceived struct{ Message ChatMessage }
 
+// ChatRemoved tells members that a host deleted a chat message.
+type ChatRemoved struct {
+	ID string
+	By string
+}
+
 // Ended tells the member it was disconnected by the server (a Reason*).
 type Ended struct{ Reason string }
 
@@ -77,4 +90,5 @@ func (SettingsChanged) roomEvent()    {}
 func (Muted) roomEvent()              {}
 func (UnmuteRequested) roomEvent()    {}
 func (ChatReceived) roomEvent()       {}
+func (ChatRemoved) roomEvent()        {}
 func (Ended) roomEvent()              {}

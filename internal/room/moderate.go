@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/conclave-meet/conclave/internal/authz"
 	"github.com/conclave-meet/conclave/internal/sfu"
@@ -13,9 +12,6 @@ import (
 
 // banTimeout bounds persisting a ban; the in-memory ban applies at once.
 const banTimeout = 10 * time.Second
-
-// MaxChatLen is the longest chat message, in characters.
-const MaxChatLen = 2000
 
 // roleLocked is the role the permission table sees: Waiting until admitted.
 func (r *Room) roleLocked(mb *Member) authz.Role {
@@ -25,15 +21,24 @@ func (r *Room) roleLocked(mb *Member) authz.Role {
 	return mb.info.Role
 }
 
-// openLocked says whether the meeting opened action to everyone.
-func (r *Room) openLocked(action authz.Action) bool {
+// openLocked says whether the meeting opened action to role, for the
+// table's "if open" cells. Chat opens to everyone, or (chat_writers
+// presenters) to presenters only; private and group chat only where chat
+// is open to the role and private chat is on.
+func (r *Room) openLocked(action authz.Action, role authz.Role) bool {
 	switch action {
 	case authz.ScreenShare:
 		return r.settings.ScreenShare == shareEveryone
 	case authz.ChatSend:
-		return r.settings.Chat
+		return r.chatOpenLocked(role)
+	case authz.ChatPrivate:
+		return r.chatOpenLocked(role) && r.settings.PrivateChat
 	}
 	return false
+}
+
+func (r *Room) chatOpenLocked(role authz.Role) bool {
+	return r.settings.Chat && (r.settings.ChatWriters != ChatWritersPresenters || role == authz.Presenter)
 }
 
 func (r *Room) authorizeLocked(mb *Member, action authz.Action) error {
@@ -41,7 +46,8 @@ func (r *Room) authorizeLocked(mb *Member, action authz.Action) error {
 	if r.members[id] != mb && r.waiting[id] != mb && r.admitting[id] != mb {
 		return fmt.Errorf("%w: not in the meeting", ErrForbidden)
 	}
-	return authz.Check(r.roleLocked(mb), action, r.openLocked(action))
+	role := r.roleLocked(mb)
+	return authz.Check(role, action, r.openLocked(action, role))
 }
 
 // Authorize checks action for the member against the permission table.
@@ -143,11 +149,22 @@ func (mb *Member) SetLocked(locked bool) error {
 	return nil
 }
 
-// UpdateSettings changes chat (when non-nil) and who may share the screen
-// (when non-empty: "presenters" or "everyone").
-func (mb *Member) UpdateSettings(chat *bool, screenShare string) error {
-	if screenShare != "" && screenShare != sharePresenters && screenShare != shareEveryone {
+// SettingsChange is a host's change of live settings: nil or empty fields
+// stay as they are.
+type SettingsChange struct {
+	Chat        *bool
+	PrivateChat *bool
+	ChatWriters string // ChatWritersEveryone or ChatWritersPresenters
+	ScreenShare string // "presenters" or "everyone"
+}
+
+// UpdateSettings applies a host's change of live settings.
+func (mb *Member) UpdateSettings(ch SettingsChange) error {
+	if ch.ScreenShare != "" && ch.ScreenShare != sharePresenters && ch.ScreenShare != shareEveryone {
 		return fmt.Errorf("room: screen_share must be %q or %q", sharePresenters, shareEveryone)
+	}
+	if ch.ChatWriters != "" && ch.ChatWriters != ChatWritersEveryone && ch.ChatWriters != ChatWritersPresenters {
+		return fmt.Errorf("room: chat_writers must be %q or %q", ChatWritersEveryone, ChatWritersPresenters)
 	}
 	r := mb.room
 	r.mu.Lock()
@@ -155,11 +172,17 @@ func (mb *Member) UpdateSettings(chat *bool, screenShare string) error {
 	if err := r.authorizeLocked(mb, authz.MeetingSetting); err != nil {
 		return err
 	}
-	if chat != nil {
-		r.settings.Chat = *chat
+	if ch.Chat != nil {
+		r.settings.Chat = *ch.Chat
 	}
-	if screenShare != "" {
-		r.settings.ScreenShare = screenShare
+	if ch.PrivateChat != nil {
+		r.settings.PrivateChat = *ch.PrivateChat
+	}
+	if ch.ChatWriters != "" {
+		r.settings.ChatWriters = ch.ChatWriters
+	}
+	if ch.ScreenShare != "" {
+		r.settings.ScreenShare = ch.ScreenShare
 	}
 	for _, id := range r.order {
 		r.applyScreenGateLocked(r.members[id])
@@ -395,7 +418,7 @@ func (mb *Member) SetReconnecting(on bool) {
 // applyScreenGateLocked forwards mb's screen share only while its role may
 // share and no host stopped it; a share that lost its right ends.
 func (r *Room) applyScreenGateLocked(mb *Member) {
-	allowed := authz.Check(mb.info.Role, authz.ScreenShare, r.openLocked(authz.ScreenShare)) == nil
+	allowed := authz.Check(mb.info.Role, authz.ScreenShare, r.openLocked(authz.ScreenShare, mb.info.Role)) == nil
 	mb.media.SetBlocked(sfu.SourceScreen, !allowed || mb.hostMuted[sfu.SourceScreen])
 	if !allowed && mb.info.Screen {
 		mb.info.Screen = false
@@ -420,33 +443,4 @@ func setSource(p *Participant, s sfu.Source, on bool) {
 	case sfu.SourceScreen:
 		p.Screen = on
 	}
-}
-
-// Chat relays a message to everyone, or only to `to` (and the sender).
-func (mb *Member) Chat(to, text string) error {
-	if n := utf8.RuneCountInString(text); n == 0 || n > MaxChatLen || !utf8.ValidString(text) {
-		return fmt.Errorf("room: chat text must be 1 to %d characters", MaxChatLen)
-	}
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.authorizeLocked(mb, authz.ChatSend); err != nil {
-		return err
-	}
-	msg := ChatMessage{From: mb.info.ID, To: to, Text: text, Time: time.Now().UTC()}
-	if to == "" {
-		for _, id := range r.order {
-			r.members[id].events.Deliver(ChatReceived{msg})
-		}
-		return nil
-	}
-	t := r.members[to]
-	if t == nil {
-		return ErrNotFound
-	}
-	t.events.Deliver(ChatReceived{msg})
-	if t != mb {
-		mb.events.Deliver(ChatReceived{msg})
-	}
-	return nil
 }

@@ -40,12 +40,20 @@ type Policy struct {
 	JoinBeforeHost      bool
 	ScreenShareEveryone bool
 	MaxParticipants     int // 0: the server's limit
+	// ChatHistory: people who join late see the messages to everyone
+	// sent earlier in this meeting (off by default).
+	ChatHistory bool
 }
 
 // Settings are what hosts change live, sent to everyone.
 type Settings struct {
-	Locked      bool
+	Locked bool
+	// Chat off: only hosts and co-hosts write. On: ChatWriters (everyone,
+	// or presenters only) write too; PrivateChat lets them write to one
+	// person or a group.
 	Chat        bool
+	PrivateChat bool
+	ChatWriters string
 	ScreenShare string // "presenters" or "everyone"
 }
 

@@ -58,14 +58,6 @@ type Participant struct {
 	Reconnecting bool
 }
 
-// ChatMessage is one relayed chat message; To is empty for everyone.
-type ChatMessage struct {
-	From string
-	To   string
-	Text string
-	Time time.Time
-}
-
 // BanStore persists bans so that they outlive the live meeting
 // (store.Store implements it).
 type BanStore interface {
@@ -125,6 +117,8 @@ type Room struct {
 	bans      map[string]bool // banKeys of people removed with a ban
 	speaker   string
 	closed    bool
+	started   time.Time  // when this live meeting began
+	chat      *chatOrder // delivers chat in the order it was sent
 }
 
 // Member is one participant's handle on its room, from hello to leaving;
@@ -209,7 +203,9 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 	r := &Room{
 		mgr: m, id: id, policy: p,
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
-		bans: map[string]bool{}, settings: Settings{Chat: true, ScreenShare: share},
+		bans: map[string]bool{}, started: time.Now().UTC(),
+		settings: Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share},
+		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}
 	r.media = m.newMedia(id, r.speakers.put)

@@ -101,6 +101,8 @@ func (r *recorder) Deliver(ev Event) {
 		r.add("asked " + string(e.Source))
 	case ChatReceived:
 		r.add("chat " + e.Message.Text)
+	case ChatRemoved:
+		r.add("chat deleted " + e.ID)
 	case Ended:
 		r.add("ended " + e.Reason)
 	}

@@ -114,7 +114,7 @@ func TestAttackOtherMeeting(t *testing.T) {
 		"set_role":   map[string]any{"participant_id": w.ID, "role": "presenter"},
 		"admit":      map[string]any{"participant_id": strangerID},
 		"deny":       map[string]any{"participant_id": strangerID},
-		"chat":       map[string]any{"text": "psst", "to": w.ID},
+		"chat":       map[string]any{"text": "psst", "to": []string{w.ID}},
 	} {
 		if got := host.outcome(typ, data); got != "not_found" {
 			t.Errorf("%s on another meeting's participant: %q, want not_found", typ, got)

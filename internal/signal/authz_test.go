@@ -26,6 +26,10 @@ var probes = map[authz.Action]func(c cell) (string, any){
 		return "media_state", map[string]bool{"screen": true}
 	},
 	authz.ChatSend: func(cell) (string, any) { return "chat", map[string]string{"text": "hello"} },
+	authz.ChatPrivate: func(c cell) (string, any) {
+		return "chat", map[string]any{"text": "psst", "to": []string{c.victim.id}}
+	},
+	authz.ChatDelete: func(cell) (string, any) { return "chat_delete", map[string]string{"id": "c_0123456789abcdef"} },
 	authz.LobbyDecide: func(c cell) (string, any) {
 		return "admit", map[string]string{"participant_id": c.waiterID}
 	},
@@ -104,6 +108,9 @@ func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) ce
 		host.send("settings", map[string]string{"screen_share": share})
 	case authz.ChatSend:
 		host.send("settings", map[string]bool{"chat": open})
+	case authz.ChatPrivate:
+		// Chat stays on: the switch of this cell is private chat alone.
+		host.send("settings", map[string]bool{"private_chat": open})
 	}
 	switch role {
 	case authz.Host:

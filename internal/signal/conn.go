@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/protocol"
@@ -86,6 +87,9 @@ type Options struct {
 	// their place for a resume (docs/protocol.md, "Resume"); zero means
 	// 30 s, negative turns resume off (a drop is a leave).
 	ResumeGrace time.Duration
+	// Chat keeps chat messages; nil keeps none (tests), and late joiners
+	// then get no history.
+	Chat ChatStore
 	// AfterFunc runs f after d, like time.AfterFunc, for the resume grace
 	// period; nil means time.AfterFunc. Tests fire it by hand.
 	AfterFunc func(d time.Duration, f func()) Timer
@@ -177,6 +181,8 @@ type conn struct {
 	h    *Handler
 	log  *slog.Logger
 	user *store.User // the account, if the link that said hello had one
+	// chatLimit bounds this participant's chat (read goroutine only).
+	chatLimit *rate.Limiter
 
 	// Set by hello on the read goroutine, before any event.
 	meetingID string       // read by events
@@ -210,7 +216,7 @@ type heldEvent struct {
 }
 
 func newConn(l *link) *conn {
-	return &conn{h: l.h, log: l.log, user: l.user, link: l, addr: l.addr}
+	return &conn{h: l.h, log: l.log, user: l.user, link: l, addr: l.addr, chatLimit: newChatLimiter()}
 }
 
 // linkEnded is called when a link of the session has ended. A link the

@@ -48,8 +48,9 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 	case room.UnmuteRequested:
 		return "unmute_request", protocol.UnmuteRequest{Source: string(e.Source), By: e.By}, true
 	case room.ChatReceived:
-		m := e.Message
-		return "chat", protocol.ChatMessage{From: m.From, To: m.To, Text: m.Text, Time: m.Time}, true
+		return "chat", wireChat(e.Message), true
+	case room.ChatRemoved:
+		return "chat_deleted", protocol.ChatDeleted{ID: e.ID, By: e.By}, true
 	}
 	return "", nil, false
 }
@@ -68,6 +69,9 @@ func (c *conn) admitted(w room.Admitted) {
 		Participants:  others,
 		ICEServers:    ice,
 	}, true)
+	if !w.ChatSince.IsZero() && c.h.opts.Chat != nil {
+		go c.sendChatHistory(w.ChatSince) // I/O: not under the room lock
+	}
 }
 
 // ended: the server disconnected the participant (removed, banned, meeting
@@ -113,7 +117,8 @@ func wireParticipant(p room.Participant) protocol.Participant {
 }
 
 func wireSettings(s room.Settings) protocol.Settings {
-	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, ScreenShare: s.ScreenShare}
+	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, PrivateChat: s.PrivateChat, ChatWriters: s.ChatWriters,
+		ScreenShare: s.ScreenShare}
 }
 
 func wireWaiters(ws []room.Waiter) []protocol.Waiter {

@@ -45,15 +45,18 @@ var handlers = map[string]handler{
 	"video_size":       on(true, authz.Media, onVideoSize),
 	"ping":             on(true, authz.Leave, onPing),
 	"leave":            on(true, authz.Leave, onLeave),
-	"chat":             on(true, authz.ChatSend, onChat),
-	"admit":            on(true, authz.LobbyDecide, onAdmit),
-	"deny":             on(true, authz.LobbyDecide, onDeny),
-	"lock":             on(true, authz.MeetingLock, onLock),
-	"settings":         on(true, authz.MeetingSetting, onSettings),
-	"end_meeting":      on(true, authz.MeetingEnd, onEndMeeting),
-	"remove":           on(true, authz.Remove, onRemove),
-	"mute":             on(true, authz.Mute, onMute),
-	"ask_unmute":       on(true, authz.AskUnmute, onAskUnmute),
+	// chat needs chat.private for a message to some; the room checks that
+	// under its lock once it has the recipients.
+	"chat":        on(true, authz.ChatSend, onChat),
+	"chat_delete": on(true, authz.ChatDelete, onChatDelete),
+	"admit":       on(true, authz.LobbyDecide, onAdmit),
+	"deny":        on(true, authz.LobbyDecide, onDeny),
+	"lock":        on(true, authz.MeetingLock, onLock),
+	"settings":    on(true, authz.MeetingSetting, onSettings),
+	"end_meeting": on(true, authz.MeetingEnd, onEndMeeting),
+	"remove":      on(true, authz.Remove, onRemove),
+	"mute":        on(true, authz.Mute, onMute),
+	"ask_unmute":  on(true, authz.AskUnmute, onAskUnmute),
 	// set_role needs role.cohost for co-host changes; the room checks that
 	// under its lock once it knows the target's current role.
 	"set_role": on(true, authz.SetPresenter, onSetRole),

@@ -89,15 +89,24 @@ func onLock(_ context.Context, c *conn, d *protocol.Lock) error {
 }
 
 func onSettings(_ context.Context, c *conn, d *protocol.SettingsChange) error {
-	if d.Chat == nil && d.ScreenShare == "" {
-		return protoErr(protocol.CodeBadRequest, "give chat and/or screen_share")
+	if d.Chat == nil && d.PrivateChat == nil && d.ChatWriters == "" && d.ScreenShare == "" {
+		return protoErr(protocol.CodeBadRequest, "give chat, private_chat, chat_writers and/or screen_share")
 	}
-	if err := c.member.UpdateSettings(d.Chat, d.ScreenShare); err != nil {
+	err := c.member.UpdateSettings(room.SettingsChange{Chat: d.Chat, PrivateChat: d.PrivateChat,
+		ChatWriters: d.ChatWriters, ScreenShare: d.ScreenShare})
+	if err != nil {
 		return roomError(err)
 	}
+	onOff := map[bool]string{true: "on", false: "off"}
 	details := map[string]string{}
 	if d.Chat != nil {
-		details["chat"] = map[bool]string{true: "on", false: "off"}[*d.Chat]
+		details["chat"] = onOff[*d.Chat]
+	}
+	if d.PrivateChat != nil {
+		details["private_chat"] = onOff[*d.PrivateChat]
+	}
+	if d.ChatWriters != "" {
+		details["chat_writers"] = d.ChatWriters
 	}
 	if d.ScreenShare != "" {
 		details["screen_share"] = d.ScreenShare
@@ -150,16 +159,6 @@ func onSetRole(_ context.Context, c *conn, d *protocol.SetRole) error {
 		return roomError(err)
 	}
 	c.auditAct(audit.MeetingRoleChange, d.ParticipantID, map[string]string{"role": d.Role})
-	return nil
-}
-
-func onChat(_ context.Context, c *conn, d *protocol.Chat) error {
-	if err := c.member.Chat(d.To, d.Text); err != nil {
-		if errors.Is(err, room.ErrForbidden) || errors.Is(err, room.ErrNotFound) {
-			return roomError(err)
-		}
-		return protoErr(protocol.CodeBadRequest, "text must be 1 to %d characters", room.MaxChatLen)
-	}
 	return nil
 }
 

@@ -184,12 +184,17 @@ var (
 // install: waiting room on, nobody before the host, presenters share.
 func guardedServer(t *testing.T) string {
 	t.Helper()
-	srv := testserver.Start(t, testserver.Options{
-		Meeting: &store.Meeting{Title: "Guarded", HostID: hostUser.ID, Cohosts: []string{cohostUser.ID},
-			WaitingRoom: true, ScreenShare: store.ScreenSharePresenters},
-		Users: []store.User{hostUser, cohostUser, attUser, presUser, victimUser},
-	})
-	return srv.WS
+	return guardedWith(t, testserver.Options{}).WS
+}
+
+// guardedWith is guardedServer with more options (its meeting and users
+// replace those of o).
+func guardedWith(t *testing.T, o testserver.Options) *testserver.Server {
+	t.Helper()
+	o.Meeting = &store.Meeting{Title: "Guarded", HostID: hostUser.ID, Cohosts: []string{cohostUser.ID},
+		WaitingRoom: true, ScreenShare: store.ScreenSharePresenters}
+	o.Users = []store.User{hostUser, cohostUser, attUser, presUser, victimUser}
+	return testserver.Start(t, o)
 }
 
 // admitted joins through the waiting room, let in by host.

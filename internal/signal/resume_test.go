@@ -168,7 +168,7 @@ func TestResumeKeepsPlace(t *testing.T) {
 	}
 	b.reconnecting(a.id, false)
 	// Live again, as the same participant: b's message reaches a directly.
-	b.send("chat", map[string]string{"text": "welcome back", "to": a.id})
+	b.send("chat", map[string]any{"text": "welcome back", "to": []string{a.id}})
 	if got := a2.next("chat"); !got.has("welcome back") {
 		t.Fatalf("chat after resume %s", got.Data)
 	}
@@ -290,7 +290,7 @@ func TestResumeTokenAttacks(t *testing.T) {
 	a2.send("resume", map[string]any{"version": 1, "token": tok, "last_seq": 0})
 	a2.expectCode("out_of_order")
 	// The refused and spent attempts took nobody's place.
-	b.send("chat", map[string]string{"text": "still here?", "to": a.id})
+	b.send("chat", map[string]any{"text": "still here?", "to": []string{a.id}})
 	if got := a2.next("chat"); !got.has("still here?") {
 		t.Fatalf("chat %s", got.Data)
 	}
@@ -309,7 +309,7 @@ func TestResumeReplacesHalfOpenLink(t *testing.T) {
 	if m := a.next("bye"); code(m) != "bye:replaced" {
 		t.Fatalf("old link got %s", code(m))
 	}
-	b.send("chat", map[string]string{"text": "hello again", "to": a.id})
+	b.send("chat", map[string]any{"text": "hello again", "to": []string{a.id}})
 	if got := a2.next("chat"); !got.has("hello again") {
 		t.Fatalf("chat %s", got.Data)
 	}

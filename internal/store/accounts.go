@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// ErrLastAdmin is returned when a change would leave no enabled
-// administrator: nobody could then manage accounts from the web UI.
+// ErrLastAdmin is returned when a change would leave no enabled (and
+// unrestricted) administrator: nobody could then manage accounts from the
+// web UI.
 var ErrLastAdmin = errors.New("store: this would leave no enabled administrator")
 
 // AccountStore changes existing accounts. Each method revokes sessions in
@@ -26,4 +27,17 @@ type AccountStore interface {
 	// administrator would remain; ErrNotFound for an unknown or erased
 	// account.
 	SetAccess(ctx context.Context, userID string, role Role, disabled bool, at time.Time) error
+	// SetProfile replaces the account's name and e-mail address (stored
+	// as given: callers validate and normalise) and the e-mail's lookup
+	// index. Sessions stay: the person is the same. ErrConflict when
+	// another account has the e-mail; ErrNotFound for an unknown or erased
+	// account.
+	SetProfile(ctx context.Context, userID, name, email string) error
+	// SetRestricted restricts the account's processing (Art. 18) or lifts
+	// the restriction. Restricting deletes all its sessions and records
+	// at (a repeated restriction keeps the first time). It returns
+	// ErrLastAdmin, changing nothing, when afterwards no enabled and
+	// unrestricted administrator would remain; ErrNotFound for an unknown
+	// or erased account.
+	SetRestricted(ctx context.Context, userID string, restricted bool, at time.Time) error
 }

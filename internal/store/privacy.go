@@ -13,12 +13,14 @@ type MeetingBan struct {
 	CreatedAt time.Time
 }
 
-// Subject request kinds (GDPR Art. 15, 16, 17, 20) and states.
+// Subject request kinds (GDPR Art. 15, 16, 17, 18, 20, 21) and states.
 const (
 	RequestAccess        = "access"
 	RequestErasure       = "erasure"
 	RequestRectification = "rectification"
 	RequestPortability   = "portability"
+	RequestRestriction   = "restriction"
+	RequestObjection     = "objection"
 
 	RequestOpen     = "open"
 	RequestDone     = "done"

@@ -41,6 +41,10 @@ type User struct {
 	CreatedAt    time.Time
 	// Disabled accounts cannot sign in and have no sessions.
 	Disabled bool
+	// Restricted accounts (GDPR Art. 18, set by a privacy officer) keep
+	// their data but cannot sign in, have no sessions, and are not expired
+	// by retention.
+	Restricted bool
 }
 
 // Session is a login session. Only the SHA-256 of the cookie token is stored,
@@ -170,6 +174,7 @@ type Store interface {
 	ConsentAuditStore
 	PrivacyStore
 	RetentionStore
+	GuestProofStore
 
 	Close() error
 }

@@ -83,6 +83,8 @@ type Options struct {
 	// by hand.
 	ResumeGrace time.Duration
 	AfterFunc   func(d time.Duration, f func()) signal.Timer
+	// Chat keeps chat messages (nil: none are kept).
+	Chat signal.ChatStore
 }
 
 // Server is a running test server.
@@ -133,7 +135,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
-		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc}))
+		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat}))
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {

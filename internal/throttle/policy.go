@@ -109,3 +109,21 @@ func NewPasscodes(now func() time.Time) *Limiter {
 		ScopeMeeting: MeetingPolicy(),
 	}, now)
 }
+
+// GuestRequestPolicy limits guests' data subject requests (submitted with
+// a one-time proof, no account) per client address: 10 within an hour,
+// right proof or wrong, lock the address out for an hour. A guest makes
+// one or two; the limit bounds both guessing (hopeless against 256-bit
+// proofs anyway) and the rows one outsider can add to the register.
+func GuestRequestPolicy() Policy {
+	return Policy{MaxFailures: 10, Window: time.Hour, Lockout: time.Hour, MaxKeys: defaultMaxKeys}
+}
+
+// NewGuestRequests returns the guest request limiter: GuestRequestPolicy
+// for every key, counted with Attempt (every submission counts). now is
+// the clock (nil: time.Now).
+//
+//	if wait, _ := l.Attempt(IPKey(addr)); wait > 0 { refuse }
+func NewGuestRequests(now func() time.Time) *Limiter {
+	return NewScoped(GuestRequestPolicy(), map[string]Policy{ScopeIP: GuestRequestPolicy()}, now)
+}

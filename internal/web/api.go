@@ -113,6 +113,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "account_disabled", "this account is disabled; ask an administrator")
 		return
 	}
+	if errors.Is(err, auth.ErrAccountRestricted) {
+		// As for a disabled account: said only after the right password.
+		s.auditOrLog(r, audit.Event{Action: audit.AuthLoginFailure, Target: s.triedAccount(r, req.Email),
+			Outcome: audit.Denied, Details: map[string]string{"reason": "restricted"}})
+		writeError(w, http.StatusForbidden, "account_restricted",
+			"processing of this account is restricted at your request; ask the privacy officer to lift the restriction")
+		return
+	}
 	if err != nil {
 		s.internalError(w, r, "login", err)
 		return

@@ -43,6 +43,12 @@ var forbidden = map[authz.Action]string{
 	authz.MeetingPasscode:  "your role cannot manage meetings",
 	authz.MeetingDelete:    "your role cannot delete meetings",
 	authz.MeetingAny:       "only administrators can manage meetings they do not host",
+	authz.ProfileChange:    "your account's role is not recognised by this server; ask an administrator",
+	authz.ConsentWithdraw:  "your account's role is not recognised by this server; ask an administrator",
+	authz.SelfRequest:      "your account's role is not recognised by this server; ask an administrator",
+	authz.DataRectify:      "only administrators and privacy officers can correct another account's details",
+	authz.DataRestrict:     "only administrators and privacy officers can restrict an account's processing",
+	authz.ServerVersion:    "only administrators can see the server's version and updates",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

@@ -15,6 +15,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/release"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
@@ -40,6 +41,9 @@ type Options struct {
 	// LoginThrottle counts failed sign-ins per client address and account
 	// (throttle.NewLogin(nil) if nil); tests pass one with a fake clock.
 	LoginThrottle *throttle.Limiter
+	// GuestThrottle counts guests' requests per client address
+	// (throttle.NewGuestRequests(nil) if nil).
+	GuestThrottle *throttle.Limiter
 	// Refusals records refused requests (403s), coalescing repeats of a
 	// kind (audit.Coalescer); nil makes one over Audit with the defaults,
 	// whose summaries are written only by later refusals.
@@ -60,6 +64,12 @@ type Options struct {
 	// Live ends a meeting that is in progress when it is deleted; nil when
 	// there is no signalling (tests).
 	Live LiveMeetings
+	// Build is the running binary's version and VCS stamp, shown to
+	// administrators (GET /api/admin/version).
+	Build release.Build
+	// Updates says whether the release feed lists a newer release; nil
+	// when no feed is configured, and then nothing is ever fetched.
+	Updates UpdateStatus
 }
 
 type server struct {
@@ -80,6 +90,9 @@ func New(opts Options) http.Handler {
 	}
 	if opts.LoginThrottle == nil {
 		opts.LoginThrottle = throttle.NewLogin(nil)
+	}
+	if opts.GuestThrottle == nil {
+		opts.GuestThrottle = throttle.NewGuestRequests(nil)
 	}
 	if opts.Refusals == nil {
 		opts.Refusals = audit.NewCoalescer(opts.Audit, audit.CoalesceOptions{Logger: opts.Logger})
@@ -119,6 +132,8 @@ func (s *server) routes() *http.ServeMux {
 	s.noticeRoutes(mux)
 	s.recordsRoutes(mux)
 	s.userRoutes(mux)
+	s.rightsRoutes(mux)
+	s.versionRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})

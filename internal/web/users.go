@@ -19,6 +19,7 @@ func (s *server) userRoutes(mux *http.ServeMux) {
 	route(mux, "/api/users/{id}/disable", methods{"POST": s.disableUser})
 	route(mux, "/api/users/{id}/enable", methods{"POST": s.enableUser})
 	route(mux, "/api/users/{id}/role", methods{"POST": s.changeRole})
+	route(mux, "/api/me/profile", methods{"POST": s.changeProfile})
 }
 
 type passwordRequest struct {
@@ -71,12 +72,13 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
 
 type accountJSON struct {
 	userJSON
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
+	Disabled   bool      `json:"disabled"`
+	Restricted bool      `json:"restricted"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 func toAccountJSON(u store.User) accountJSON {
-	return accountJSON{userJSON: toUserJSON(u), Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	return accountJSON{userJSON: toUserJSON(u), Disabled: u.Disabled, Restricted: u.Restricted, CreatedAt: u.CreatedAt}
 }
 
 // listUsers shows administrators every account. A refusal is recorded as

@@ -75,6 +75,11 @@ func joinFirefox(t *testing.T, ff *firefox, srv *server, name string, dev device
 		t.Fatalf("%s: open the meeting link: %v", name, err)
 	}
 	p.waitFor("the pre-join form", `document.querySelector("#join-name")`, 10*time.Second)
+	// The Firefox ESR the tests run is a supported browser: no notice
+	// that it is too old (web/src/browsers.ts, TestBrowserTooOld).
+	if w := eval[string](p, `document.querySelector("#browser-warning")?.textContent ?? ""`); w != "" {
+		t.Errorf("%s: Firefox is warned: %s", name, w)
+	}
 	_ = eval[bool](p, fmt.Sprintf(`(() => {
 		const e = document.querySelector("#join-name");
 		e.focus(); e.value = %q; e.dispatchEvent(new Event("input", {bubbles: true}));

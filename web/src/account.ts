@@ -1,4 +1,5 @@
-// The account pages: one's own password (/account) and, for
+// The account pages: one's own details, password, consents and requests
+// (/account; the rights' sections are in rights.ts) and, for
 // administrators, the list of accounts with role and access (/admin/users).
 // The server checks every action (internal/authz); these pages only ask.
 
@@ -6,6 +7,8 @@ import { ApiError, changePassword, getMe, listUsers, setUserEnabled, setUserRole
 import type { Account, User } from './api';
 import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, labelCells, page, userNav } from './layout';
+import { consentsSection, profileSection, requestsSection } from './rights';
+import { versionFooter } from './version';
 
 const ROLES: Record<string, string> = { admin: 'Administrator', privacy_officer: 'Privacy officer', member: 'Member' };
 
@@ -22,10 +25,10 @@ async function signedIn(root: HTMLElement, title: string): Promise<User | null> 
   return me;
 }
 
-function show(root: HTMLElement, title: string, body: Node[], nav: Node[] = []): void {
+function show(root: HTMLElement, title: string, body: Node[], nav: Node[] = [], footer: HTMLElement | null = null): void {
   clear(root);
   const card = h('section', { class: 'card wide', 'aria-labelledby': 'account-title' }, [h('h1', { id: 'account-title', text: title }), ...body]);
-  root.appendChild(page(title, [card], nav));
+  root.appendChild(page(title, [card], nav, footer));
 }
 
 export async function renderAccount(root: HTMLElement): Promise<void> {
@@ -60,15 +63,23 @@ export async function renderAccount(root: HTMLElement): Promise<void> {
       }
     })();
   });
+  const signedInAs = h('p', { id: 'signed-in-as', class: 'hint' });
+  const sayWho = (u: User): void => {
+    signedInAs.textContent = `Signed in as ${u.name} (${u.email}), ${ROLES[u.role] ?? u.role}.`;
+  };
+  sayWho(me);
   show(
     root,
     'Your account',
     [
-      h('p', { class: 'hint', text: `Signed in as ${me.name} (${me.email}), ${ROLES[me.role] ?? me.role}.` }),
+      signedInAs,
+      profileSection(me, sayWho),
       h('h2', { text: 'Password' }),
       err,
       form,
       done,
+      consentsSection(),
+      requestsSection(),
     ],
     userNav(me),
   );
@@ -110,6 +121,7 @@ export async function renderUsers(root: HTMLElement): Promise<void> {
       h('div', { class: 'table-wrap' }, [table]),
     ],
     userNav(me),
+    versionFooter(me),
   );
 }
 

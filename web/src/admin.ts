@@ -7,6 +7,7 @@ import { ApiError, auditExportPath, getMe, listAudit } from './api';
 import type { AuditChain, AuditPage, AuditRecord, User } from './api';
 import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, labelCells, page, userNav } from './layout';
+import { versionFooter } from './version';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const DEFAULT_PAGE_SIZE = 50;
@@ -59,7 +60,7 @@ export async function renderAudit(root: HTMLElement): Promise<void> {
   await styles;
   if (ok) {
     clear(root);
-    root.appendChild(page('Audit log', [ui.el], nav));
+    root.appendChild(page('Audit log', [ui.el], nav, versionFooter(me)));
   }
 }
 

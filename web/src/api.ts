@@ -306,3 +306,35 @@ export async function setUserEnabled(id: string, enabled: boolean): Promise<void
 export async function setUserRole(id: string, role: string): Promise<void> {
   await request<unknown>('POST', `/api/users/${encodeURIComponent(id)}/role`, { role });
 }
+
+/** A release the server's release feed lists (GET /api/admin/version). */
+export interface FeedRelease {
+  version: string;
+  date?: string;
+  url?: string;
+  security: boolean;
+}
+
+/** What the server knows about itself and about updates (administrators). */
+export interface ServerVersion {
+  version: string;
+  revision: string;
+  modified: boolean;
+  build_date: string | null;
+  go_version: string;
+  update: {
+    status: 'not_configured' | 'pending' | 'up_to_date' | 'available' | 'unknown_version' | 'unreachable';
+    feed?: string;
+    checked_at?: string;
+    latest?: FeedRelease;
+    newer: boolean;
+    security: boolean;
+    unreachable_since?: string;
+    error?: string;
+  };
+}
+
+/** The server's version and update status; administrators only (403 otherwise). */
+export function getServerVersion(): Promise<ServerVersion> {
+  return request<ServerVersion>('GET', '/api/admin/version');
+}

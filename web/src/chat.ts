@@ -77,9 +77,11 @@ export class ChatPanel {
 
   private item(msg: ChatMessage, selfId: string, names: Map<string, string>): HTMLElement {
     const from = msg.from === selfId ? 'You' : names.get(msg.from) ?? 'Someone who left';
+    const to = msg.to ?? [];
     let head = from;
-    if (msg.to !== '') head += msg.to === selfId ? ' (privately to you)' : ` (privately to ${names.get(msg.to) ?? 'someone who left'})`;
-    return h('li', { class: msg.to === '' ? 'chat-msg' : 'chat-msg private', 'data-from': msg.from }, [
+    if (to.length === 1) head += to[0] === selfId ? ' (privately to you)' : ` (privately to ${names.get(to[0] ?? '') ?? 'someone who left'})`;
+    else if (to.length > 1) head += ` (to ${to.map((id) => (id === selfId ? 'you' : names.get(id) ?? 'someone who left')).join(', ')})`;
+    return h('li', { class: to.length === 0 ? 'chat-msg' : 'chat-msg private', 'data-from': msg.from, 'data-chat-id': msg.id }, [
       h('div', { class: 'chat-head' }, [h('span', { class: 'chat-from', text: head }), h('time', { text: clock(msg.time) })]),
       h('p', { class: 'chat-text', text: msg.text }),
     ]);

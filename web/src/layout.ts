@@ -74,9 +74,13 @@ export function siteHeader(extra: Node[] = []): HTMLElement {
   ]);
 }
 
-export function page(title: string, body: Node[], headerExtra: Node[] = []): HTMLElement {
+/**
+ * A whole page: header, main content and, on the admin pages, a footer
+ * (version.ts's server version for administrators; null for others).
+ */
+export function page(title: string, body: Node[], headerExtra: Node[] = [], footer: HTMLElement | null = null): HTMLElement {
   document.title = title ? `${title} · Conclave` : 'Conclave';
-  return h('div', { class: 'page' }, [siteHeader(headerExtra), h('main', { class: 'content', id: 'main' }, body)]);
+  return h('div', { class: 'page' }, [siteHeader(headerExtra), h('main', { class: 'content', id: 'main' }, body), footer]);
 }
 
 export function field(id: string, label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLElement {

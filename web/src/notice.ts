@@ -6,6 +6,7 @@ import { ApiError, getMe, getNotice, listNoticeVersions, myConsents, myNotice, p
 import type { MyNotice, Notice, User } from './api';
 import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, page, userNav } from './layout';
+import { versionFooter } from './version';
 
 /** notice.css holds these styles, so pages without a notice do not carry them. */
 function loadStyles(): void {
@@ -194,7 +195,7 @@ export async function renderNoticeAdmin(root: HTMLElement): Promise<void> {
       versions,
     ]),
   );
-  root.appendChild(page('Privacy notice', body, userNav(me)));
+  root.appendChild(page('Privacy notice', body, userNav(me), versionFooter(me)));
   await refreshVersions(versions);
 }
 

@@ -155,7 +155,7 @@ export class SidePanels {
     }
     if (latest) {
       const from = m.others.find((p) => p.id === latest.from)?.name || 'A guest';
-      this.notices.chat(from, latest.text, latest.to !== '', this.unread);
+      this.notices.chat(from, latest.text, (latest.to ?? []).length > 0, this.unread);
     }
   }
 

@@ -2,6 +2,7 @@
 // microphone choice with a live preview. Both devices are optional.
 
 import type { User } from './api';
+import { browserWarning } from './browsers';
 import { errorMessage, h, initials } from './dom';
 import { field } from './layout';
 import { LocalMedia, describeMediaError, mediaSupported } from './media';
@@ -124,8 +125,15 @@ export class PrejoinView {
     });
     this.nameInput.addEventListener('input', () => this.renderPreview());
 
+    // A browser older than this release supports is told so, and how to
+    // update, but may still join (browsers.ts). Join's description
+    // includes it, so that a screen reader repeats it there.
+    const warning = browserWarning();
+    if (warning) this.joinButton.setAttribute('aria-describedby', 'join-reason browser-warning');
+
     this.el = h('section', { class: 'prejoin card wide', 'aria-labelledby': 'prejoin-title' }, [
       h('h1', { id: 'prejoin-title', text: 'Ready to join?' }),
+      warning,
       h('div', { class: 'prejoin-body' }, [this.previewBox, form]),
     ]);
 

@@ -8,6 +8,7 @@ import { ApiError, getMe } from './api';
 import type { User } from './api';
 import { clear, errorMessage, h } from './dom';
 import { labelCells, page, userNav } from './layout';
+import { versionFooter } from './version';
 
 const REPORT = '/api/privacy/report';
 
@@ -85,7 +86,7 @@ export async function renderProcessing(root: HTMLElement): Promise<void> {
     return;
   }
   clear(root);
-  root.appendChild(page(doc.title, [renderDocument(doc)], userNav(me)));
+  root.appendChild(page(doc.title, [renderDocument(doc)], userNav(me), versionFooter(me)));
 }
 
 function showCard(root: HTMLElement, body: Node[], nav: Node[] = []): void {

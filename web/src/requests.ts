@@ -1,6 +1,8 @@
 // "/admin/requests": the register of data subjects' requests (access,
-// erasure, rectification, portability) with their legal deadlines (GDPR
-// Art. 12(3): one calendar month from receipt). Privacy officers and
+// rectification, erasure, restriction, portability, objection) with their
+// legal deadlines (GDPR Art. 12(3): one calendar month from receipt).
+// Rectification and restriction requests about an account carry the
+// officer's actions (rights.ts). Privacy officers and
 // administrators see open requests with the days left, overdue ones
 // highlighted, record new ones and close them; the server checks the role
 // and records every step in the audit log. The home page shows a reminder
@@ -10,9 +12,11 @@ import { ApiError, getMe } from './api';
 import type { User } from './api';
 import { clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, labelCells, page, userNav } from './layout';
+import { requestActions } from './rights';
+import { versionFooter } from './version';
 
 const API = '/api/privacy/requests';
-const KINDS = ['access', 'erasure', 'rectification', 'portability'];
+const KINDS = ['access', 'rectification', 'erasure', 'restriction', 'portability', 'objection'];
 
 export interface SubjectRequest {
   id: number;
@@ -112,7 +116,7 @@ export async function renderRequests(root: HTMLElement): Promise<void> {
   const nav = userNav(me);
   const view = new RequestsView(() => show(root, [noAccess()], nav));
   clear(root);
-  root.appendChild(page('Subject requests', [view.el], nav));
+  root.appendChild(page('Subject requests', [view.el], nav, versionFooter(me)));
   await view.load();
 }
 
@@ -191,7 +195,7 @@ class RequestsView {
       h('td', { text: r.due_at.slice(0, 10) }),
       h('td', {}, [h('strong', { class: r.overdue ? 'outcome denied' : soon ? 'outcome failure' : 'outcome success', text: daysText(r.days_left) })]),
       h('td', { text: r.notes }),
-      h('td', {}, [done, ' ', reject]),
+      h('td', {}, [requestActions(r, (msg) => showError(this.err, msg)), done, ' ', reject]),
     ]);
   }
 

@@ -22,8 +22,9 @@ export function rtcConfig(servers: IceServer[]): RTCConfiguration {
 function rtcIceServers(servers: IceServer[]): RTCIceServer[] {
   return servers.map((s) => {
     const server: RTCIceServer = { urls: s.urls };
-    if (s.username !== undefined) server.username = s.username;
-    if (s.credential !== undefined) server.credential = s.credential;
+    // '' on the wire means none (a STUN server has no credentials).
+    if (s.username !== '') server.username = s.username;
+    if (s.credential !== '') server.credential = s.credential;
     return server;
   });
 }
@@ -55,7 +56,8 @@ class CandidateQueue {
   constructor(private readonly pc: RTCPeerConnection) {}
 
   async add(c: IceCandidateWire): Promise<void> {
-    const init: RTCIceCandidateInit = { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex };
+    const init: RTCIceCandidateInit = { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
+    if (c.usernameFragment) init.usernameFragment = c.usernameFragment;
     if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0; // bundled
     if (!this.pc.remoteDescription) {
       this.pending.push(init);

@@ -86,6 +86,7 @@ const ROLE_NEWS: Record<Role, string> = {
 export interface ErrorRecord {
   code: string;
   message: string;
+  /** The seq of the message refused; null when it answers none (0 on the wire). */
   ref: number | null;
 }
 
@@ -230,7 +231,8 @@ export class MeetingSession {
         this.changed();
         break;
       case 'meeting_updated':
-        this.settings = { ...this.settings, ...msg.data.settings };
+        // The full settings after the change, not a patch.
+        this.settings = msg.data.settings;
         await this.rightsChanged();
         break;
       case 'muted':
@@ -257,8 +259,10 @@ export class MeetingSession {
         this.changed();
         break;
       case 'ice': {
+        // Defined, but the server puts its candidates in its SDP and does
+        // not send this today; a candidate that comes is added all the same.
         const c = msg.data.candidate;
-        if (!c) break; // end of candidates
+        if (!c || !c.candidate) break; // end of candidates
         const target = msg.data.pc === 'publish' ? this.publisher : this.subscriber;
         await target?.addRemoteCandidate(c);
         break;
@@ -582,6 +586,8 @@ export class MeetingSession {
   }
 
   private onError(d: ServerMessages['error']): void {
+    // ref and retry_after are 0 when absent (the server omits them then).
+    const ref = d.ref > 0 ? d.ref : null;
     if (this.reconnecting) {
       // The answer to resume: refused for good, or (anything else) the
       // socket closes or times out and the next attempt follows.
@@ -590,29 +596,29 @@ export class MeetingSession {
         return;
       }
       const fatal = d.code === 'unsupported_version' ? FATAL_ERRORS[d.code] : undefined;
-      if (fatal && d.ref !== null && d.ref === this.resumeSeq) {
+      if (fatal && ref !== null && ref === this.resumeSeq) {
         this.end('error', fatal, d.code);
         return;
       }
-      console.warn(`conclave: server error ${d.code} while resuming: ${d.message} (ref ${String(d.ref)})`);
+      console.warn(`conclave: server error ${d.code} while resuming: ${d.message} (ref ${String(ref)})`);
       return;
     }
     // The join refusals end the call only while joining: the same codes
     // answer moderation later (meeting_full refuses a host's admit past the
     // participant limit), and the host must stay in their own meeting.
-    const joining = !this.admitted || (d.ref !== null && d.ref === this.helloSeq);
+    const joining = !this.admitted || (ref !== null && ref === this.helloSeq);
     const fatal = !joining ? undefined : d.code === 'too_many_attempts' ? tooManyAttempts(d.retry_after) : FATAL_ERRORS[d.code];
     if (fatal) {
       this.end('error', fatal, d.code);
       return;
     }
-    if (this.status === 'connecting' || (d.ref !== null && d.ref === this.helloSeq)) {
+    if (this.status === 'connecting' || (ref !== null && ref === this.helloSeq)) {
       this.end('error', `Could not join: ${d.message || d.code}`, d.code);
       return;
     }
     // Not fatal: the connection stays open.
-    console.warn(`conclave: server error ${d.code}: ${d.message} (ref ${String(d.ref)})`);
-    this.errors.push({ code: d.code, message: d.message, ref: d.ref });
+    console.warn(`conclave: server error ${d.code}: ${d.message} (ref ${String(ref)})`);
+    this.errors.push({ code: d.code, message: d.message, ref });
     if (this.errors.length > MAX_ERRORS) this.errors.shift();
     if (d.code === 'internal') announce('The server reported an error.');
     else if (d.code === 'forbidden') announce('The server refused that: your role does not allow it.');

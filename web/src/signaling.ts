@@ -13,7 +13,7 @@
 // abandoned one is ignored.
 
 import { parseServerMessage } from './protocol';
-import type { ClientMessages, ServerFrame } from './protocol';
+import type { ClientMessages, ServerMessage } from './protocol';
 
 export function signalingUrl(): string {
   return (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/ws';
@@ -22,8 +22,8 @@ export function signalingUrl(): string {
 export interface SignalingHandlers {
   /** The current socket opened. */
   open(): void;
-  /** A frame on the current socket, not seen before. */
-  message(msg: ServerFrame): void;
+  /** A valid frame on the current socket, not seen before (with its seq). */
+  message(msg: ServerMessage): void;
   /** The current socket closed (not one this side closed or abandoned). */
   close(ev: CloseEvent, opened: boolean): void;
 }
@@ -97,9 +97,11 @@ export class Signaling {
     ws.addEventListener('message', (ev: MessageEvent<unknown>) => {
       if (this.ws !== ws) return;
       if (typeof ev.data !== 'string') return; // the protocol is text only
+      // The generated validator is the only parser: it refuses what the
+      // server's own decoder would (a message of an unknown type included).
       const msg = parseServerMessage(ev.data);
       if (!msg) {
-        console.warn('conclave: ignoring malformed server message');
+        console.warn('conclave: ignoring an invalid server message');
         return;
       }
       if (msg.seq > 0) {

@@ -95,7 +95,13 @@ export type Leave = Record<string, never>;
 export interface Chat {
   /** at most 8000 bytes */
   text?: string;
-  to?: string;
+  /** at most 50 entries */
+  to?: string[];
+}
+
+export interface ChatDelete {
+  /** required, at most 64 bytes */
+  id: string;
 }
 
 export interface Admit {
@@ -115,6 +121,8 @@ export interface Lock {
 
 export interface SettingsChange {
   chat?: boolean | null;
+  private_chat?: boolean | null;
+  chat_writers?: '' | 'everyone' | 'presenters';
   screen_share?: '' | 'presenters' | 'everyone';
 }
 
@@ -143,6 +151,8 @@ export interface SetRole {
 export interface Settings {
   locked: boolean;
   chat: boolean;
+  private_chat: boolean;
+  chat_writers: 'everyone' | 'presenters';
   screen_share: 'presenters' | 'everyone';
 }
 
@@ -253,14 +263,27 @@ export interface UnmuteRequest {
 }
 
 export interface ChatMessage {
+  /** required, at most 64 bytes */
+  id: string;
   /** required */
   from: string;
-  /** omitted when empty */
-  to: string;
+  from_name: string;
+  /** at most 50 entries, omitted when empty */
+  to: string[];
   /** required, at most 8000 bytes */
   text: string;
   /** RFC 3339 time */
   time: string;
+}
+
+export interface ChatDeleted {
+  /** required, at most 64 bytes */
+  id: string;
+  by: string;
+}
+
+export interface ChatHistory {
+  messages: ChatMessage[];
 }
 
 export interface Bye {
@@ -314,15 +337,17 @@ export interface ClientMessages {
   ping: Ping;
   /** Leave the meeting; answered by bye (left). */
   leave: Leave;
-  /** Send a chat message to everyone, or privately to `to`. Action chat.send. */
+  /** Send a chat message to everyone (action chat.send), or to one or more participants in `to` (action chat.private). Echoed back as chat when stored. */
   chat: Chat;
+  /** Delete a chat message for everyone. Action chat.delete; answered by chat_deleted to all. */
+  chat_delete: ChatDelete;
   /** Let a waiting person in (`participant_id`), or everyone (`all`). Action lobby.decide. */
   admit: Admit;
   /** Refuse a waiting person (`participant_id`), or everyone (`all`). Action lobby.decide. */
   deny: Deny;
   /** Lock or unlock the meeting. Action meeting.lock. */
   lock: Lock;
-  /** Change chat and/or screen_share (at least one). Action meeting.settings. */
+  /** Change chat, private_chat, chat_writers and/or screen_share (at least one). Action meeting.settings. */
   settings: SettingsChange;
   /** End the meeting for everyone. Action meeting.end. */
   end_meeting: EndMeeting;
@@ -366,8 +391,12 @@ export interface ServerMessages {
   muted: Muted;
   /** A host asks you to turn a source on: ask the person, never unmute by yourself. */
   unmute_request: UnmuteRequest;
-  /** A chat message, to everyone or (with `to`) to sender and recipient only. */
+  /** A chat message, stored before it is sent: to everyone, or (with `to`) to the sender and those recipients only, in the order sent. */
   chat: ChatMessage;
+  /** A host deleted a chat message: remove it. */
+  chat_deleted: ChatDeleted;
+  /** Earlier messages to everyone, after welcome, where the meeting keeps chat history for late joiners. */
+  chat_history: ChatHistory;
   /** Why the server closes the socket, just before it does. */
   bye: Bye;
   /** A message (its seq in `ref`) or a join was refused; fatal errors close the socket. */
@@ -438,7 +467,10 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   Leave: [],
   Chat: [
     { j: 'text', f: 'text', t: { k: 's', max: 8000 } },
-    { j: 'to', f: 'to', t: { k: 's' } },
+    { j: 'to', f: 'to', t: { k: 'l', max: 50, e: { k: 's' } } },
+  ],
+  ChatDelete: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
   ],
   Admit: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's' } },
@@ -453,6 +485,8 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   ],
   SettingsChange: [
     { j: 'chat', f: 'chat', t: { k: 'p', e: { k: 'b' } } },
+    { j: 'private_chat', f: 'private_chat', t: { k: 'p', e: { k: 'b' } } },
+    { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['', 'everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['', 'presenters', 'everyone'] } },
   ],
   EndMeeting: [],
@@ -475,6 +509,8 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   Settings: [
     { j: 'locked', f: 'locked', t: { k: 'b' } },
     { j: 'chat', f: 'chat', t: { k: 'b' } },
+    { j: 'private_chat', f: 'private_chat', t: { k: 'b' } },
+    { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['presenters', 'everyone'] } },
   ],
   MeetingInfo: [
@@ -556,10 +592,19 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'by', f: 'by', t: { k: 's' } },
   ],
   ChatMessage: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
     { j: 'from', f: 'from', t: { k: 's', req: true } },
-    { j: 'to', f: 'to', t: { k: 's' } },
+    { j: 'from_name', f: 'from_name', t: { k: 's' } },
+    { j: 'to', f: 'to', t: { k: 'l', max: 50, e: { k: 's' } } },
     { j: 'text', f: 'text', t: { k: 's', req: true, max: 8000 } },
     { j: 'time', f: 'time', t: { k: 't' } },
+  ],
+  ChatDeleted: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+    { j: 'by', f: 'by', t: { k: 's' } },
+  ],
+  ChatHistory: [
+    { j: 'messages', f: 'messages', t: { k: 'l', e: { k: 'o', n: 'ChatMessage' } } },
   ],
   Bye: [
     { j: 'reason', f: 'reason', t: { k: 's', en: ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out'] } },
@@ -593,6 +638,7 @@ const CLIENT: ReadonlyMap<string, string> = new Map([
   ['ping', 'Ping'],
   ['leave', 'Leave'],
   ['chat', 'Chat'],
+  ['chat_delete', 'ChatDelete'],
   ['admit', 'Admit'],
   ['deny', 'Deny'],
   ['lock', 'Lock'],
@@ -620,6 +666,8 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['muted', 'Muted'],
   ['unmute_request', 'UnmuteRequest'],
   ['chat', 'ChatMessage'],
+  ['chat_deleted', 'ChatDeleted'],
+  ['chat_history', 'ChatHistory'],
   ['bye', 'Bye'],
   ['error', 'ErrorData'],
   ['pong', 'Pong'],
@@ -1084,6 +1132,10 @@ export function decodeChat(data: unknown): Decoded<Chat> {
   return decodeAs('Chat', data) as Decoded<Chat>;
 }
 
+export function decodeChatDelete(data: unknown): Decoded<ChatDelete> {
+  return decodeAs('ChatDelete', data) as Decoded<ChatDelete>;
+}
+
 export function decodeAdmit(data: unknown): Decoded<Admit> {
   return decodeAs('Admit', data) as Decoded<Admit>;
 }
@@ -1174,6 +1226,14 @@ export function decodeUnmuteRequest(data: unknown): Decoded<UnmuteRequest> {
 
 export function decodeChatMessage(data: unknown): Decoded<ChatMessage> {
   return decodeAs('ChatMessage', data) as Decoded<ChatMessage>;
+}
+
+export function decodeChatDeleted(data: unknown): Decoded<ChatDeleted> {
+  return decodeAs('ChatDeleted', data) as Decoded<ChatDeleted>;
+}
+
+export function decodeChatHistory(data: unknown): Decoded<ChatHistory> {
+  return decodeAs('ChatHistory', data) as Decoded<ChatHistory>;
 }
 
 export function decodeBye(data: unknown): Decoded<Bye> {

@@ -71,7 +71,7 @@ describe('envelope', () => {
     }
   });
   test('fills in zero values', () => {
-    const msg = parseServerMessage('{"type":"welcome","data":{"participant_id":"p","role":"guest","meeting":{"settings":{"screen_share":"everyone"}},"participants":null}}');
+    const msg = parseServerMessage('{"type":"welcome","data":{"participant_id":"p","role":"guest","meeting":{"settings":{"chat_writers":"everyone","screen_share":"everyone"}},"participants":null}}');
     assert.ok(msg !== null && msg.type === 'welcome');
     if (msg?.type !== 'welcome') return;
     assert.equal(msg.data.participants.length, 0);

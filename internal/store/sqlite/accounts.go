@@ -69,19 +69,30 @@ func (s *Store) SetAccess(ctx context.Context, userID string, role store.Role, d
 		if err != nil {
 			return err
 		}
-		var admins int
-		err = tx.QueryRowContext(ctx,
-			"SELECT count(*) FROM users WHERE role = 'admin' AND erased_at = 0 AND disabled_at = 0").Scan(&admins)
-		if err != nil {
+		if err := checkAdminLeft(ctx, tx); err != nil {
 			return err
-		}
-		if admins == 0 {
-			return store.ErrLastAdmin
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
 		return err
 	})
 	return mapErr("set access", err)
+}
+
+// checkAdminLeft returns ErrLastAdmin when no administrator who can sign
+// in (enabled, unrestricted, not erased) remains. It runs after the
+// update, inside its transaction, so two changes at once cannot both
+// remove the last one.
+func checkAdminLeft(ctx context.Context, tx *sql.Tx) error {
+	var admins int
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE role = 'admin' AND erased_at = 0 "+
+		"AND disabled_at = 0 AND restricted_at = 0").Scan(&admins)
+	if err != nil {
+		return err
+	}
+	if admins == 0 {
+		return store.ErrLastAdmin
+	}
+	return nil
 }
 
 // updateUser runs an UPDATE of one users row; ErrNotFound when it matched

@@ -15,10 +15,12 @@ func (s *Store) RecordLogin(ctx context.Context, userID string, at time.Time) er
 // InactiveUsers lists the members (not administrators or privacy
 // officers, whose accounts carry the organisation's duties) not erased
 // whose last sign-in, or creation when they never signed in, is before
-// `before`.
+// `before`. Restricted accounts are left out: a restriction (Art. 18)
+// keeps the data, which expiry would erase.
 func (s *Store) InactiveUsers(ctx context.Context, before time.Time) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT id FROM users WHERE role = 'member' AND erased_at = 0 AND max(last_login_at, created_at) < ? ORDER BY id",
+		"SELECT id FROM users WHERE role = 'member' AND erased_at = 0 AND restricted_at = 0 "+
+			"AND max(last_login_at, created_at) < ? ORDER BY id",
 		toDB(before))
 	if err != nil {
 		return nil, mapErr("inactive users", err)

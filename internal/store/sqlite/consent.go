@@ -86,12 +86,19 @@ func insertConsent(ctx context.Context, q querier, c store.Consent) (store.Conse
 
 // WithdrawConsent marks the subject's standing consents of kind withdrawn.
 func (s *Store) WithdrawConsent(ctx context.Context, subjectID, kind, meetingID string, at time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx,
+	n, err := withdrawConsent(ctx, s.db, subjectID, kind, meetingID, at)
+	return n, mapErr("withdraw consent", err)
+}
+
+// withdrawConsent runs the withdrawal through q, a database or a
+// transaction.
+func withdrawConsent(ctx context.Context, q querier, subjectID, kind, meetingID string, at time.Time) (int, error) {
+	res, err := q.ExecContext(ctx,
 		`UPDATE consents SET withdrawn_at = ?
 		 WHERE subject_id = ? AND kind = ? AND withdrawn_at IS NULL AND (? = '' OR meeting_id = ?)`,
 		toDB(at), subjectID, kind, meetingID, meetingID)
 	if err != nil {
-		return 0, mapErr("withdraw consent", err)
+		return 0, err
 	}
 	return rowsChanged("withdraw consent", res)
 }

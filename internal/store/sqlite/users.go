@@ -17,8 +17,8 @@ import (
 const userColumns = "id, email_index, email_sealed, name_sealed, role, password_hash, created_at, erased_at"
 
 // userReadColumns are read but not written on insert (new accounts start
-// enabled).
-const userReadColumns = userColumns + ", disabled_at"
+// enabled and unrestricted).
+const userReadColumns = userColumns + ", disabled_at, restricted_at"
 
 // Field names bound into sealed values and blind indexes.
 const (
@@ -40,7 +40,7 @@ type userRow struct {
 	emailSealed, nameSealed []byte
 	role, passwordHash      string
 	created, erased         int64
-	disabled                int64
+	disabled, restricted    int64
 }
 
 func subjectOwner(userID string) string { return subjectPrefix + userID }
@@ -78,7 +78,7 @@ func scanUserRow(row rowScanner) (userRow, error) {
 		r     userRow
 		index sql.NullString
 	)
-	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased, &r.disabled)
+	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased, &r.disabled, &r.restricted)
 	r.emailIndex = index.String
 	return r, err
 }
@@ -102,7 +102,8 @@ func (s *Store) openUser(ctx context.Context, r userRow) (store.User, error) {
 		return store.User{}, err
 	}
 	return store.User{ID: r.id, Email: string(email), Name: string(name), Role: store.Role(r.role),
-		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created), Disabled: r.disabled != 0}, nil
+		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created), Disabled: r.disabled != 0,
+		Restricted: r.restricted != 0}, nil
 }
 
 // userWhere reads the one user matching where.
@@ -150,7 +151,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // none. It is not part of store.Store: only the CLI needs it.
 func (s *Store) FirstAdmin(ctx context.Context) (store.User, error) {
 	return s.userWhere(ctx, "first admin",
-		"WHERE role = 'admin' AND erased_at = 0 AND disabled_at = 0 ORDER BY created_at, id LIMIT 1")
+		"WHERE role = 'admin' AND erased_at = 0 AND disabled_at = 0 AND restricted_at = 0 ORDER BY created_at, id LIMIT 1")
 }
 
 // CreateFirstAdmin inserts u only while no user exists and the setup token

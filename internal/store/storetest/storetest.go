@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 	maps.Copy(tests, retentionTests)
 	maps.Copy(tests, consentTests)
 	maps.Copy(tests, consentAuditTests)
+	maps.Copy(tests, rightsTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)

@@ -1,0 +1,231 @@
+package room
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/conclave-meet/conclave/internal/authz"
+)
+
+// Chat (docs/protocol.md, "Chat"). Sending is three steps so that storing
+// the message, which is I/O, happens outside the room's lock: PrepareChat
+// checks the sender and recipients and numbers the message under the
+// lock; the caller stores it; DeliverChat hands it to the recipients who
+// are still present. Messages are delivered in the order they were
+// numbered, whatever order their stores finish in (chatOrder).
+
+// Chat limits and settings.
+const (
+	// MaxChatLen is the longest chat message, in characters.
+	MaxChatLen = 2000
+	// MaxChatRecipients bounds a group message.
+	MaxChatRecipients = 50
+
+	ChatWritersEveryone   = "everyone"
+	ChatWritersPresenters = "presenters"
+)
+
+// ErrChatText is returned for an empty or too long message.
+var ErrChatText = fmt.Errorf("room: chat text must be 1 to %d characters", MaxChatLen)
+
+// ErrChatRecipients is returned for a recipient list that names the
+// sender only, repeats someone or is too long.
+var ErrChatRecipients = errors.New("room: bad chat recipients")
+
+// ChatMessage is one chat message. To is empty for a message to everyone;
+// it lists the recipients of a private (one) or group message, who with
+// the sender are the only ones to see it.
+type ChatMessage struct {
+	ID       string
+	Seq      uint64 // the room's order of sending
+	From     string // participant ID
+	FromName string
+	FromUser string // account ID; empty for guests
+	To       []Recipient
+	Text     string
+	Time     time.Time
+}
+
+// Recipient is a participant a message is addressed to.
+type Recipient struct {
+	ID     string // participant ID
+	UserID string // account ID; empty for guests
+}
+
+// ToIDs returns the recipients' participant IDs.
+func (m ChatMessage) ToIDs() []string {
+	ids := make([]string, len(m.To))
+	for i, r := range m.To {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// PrepareChat checks that the member may send text to the participants
+// in to (none: everyone), and numbers the message. It delivers nothing.
+func (mb *Member) PrepareChat(to []string, text string) (ChatMessage, error) {
+	text = strings.TrimRight(text, " \t\r\n")
+	if n := utf8.RuneCountInString(text); n == 0 || n > MaxChatLen || !utf8.ValidString(text) {
+		return ChatMessage{}, ErrChatText
+	}
+	id, err := newChatID()
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	action := authz.ChatSend
+	if len(to) > 0 {
+		action = authz.ChatPrivate
+	}
+	if err := r.authorizeLocked(mb, action); err != nil {
+		return ChatMessage{}, err
+	}
+	recipients, err := r.recipientsLocked(mb, to)
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	return ChatMessage{
+		ID: id, Seq: r.chat.next(), From: mb.info.ID, FromName: mb.info.Name, FromUser: mb.userID,
+		To: recipients, Text: text, Time: time.Now().UTC(),
+	}, nil
+}
+
+// recipientsLocked resolves to: admitted participants only (someone
+// waiting, unknown or in another meeting is ErrNotFound), no repeats, not
+// the sender alone.
+func (r *Room) recipientsLocked(from *Member, to []string) ([]Recipient, error) {
+	if len(to) > MaxChatRecipients {
+		return nil, ErrChatRecipients
+	}
+	out := make([]Recipient, 0, len(to))
+	for i, id := range to {
+		if slices.Contains(to[:i], id) {
+			return nil, ErrChatRecipients
+		}
+		t := r.members[id]
+		if t == nil {
+			return nil, ErrNotFound
+		}
+		if t == from {
+			continue
+		}
+		out = append(out, Recipient{ID: id, UserID: t.userID})
+	}
+	if len(to) > 0 && len(out) == 0 {
+		return nil, ErrChatRecipients
+	}
+	return out, nil
+}
+
+// DeliverChat hands a prepared message to its recipients still present and
+// to the sender, in the order messages were prepared; stored false means
+// it could not be kept and is dropped, letting later ones through.
+func (r *Room) DeliverChat(m ChatMessage, stored bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.chat.ready(m, stored) {
+		r.deliverChatLocked(m)
+	}
+}
+
+// DeliverChat is Room.DeliverChat for the member's room.
+func (mb *Member) DeliverChat(m ChatMessage, stored bool) { mb.room.DeliverChat(m, stored) }
+
+func (r *Room) deliverChatLocked(m ChatMessage) {
+	if len(m.To) == 0 {
+		for _, id := range r.order {
+			r.members[id].events.Deliver(ChatReceived{m})
+		}
+		return
+	}
+	for _, id := range r.order {
+		if id == m.From || slices.ContainsFunc(m.To, func(t Recipient) bool { return t.ID == id }) {
+			r.members[id].events.Deliver(ChatReceived{m})
+		}
+	}
+}
+
+// ChatDeleted tells everyone admitted that a message was deleted by the
+// member (a host, checked by the caller against chat.delete and recorded).
+func (mb *Member) ChatDeleted(id string) error {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.ChatDelete); err != nil {
+		return err
+	}
+	for _, oid := range r.order {
+		r.members[oid].events.Deliver(ChatRemoved{ID: id, By: mb.info.ID})
+	}
+	return nil
+}
+
+// UserID is the member's account, if signed in.
+func (mb *Member) UserID() string { return mb.userID }
+
+// chatOrder releases messages in the order of their numbers: a message
+// whose store finished early waits for those numbered before it.
+type chatOrder struct {
+	mu      sync.Mutex
+	last    uint64 // last number handed out
+	done    uint64 // every number up to done is delivered or dropped
+	pending map[uint64]pendingChat
+}
+
+type pendingChat struct {
+	msg    ChatMessage
+	stored bool
+}
+
+func newChatOrder() *chatOrder { return &chatOrder{pending: map[uint64]pendingChat{}} }
+
+func (o *chatOrder) next() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.last++
+	return o.last
+}
+
+// ready records m's outcome and returns the stored messages now in order.
+func (o *chatOrder) ready(m ChatMessage, stored bool) []ChatMessage {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if m.Seq <= o.done {
+		return nil // a second report: ignore
+	}
+	o.pending[m.Seq] = pendingChat{m, stored}
+	var out []ChatMessage
+	for {
+		p, ok := o.pending[o.done+1]
+		if !ok {
+			return out
+		}
+		delete(o.pending, o.done+1)
+		o.done++
+		if p.stored {
+			out = append(out, p.msg)
+		}
+	}
+}
+
+// newChatID returns "c_" and 16 random base-32 characters.
+func newChatID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("room: chat id: %w", err)
+	}
+	var sb strings.Builder
+	sb.WriteString("c_")
+	for _, c := range b {
+		sb.WriteByte(idAlphabet[c&31])
+	}
+	return sb.String(), nil
+}

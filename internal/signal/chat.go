@@ -1,0 +1,133 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/protocol"
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/store"
+)
+
+// Chat (docs/protocol.md, "Chat"): a message is checked and numbered by
+// the room, stored (sealed, by the ChatStore), and only then delivered, so
+// that what a participant saw is what was kept; the store's I/O happens
+// between the room's two short critical sections.
+
+// ChatStore keeps chat messages (sqlite.Store implements it).
+type ChatStore interface {
+	// AddChatMessage returns once the message is stored.
+	AddChatMessage(ctx context.Context, m store.ChatMessage) error
+	// ChatToEveryoneSince lists the meeting's messages to everyone sent at
+	// or after since and not deleted, oldest first.
+	ChatToEveryoneSince(ctx context.Context, meetingID string, since time.Time) ([]store.ChatMessage, error)
+	// DeleteChatMessage deletes a message of the meeting for everyone:
+	// its text is erased and the deletion noted (store.ErrNotFound for a
+	// message of another meeting or none).
+	DeleteChatMessage(ctx context.Context, meetingID, id, by string, at time.Time) error
+}
+
+// Chat limits per participant: a burst for a quick exchange, then about
+// one message a second.
+const (
+	chatRate  = 1
+	chatBurst = 10
+	// chatTimeout bounds storing one message.
+	chatTimeout = 10 * time.Second
+	// historyMax bounds the messages sent to a late joiner.
+	historyMax = 500
+)
+
+func newChatLimiter() *rate.Limiter { return rate.NewLimiter(chatRate, chatBurst) }
+
+func onChat(ctx context.Context, c *conn, d *protocol.Chat) error {
+	if !c.chatLimit.AllowN(c.h.opts.Clock(), 1) {
+		return protoErr(protocol.CodeRateLimited, "too many chat messages: wait a moment")
+	}
+	m, err := c.member.PrepareChat(d.To, d.Text)
+	switch {
+	case errors.Is(err, room.ErrChatText):
+		return protoErr(protocol.CodeBadRequest, "text must be 1 to %d characters", room.MaxChatLen)
+	case errors.Is(err, room.ErrChatRecipients):
+		return protoErr(protocol.CodeBadRequest, "to must name other participants, each once, at most %d", room.MaxChatRecipients)
+	case err != nil:
+		return roomError(err)
+	}
+	stored := c.storeChat(ctx, m)
+	// Always reported, stored or not: later messages wait for this one.
+	c.member.DeliverChat(m, stored == nil)
+	return stored
+}
+
+// storeChat keeps m; without a store (tests) nothing is kept.
+func (c *conn) storeChat(ctx context.Context, m room.ChatMessage) error {
+	if c.h.opts.Chat == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), chatTimeout)
+	defer cancel()
+	sm := store.ChatMessage{ID: m.ID, MeetingID: c.meetingID, SenderID: m.From, SenderUser: m.FromUser,
+		SenderName: m.FromName, Text: m.Text, CreatedAt: m.Time}
+	for _, r := range m.To {
+		sm.To = append(sm.To, store.ChatRecipient{ParticipantID: r.ID, UserID: r.UserID})
+	}
+	if err := c.h.opts.Chat.AddChatMessage(ctx, sm); err != nil {
+		c.log.Error("store chat message", "err", err)
+		return &ProtocolError{Code: protocol.CodeInternal, Message: "the message could not be kept and was not sent"}
+	}
+	return nil
+}
+
+func onChatDelete(ctx context.Context, c *conn, d *protocol.ChatDelete) error {
+	if c.h.opts.Chat != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), chatTimeout)
+		defer cancel()
+		err := c.h.opts.Chat.DeleteChatMessage(ctx, c.meetingID, d.ID, c.member.ID(), time.Now().UTC())
+		if errors.Is(err, store.ErrNotFound) {
+			return protoErr(protocol.CodeNotFound, "no such message in this meeting")
+		}
+		if err != nil {
+			c.log.Error("delete chat message", "err", err)
+			return &ProtocolError{Code: protocol.CodeInternal, Message: "the message could not be deleted"}
+		}
+	}
+	if err := c.member.ChatDeleted(d.ID); err != nil {
+		return roomError(err)
+	}
+	c.auditAct(audit.ChatDelete, "", map[string]string{"message": d.ID})
+	return nil
+}
+
+// sendChatHistory gives a participant who was just admitted the earlier
+// messages to everyone of this live meeting (since), where its policy
+// keeps them for late joiners. It runs on its own goroutine: the messages
+// may arrive after the first live ones, and clients order them by time.
+func (c *conn) sendChatHistory(since time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), chatTimeout)
+	defer cancel()
+	msgs, err := c.h.opts.Chat.ChatToEveryoneSince(ctx, c.meetingID, since)
+	if err != nil {
+		c.log.Error("load chat history", "err", err)
+		return
+	}
+	if len(msgs) > historyMax {
+		msgs = msgs[len(msgs)-historyMax:]
+	}
+	out := make([]protocol.ChatMessage, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, protocol.ChatMessage{ID: m.ID, From: m.SenderID, FromName: m.SenderName, Text: m.Text, Time: m.CreatedAt})
+	}
+	c.event("chat_history", protocol.ChatHistory{Messages: out})
+}
+
+func wireChat(m room.ChatMessage) protocol.ChatMessage {
+	var to []string
+	if len(m.To) > 0 {
+		to = m.ToIDs()
+	}
+	return protocol.ChatMessage{ID: m.ID, From: m.From, FromName: m.FromName, To: to, Text: m.Text, Time: m.Time}
+}

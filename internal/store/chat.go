@@ -1,0 +1,28 @@
+package store
+
+import "time"
+
+// ChatMessage is a stored chat message (docs/privacy.md, "Chat"). The
+// text and the sender's display name are sealed under the meeting's key;
+// IDs stay plain so that a subject's messages can be found.
+type ChatMessage struct {
+	ID         string // "c_…"
+	MeetingID  string
+	SenderID   string // participant ID
+	SenderUser string // account ID; empty for guests
+	SenderName string
+	// To is empty for a message to everyone.
+	To        []ChatRecipient
+	Text      string
+	CreatedAt time.Time
+	// DeletedAt is set when a host deleted the message for everyone; the
+	// text is then gone and only the fact remains.
+	DeletedAt time.Time
+	DeletedBy string
+}
+
+// ChatRecipient is one addressee of a private or group message.
+type ChatRecipient struct {
+	ParticipantID string
+	UserID        string // empty for guests
+}
