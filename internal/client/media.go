@@ -290,3 +290,21 @@ func (c *Client) learnExtensions() {
 	}
 	c.ext.Store(&e)
 }
+
+// SRTPCiphers returns the SRTP protection profile each peer connection
+// negotiated ("" until its DTLS handshake is done).
+func (c *Client) SRTPCiphers() (publish, subscribe string) {
+	return srtpCipher(c.pub), srtpCipher(c.sub)
+}
+
+func srtpCipher(pc *webrtc.PeerConnection) string {
+	if pc == nil {
+		return ""
+	}
+	for _, s := range pc.GetStats() {
+		if t, ok := s.(webrtc.TransportStats); ok && t.SRTPCipher != "" {
+			return t.SRTPCipher
+		}
+	}
+	return ""
+}

@@ -162,3 +162,27 @@ func TestSubscribingAsksPublisherForKeyframe(t *testing.T) {
 		t.Fatal("video started without a keyframe request")
 	}
 }
+
+// TestSRTPProfile: the SFU, as DTLS server, picks AEAD-AES-128-GCM for
+// both peer connections of a client that offers the usual profiles.
+func TestSRTPProfile(t *testing.T) {
+	url, _ := testServer(t, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, err := client.Dial(ctx, url, client.Hello{MeetingID: "m1", Passcode: "secret", Name: "A"}, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := client.Dial(ctx, url, client.Hello{MeetingID: "m1", Passcode: "secret", Name: "B"}, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	go a.Pump(ctx, client.PumpOptions{})
+	const want = "SRTP_AEAD_AES_128_GCM"
+	eventually.True(t, "both connections to be protected with "+want, func() bool {
+		pub, sub := b.SRTPCiphers()
+		return pub == want && sub == want
+	})
+}
