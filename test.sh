@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Conclave test: formatting and vet, the web client's type check
 # and bundle freshness, unit, integration, fuzz-seed and browser tests.
-# Installs what it needs (Chromium and Firefox ESR from Debian, TypeScript
-# from npm) when missing.
+# Installs what it needs (Chromium, Firefox ESR and clamd from Debian,
+# TypeScript from npm) when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +11,9 @@ need_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || missing+=(firefox-esr)
+# clamd for the virus-scanner tests (internal/clamav, internal/files); in
+# /usr/sbin, which is not on every PATH.
+command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   need_root apt-get update -qq

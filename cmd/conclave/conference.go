@@ -42,6 +42,14 @@ type conferenceDeps struct {
 	// Live, when set, is given the room manager, so that the web API can
 	// end a meeting it deletes.
 	Live *liveRooms
+	// Chat keeps chat messages (sealed) before they are delivered
+	// (docs/privacy.md, "Chat"); the sqlite store implements it.
+	Chat signal.ChatStore
+	// FileSharing hands participants the capability for the file routes,
+	// which the returned handler answers for (files.Access).
+	FileSharing bool
+	// GuestProofs issues guests their proof for data-subject requests.
+	GuestProofs signal.GuestProofs
 }
 
 // liveRooms lets the web API reach the room manager, which exists only
@@ -67,7 +75,7 @@ func (l *liveRooms) DisconnectDisabled(userID string) int {
 // newConference starts the media server (and the embedded TURN server unless
 // disabled) and returns the signalling websocket handler and a shutdown
 // function that ends every meeting cleanly and releases the sockets.
-func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdown func(context.Context), err error) {
+func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shutdown func(context.Context), err error) {
 	cfg := d.Config
 	ip := net.ParseIP(cfg.MediaAddr)
 	var public net.IP
@@ -106,14 +114,17 @@ func newConference(_ context.Context, d conferenceDeps) (ws http.Handler, shutdo
 		return nil, nil, err
 	}
 	handler := signal.NewHandler(signal.Options{
-		Meetings: d.Meetings,
-		Users:    d.Sessions,
-		Rooms:    rooms,
-		Audit:    d.Audit,
-		Relay:    turnRelay(turnSrv),
-		Joins:    throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
-		Notices:  noticeChecker(d.Notices),
-		Refusals: d.Refusals,
+		Meetings:    d.Meetings,
+		Users:       d.Sessions,
+		Rooms:       rooms,
+		Audit:       d.Audit,
+		Relay:       turnRelay(turnSrv),
+		Joins:       throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
+		Notices:     noticeChecker(d.Notices),
+		Refusals:    d.Refusals,
+		Chat:        d.Chat,
+		FileSharing: d.FileSharing,
+		GuestProofs: d.GuestProofs,
 		// 0 in the configuration turns resume off; the handler reads 0 as
 		// its default and a negative grace as off.
 		ResumeGrace: resumeGrace(cfg.ResumeGrace),

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"time"
+
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
@@ -14,6 +18,8 @@ type privacyDeps struct {
 	Config config.Config
 	Store  *sqlite.Store
 	Audit  *audit.Log
+	// Files holds shared files (their content is outside the database).
+	Files *files.Service
 }
 
 // newPrivacyRegistry declares every kind of personal data the server
@@ -30,6 +36,8 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.BanKind{Store: d.Store},
 		privacy.SubjectRequestKind{Store: d.Store},
 		privacy.GuestProofKind{Store: d.Store},
+		privacy.ChatKind{Store: d.Store},
+		privacy.SharedFileKind{Files: d.Files},
 		notice.ConsentKind{Store: d.Store},
 	} {
 		if err := r.Register(k); err != nil {
@@ -51,4 +59,18 @@ func newPrivacyService(d privacyDeps, reg *privacy.Registry) *privacy.Service {
 		Scrub:      d.Store.ScrubDeleted,
 		Proofs:     d.Store,
 	}
+}
+
+// guestProofs adapts the privacy service to what signalling hands guests:
+// the token and when it stops working.
+type guestProofs struct{ svc *privacy.Service }
+
+func (g guestProofs) IssueGuestProof(ctx context.Context, participantID, meetingID string) (string, time.Time, error) {
+	ttl := g.svc.ProofTTL
+	if ttl <= 0 {
+		ttl = privacy.GuestProofTTL
+	}
+	expires := time.Now().UTC().Add(ttl)
+	tok, err := g.svc.IssueGuestProof(ctx, participantID, meetingID)
+	return tok, expires, err
 }

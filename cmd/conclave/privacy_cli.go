@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
@@ -62,8 +63,12 @@ func openPrivacyCLI(ctx context.Context, cf cliFlags, e env) (privacyCLI, error)
 		return privacyCLI{}, err
 	}
 	auditLog, err := openAuditLog(st, cfg)
+	var shared *files.Service
 	if err == nil {
-		deps := privacyDeps{Config: cfg, Store: st, Audit: auditLog}
+		shared, err = storedFiles(cfg, st, auditLog)
+	}
+	if err == nil {
+		deps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared}
 		var reg *privacy.Registry
 		if reg, err = newPrivacyRegistry(deps); err == nil {
 			return privacyCLI{st: st, log: auditLog, svc: newPrivacyService(deps, reg)}, nil

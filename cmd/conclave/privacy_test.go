@@ -27,6 +27,7 @@ const (
 	eraseEmail   = "zebediah.quuxworth@example.org"
 	eraseTitle   = "Quuxworth budget review"
 	eraseAddress = "198.51.100.77"
+	eraseChat    = "Quuxworth's secret plan for the merger"
 )
 
 // runningServer runs serve on dir until stop is called.
@@ -94,6 +95,8 @@ func personLeavesTraces(t *testing.T, dir string) string {
 	post(t, person, srv.base+"/api/login", `{"email":"`+eraseEmail+`","password":"`+testPassword+`"}`, http.StatusOK)
 	meeting := post(t, person, srv.base+"/api/meetings", `{"title":"`+eraseTitle+`"}`, http.StatusCreated)
 	meetingID := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(meeting)[1]
+	other := post(t, admin, srv.base+"/api/meetings", `{"title":"All hands"}`, http.StatusCreated)
+	otherID := string(regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(other)[1])
 	srv.stop()
 
 	// The signalling server records a signed-in join as the account
@@ -121,6 +124,19 @@ func personLeavesTraces(t *testing.T, dir string) string {
 	if err := st.AddMeetingBan(ctx, string(meetingID), store.BanUser, id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// In a meeting someone else hosts, they chat to everyone under their
+	// name, and a guest writes to them privately (that message stays
+	// with the guest after erasure).
+	for _, m := range []store.ChatMessage{
+		{ID: "c_quux1", SenderID: "p_quux", SenderUser: id, SenderName: eraseName, Text: eraseChat},
+		{ID: "c_quux2", SenderID: "p_guest", SenderName: "Guest", Text: "a note for you",
+			To: []store.ChatRecipient{{ParticipantID: "p_quux", UserID: id}}},
+	} {
+		m.MeetingID, m.CreatedAt = otherID, time.Now()
+		if err := st.AddChatMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return id
 }
 
@@ -142,7 +158,7 @@ func TestPrivacyExportCLI(t *testing.T) {
 		t.Fatalf("export: %+v", r)
 	}
 	data := exportedData(t, out)
-	for _, want := range []string{id, eraseName, eraseEmail, eraseTitle, eraseAddress, `"session"`, `"ban"`} {
+	for _, want := range []string{id, eraseName, eraseEmail, eraseTitle, eraseAddress, eraseChat, "a note for you", `"session"`, `"ban"`, `"chat_message"`} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("data.json lacks %s", want)
 		}
@@ -194,7 +210,7 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	if r := cli(t, nil, "", "audit", "verify", "--data", dir); r.code != 0 {
 		t.Fatalf("chain after erasure: %+v", r)
 	}
-	needles := []string{eraseName, eraseEmail, eraseTitle, eraseAddress}
+	needles := []string{eraseName, eraseEmail, eraseTitle, eraseAddress, eraseChat}
 	scanDataDir(t, dir, needles...)
 	// Encrypted fields are not plain text in the files even before
 	// erasure; what shows they are gone is that the server itself, which

@@ -58,7 +58,11 @@ func runPrivacyReport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	reg, err := newPrivacyRegistry(privacyDeps{Config: cfg, Store: st, Audit: auditLog})
+	shared, err := storedFiles(cfg, st, auditLog)
+	if err != nil {
+		return err
+	}
+	reg, err := newPrivacyRegistry(privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared})
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,11 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		return err
 	}
 	defer stopAnchorer() // deferred first, so it runs last: the shutdown head follows every entry
-	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog}
+	sharedFiles, err := newFileService(cfg, st, auditLog, logger)
+	if err != nil {
+		return err
+	}
+	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: sharedFiles}
 	registry, err := newPrivacyRegistry(pdeps)
 	if err != nil {
 		return err
@@ -123,7 +127,8 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	live := &liveRooms{}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
-		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live,
+		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
+		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -142,6 +147,9 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Live:          live,
 		Build:         build,
 		Updates:       updates,
+		Chat:          st,
+		Files:         sharedFiles.Handler(ws),
+		SharedFiles:   sharedFiles,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)

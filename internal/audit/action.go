@@ -89,6 +89,10 @@ const (
 	// DataRestrict: a privacy officer or administrator restricted an
 	// account's processing (Art. 18) or lifted the restriction.
 	DataRestrict Action = "data.restrict"
+	// ChatReview: a privacy officer or administrator read the stored chat
+	// of a meeting or of a person (details: what was asked for and how
+	// many messages were returned).
+	ChatReview Action = "chat.review"
 )
 
 // Actions lists every action, in the order above.
@@ -102,7 +106,7 @@ var Actions = []Action{
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
 	ConsentGiven, ConsentWithdrawn, FileAccess,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
-	RetentionSweep, PrivacyReport, RequestCreate, RequestClose, DataRectify, DataRestrict,
+	RetentionSweep, PrivacyReport, RequestCreate, RequestClose, DataRectify, DataRestrict, ChatReview,
 }
 
 var knownActions = func() map[Action]bool {

@@ -61,6 +61,7 @@ const (
 	ChatSend       Action = "chat.send"              // send a chat message to everyone
 	ChatPrivate    Action = "chat.private"           // send a chat message to one person or a group
 	ChatDelete     Action = "chat.delete"            // delete a chat message for everyone
+	FileShare      Action = "file.share"             // share a file into the chat
 	LobbyDecide    Action = "lobby.decide"           // admit or deny from the waiting room
 	MeetingLock    Action = "meeting.lock"           // lock and unlock
 	MeetingSetting Action = "meeting.settings"       // chat on/off, who may share the screen
@@ -126,6 +127,12 @@ const (
 	// DataRestrict restricts an account's processing (Art. 18) or lifts
 	// the restriction.
 	DataRestrict Action = "data.restrict"
+	// ChatReview reads the stored chat of a meeting or of a person, to
+	// answer a data subject's request; every look is recorded.
+	ChatReview Action = "chat.review"
+	// FileReview lists and downloads the shared files of a meeting or of
+	// a person, for the same purpose.
+	FileReview Action = "file.review"
 	// ServerVersion reads the server's version, build and whether a newer
 	// release is out: administrators keep the server up to date.
 	ServerVersion Action = "server.version"
@@ -161,6 +168,7 @@ var Table = map[Action]map[Role]Rule{
 	ChatSend:       {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
 	ChatPrivate:    {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
 	ChatDelete:     {Host: Allow, Cohost: Allow},
+	FileShare:      {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
 	LobbyDecide:    {Host: Allow, Cohost: Allow},
 	MeetingLock:    {Host: Allow, Cohost: Allow},
 	MeetingSetting: {Host: Allow, Cohost: Allow},
@@ -195,13 +203,15 @@ var Table = map[Action]map[Role]Rule{
 	SelfRequest:      {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	DataRectify:      {Admin: Allow, PrivacyOfficer: Allow},
 	DataRestrict:     {Admin: Allow, PrivacyOfficer: Allow},
+	ChatReview:       {Admin: Allow, PrivacyOfficer: Allow},
+	FileReview:       {Admin: Allow, PrivacyOfficer: Allow},
 	ServerVersion:    {Admin: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
-	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ServerVersion}
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion}
 )
 
 // Check returns nil when role may perform action. open says whether the

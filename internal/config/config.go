@@ -119,6 +119,8 @@ type Config struct {
 	Privacy
 	// AuditAnchor: where the audit log's head is published (audit.go).
 	AuditAnchor
+	// Files: file sharing in meetings, its size limit and scanner (files.go).
+	Files
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and
@@ -144,6 +146,7 @@ func Default() Config {
 		MinFreeMB:          DefaultMinFreeMB,
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),
+		Files:              DefaultFiles(),
 	}
 }
 

@@ -61,6 +61,7 @@ func TestLoadDefaults(t *testing.T) {
 		MinFreeMB:          256,
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),
+		Files:              Files{FileMaxMB: 25},
 	}
 	if cfg != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -81,6 +82,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--log-level", "debug", "--log-format", "json", "--max-participants", "12",
 		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h", "--resume-grace", "45s",
 		"--min-free-mb", "64", "--release-feed", "https://releases.example.org/conclave.json",
+		"--clamd-socket", "/run/clamav/clamd.ctl", "--file-max-mb", "50",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
@@ -91,6 +93,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
+		Files:       Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -108,6 +111,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_MAX_PARTICIPANTS": "50", "CONCLAVE_FORCE_WAITING_ROOM": "1",
 		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h", "CONCLAVE_RESUME_GRACE": "0s",
 		"CONCLAVE_MIN_FREE_MB": "0", "CONCLAVE_RELEASE_FEED": "http://127.0.0.1:9000/feed.json?token=t",
+		"CONCLAVE_CLAMD_SOCKET": "127.0.0.1:3310", "CONCLAVE_FILE_MAX_MB": "10",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
@@ -118,6 +122,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		ReleaseFeed: "http://127.0.0.1:9000/feed.json?token=t",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
+		Files:       Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -152,6 +157,8 @@ max_meeting_lifetime = "720h"
 resume_grace = "1m"
 min_free_mb = 1024
 release_feed = "https://releases.example.org/conclave.json"
+clamd_socket = "unix:/var/run/clamd.sock"
+file_max_mb = 100
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
@@ -162,6 +169,7 @@ release_feed = "https://releases.example.org/conclave.json"
 		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
+		Files:       Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -285,6 +293,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	}
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)
+	maps.Copy(keys, filesKeys)
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
 	}

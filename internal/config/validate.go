@@ -37,6 +37,7 @@ func (c Config) Validate() error {
 		c.validatePrivacy(),
 		c.validateAuditAnchor(),
 		c.validateReleaseFeed(),
+		c.validateFiles(),
 	)
 }
 

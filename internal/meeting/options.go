@@ -78,6 +78,11 @@ type Options struct {
 	// SignedInOnly refuses guests; nil means the policy's default (off
 	// unless RequireSignedIn).
 	SignedInOnly *bool
+	// ChatHistory shows late joiners the earlier messages to everyone;
+	// ChatAfter lets participants with an account read the chat they were
+	// part of after the meeting. Both off unless asked for: each keeps
+	// chat readable for longer or by more people.
+	ChatHistory, ChatAfter bool
 }
 
 // OptionError is a setting the policy or common sense refuses. Field names
@@ -105,6 +110,7 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		ScreenShare: orDefault(o.ScreenShare, store.ScreenSharePresenters), MaxParticipants: o.MaxParticipants,
 		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
 		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
+		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter,
 	}
 	if o.SignedInOnly != nil && !*o.SignedInOnly && p.RequireSignedIn {
 		return store.Meeting{}, optionErr("signed_in_only", "this server admits only signed-in participants to every meeting")

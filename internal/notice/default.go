@@ -27,12 +27,17 @@ contact.
   participant ID and the network (IP) address of the device used.
 - **Consent ledger:** that you accepted this notice (which version, when,
   in which meeting).
+- **Chat:** the messages written in a meeting, encrypted, with who sent
+  them to whom and when, until the retention period ends. Besides the
+  people they were sent to, administrators and privacy officers can read
+  them to answer a data protection request (each reading is recorded);
+  where the host chose so, participants with an account can read the chat
+  they were part of after the meeting.
 
 ## What this server does not store
 
 - Audio, video and screen sharing are forwarded to the other participants
   and not stored.
-- Chat messages are relayed to the participants and not stored.
 
 ## Who receives your data
 

@@ -56,6 +56,17 @@ type ChatMessage struct {
 	To       []string  `json:"to,omitempty" proto:"max=50"`
 	Text     string    `json:"text" proto:"required,max=8000"`
 	Time     time.Time `json:"time"`
+	// File is set when the message shares a file; Text is then its name.
+	File *FileRef `json:"file,omitempty"`
+}
+
+// FileRef is a shared file as chat shows it; download it from
+// /api/meetings/{id}/files/{file id} with the file token.
+type FileRef struct {
+	ID   string `json:"id" proto:"required,max=64"`
+	Name string `json:"name" proto:"required,max=1024"`
+	Size int64  `json:"size" proto:"min=0"`
+	Type string `json:"type" proto:"max=128"`
 }
 
 // TrackOwner says whose media a subscribed track carries.

@@ -82,6 +82,7 @@ var specs = []Spec{
 	msg[ChatMessage](`chat`, s2c, "A chat message, stored before it is sent: to everyone, or (with `to`) to the sender and those recipients only, in the order sent."),
 	msg[ChatDeleted](`chat_deleted`, s2c, "A host deleted a chat message: remove it."),
 	msg[ChatHistory](`chat_history`, s2c, "Earlier messages to everyone, after welcome, where the meeting keeps chat history for late joiners."),
+	msg[GuestProof](`guest_proof`, s2c, "A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only."),
 	msg[Bye](`bye`, s2c, "Why the server closes the socket, just before it does."),
 	msg[ErrorData](`error`, s2c, "A message (its seq in `ref`) or a join was refused; fatal errors close the socket."),
 	msg[Pong](`pong`, s2c, "Answer to ping."),

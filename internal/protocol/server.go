@@ -1,5 +1,7 @@
 package protocol
 
+import "time"
+
 // Server → client payloads. Their tags say what a client may rely on:
 // the generated TypeScript refuses a message that breaks them.
 
@@ -12,6 +14,10 @@ type Welcome struct {
 	Meeting       MeetingInfo   `json:"meeting"`
 	Participants  []Participant `json:"participants"`
 	ICEServers    []ICEServer   `json:"ice_servers"`
+	// FileToken is the participant's capability for the meeting's file
+	// routes (docs/api.md, "Files"), sent as a bearer token; it works
+	// only while they are in the meeting. Empty: no file sharing here.
+	FileToken string `json:"file_token,omitempty" proto:"max=128"`
 }
 
 // Waiting tells someone in the waiting room why they wait.
@@ -116,6 +122,17 @@ type Resumed struct {
 type ChatDeleted struct {
 	ID string `json:"id" proto:"required,max=64"`
 	By string `json:"by"`
+}
+
+// GuestProof is a guest's one-time proof that ParticipantID was theirs
+// (docs/privacy.md, "Guests"): sent to guests (no account) only, once
+// they enter (the waiting room or the meeting), over their own connection. With it the guest can later ask for
+// access to or erasure of their data without an account, until Expires.
+// Clients keep it in memory only and show it when the call ends.
+type GuestProof struct {
+	ParticipantID string    `json:"participant_id" proto:"required"`
+	Token         string    `json:"token" proto:"required,max=128"`
+	Expires       time.Time `json:"expires"`
 }
 
 // ChatHistory is the earlier messages to everyone of this meeting, sent

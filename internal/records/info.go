@@ -59,6 +59,13 @@ func liveText(ds []privacy.Declaration) string {
 	return t
 }
 
+// chatReaders says who reads stored chat besides the people it was sent
+// to (docs/privacy.md, "Chat"), where the server stores it.
+const chatReaders = "Chat messages are stored, encrypted, until their retention period ends. Besides the people they were sent to, " +
+	"administrators and privacy officers can read the stored chat of a meeting or of a person to answer a data protection request, " +
+	"and every such reading is recorded in the audit log. Where a meeting's host chose so, participants with an account can read " +
+	"the chat they were part of after the meeting, and people who join late see the earlier messages to everyone."
+
 // meetingKept lists the categories a host may give their meeting its own
 // period for (the meeting retention overrides), among those the server
 // actually stores.
@@ -89,6 +96,9 @@ func whoSees(ds []privacy.Declaration) []string {
 		"The people in your meeting see your name, your role and what you share, while you are there.",
 		"The meeting's host and co-hosts decide who is let in and may remove participants.",
 		"Administrators and privacy officers of the organisation can read the audit log (for example when you joined a meeting).",
+	}
+	if hasKind(ds, "chat_message") {
+		list = append(list, chatReaders)
 	}
 	if r := recipients(ds); len(r) > 0 {
 		return append(list, "Outside the organisation: "+strings.Join(r, "; ")+".")

@@ -18,7 +18,7 @@ func serverInputs(t *testing.T, mod func(*config.Config)) Inputs {
 	in := inputs(t, mod)
 	in.Registry = privacy.NewRegistry()
 	for _, k := range []privacy.Kind{privacy.AccountKind{}, privacy.MeetingKind{}, privacy.AuditKind{}, privacy.SessionKind{},
-		privacy.BanKind{}, privacy.SubjectRequestKind{}, notice.ConsentKind{}, privacy.GuestProofKind{}} {
+		privacy.BanKind{}, privacy.SubjectRequestKind{}, notice.ConsentKind{}, privacy.GuestProofKind{}, privacy.ChatKind{}} {
 		if err := in.Registry.Register(k); err != nil {
 			t.Fatal(err)
 		}
@@ -45,21 +45,32 @@ func TestInfoWithoutContact(t *testing.T) {
 	}
 }
 
-// The server records nothing, transcribes nothing and stores no chat or
-// files: the transparency page and the default notice, generated from its
-// registry, promise none of it. A kind that stores recordings brings the
-// words back.
+// The server records nothing, transcribes nothing and stores no files:
+// the transparency page and the default notice, generated from its
+// registry, promise none of it. It stores chat, and both say so and who
+// reads it; without a chat kind they say chat is not stored. A kind that
+// stores recordings brings the words back.
 func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 	in := serverInputs(t, nil)
-	absent := regexp.MustCompile(`(?i)recording|transcri|\bfiles?\b|consents? to`)
+	absent := regexp.MustCompile(`(?i)recording|transcri|\bfiles?\b|consents? to|relayed and not stored`)
 	for name, text := range map[string]string{"info": markdown(t, Info(in)), "notice": NoticeMarkdown(in)} {
 		if m := absent.FindString(text); m != "" {
 			t.Errorf("%s mentions %q, which this server does not do:\n%s", name, m, text)
 		}
-		for _, want := range []string{"are not stored", "Chat messages are relayed and not stored."} {
+		for _, want := range []string{"are not stored", "Chat messages written in a meeting", "can read the stored chat",
+			"recorded in the audit log", "chat (chat_message)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s lacks %q:\n%s", name, want, text)
 			}
+		}
+	}
+	in.Registry = privacy.NewRegistry()
+	if err := in.Registry.Register(privacy.AccountKind{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"info": markdown(t, Info(in)), "notice": NoticeMarkdown(in)} {
+		if !strings.Contains(text, "Chat messages are relayed and not stored.") || strings.Contains(text, "stored chat") {
+			t.Errorf("%s without a chat kind:\n%s", name, text)
 		}
 	}
 	withRec := markdown(t, Info(inputs(t, nil)))

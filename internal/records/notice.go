@@ -47,6 +47,10 @@ func NoticeMarkdown(in Inputs) string {
 		b.WriteString("\n")
 	}
 
+	if hasKind(ds, "chat_message") {
+		b.WriteString(chatReaders + "\n\n")
+	}
+
 	b.WriteString("## Who receives your data\n\n")
 	if r := recipients(ds); len(r) > 0 {
 		b.WriteString("Outside " + org + ": " + noticeLine(strings.Join(r, "; ")) + "\n\n")

@@ -50,6 +50,15 @@ type ChatMessage struct {
 	To       []Recipient
 	Text     string
 	Time     time.Time
+	File     *FileRef // a shared file; Text is then its name
+}
+
+// FileRef is a shared file a chat message announces.
+type FileRef struct {
+	ID   string
+	Name string
+	Size int64
+	Type string
 }
 
 // Recipient is a participant a message is addressed to.
@@ -96,6 +105,41 @@ func (mb *Member) PrepareChat(to []string, text string) (ChatMessage, error) {
 		ID: id, Seq: r.chat.next(), From: mb.info.ID, FromName: mb.info.Name, FromUser: mb.userID,
 		To: recipients, Text: text, Time: time.Now().UTC(),
 	}, nil
+}
+
+// PrepareFileChat numbers a message announcing a stored file to
+// recipients (already resolved by ChatRecipients; none: everyone). The
+// uploader's right to share was checked before the upload; it is checked
+// again here, under the lock, with the role they have now.
+func (mb *Member) PrepareFileChat(to []Recipient, f FileRef) (ChatMessage, error) {
+	id, err := newChatID()
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.authorizeLocked(mb, authz.FileShare); err != nil {
+		return ChatMessage{}, err
+	}
+	if len(to) > 0 {
+		if err := r.authorizeLocked(mb, authz.ChatPrivate); err != nil {
+			return ChatMessage{}, err
+		}
+	}
+	return ChatMessage{
+		ID: id, Seq: r.chat.next(), From: mb.info.ID, FromName: mb.info.Name, FromUser: mb.userID,
+		To: to, Text: f.Name, Time: time.Now().UTC(), File: &f,
+	}, nil
+}
+
+// ChatRecipients resolves participant IDs as a chat message's recipients:
+// admitted participants of this meeting other than the member, each once.
+func (mb *Member) ChatRecipients(to []string) ([]Recipient, error) {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.recipientsLocked(mb, to)
 }
 
 // recipientsLocked resolves to: admitted participants only (someone

@@ -24,12 +24,13 @@ func (r *Room) roleLocked(mb *Member) authz.Role {
 // openLocked says whether the meeting opened action to role, for the
 // table's "if open" cells. Chat opens to everyone, or (chat_writers
 // presenters) to presenters only; private and group chat only where chat
-// is open to the role and private chat is on.
+// is open to the role and private chat is on. Sharing a file is writing
+// in the chat, and opens with it.
 func (r *Room) openLocked(action authz.Action, role authz.Role) bool {
 	switch action {
 	case authz.ScreenShare:
 		return r.settings.ScreenShare == shareEveryone
-	case authz.ChatSend:
+	case authz.ChatSend, authz.FileShare:
 		return r.chatOpenLocked(role)
 	case authz.ChatPrivate:
 		return r.chatOpenLocked(role) && r.settings.PrivateChat

@@ -1,10 +1,12 @@
 package signal_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/conclave-meet/conclave/internal/authz"
+	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
 
@@ -13,6 +15,20 @@ type cell struct {
 	host, actor *raw
 	victim      *raw   // a signed-in attendee others act on
 	waiterID    string // someone in the waiting room
+	srv         *testserver.Server
+}
+
+// httpProbes answer, for actions taken over HTTP rather than the
+// websocket, whether the actor may take them: "ok" or "forbidden".
+var httpProbes = map[authz.Action]func(c cell) string{
+	// Sharing a file is a POST to the file routes, which ask the signalling
+	// Handler (files.Access) whether the uploader may share.
+	authz.FileShare: func(c cell) string {
+		if c.srv.Signal.MayShare(context.Background(), testserver.MeetingID, files.Participant{ID: c.actor.id}, false) {
+			return "ok"
+		}
+		return "forbidden"
+	},
 }
 
 // probes send, for each meeting action, a message that needs exactly that
@@ -59,7 +75,8 @@ var probes = map[authz.Action]func(c cell) (string, any){
 func TestPermissionTable(t *testing.T) {
 	for _, action := range authz.MeetingActions {
 		probe, ok := probes[action]
-		if !ok {
+		httpProbe, viaHTTP := httpProbes[action]
+		if !ok && !viaHTTP {
 			t.Fatalf("no probe for %s: every action in the table must be tested", action)
 		}
 		for _, role := range authz.MeetingRoles {
@@ -68,8 +85,14 @@ func TestPermissionTable(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					want := authz.Check(role, action, open) == nil
 					c := setupCell(t, role, action, open)
-					typ, data := probe(c)
-					got := c.actor.outcome(typ, data)
+					var got, typ string
+					if viaHTTP {
+						typ, got = string(action), httpProbe(c)
+					} else {
+						var data any
+						typ, data = probe(c)
+						got = c.actor.outcome(typ, data)
+					}
 					if want && got != "ok" {
 						t.Fatalf("%s by %s refused with %q; the table allows it", typ, role, got)
 					}
@@ -95,18 +118,19 @@ func opens(action authz.Action, role authz.Role) []bool {
 // attendee and one person waiting, and sets the switch for action.
 func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) cell {
 	t.Helper()
-	url := guardedServer(t)
+	srv := guardedWith(t, testserver.Options{})
+	url := srv.WS
 	host := dialAs(t, url, hostUser.ID)
 	if m := host.hello("Hana", testserver.Passcode, nil); m.Type != "welcome" {
 		t.Fatalf("host: %s %s", m.Type, m.Data)
 	}
-	c := cell{host: host}
+	c := cell{host: host, srv: srv}
 	c.victim = admitted(t, url, host, victimUser.ID, "Vic", 0)
 	switch action {
 	case authz.ScreenShare:
 		share := map[bool]string{true: "everyone", false: "presenters"}[open]
 		host.send("settings", map[string]string{"screen_share": share})
-	case authz.ChatSend:
+	case authz.ChatSend, authz.FileShare:
 		host.send("settings", map[string]bool{"chat": open})
 	case authz.ChatPrivate:
 		// Chat stays on: the switch of this cell is private chat alone.

@@ -129,5 +129,9 @@ func wireChat(m room.ChatMessage) protocol.ChatMessage {
 	if len(m.To) > 0 {
 		to = m.ToIDs()
 	}
-	return protocol.ChatMessage{ID: m.ID, From: m.From, FromName: m.FromName, To: to, Text: m.Text, Time: m.Time}
+	out := protocol.ChatMessage{ID: m.ID, From: m.From, FromName: m.FromName, To: to, Text: m.Text, Time: m.Time}
+	if f := m.File; f != nil {
+		out.File = &protocol.FileRef{ID: f.ID, Name: f.Name, Size: f.Size, Type: f.Type}
+	}
+	return out
 }

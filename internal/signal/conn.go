@@ -90,6 +90,12 @@ type Options struct {
 	// Chat keeps chat messages; nil keeps none (tests), and late joiners
 	// then get no history.
 	Chat ChatStore
+	// FileSharing hands admitted participants a capability for the file
+	// routes (the Handler is their files.Access); off: none.
+	FileSharing bool
+	// GuestProofs issues guests their one-time proof for data-subject
+	// requests; nil issues none.
+	GuestProofs GuestProofs
 	// AfterFunc runs f after d, like time.AfterFunc, for the resume grace
 	// period; nil means time.AfterFunc. Tests fire it by hand.
 	AfterFunc func(d time.Duration, f func()) Timer
@@ -109,6 +115,7 @@ type Handler struct {
 	helloTimeout time.Duration
 	grace        time.Duration // 0: resume off
 	resumes      *resumeIndex
+	caps         *capIndex
 }
 
 // NewHandler returns the websocket endpoint.
@@ -142,7 +149,7 @@ func NewHandler(opts Options) *Handler {
 		grace = 0
 	}
 	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout,
-		grace: grace, resumes: newResumeIndex()}
+		grace: grace, resumes: newResumeIndex(), caps: newCapIndex()}
 }
 
 // ServeHTTP accepts the websocket (same origin only: scheme, host and port,
@@ -200,6 +207,7 @@ type conn struct {
 	out       stream      // the numbered events, kept for replay
 	clientSeq int64       // highest client seq processed, for resumed
 	token     tokenHash   // current resume token; zero: none
+	fileCap   tokenHash   // file capability (files.go); zero: none
 	grace     Timer       // running while detached
 	endedAway string      // why the session ended while detached
 
@@ -251,6 +259,9 @@ func (c *conn) linkEnded(l *link, status websocket.StatusCode) {
 func (c *conn) finish(details map[string]string) {
 	c.revokeRelay()
 	c.h.resumes.drop(c)
+	if c.member != nil {
+		c.h.caps.revoke(c, c.member.ID())
+	}
 	if c.member != nil {
 		c.member.Leave()
 		_ = c.auditEvent(audit.Event{Action: audit.MeetingLeave, Meeting: c.meetingID, Target: c.member.ID(),

@@ -86,6 +86,7 @@ func (c *conn) enter(ctx context.Context, req room.JoinRequest, noticeVersion in
 	c.mu.Unlock()
 	c.releaseAnswer(true)
 	c.issueToken()
+	c.sendGuestProof(ctx)
 	return nil
 }
 

@@ -57,6 +57,10 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 
 func (c *conn) admitted(w room.Admitted) {
 	ice := c.grantRelay(w.Self.ID)
+	var fileToken string
+	if c.h.opts.FileSharing {
+		fileToken = c.h.caps.issue(c, w.Self.ID)
+	}
 	others := make([]protocol.Participant, len(w.Others))
 	for i, p := range w.Others {
 		others[i] = wireParticipant(p)
@@ -68,6 +72,7 @@ func (c *conn) admitted(w room.Admitted) {
 		Meeting:       protocol.MeetingInfo{ID: c.meetingID, Title: c.title, Settings: wireSettings(w.Settings)},
 		Participants:  others,
 		ICEServers:    ice,
+		FileToken:     fileToken,
 	}, true)
 	if !w.ChatSince.IsZero() && c.h.opts.Chat != nil {
 		go c.sendChatHistory(w.ChatSince) // I/O: not under the room lock
@@ -89,9 +94,13 @@ func (c *conn) ended(reason string) {
 	if l != nil {
 		l.bye(reason)
 	}
-	// The relay goes now, not when the socket closes. Revoke only closes
-	// sockets, cheap enough for the room lock.
+	// The relay and the file capability go now, not when the socket
+	// closes. Revoking only closes sockets and edits maps, cheap enough
+	// for the room lock.
 	c.revokeRelay()
+	if c.member != nil {
+		c.h.caps.revoke(c, c.member.ID())
+	}
 	if away {
 		go c.auditLeftAway(reason) // I/O: not under the room lock
 	}

@@ -186,6 +186,7 @@ func policyOf(m store.Meeting) room.Policy {
 		JoinBeforeHost:      m.JoinBeforeHost,
 		ScreenShareEveryone: m.ScreenShare == store.ScreenShareEveryone,
 		MaxParticipants:     m.MaxParticipants,
+		ChatHistory:         m.ChatHistory,
 	}
 }
 

@@ -26,3 +26,14 @@ type ChatRecipient struct {
 	ParticipantID string
 	UserID        string // empty for guests
 }
+
+// ToEveryone reports whether the message went to the whole meeting.
+func (m ChatMessage) ToEveryone() bool { return len(m.To) == 0 }
+
+// Deleted reports whether a host deleted the message for everyone.
+func (m ChatMessage) Deleted() bool { return !m.DeletedAt.IsZero() }
+
+// ChatErased replaces the participant ID of an erased recipient, and the
+// deleter of a message when that was the erased person: the sender still
+// sees that a private message went to someone.
+const ChatErased = "erased"

@@ -84,6 +84,13 @@ type Meeting struct {
 	// SignedInOnly admits only people signed in to an account; guests are
 	// refused at the door.
 	SignedInOnly bool
+	// ChatHistory gives people who join the live meeting late its earlier
+	// messages to everyone (off by default: each sees only what was sent
+	// while they were there).
+	ChatHistory bool
+	// ChatAfter lets participants with an account read, after the
+	// meeting, the stored messages they were part of (off by default).
+	ChatAfter bool
 }
 
 // Meeting policy values.

@@ -97,6 +97,8 @@ type Server struct {
 	Engine  *sfu.Engine
 	// TURN is the TURN server when Options.WithTURN, else nil.
 	TURN *turn.Server
+	// Signal is the signalling handler (also the file routes' Access).
+	Signal *signal.Handler
 }
 
 // Start runs a server until the test ends. Server logs at warning level and
@@ -133,9 +135,10 @@ func Start(t testing.TB, o Options) *Server {
 	if o.WrapMeetings != nil {
 		meetings = o.WrapMeetings(meetings)
 	}
-	mux.Handle("/ws", signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
+	sigHandler := signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
-		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat}))
+		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true})
+	mux.Handle("/ws", sigHandler)
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {
@@ -155,6 +158,7 @@ func Start(t testing.TB, o Options) *Server {
 		Rooms:   rooms,
 		Engine:  engine,
 		TURN:    turnSrv,
+		Signal:  sigHandler,
 	}
 }
 

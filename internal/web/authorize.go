@@ -49,6 +49,8 @@ var forbidden = map[authz.Action]string{
 	authz.DataRectify:      "only administrators and privacy officers can correct another account's details",
 	authz.DataRestrict:     "only administrators and privacy officers can restrict an account's processing",
 	authz.ServerVersion:    "only administrators can see the server's version and updates",
+	authz.ChatReview:       "only administrators and privacy officers can review stored chat",
+	authz.FileReview:       "only administrators and privacy officers can review shared files",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

@@ -29,6 +29,8 @@ type meetingJSON struct {
 	EndsAt          time.Time  `json:"ends_at"`
 	Cohosts         []string   `json:"cohosts"`
 	SignedInOnly    bool       `json:"signed_in_only"`
+	ChatHistory     bool       `json:"chat_history"`
+	ChatAfter       bool       `json:"chat_after"`
 }
 
 func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJSON {
@@ -39,6 +41,7 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		MaxParticipants: m.MaxParticipants, Recurrence: m.Recurrence, EndsAt: m.EndsAt.UTC(),
 		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
 		SignedInOnly: m.SignedInOnly,
+		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -93,6 +96,8 @@ type createMeetingRequest struct {
 	EndsAt          string   `json:"ends_at"`
 	Cohosts         []string `json:"cohosts"`
 	SignedInOnly    *bool    `json:"signed_in_only"`
+	ChatHistory     bool     `json:"chat_history"`
+	ChatAfter       bool     `json:"chat_after"`
 }
 
 // options turns the request into meeting.Options, resolving co-host
@@ -102,7 +107,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 	o := meeting.Options{
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
-		SignedInOnly: req.SignedInOnly,
+		SignedInOnly: req.SignedInOnly, ChatHistory: req.ChatHistory, ChatAfter: req.ChatAfter,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

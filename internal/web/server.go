@@ -12,6 +12,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
@@ -35,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// WS is the signalling websocket, mounted at GET /ws; nil answers 503.
 	WS http.Handler
+	// Files serves the meeting file routes (files.Routes) with its own
+	// body limits and capability checks; nil serves none.
+	Files http.Handler
 	// Notices is the privacy notice and consent ledger; nil serves no
 	// notice API (tests that do not need it).
 	Notices *notice.Service
@@ -70,6 +74,12 @@ type Options struct {
 	// Updates says whether the release feed lists a newer release; nil
 	// when no feed is configured, and then nothing is ever fetched.
 	Updates UpdateStatus
+	// Chat is the stored chat, for the officers' review and for reading
+	// a meeting's chat afterwards; nil leaves those routes out.
+	Chat ChatArchive
+	// SharedFiles is the shared files for the officers' review; nil
+	// serves no review.
+	SharedFiles FileArchive
 }
 
 type server struct {
@@ -134,12 +144,21 @@ func (s *server) routes() *http.ServeMux {
 	s.userRoutes(mux)
 	s.rightsRoutes(mux)
 	s.versionRoutes(mux)
+	s.chatRoutes(mux)
+	s.fileReviewRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
 	mux.Handle("GET /ws", s.WS)
+	if s.Files != nil {
+		// Streaming uploads: not under the API's 64 KiB body limit and
+		// JSON check, which the route() helper adds.
+		for _, p := range files.Routes {
+			mux.Handle(p, s.Files)
+		}
+	}
 	mux.HandleFunc("GET /static/{file...}", s.static)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /account", "GET /admin/users"} {
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /admin/chat", "GET /account", "GET /admin/users"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

@@ -18,6 +18,8 @@ export interface MeetingOptions {
   ends_at?: string; // RFC 3339
   cohosts?: string[]; // e-mail addresses
   signed_in_only?: boolean; // guests refused
+  chat_history?: boolean; // late joiners see earlier messages to everyone
+  chat_after?: boolean; // accounts read their chat after the meeting
 }
 
 export interface Meeting {
@@ -35,6 +37,8 @@ export interface Meeting {
   ends_at?: string;
   cohosts?: string[];
   signed_in_only?: boolean;
+  chat_history?: boolean;
+  chat_after?: boolean;
 }
 
 export class ApiError extends Error {

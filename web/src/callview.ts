@@ -5,6 +5,7 @@
 import { announce, h } from './dom';
 import { icon } from './icons';
 import type { IconName } from './icons';
+import type { FileClient } from './files';
 import type { ChatLog, ModActions } from './panelmodel';
 import { SidePanels } from './panels';
 import { Prompts } from './prompts';
@@ -34,6 +35,8 @@ export interface CallModel {
   canShare: boolean;
   lobby: LobbyEntry[];
   chat: ChatLog;
+  /** File sharing with our capability (welcome.file_token); null when it is off. */
+  files: FileClient | null;
   /** Our own signalling connection dropped and is being resumed. */
   reconnecting: boolean;
 }
@@ -286,6 +289,7 @@ export class CallView {
       self: selfInfo,
       lobby: m.lobby,
       chat: m.chat,
+      files: m.files,
     });
     this.layout();
   }

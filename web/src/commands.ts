@@ -15,6 +15,7 @@ export function modCommands(send: SendFn): ModActions {
     mute: (id, source) => void send('mute', { participant_id: id, source }),
     askUnmute: (id, source) => void send('ask_unmute', { participant_id: id, source }),
     setRole: (id, role) => void send('set_role', { participant_id: id, role }),
-    chat: (text, to) => void send('chat', to === '' ? { text } : { text, to: [to] }),
+    chat: (text, to) => void send('chat', to.length === 0 ? { text } : { text, to }),
+    deleteChat: (id) => void send('chat_delete', { id }),
   };
 }

@@ -1,13 +1,15 @@
 // window.conclave: a small, stable hook for automated browser tests.
 
+import type { DownloadResult, UploadResult } from './files';
 import type {
   AssignableRole,
   ChatMessage,
+  FileRef,
   LobbyEntry,
   MeetingSettings,
   ParticipantInfo,
   Role,
-  ScreenSharePolicy,
+  SettingsChange,
   Source,
   VideoSource,
   WaitingInfo,
@@ -68,7 +70,22 @@ export interface ConclaveState {
   settings: MeetingSettings | null;
   /** The role and settings let us share the screen. */
   canShare: boolean;
-  chat: ChatMessage[];
+  /**
+   * The chat as shown, ordered by time: each message as received (text ''
+   * once deleted), with deleted_by (the host's participant ID, or null)
+   * and history (it came in chat_history).
+   */
+  chat: ChatState[];
+  /**
+   * The server gave this participant a file capability (file sharing is
+   * on); the token itself is never exposed.
+   */
+  fileSharing: boolean;
+  /**
+   * The guest_proof received, without its token (shown on the ended
+   * screen only); null for none.
+   */
+  guestProof: { participantId: string; expires: string } | null;
   /** Reason of the last bye the server sent. */
   byeReason: string | null;
   /** Recent non-fatal errors (code, ref = the seq they answer). */
@@ -83,6 +100,33 @@ export interface ConclaveState {
   resumable: boolean;
   /** The highest server seq handled. */
   lastSeq: number;
+}
+
+/**
+ * A chat message as the hook shows it. file: the shared file's reference
+ * ({id, name, size, type}) for a message that shares one, else null
+ * (also once the message is deleted).
+ */
+export type ChatState = ChatMessage & { deleted_by: string | null; history: boolean };
+
+/** What uploadFile reports: the server's answer (status 0: not sent, or the connection broke). */
+export interface UploadReport {
+  ok: boolean;
+  status: number;
+  /** The API error code ('' on success; 'blocked' when the composer refused, 'cancelled', 'network'). */
+  code: string;
+  /** The message the chat panel shows for a refusal. */
+  message: string;
+  file: FileRef | null;
+}
+
+/** What fetchFile reports: the HTTP status and, on success, the content. */
+export interface FetchReport {
+  status: number;
+  code: string;
+  size: number;
+  /** The content as UTF-8 text (for small test files). */
+  text: string;
 }
 
 export interface ConclavePcs {
@@ -105,12 +149,27 @@ export interface ConclaveHook {
   admit(id?: string): number;
   deny(id?: string): number;
   lock(locked: boolean): number;
-  settings(change: { chat?: boolean; screen_share?: ScreenSharePolicy }): number;
+  settings(change: SettingsChange): number;
   remove(id: string, ban?: boolean): number;
   setRole(id: string, role: AssignableRole): number;
   mute(id: string, source: Source): number;
   askUnmute(id: string, source: 'audio' | 'camera'): number;
-  chat(text: string, to?: string): number;
+  /** to: one participant ID (privately), several (a group), or none (everyone). */
+  chat(text: string, to?: string | string[]): number;
+  deleteChat(id: string): number;
+  /**
+   * Test aid past the file picker: shares a file of content (text as
+   * UTF-8, or bytes 0–255) under name through the chat panel's upload (its
+   * status line and errors show), to: one participant ID, several, '' or
+   * [] for everyone, or left out for those picked under To. Resolves when
+   * the server has answered.
+   */
+  uploadFile(name: string, content: string | number[], to?: string | string[]): Promise<UploadReport>;
+  /**
+   * Test aid: fetches a shared file by ID with this participant's own
+   * capability, as Download does, and reports the answer without saving.
+   */
+  fetchFile(id: string): Promise<FetchReport>;
   endMeeting(): number;
   /**
    * Test aid: cuts the signalling websocket as a network drop would (no
@@ -152,6 +211,8 @@ export function emptyState(route: Route): ConclaveState {
     settings: null,
     canShare: false,
     chat: [],
+    fileSharing: false,
+    guestProof: null,
     byeReason: null,
     errors: [],
     reconnecting: false,
@@ -170,6 +231,24 @@ export interface HookSource {
   command(type: string, data: unknown): number;
   dropSignaling(hold: boolean): boolean;
   releaseSignaling(): boolean;
+  /** Uploads through the chat panel (to null: those picked under To); null when not in a call. */
+  shareFile(body: Blob, name: string, to: string[] | null): Promise<UploadResult> | null;
+  /** Downloads with the participant's capability; null without one. */
+  fetchFile(id: string): Promise<DownloadResult> | null;
+}
+
+async function uploadReport(p: Promise<UploadResult> | null): Promise<UploadReport> {
+  if (p === null) return { ok: false, status: 0, code: 'not_joined', message: 'Not in a call with file sharing.', file: null };
+  const r = await p;
+  if (r.ok) return { ok: true, status: 201, code: '', message: '', file: { ...r.file } };
+  return { ok: false, status: r.status, code: r.code, message: r.message, file: null };
+}
+
+async function fetchReport(p: Promise<DownloadResult> | null): Promise<FetchReport> {
+  if (p === null) return { status: 0, code: 'not_joined', size: 0, text: '' };
+  const r = await p;
+  if (!r.ok) return { status: r.status, code: r.code, size: 0, text: '' };
+  return { status: 200, code: '', size: r.blob.size, text: await r.blob.text() };
 }
 
 export function installHook(route: Route, source: HookSource | null): void {
@@ -189,7 +268,17 @@ export function installHook(route: Route, source: HookSource | null): void {
     setRole: (id, role) => send('set_role', { participant_id: id, role }),
     mute: (id, source) => send('mute', { participant_id: id, source }),
     askUnmute: (id, source) => send('ask_unmute', { participant_id: id, source }),
-    chat: (text, to) => send('chat', to === undefined || to === '' ? { text } : { text, to }),
+    chat: (text, to) => {
+      const list = to === undefined ? [] : typeof to === 'string' ? (to === '' ? [] : [to]) : to;
+      return send('chat', list.length === 0 ? { text } : { text, to: list });
+    },
+    deleteChat: (id) => send('chat_delete', { id }),
+    uploadFile: (name, content, to) => {
+      const body = new Blob([typeof content === 'string' ? content : new Uint8Array(content)]);
+      const list = to === undefined ? null : typeof to === 'string' ? (to === '' ? [] : [to]) : to;
+      return uploadReport(source ? source.shareFile(body, name, list) : null);
+    },
+    fetchFile: (id) => fetchReport(source ? source.fetchFile(id) : null),
     endMeeting: () => send('end_meeting', {}),
     dropSignaling: (hold = false) => (source ? source.dropSignaling(hold) : false),
     releaseSignaling: () => (source ? source.releaseSignaling() : false),

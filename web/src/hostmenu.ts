@@ -1,10 +1,14 @@
 // Meeting controls for hosts and co-hosts: lock, who may share the screen,
-// chat on or off, and (host only) ending the meeting for everyone, which
-// asks for confirmation inline rather than in a modal dialog.
+// chat (on or off, who may write, private messages), and (host only)
+// ending the meeting for everyone, which asks for confirmation inline
+// rather than in a modal dialog. Each change is one `settings` message;
+// the controls show the settings the server last sent.
 
 import { h } from './dom';
 import type { ModActions } from './panelmodel';
 import type { MeetingSettings, Role } from './protocol';
+
+type Writers = MeetingSettings['chat_writers'];
 
 function switchRow(id: string, label: string, hint: string): { row: HTMLElement; input: HTMLInputElement } {
   const input = h('input', { type: 'checkbox', role: 'switch', id, 'aria-describedby': `${id}-hint` });
@@ -20,6 +24,8 @@ export class HostMenu {
   private readonly lockButton: HTMLButtonElement;
   private readonly share: HTMLInputElement;
   private readonly chat: HTMLInputElement;
+  private readonly privateChat: HTMLInputElement;
+  private readonly writers: Record<Writers, HTMLInputElement>;
   private readonly endBox: HTMLElement;
   private readonly endButton: HTMLButtonElement;
   private readonly confirmBox: HTMLElement;
@@ -33,10 +39,37 @@ export class HostMenu {
     this.lockButton.addEventListener('click', () => act.lock(!this.locked));
     const share = switchRow('setting-screen-share', 'Everyone can share screen', 'Off: only the host, co-hosts and presenters can.');
     const chat = switchRow('setting-chat', 'Chat on', 'Off: only the host and co-hosts can write.');
+    const privateChat = switchRow(
+      'setting-private-chat',
+      'Private messages',
+      'Off: only the host and co-hosts can send private and group messages; everyone can still receive them.',
+    );
     this.share = share.input;
     this.chat = chat.input;
+    this.privateChat = privateChat.input;
     this.share.addEventListener('change', () => act.settings({ screen_share: this.share.checked ? 'everyone' : 'presenters' }));
     this.chat.addEventListener('change', () => act.settings({ chat: this.chat.checked }));
+    this.privateChat.addEventListener('change', () => act.settings({ private_chat: this.privateChat.checked }));
+
+    // Who may write while chat is on: two radio buttons in a labelled group
+    // (arrow keys move between them, as usual for radios).
+    const radio = (value: Writers, label: string): { row: HTMLElement; input: HTMLInputElement } => {
+      const id = `setting-chat-writers-${value}`;
+      const input = h('input', { type: 'radio', name: 'chat-writers', id, value });
+      input.addEventListener('change', () => {
+        if (input.checked) act.settings({ chat_writers: value });
+      });
+      return { row: h('div', { class: 'switch-row' }, [input, h('label', { for: id, text: label })]), input };
+    };
+    const everyone = radio('everyone', 'Everyone');
+    const presenters = radio('presenters', 'Hosts and presenters');
+    this.writers = { everyone: everyone.input, presenters: presenters.input };
+    const writersRow = h('fieldset', { class: 'setting', id: 'setting-chat-writers', 'aria-describedby': 'setting-chat-writers-hint' }, [
+      h('legend', { text: 'Who may write in the chat' }),
+      everyone.row,
+      presenters.row,
+      h('p', { class: 'hint', id: 'setting-chat-writers-hint', text: 'While chat is on. The host and co-hosts can always write.' }),
+    ]);
 
     this.endButton = h('button', { type: 'button', id: 'end-meeting', class: 'button danger', text: 'End meeting for all' });
     this.confirmButton = h('button', { type: 'button', id: 'end-meeting-confirm', class: 'button danger', text: 'End meeting' });
@@ -61,6 +94,8 @@ export class HostMenu {
       ]),
       share.row,
       chat.row,
+      writersRow,
+      privateChat.row,
       this.endBox,
     ]);
   }
@@ -70,6 +105,9 @@ export class HostMenu {
     this.lockButton.textContent = settings.locked ? 'Unlock meeting' : 'Lock meeting';
     this.share.checked = settings.screen_share === 'everyone';
     this.chat.checked = settings.chat;
+    this.privateChat.checked = settings.private_chat;
+    this.writers.everyone.checked = settings.chat_writers === 'everyone';
+    this.writers.presenters.checked = settings.chat_writers === 'presenters';
     // Only the host may end the meeting for everyone.
     this.endBox.hidden = role !== 'host';
   }

@@ -3,6 +3,7 @@
 import { renderAccount, renderUsers } from './account';
 import { renderAudit } from './admin';
 import { renderLogin, renderSetup } from './auth';
+import { renderChatReview } from './chatreview';
 import { appRoot, clear, h } from './dom';
 import { installHook } from './hook';
 import { renderHome } from './home';
@@ -45,6 +46,9 @@ async function route(): Promise<void> {
   } else if (path === '/admin/processing') {
     installHook('processing', null);
     await renderProcessing(root);
+  } else if (path === '/admin/chat') {
+    // No test hook of its own yet: hook.ts names the routes it knows.
+    await renderChatReview(root);
   } else if (meeting && meeting[1]) {
     // renderMeeting installs its own hook with live state.
     await renderMeeting(root, meeting[1]);

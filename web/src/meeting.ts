@@ -5,11 +5,13 @@ import { getMe } from './api';
 import type { User } from './api';
 import { announce, clear, copyText, h, showError } from './dom';
 import { FINAL_ENDINGS } from './endings';
+import { guestProofPanel } from './guestproof';
 import { emptyState, installHook } from './hook';
 import type { ConclavePcs, ConclaveState, MeetingStatus, TileState } from './hook';
 import { icon } from './icons';
 import { LocalMedia } from './media';
 import { PrejoinView } from './prejoin';
+import type { GuestProof } from './protocol';
 import { isConnected } from './rtc';
 import { MeetingSession } from './session';
 import type { SessionEnd } from './session';
@@ -80,6 +82,11 @@ export class MeetingPage {
   private knownTitle: string | null = null;
   /** The current session got as far as the call. */
   private wasIn = false;
+  /**
+   * The guest proofs of this page's sessions (one per participant ID, so
+   * a rejoin does not lose the earlier one); in memory only.
+   */
+  private readonly guestProofs: GuestProof[] = [];
 
   constructor(
     root: HTMLElement,
@@ -132,6 +139,8 @@ export class MeetingPage {
       command: (type, data) => this.session?.command(type, data) ?? 0,
       dropSignaling: (hold) => this.session?.dropSignaling(hold) ?? false,
       releaseSignaling: () => this.session?.releaseReconnect() ?? false,
+      shareFile: (body, name, to) => this.session?.view?.panels.shareFile(body, name, to) ?? null,
+      fetchFile: (id) => this.session?.files?.download(id) ?? null,
     });
     installShortcuts({
       m: () => (this.session && this.status === 'joined' ? void this.session.toggleMic() : this.prejoin?.toggle('audio')),
@@ -274,12 +283,15 @@ export class MeetingPage {
       return;
     }
     this.lastEnd = end;
+    const proof = this.session?.guestProof ?? null;
+    if (proof && !this.guestProofs.some((p) => p.token === proof.token)) this.guestProofs.push(proof);
     this.setStatus(end.status, { code: end.code });
     this.updateCount();
     clear(this.main);
     if (end.status === 'error') this.showError(end.message);
     else this.showError(null);
-    announce(end.message);
+    const proofEl = guestProofPanel(this.guestProofs);
+    announce(proofEl ? `${end.message} Your participant ID and one-time code for asking about your data are shown below.` : end.message);
     // After a denial or a ban, trying again cannot help: no button for it.
     const final = FINAL_ENDINGS.has(end.code);
     const again = final
@@ -300,6 +312,7 @@ export class MeetingPage {
       h('h2', { id: 'ended-title', text: end.status === 'error' ? 'Could not stay in the meeting' : 'You are not in the meeting' }),
       h('p', { id: 'ended-message', text: end.message }),
       h('div', { class: 'actions' }, [again, home]),
+      proofEl,
     ]);
     this.main.appendChild(panel);
     (again ?? home).focus();
@@ -328,7 +341,9 @@ export class MeetingPage {
     st.lobby = s.lobby.map((e) => ({ ...e }));
     st.settings = s.status === 'joined' ? { ...s.settings } : null;
     st.canShare = s.status === 'joined' && s.canShare;
-    st.chat = s.chat.messages.map((m) => ({ ...m }));
+    st.chat = s.chat.entries.map((e) => ({ ...e.msg, file: e.msg.file ? { ...e.msg.file } : null, deleted_by: e.deletedBy, history: e.n === 0 }));
+    st.fileSharing = s.files !== null;
+    st.guestProof = s.guestProof ? { participantId: s.guestProof.participant_id, expires: s.guestProof.expires } : null;
     st.byeReason = s.byeReason;
     st.errors = s.errors.map((e) => ({ ...e }));
     st.reconnecting = s.reconnecting;

@@ -6,6 +6,7 @@
 import { ApiError, deleteMeeting, regeneratePasscode } from './api';
 import type { Meeting } from './api';
 import { announce, append, busyButton, copyText, errorMessage, h, showError } from './dom';
+import { meetingChatPanel } from './meetingchat';
 import { retentionPanel } from './meetingretention';
 
 /** One read-only value with its own copy button. */
@@ -82,7 +83,7 @@ export function manageMeeting(m: Meeting, hooks: ManageHooks, open = false): HTM
 
   const panel = h('details', { class: 'meeting-manage' }, [h('summary', { text: 'Manage' })]);
   panel.open = open;
-  append(panel, [err, creds, retentionPanel(m.id), h('div', { class: 'actions' }, [renew, remove])]);
+  append(panel, [err, creds, meetingChatPanel(m, prefix), retentionPanel(m.id), h('div', { class: 'actions' }, [renew, remove])]);
   return panel;
 }
 

@@ -17,6 +17,8 @@ export function meetingOptionsForm(): OptionsForm {
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
   const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
+  const chatHistory = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-history' });
+  const chatAfter = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-after' });
   const share = select('presenters', [
     ['presenters', 'Host and presenters'],
     ['everyone', 'Everyone'],
@@ -48,6 +50,14 @@ export function meetingOptionsForm(): OptionsForm {
     switchRow(waiting, 'Waiting room: admit people one by one'),
     h('div', { class: 'setting-option' }, [switchRow(early, 'Let people join before the host'), earlyHint]),
     switchRow(signedIn, 'Signed-in participants only: no guests'),
+    h('div', { class: 'setting-option' }, [
+      switchRow(chatHistory, 'Show the chat so far to people who join late'),
+      hint('opt-chat-history-hint', chatHistory, 'Off: each person sees only the messages sent while they are there. Private messages are never shown to others.'),
+    ]),
+    h('div', { class: 'setting-option' }, [
+      switchRow(chatAfter, 'Let participants with an account read the chat after the meeting'),
+      hint('opt-chat-after-hint', chatAfter, 'They see the messages sent while they were there and their own private messages, until the chat is deleted with the retention period.'),
+    ]),
     field('opt-screen-share', 'Who can share their screen', share),
     field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
     field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),
@@ -68,11 +78,14 @@ export function meetingOptionsForm(): OptionsForm {
       // Sent only when on: left out, the server's policy decides (a server
       // requiring sign-in refuses an explicit false).
       ...(signedIn.checked ? { signed_in_only: true } : {}),
+      chat_history: chatHistory.checked,
+      chat_after: chatAfter.checked,
     }),
     reset: () => {
       waiting.checked = true;
       early.checked = false;
       signedIn.checked = false;
+      chatHistory.checked = chatAfter.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
@@ -89,6 +102,12 @@ function select(initial: string, choices: [string, string][]): HTMLSelectElement
   );
   s.value = initial;
   return s;
+}
+
+/** A hint under a switch, tied to it for screen readers. */
+function hint(id: string, input: HTMLInputElement, text: string): HTMLElement {
+  input.setAttribute('aria-describedby', id);
+  return h('p', { class: 'hint', id, text });
 }
 
 function switchRow(input: HTMLInputElement, label: string): HTMLElement {
@@ -119,6 +138,8 @@ export function settingsSummary(m: Meeting): string {
     parts.push('Waiting room');
   }
   if (m.signed_in_only) parts.push('signed-in participants only');
+  if (m.chat_history) parts.push('chat shown to late joiners');
+  if (m.chat_after) parts.push('chat readable afterwards');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);
   if (m.max_participants) parts.push(`up to ${m.max_participants}`);

@@ -1,7 +1,9 @@
 // What the side panels (participants, waiting room, meeting controls, chat)
-// are given: the model they render and the actions they may take.
+// are given: the model they render and the actions they may take; and the
+// chat log the session keeps for them.
 
-import type { AssignableRole, ChatMessage, LobbyEntry, MeetingSettings, ParticipantInfo, Role, ScreenSharePolicy, Source } from './protocol';
+import type { FileClient } from './files';
+import type { AssignableRole, ChatMessage, LobbyEntry, MeetingSettings, ParticipantInfo, Role, SettingsChange, Source } from './protocol';
 
 export interface PanelModel {
   selfId: string;
@@ -12,20 +14,129 @@ export interface PanelModel {
   self: ParticipantInfo;
   lobby: LobbyEntry[];
   chat: ChatLog;
+  /** The file routes with this participant's capability; null when file sharing is off. */
+  files: FileClient | null;
 }
 
-/** The latest chat messages, and how many came in all (older ones drop). */
+/** One chat message as this client keeps it. */
+export interface ChatEntry {
+  /** As received; its text is erased ('') once a host deleted it. */
+  msg: ChatMessage;
+  /** The participant ID of the host who deleted it; null while it stands. */
+  deletedBy: string | null;
+  /** Arrival number at this client (1, 2, …); 0 for chat_history. */
+  n: number;
+  /** msg.time in milliseconds, for ordering. */
+  at: number;
+}
+
+/**
+ * The meeting's chat as this client has seen it: live messages, earlier
+ * ones from chat_history, and deletions. Ordered by time (then arrival),
+ * each message once (by id). It lives as long as the call, in memory.
+ */
 export interface ChatLog {
-  messages: ChatMessage[];
+  entries: ChatEntry[];
+  /** Live messages received so far (the highest n). */
   total: number;
+  /** Changes with every arrival, history or deletion (what to re-render). */
+  version: number;
+  /** Deletions of messages not (yet) here: history may bring them later. */
+  deleted: Map<string, string>;
 }
 
-export const MAX_CHAT = 500;
+/**
+ * The most messages kept: twice what chat_history brings a late joiner
+ * (500), so that history and a long meeting's live messages fit. Beyond
+ * it the oldest drop; the server still keeps them (per the meeting's
+ * retention), this only bounds the page's memory and DOM.
+ */
+export const MAX_CHAT = 1000;
+const MAX_PENDING_DELETES = 200;
 
-/** The messages that came after the first `seen` of all. */
-export function chatSince(log: ChatLog, seen: number): ChatMessage[] {
-  const fresh = Math.min(log.messages.length, log.total - seen);
-  return fresh <= 0 ? [] : log.messages.slice(log.messages.length - fresh);
+export function newChatLog(): ChatLog {
+  return { entries: [], total: 0, version: 0, deleted: new Map() };
+}
+
+function timeOf(msg: ChatMessage): number {
+  const t = Date.parse(msg.time);
+  return Number.isNaN(t) ? Date.now() : t;
+}
+
+/** Puts e in time order (after those of the same time: arrival order). */
+function insert(log: ChatLog, e: ChatEntry): void {
+  const list = log.entries;
+  let i = list.length;
+  while (i > 0 && (list[i - 1]?.at ?? 0) > e.at) i--;
+  list.splice(i, 0, e);
+  while (list.length > MAX_CHAT) list.shift();
+}
+
+function has(log: ChatLog, id: string): boolean {
+  return log.entries.some((e) => e.msg.id === id);
+}
+
+/** The message with its content erased (text, and a shared file's reference if any). */
+function erased(msg: ChatMessage): ChatMessage {
+  const out: ChatMessage = { ...msg, text: '' };
+  if ('file' in out) (out as unknown as Record<string, unknown>)['file'] = null;
+  return out;
+}
+
+function entry(log: ChatLog, msg: ChatMessage, n: number): ChatEntry {
+  const by = log.deleted.get(msg.id);
+  if (by === undefined) return { msg, deletedBy: null, n, at: timeOf(msg) };
+  log.deleted.delete(msg.id);
+  return { msg: erased(msg), deletedBy: by, n, at: timeOf(msg) };
+}
+
+/** A live message; false for one already here (a replay, or history first). */
+export function addChat(log: ChatLog, msg: ChatMessage): boolean {
+  if (has(log, msg.id)) return false;
+  log.total += 1;
+  insert(log, entry(log, msg, log.total));
+  log.version += 1;
+  return true;
+}
+
+/** Earlier messages (chat_history), merged by time; returns how many were new. */
+export function addHistory(log: ChatLog, msgs: ChatMessage[]): number {
+  let added = 0;
+  for (const msg of msgs) {
+    if (has(log, msg.id)) continue;
+    insert(log, entry(log, msg, 0));
+    added += 1;
+  }
+  if (added > 0) log.version += 1;
+  return added;
+}
+
+/**
+ * A host deleted a message: its text is erased here too and it shows as
+ * deleted. One not here yet is remembered (chat_history may still bring it).
+ */
+export function deleteChat(log: ChatLog, id: string, by: string): boolean {
+  const e = log.entries.find((x) => x.msg.id === id);
+  if (!e) {
+    log.deleted.set(id, by);
+    while (log.deleted.size > MAX_PENDING_DELETES) {
+      const first = log.deleted.keys().next();
+      if (first.done) break;
+      log.deleted.delete(first.value);
+    }
+    return false;
+  }
+  if (e.deletedBy !== null) return false;
+  e.deletedBy = by;
+  e.msg = erased(e.msg);
+  log.version += 1;
+  return true;
+}
+
+/** The live messages that came after the first `seen` (history never counts). */
+export function chatSince(log: ChatLog, seen: number): ChatEntry[] {
+  if (log.total <= seen) return [];
+  return log.entries.filter((e) => e.n > seen).sort((a, b) => a.n - b.n);
 }
 
 /** Host and co-host commands, plus chat: each sends one message. */
@@ -34,14 +145,16 @@ export interface ModActions {
   admit(id: string | null): void;
   deny(id: string | null): void;
   lock(locked: boolean): void;
-  settings(change: { chat?: boolean; screen_share?: ScreenSharePolicy }): void;
+  settings(change: SettingsChange): void;
   endMeeting(): void;
   remove(id: string, ban: boolean): void;
   mute(id: string, source: Source): void;
   askUnmute(id: string, source: 'audio' | 'camera'): void;
   setRole(id: string, role: AssignableRole): void;
-  /** to '': everyone. */
-  chat(text: string, to: string): void;
+  /** to []: everyone; one ID: privately; several: to that group. */
+  chat(text: string, to: string[]): void;
+  /** Deletes a message for everyone (hosts and co-hosts). */
+  deleteChat(id: string): void;
 }
 
 /** "Ada" or "Guest" for an empty name. */

@@ -12,7 +12,8 @@ import { LobbyPanel } from './lobby';
 import { CallNotices, setSoundOn, soundOn } from './notices';
 import { chatSince, displayName } from './panelmodel';
 import type { ModActions, PanelModel } from './panelmodel';
-import { ChatPanel } from './chat';
+import { ChatPanel, chatPreview } from './chat';
+import type { UploadResult } from './files';
 import { ParticipantsPanel } from './participants';
 import { canModerate } from './roles';
 
@@ -41,6 +42,9 @@ export class SidePanels {
   /** Chat messages counted so far (ChatLog.total), and those unread. */
   private chatCounted = 0;
   private unread = 0;
+  /** The message the chat notice shows (cleared if a host deletes it). */
+  private noticedId: string | null = null;
+  private chatVersion = 0;
 
   constructor(act: ModActions) {
     this.people = new ParticipantsPanel(act);
@@ -100,6 +104,7 @@ export class SidePanels {
       p.button.classList.toggle('active', on);
     }
     this.el.hidden = name === null;
+    this.chat.setOpen(name === 'chat');
     if (name === 'chat') this.markChatRead();
     if (this.last) this.notices.syncWaiting(this.last.lobby, canModerate(this.last.role) && name !== 'lobby');
     if (name !== null) this.panels[name].section.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
@@ -144,23 +149,35 @@ export class SidePanels {
    * only while it is shown.
    */
   private countChat(m: PanelModel): void {
+    if (m.chat.version !== this.chatVersion) {
+      this.chatVersion = m.chat.version;
+      // A message deleted while its notice shows takes the notice along.
+      const noticed = this.noticedId;
+      if (noticed !== null && m.chat.entries.some((e) => e.msg.id === noticed && e.deletedBy !== null)) {
+        this.notices.clearChat();
+        this.noticedId = null;
+      }
+    }
     const fresh = chatSince(m.chat, this.chatCounted);
     this.chatCounted = m.chat.total;
     if (this.open === 'chat') return;
     let latest: (typeof fresh)[number] | null = null;
-    for (const msg of fresh) {
-      if (msg.from === m.selfId) continue;
+    for (const e of fresh) {
+      if (e.msg.from === m.selfId || e.deletedBy !== null) continue;
       this.unread += 1;
-      latest = msg;
+      latest = e;
     }
     if (latest) {
-      const from = m.others.find((p) => p.id === latest.from)?.name || 'A guest';
-      this.notices.chat(from, latest.text, (latest.to ?? []).length > 0, this.unread);
+      const msg = latest.msg;
+      const from = displayName(m.others.find((p) => p.id === msg.from)?.name ?? msg.from_name);
+      this.notices.chat(from, chatPreview(msg), (msg.to ?? []).length > 0, this.unread);
+      this.noticedId = msg.id;
     }
   }
 
   private markChatRead(): void {
     this.unread = 0;
+    this.noticedId = null;
     this.notices.clearChat();
     this.syncChatButton();
   }
@@ -171,6 +188,11 @@ export class SidePanels {
     p.label.textContent = unread > 0 ? `Chat (${unread})` : 'Chat';
     p.button.classList.toggle('attention', unread > 0);
     p.button.setAttribute('aria-label', unread > 0 ? `Chat, ${unread} unread` : 'Chat');
+  }
+
+  /** Uploads a file as Attach file does (the test hook's way past the picker); see ChatPanel.shareFile. */
+  shareFile(body: Blob, name: string, to: string[] | null): Promise<UploadResult> {
+    return this.chat.shareFile(body, name, to);
   }
 
   destroy(): void {

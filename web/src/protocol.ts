@@ -13,8 +13,11 @@ export type {
   ChatMessage,
   ClientMessages,
   ErrorCode,
+  FileRef,
+  GuestProof,
   ServerMessage,
   ServerMessages,
+  SettingsChange,
   TrackOwner,
   VideoSize,
 } from './wire.gen';

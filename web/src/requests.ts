@@ -159,6 +159,11 @@ class RequestsView {
     this.el = h('section', { class: 'card', 'aria-labelledby': 'requests-title' }, [
       h('h1', { id: 'requests-title', text: 'Subject requests' }),
       h('p', { class: 'hint', text: 'Requests must be answered within one month of receipt (GDPR Art. 12(3)). Each step is recorded in the audit log.' }),
+      h('p', { class: 'hint' }, [
+        'A request about chat messages: ',
+        h('a', { id: 'chat-review-link', href: '/admin/chat', text: 'review the stored chat' }),
+        ' of a meeting or a person.',
+      ]),
       this.err,
       h('div', { class: 'table-wrap' }, [table]),
       this.empty,

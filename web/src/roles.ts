@@ -22,9 +22,37 @@ export function canShareScreen(role: Role | null, settings: MeetingSettings): bo
   return role === 'host' || role === 'cohost' || role === 'presenter' || settings.screen_share === 'everyone';
 }
 
-export function canChat(role: Role | null, settings: MeetingSettings): boolean {
-  if (role === null) return false;
-  return settings.chat || canModerate(role);
+/** What a role may do in the chat, and why not. */
+export interface ChatRights {
+  /** May send to everyone. */
+  write: boolean;
+  /** May send privately to one person or to a group. */
+  private: boolean;
+  /** Why write is false (null when it is true). */
+  reason: string | null;
+  /** Why private is false while write is true (null otherwise). */
+  privateReason: string | null;
+}
+
+export const CHAT_OFF_TEXT = 'The host turned chat off. Only the host and co-hosts can write.';
+export const CHAT_PRESENTERS_TEXT = 'Only the host, co-hosts and presenters can write in this chat. The host can make you a presenter.';
+export const PRIVATE_OFF_TEXT = 'The host turned private messages off: you can write to everyone.';
+
+/**
+ * As the server decides (internal/room, chat.send and chat.private):
+ * hosts and co-hosts always write, privately too; others only while chat
+ * is on and writers are everyone or they are a presenter, and privately
+ * only while private messages are on as well.
+ */
+export function chatRights(role: Role | null, settings: MeetingSettings): ChatRights {
+  if (role === null) return { write: false, private: false, reason: 'You are not in the meeting.', privateReason: null };
+  if (canModerate(role)) return { write: true, private: true, reason: null, privateReason: null };
+  if (!settings.chat) return { write: false, private: false, reason: CHAT_OFF_TEXT, privateReason: null };
+  if (settings.chat_writers === 'presenters' && role !== 'presenter') {
+    return { write: false, private: false, reason: CHAT_PRESENTERS_TEXT, privateReason: null };
+  }
+  if (!settings.private_chat) return { write: true, private: false, reason: null, privateReason: PRIVATE_OFF_TEXT };
+  return { write: true, private: true, reason: null, privateReason: null };
 }
 
 function rank(role: Role): number {

@@ -7,10 +7,12 @@ import type { CallModel, RemoteMedia } from './callview';
 import { announce } from './dom';
 import { modCommands } from './commands';
 import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
+import { FileClient } from './files';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
 import type {
+  GuestProof,
   LobbyEntry,
   MeetingSettings,
   ParticipantInfo,
@@ -24,7 +26,7 @@ import type {
 import { canModerate, canShareScreen } from './roles';
 import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
-import { MAX_CHAT } from './panelmodel';
+import { addChat, addHistory, deleteChat, newChatLog } from './panelmodel';
 import type { ChatLog } from './panelmodel';
 import { DROP_CODE, Signaling } from './signaling';
 import { deviceToken } from './storage';
@@ -104,7 +106,21 @@ export class MeetingSession {
   waiting: WaitingInfo | null = null;
   /** The waiting room, as hosts and co-hosts see it. */
   lobby: LobbyEntry[] = [];
-  readonly chat: ChatLog = { messages: [], total: 0 };
+  readonly chat: ChatLog = newChatLog();
+  /**
+   * The meeting's file routes with this participant's capability
+   * (welcome.file_token; null when the server shares no files). The token
+   * lives inside it, in memory only, like the resume token; it stays
+   * valid across a resume and is dropped when the call ends.
+   */
+  files: FileClient | null = null;
+  /**
+   * A guest's one-time proof that this participant ID was theirs
+   * (guest_proof), shown on the ended screen. In memory only, like the
+   * resume token: stored in the browser it could be read by anyone with
+   * the profile and used to ask for the guest's data.
+   */
+  guestProof: GuestProof | null = null;
   byeReason: string | null = null;
   /** Recent non-fatal errors, newest last (the test hook reads them). */
   readonly errors: ErrorRecord[] = [];
@@ -242,10 +258,18 @@ export class MeetingSession {
         this.view?.prompts.askUnmute(msg.data.source);
         break;
       case 'chat':
-        this.chat.messages.push(msg.data);
-        this.chat.total += 1;
-        if (this.chat.messages.length > MAX_CHAT) this.chat.messages.shift();
-        this.changed();
+        if (addChat(this.chat, msg.data)) this.changed();
+        break;
+      case 'chat_history':
+        // May come after the first live messages: merged by time, once each.
+        if (addHistory(this.chat, msg.data.messages) > 0) this.changed();
+        break;
+      case 'chat_deleted':
+        if (deleteChat(this.chat, msg.data.id, msg.data.by)) this.changed();
+        break;
+      case 'guest_proof':
+        this.guestProof = msg.data;
+        this.opts.onChange();
         break;
       case 'ice_servers':
         this.publisher?.setIceServers(msg.data.ice_servers);
@@ -327,6 +351,7 @@ export class MeetingSession {
     this.title = d.meeting.title;
     this.role = d.role;
     this.settings = d.meeting.settings;
+    this.files = d.file_token ? new FileClient(d.meeting.id || this.opts.meetingId, d.file_token) : null;
     for (const p of d.participants) if (p.id !== this.selfId) this.participants.set(p.id, p);
 
     this.view = new CallView(
@@ -686,6 +711,7 @@ export class MeetingSession {
       canShare: this.canShare,
       lobby: this.lobby,
       chat: this.chat,
+      files: this.files,
       reconnecting: this.reconnecting,
     };
   }
@@ -902,6 +928,7 @@ export class MeetingSession {
     this.clearResumeTimers();
     window.removeEventListener('online', this.onOnline);
     this.resumeToken = null;
+    this.files = null;
     this.reconnecting = false;
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.publisher?.close();

@@ -191,6 +191,8 @@ export interface Welcome {
   meeting: MeetingInfo;
   participants: Participant[];
   ice_servers: ICEServer[];
+  /** at most 128 bytes, omitted when empty */
+  file_token: string;
 }
 
 export interface Waiting {
@@ -262,6 +264,17 @@ export interface UnmuteRequest {
   by: string;
 }
 
+export interface FileRef {
+  /** required, at most 64 bytes */
+  id: string;
+  /** required, at most 1024 bytes */
+  name: string;
+  /** at least 0 */
+  size: number;
+  /** at most 128 bytes */
+  type: string;
+}
+
 export interface ChatMessage {
   /** required, at most 64 bytes */
   id: string;
@@ -274,6 +287,8 @@ export interface ChatMessage {
   text: string;
   /** RFC 3339 time */
   time: string;
+  /** omitted when empty */
+  file: FileRef | null;
 }
 
 export interface ChatDeleted {
@@ -284,6 +299,15 @@ export interface ChatDeleted {
 
 export interface ChatHistory {
   messages: ChatMessage[];
+}
+
+export interface GuestProof {
+  /** required */
+  participant_id: string;
+  /** required, at most 128 bytes */
+  token: string;
+  /** RFC 3339 time */
+  expires: string;
 }
 
 export interface Bye {
@@ -397,6 +421,8 @@ export interface ServerMessages {
   chat_deleted: ChatDeleted;
   /** Earlier messages to everyone, after welcome, where the meeting keeps chat history for late joiners. */
   chat_history: ChatHistory;
+  /** A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only. */
+  guest_proof: GuestProof;
   /** Why the server closes the socket, just before it does. */
   bye: Bye;
   /** A message (its seq in `ref`) or a join was refused; fatal errors close the socket. */
@@ -540,6 +566,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'meeting', f: 'meeting', t: { k: 'o', n: 'MeetingInfo' } },
     { j: 'participants', f: 'participants', t: { k: 'l', e: { k: 'o', n: 'Participant' } } },
     { j: 'ice_servers', f: 'ice_servers', t: { k: 'l', e: { k: 'o', n: 'ICEServer' } } },
+    { j: 'file_token', f: 'file_token', t: { k: 's', max: 128 } },
   ],
   Waiting: [
     { j: 'reason', f: 'reason', t: { k: 's', en: ['waiting_room', 'host_absent'] } },
@@ -591,6 +618,12 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'source', f: 'source', t: { k: 's', en: ['audio', 'camera'] } },
     { j: 'by', f: 'by', t: { k: 's' } },
   ],
+  FileRef: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+    { j: 'name', f: 'name', t: { k: 's', req: true, max: 1024 } },
+    { j: 'size', f: 'size', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'type', f: 'type', t: { k: 's', max: 128 } },
+  ],
   ChatMessage: [
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
     { j: 'from', f: 'from', t: { k: 's', req: true } },
@@ -598,6 +631,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'to', f: 'to', t: { k: 'l', max: 50, e: { k: 's' } } },
     { j: 'text', f: 'text', t: { k: 's', req: true, max: 8000 } },
     { j: 'time', f: 'time', t: { k: 't' } },
+    { j: 'file', f: 'file', t: { k: 'p', e: { k: 'o', n: 'FileRef' } } },
   ],
   ChatDeleted: [
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
@@ -605,6 +639,11 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   ],
   ChatHistory: [
     { j: 'messages', f: 'messages', t: { k: 'l', e: { k: 'o', n: 'ChatMessage' } } },
+  ],
+  GuestProof: [
+    { j: 'participant_id', f: 'participant_id', t: { k: 's', req: true } },
+    { j: 'token', f: 'token', t: { k: 's', req: true, max: 128 } },
+    { j: 'expires', f: 'expires', t: { k: 't' } },
   ],
   Bye: [
     { j: 'reason', f: 'reason', t: { k: 's', en: ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out'] } },
@@ -668,6 +707,7 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['chat', 'ChatMessage'],
   ['chat_deleted', 'ChatDeleted'],
   ['chat_history', 'ChatHistory'],
+  ['guest_proof', 'GuestProof'],
   ['bye', 'Bye'],
   ['error', 'ErrorData'],
   ['pong', 'Pong'],
@@ -1234,6 +1274,10 @@ export function decodeChatDeleted(data: unknown): Decoded<ChatDeleted> {
 
 export function decodeChatHistory(data: unknown): Decoded<ChatHistory> {
   return decodeAs('ChatHistory', data) as Decoded<ChatHistory>;
+}
+
+export function decodeGuestProof(data: unknown): Decoded<GuestProof> {
+  return decodeAs('GuestProof', data) as Decoded<GuestProof>;
 }
 
 export function decodeBye(data: unknown): Decoded<Bye> {

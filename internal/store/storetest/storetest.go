@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 	maps.Copy(tests, consentTests)
 	maps.Copy(tests, consentAuditTests)
 	maps.Copy(tests, rightsTests)
+	maps.Copy(tests, chatTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
