@@ -8,13 +8,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/conclave-meet/conclave/internal/nodetest"
 )
 
 // TestTypeScriptMatchesGo decodes thousands of payloads, mutated from the
 // fixtures, with Go and with the generated TypeScript, and fails where
 // their verdicts differ.
 func TestTypeScriptMatchesGo(t *testing.T) {
-	node := nodeOrSkip(t)
+	nodetest.Node(t)
 	fx := loadFixtures(t)
 	type tsCase struct {
 		Dir   string `json:"dir"`
@@ -86,7 +88,7 @@ if (wrong.length > 0) throw new Error(wrong.slice(0, 20).join('\n'));
 	if err := os.WriteFile(filepath.Join(dir, "parity.ts"), []byte(entry), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := runNode(t, node, root, filepath.Join(dir, "parity.ts"), nil)
+	out := nodetest.Run(t, root, filepath.Join(dir, "parity.ts"))
 	t.Log(strings.TrimSpace(out))
 }
 
