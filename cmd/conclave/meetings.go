@@ -22,6 +22,7 @@ func meetingPolicy(cfg config.Config) meeting.Policy {
 	return meeting.Policy{
 		ForceWaitingRoom: cfg.ForceWaitingRoom,
 		RequireSignedIn:  cfg.RequireSignedIn,
+		LockScreenShare:  cfg.LockScreenShare,
 		MaxParticipants:  cfg.MaxParticipants,
 		DefaultLifetime:  cfg.MeetingLifetime,
 		MaxLifetime:      cfg.MaxMeetingLifetime,

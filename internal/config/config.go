@@ -96,6 +96,16 @@ type Config struct {
 	// RequireSignedIn makes every meeting signed-in participants only:
 	// guests (no account) are refused.
 	RequireSignedIn bool `toml:"require_signed_in"`
+	// Organisation lock-down (docs/operations.md): live settings every
+	// meeting has and no host may change. LockScreenShare: only hosts,
+	// co-hosts and presenters share the screen. LockChatOff: chat is off
+	// (only hosts and co-hosts write). LockPrivateChatOff: no private or
+	// group messages except from hosts and co-hosts. LockChatPresenters:
+	// only hosts and presenters write in the chat.
+	LockScreenShare    bool `toml:"lock_screen_share"`
+	LockChatOff        bool `toml:"lock_chat_off"`
+	LockPrivateChatOff bool `toml:"lock_private_chat_off"`
+	LockChatPresenters bool `toml:"lock_chat_presenters"`
 	// MeetingLifetime is how long a meeting created without an end date
 	// lasts; MaxMeetingLifetime bounds how far ahead any meeting may end.
 	// TOML takes them as strings such as "720h".

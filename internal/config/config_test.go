@@ -83,6 +83,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--force-waiting-room", "true", "--meeting-lifetime", "2h", "--max-meeting-lifetime", "48h", "--resume-grace", "45s",
 		"--min-free-mb", "64", "--release-feed", "https://releases.example.org/conclave.json",
 		"--clamd-socket", "/run/clamav/clamd.ctl", "--file-max-mb", "50",
+		"--lock-screen-share", "true", "--lock-chat-off", "true", "--lock-private-chat-off", "true", "--lock-chat-presenters", "true",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
@@ -90,6 +91,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		TLSCert: "c.pem", TLSKey: "k.pem", PublicIP: "198.51.100.7", MediaAddr: "203.0.113.5",
 		MediaPort: 9000, TURNPort: 0, TURNMaxPerCredential: 4, TURNMaxPerAddress: 500, JoinsPerAddress: 90, JoinsPerMeeting: 900, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
 		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, ResumeGrace: 45 * time.Second, MinFreeMB: 64,
+		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
 		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
@@ -112,6 +114,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_MEETING_LIFETIME": "24h", "CONCLAVE_MAX_MEETING_LIFETIME": "2160h", "CONCLAVE_RESUME_GRACE": "0s",
 		"CONCLAVE_MIN_FREE_MB": "0", "CONCLAVE_RELEASE_FEED": "http://127.0.0.1:9000/feed.json?token=t",
 		"CONCLAVE_CLAMD_SOCKET": "127.0.0.1:3310", "CONCLAVE_FILE_MAX_MB": "10",
+		"CONCLAVE_LOCK_SCREEN_SHARE": "true", "CONCLAVE_LOCK_CHAT_OFF": "1", "CONCLAVE_LOCK_PRIVATE_CHAT_OFF": "true", "CONCLAVE_LOCK_CHAT_PRESENTERS": "true",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
@@ -119,6 +122,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		ACMEDomain: "m.example.org", ACMEEmail: "ops@example.org", PublicIP: "198.51.100.7",
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, TURNMaxPerCredential: 5, TURNMaxPerAddress: 600, JoinsPerAddress: 91, JoinsPerMeeting: 901, LogLevel: "warn", LogFormat: "json",
 		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour, ResumeGrace: 0,
+		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
 		ReleaseFeed: "http://127.0.0.1:9000/feed.json?token=t",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
@@ -159,6 +163,10 @@ min_free_mb = 1024
 release_feed = "https://releases.example.org/conclave.json"
 clamd_socket = "unix:/var/run/clamd.sock"
 file_max_mb = 100
+lock_screen_share = true
+lock_chat_off = true
+lock_private_chat_off = true
+lock_chat_presenters = true
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
@@ -166,6 +174,7 @@ file_max_mb = 100
 		TLSCert: "/etc/c.pem", TLSKey: "/etc/k.pem", PublicIP: "198.51.100.7", MediaAddr: "127.0.0.1",
 		MediaPort: 7001, TURNPort: 3480, TURNMaxPerCredential: 6, TURNMaxPerAddress: 700, JoinsPerAddress: 92, JoinsPerMeeting: 902, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
 		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, ResumeGrace: time.Minute, MinFreeMB: 1024,
+		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
 		ReleaseFeed: "https://releases.example.org/conclave.json",
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
@@ -246,6 +255,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad int env", nil, map[string]string{"CONCLAVE_TURN_PORT": "many"}, "CONCLAVE_TURN_PORT"},
 		{"bad bool flag", []string{"--force-waiting-room", "maybe"}, nil, "--force-waiting-room"},
 		{"bare bool flag", []string{"--force-waiting-room"}, nil, "force-waiting-room"},
+		{"bad lock env", nil, map[string]string{"CONCLAVE_LOCK_CHAT_OFF": "sometimes"}, "CONCLAVE_LOCK_CHAT_OFF"},
+		{"bad lock flag", []string{"--lock-screen-share", "maybe"}, nil, "--lock-screen-share"},
 		{"bad duration env", nil, map[string]string{"CONCLAVE_MEETING_LIFETIME": "30 days"}, "CONCLAVE_MEETING_LIFETIME"},
 		{"duration without unit", []string{"--max-meeting-lifetime", "720"}, nil, "--max-meeting-lifetime"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
@@ -289,7 +300,9 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
 		"require-signed-in": "require_signed_in", "resume-grace": "resume_grace",
-		"release-feed": "release_feed",
+		"release-feed":      "release_feed",
+		"lock-screen-share": "lock_screen_share", "lock-chat-off": "lock_chat_off",
+		"lock-private-chat-off": "lock_private_chat_off", "lock-chat-presenters": "lock_chat_presenters",
 	}
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)

@@ -26,6 +26,10 @@ type Policy struct {
 	// new meetings are stored so, asking otherwise is refused, and
 	// Authorize treats older meetings so too.
 	RequireSignedIn bool
+	// LockScreenShare refuses meetings that open screen sharing to
+	// everyone: the organisation locked it to hosts, co-hosts and
+	// presenters (room.OrgPolicy enforces it live).
+	LockScreenShare bool
 	// MaxParticipants is the organisation's cap on a meeting's own limit;
 	// 0 means no cap.
 	MaxParticipants int
@@ -143,6 +147,9 @@ func (p Policy) checkSettings(m store.Meeting) error {
 	}
 	if m.ScreenShare != store.ScreenSharePresenters && m.ScreenShare != store.ScreenShareEveryone {
 		return optionErr("screen_share", "must be %q or %q", store.ScreenSharePresenters, store.ScreenShareEveryone)
+	}
+	if m.ScreenShare == store.ScreenShareEveryone && p.LockScreenShare {
+		return optionErr("screen_share", "locked by your organisation: only hosts, co-hosts and presenters share the screen")
 	}
 	switch m.Recurrence {
 	case store.RecurrenceNone, store.RecurrenceDaily, store.RecurrenceWeekly:

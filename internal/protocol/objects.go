@@ -22,12 +22,17 @@ type Participant struct {
 // co-hosts may chat; true: ChatWriters (everyone, or presenters only) may
 // too, and with PrivateChat also to one person or a group. ScreenShare
 // presenters: host, co-hosts and presenters may share.
+// OrgLocked: the keys of the settings above that the organisation locked.
 type Settings struct {
 	Locked      bool   `json:"locked"`
 	Chat        bool   `json:"chat"`
 	PrivateChat bool   `json:"private_chat"`
 	ChatWriters string `json:"chat_writers" proto:"enum=everyone|presenters"`
 	ScreenShare string `json:"screen_share" proto:"enum=presenters|everyone"`
+	// OrgLocked names the settings the organisation locked in every
+	// meeting: nobody, not even a host, changes them (a settings change
+	// of one is refused with forbidden). Absent when none are locked.
+	OrgLocked []string `json:"org_locked,omitempty" proto:"max=4,enum=screen_share|chat|private_chat|chat_writers"`
 }
 
 // MeetingInfo is the meeting in welcome.

@@ -173,6 +173,9 @@ func (mb *Member) UpdateSettings(ch SettingsChange) error {
 	if err := r.authorizeLocked(mb, authz.MeetingSetting); err != nil {
 		return err
 	}
+	if r.org.refuses(ch) {
+		return ErrLockedByOrg
+	}
 	if ch.Chat != nil {
 		r.settings.Chat = *ch.Chat
 	}

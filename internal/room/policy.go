@@ -25,6 +25,9 @@ var (
 	ErrForbidden = authz.ErrForbidden
 	// ErrNotFound: the target is not in the actor's meeting.
 	ErrNotFound = errors.New("room: no such participant in this meeting")
+	// ErrLockedByOrg: the organisation locked this setting in every
+	// meeting (OrgPolicy); not even a host may change it.
+	ErrLockedByOrg = errors.New("room: locked by your organisation")
 )
 
 // maxWaiting bounds the waiting room, so that a leaked link cannot make the
@@ -55,6 +58,65 @@ type Settings struct {
 	PrivateChat bool
 	ChatWriters string
 	ScreenShare string // "presenters" or "everyone"
+	// OrgLocked names the settings the organisation locked (OrgPolicy):
+	// SettingScreenShare, SettingChat, SettingPrivateChat and/or
+	// SettingChatWriters, in that order. Nobody changes them live.
+	OrgLocked []string
+}
+
+// Settings keys, as the wire spells them, for Settings.OrgLocked.
+const (
+	SettingScreenShare = "screen_share"
+	SettingChat        = "chat"
+	SettingPrivateChat = "private_chat"
+	SettingChatWriters = "chat_writers"
+)
+
+// OrgPolicy is the organisation's lock-down of live settings, set by the
+// operator: each lock fixes a setting in every meeting, from its start,
+// and no host may change it (docs/operations.md, "Organisation
+// lock-down").
+type OrgPolicy struct {
+	// ScreenShare: only hosts, co-hosts and presenters share.
+	ScreenShare bool
+	// ChatOff: chat is off, only hosts and co-hosts write.
+	ChatOff bool
+	// PrivateChatOff: no private or group messages except from hosts and
+	// co-hosts.
+	PrivateChatOff bool
+	// ChatPresenters: only hosts, co-hosts and presenters write.
+	ChatPresenters bool
+}
+
+// apply fixes the locked settings in s and records which are locked.
+func (o OrgPolicy) apply(s Settings) Settings {
+	s.OrgLocked = nil
+	if o.ScreenShare {
+		s.ScreenShare = sharePresenters
+		s.OrgLocked = append(s.OrgLocked, SettingScreenShare)
+	}
+	if o.ChatOff {
+		s.Chat = false
+		s.OrgLocked = append(s.OrgLocked, SettingChat)
+	}
+	if o.PrivateChatOff {
+		s.PrivateChat = false
+		s.OrgLocked = append(s.OrgLocked, SettingPrivateChat)
+	}
+	if o.ChatPresenters {
+		s.ChatWriters = ChatWritersPresenters
+		s.OrgLocked = append(s.OrgLocked, SettingChatWriters)
+	}
+	return s
+}
+
+// refuses reports whether ch would change a setting the organisation
+// locked. Asking for the locked value itself is no change and passes.
+func (o OrgPolicy) refuses(ch SettingsChange) bool {
+	return (o.ScreenShare && ch.ScreenShare != "" && ch.ScreenShare != sharePresenters) ||
+		(o.ChatOff && ch.Chat != nil && *ch.Chat) ||
+		(o.PrivateChatOff && ch.PrivateChat != nil && *ch.PrivateChat) ||
+		(o.ChatPresenters && ch.ChatWriters != "" && ch.ChatWriters != ChatWritersPresenters)
 }
 
 const (

@@ -71,6 +71,7 @@ type Manager struct {
 	log             *slog.Logger
 	maxParticipants int
 	bans            BanStore
+	org             OrgPolicy
 
 	mu       sync.Mutex
 	rooms    map[string]*Room
@@ -96,6 +97,11 @@ func NewManagerWithMedia(newMedia MediaFactory, maxParticipants int, log *slog.L
 // live meeting. Call before the first Join.
 func (m *Manager) SetBanStore(b BanStore) { m.bans = b }
 
+// SetOrgPolicy sets the organisation's lock-down, which every meeting
+// started afterwards applies and no host changes. Call before the first
+// Join.
+func (m *Manager) SetOrgPolicy(o OrgPolicy) { m.org = o }
+
 // Room is one live meeting.
 type Room struct {
 	mgr      *Manager
@@ -103,6 +109,7 @@ type Room struct {
 	media    Media
 	speakers *speakerBox // the media's speaker changes, applied by run
 	policy   Policy
+	org      OrgPolicy // fixed when the room starts
 
 	// mu guards what follows. It is held only for short, non-blocking work:
 	// never across Media.Join or any other I/O (see admit.go).
@@ -201,10 +208,10 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 		share = shareEveryone
 	}
 	r := &Room{
-		mgr: m, id: id, policy: p,
+		mgr: m, id: id, policy: p, org: m.org,
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
 		bans: map[string]bool{}, started: time.Now().UTC(),
-		settings: Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share},
+		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share}),
 		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}

@@ -127,7 +127,7 @@ func wireParticipant(p room.Participant) protocol.Participant {
 
 func wireSettings(s room.Settings) protocol.Settings {
 	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, PrivateChat: s.PrivateChat, ChatWriters: s.ChatWriters,
-		ScreenShare: s.ScreenShare}
+		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked}
 }
 
 func wireWaiters(ws []room.Waiter) []protocol.Waiter {

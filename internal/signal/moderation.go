@@ -34,6 +34,8 @@ func roomError(err error) error {
 		return nil
 	case errors.Is(err, room.ErrForbidden):
 		return forbidden()
+	case errors.Is(err, room.ErrLockedByOrg):
+		return protoErr(protocol.CodeForbidden, "locked by your organisation")
 	case errors.Is(err, room.ErrNotFound):
 		return protoErr(protocol.CodeNotFound, "no such participant in this meeting")
 	case errors.Is(err, room.ErrFull):

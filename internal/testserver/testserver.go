@@ -85,6 +85,8 @@ type Options struct {
 	AfterFunc   func(d time.Duration, f func()) signal.Timer
 	// Chat keeps chat messages (nil: none are kept).
 	Chat signal.ChatStore
+	// OrgPolicy is the organisation's lock-down of live settings.
+	OrgPolicy room.OrgPolicy
 }
 
 // Server is a running test server.
@@ -111,6 +113,7 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	rooms := room.NewManager(engine, o.MaxParticipants, log)
+	rooms.SetOrgPolicy(o.OrgPolicy)
 	turnSrv := startTURN(t, o, engine)
 	src := metrics.Sources{Media: engine, Live: rooms.Count}
 	if turnSrv != nil {

@@ -174,9 +174,21 @@ func (s *server) requireUser(w http.ResponseWriter, r *http.Request) (store.User
 	return u, ok
 }
 
+// meResponse is GET /api/me: the user, and the meeting options the
+// organisation locked (the meeting form disables them; the server refuses
+// them either way).
+type meResponse struct {
+	User      userJSON `json:"user"`
+	OrgLocked []string `json:"org_locked,omitempty"`
+}
+
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
 	if u, ok := s.requireUser(w, r); ok {
-		writeJSON(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+		resp := meResponse{User: toUserJSON(u)}
+		if s.Meetings != nil && s.Meetings.Policy.LockScreenShare {
+			resp.OrgLocked = append(resp.OrgLocked, "screen_share")
+		}
+		writeJSON(w, http.StatusOK, resp)
 	}
 }
 

@@ -60,8 +60,29 @@ func TestCreateMeetingDefaultSettings(t *testing.T) {
 	}
 }
 
+// TestMeOrgLocked: /api/me tells the page which meeting options the
+// organisation locked, so that the form can say so before the server
+// refuses.
+func TestMeOrgLocked(t *testing.T) {
+	for _, locked := range []bool{false, true} {
+		e := newTestEnv(t, func(o *Options) { o.Meetings.Policy = meeting.Policy{LockScreenShare: locked} })
+		c := e.signedIn(t, "host@example.org")
+		r := do(t, c, "GET", e.srv.URL+"/api/me", "")
+		var body struct {
+			User      map[string]any `json:"user"`
+			OrgLocked []string       `json:"org_locked"`
+		}
+		r.json(t, &body)
+		if body.User == nil || (len(body.OrgLocked) == 1 && body.OrgLocked[0] == "screen_share") != locked || (!locked && body.OrgLocked != nil) {
+			t.Fatalf("locked %v: /api/me %+v", locked, body)
+		}
+	}
+}
+
 func TestCreateMeetingRefusals(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.Meetings.Policy = meeting.Policy{ForceWaitingRoom: true, MaxParticipants: 50} })
+	e := newTestEnv(t, func(o *Options) {
+		o.Meetings.Policy = meeting.Policy{ForceWaitingRoom: true, LockScreenShare: true, MaxParticipants: 50}
+	})
 	c := e.signedIn(t, "host@example.org")
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	tooMany := `"a@example.org"` + strings.Repeat(`,"a@example.org"`, meeting.MaxCohosts)
@@ -69,6 +90,7 @@ func TestCreateMeetingRefusals(t *testing.T) {
 		"forced waiting room":  {`{"waiting_room":false}`, "waiting_room"},
 		"over the org cap":     {`{"max_participants":51}`, "max_participants"},
 		"bad screen share":     {`{"screen_share":"all"}`, "screen_share"},
+		"locked screen share":  {`{"screen_share":"everyone"}`, "screen_share: locked by your organisation"},
 		"bad recurrence":       {`{"recurrence":"hourly","ends_at":"2099-01-01T00:00:00Z"}`, "recurrence"},
 		"recurring no end":     {`{"recurrence":"daily"}`, "ends_at"},
 		"ends in the past":     {`{"ends_at":"` + past + `"}`, "ends_at"},

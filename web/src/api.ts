@@ -103,10 +103,21 @@ async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: strin
   return payload as T;
 }
 
+let orgLockedOptions: readonly string[] = [];
+
+/**
+ * The meeting options the organisation locked (such as "screen_share"), as
+ * the last getMe learned them: the meeting form disables them.
+ */
+export function orgLocked(): readonly string[] {
+  return orgLockedOptions;
+}
+
 /** The signed-in user, or null when not signed in (401). */
 export async function getMe(): Promise<User | null> {
   try {
-    const r = await request<{ user: User }>('GET', '/api/me');
+    const r = await request<{ user: User; org_locked?: string[] }>('GET', '/api/me');
+    orgLockedOptions = Array.isArray(r.org_locked) ? r.org_locked : [];
     return r.user;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;

@@ -2,19 +2,43 @@
 // chat (on or off, who may write, private messages), and (host only)
 // ending the meeting for everyone, which asks for confirmation inline
 // rather than in a modal dialog. Each change is one `settings` message;
-// the controls show the settings the server last sent.
+// the controls show the settings the server last sent. Settings the
+// organisation locked (org_locked) are disabled, with the note "Locked by
+// your organisation" tied to them for screen readers.
 
 import { h } from './dom';
 import type { ModActions } from './panelmodel';
 import type { MeetingSettings, Role } from './protocol';
 
 type Writers = MeetingSettings['chat_writers'];
+type LockKey = 'screen_share' | 'chat' | 'private_chat' | 'chat_writers';
+
+export const ORG_LOCKED_NOTE = 'Locked by your organisation';
+
+/** The note under a control the organisation locked, hidden until it is. */
+function orgNote(id: string): HTMLElement {
+  const note = h('p', { class: 'hint org-locked', id, text: ORG_LOCKED_NOTE });
+  note.hidden = true;
+  return note;
+}
+
+/**
+ * Shows or hides a lock: the controls are disabled and described by the
+ * note as well as their hint (only while locked, since a description is
+ * read even from a hidden element).
+ */
+function showLock(el: HTMLElement, controls: HTMLInputElement[], note: HTMLElement, hintID: string, locked: boolean): void {
+  note.hidden = !locked;
+  for (const c of controls) c.disabled = locked;
+  el.setAttribute('aria-describedby', locked ? `${hintID} ${note.id}` : hintID);
+}
 
 function switchRow(id: string, label: string, hint: string): { row: HTMLElement; input: HTMLInputElement } {
   const input = h('input', { type: 'checkbox', role: 'switch', id, 'aria-describedby': `${id}-hint` });
   const row = h('div', { class: 'setting' }, [
     h('div', { class: 'switch-row' }, [input, h('label', { for: id, text: label })]),
     h('p', { class: 'hint', id: `${id}-hint`, text: hint }),
+    orgNote(`${id}-org`),
   ]);
   return { row, input };
 }
@@ -26,6 +50,8 @@ export class HostMenu {
   private readonly chat: HTMLInputElement;
   private readonly privateChat: HTMLInputElement;
   private readonly writers: Record<Writers, HTMLInputElement>;
+  private readonly writersRow: HTMLElement;
+  private readonly notes: Record<LockKey, HTMLElement>;
   private readonly endBox: HTMLElement;
   private readonly endButton: HTMLButtonElement;
   private readonly confirmBox: HTMLElement;
@@ -64,12 +90,22 @@ export class HostMenu {
     const everyone = radio('everyone', 'Everyone');
     const presenters = radio('presenters', 'Hosts and presenters');
     this.writers = { everyone: everyone.input, presenters: presenters.input };
+    const writersNote = orgNote('setting-chat-writers-org');
     const writersRow = h('fieldset', { class: 'setting', id: 'setting-chat-writers', 'aria-describedby': 'setting-chat-writers-hint' }, [
       h('legend', { text: 'Who may write in the chat' }),
       everyone.row,
       presenters.row,
       h('p', { class: 'hint', id: 'setting-chat-writers-hint', text: 'While chat is on. The host and co-hosts can always write.' }),
+      writersNote,
     ]);
+    this.writersRow = writersRow;
+    const note = (row: HTMLElement, id: string): HTMLElement => row.querySelector<HTMLElement>(`#${id}-org`) ?? orgNote(`${id}-org`);
+    this.notes = {
+      screen_share: note(share.row, 'setting-screen-share'),
+      chat: note(chat.row, 'setting-chat'),
+      private_chat: note(privateChat.row, 'setting-private-chat'),
+      chat_writers: writersNote,
+    };
 
     this.endButton = h('button', { type: 'button', id: 'end-meeting', class: 'button danger', text: 'End meeting for all' });
     this.confirmButton = h('button', { type: 'button', id: 'end-meeting-confirm', class: 'button danger', text: 'End meeting' });
@@ -108,6 +144,19 @@ export class HostMenu {
     this.privateChat.checked = settings.private_chat;
     this.writers.everyone.checked = settings.chat_writers === 'everyone';
     this.writers.presenters.checked = settings.chat_writers === 'presenters';
+    // The server refuses changes of what the organisation locked; say so
+    // rather than offer a switch that cannot work.
+    const locked = (k: LockKey): boolean => (settings.org_locked ?? []).includes(k);
+    showLock(this.share, [this.share], this.notes.screen_share, 'setting-screen-share-hint', locked('screen_share'));
+    showLock(this.chat, [this.chat], this.notes.chat, 'setting-chat-hint', locked('chat'));
+    showLock(this.privateChat, [this.privateChat], this.notes.private_chat, 'setting-private-chat-hint', locked('private_chat'));
+    showLock(
+      this.writersRow,
+      [this.writers.everyone, this.writers.presenters],
+      this.notes.chat_writers,
+      'setting-chat-writers-hint',
+      locked('chat_writers'),
+    );
     // Only the host may end the meeting for everyone.
     this.endBox.hidden = role !== 'host';
   }

@@ -13,7 +13,12 @@ export interface OptionsForm {
   reset(): void;
 }
 
-export function meetingOptionsForm(): OptionsForm {
+/**
+ * The form; orgLocked names the options the organisation locked (GET
+ * /api/me), which are disabled with the note "Locked by your
+ * organisation".
+ */
+export function meetingOptionsForm(orgLocked: readonly string[] = []): OptionsForm {
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
   const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
@@ -28,6 +33,9 @@ export function meetingOptionsForm(): OptionsForm {
     ['daily', 'Daily'],
     ['weekly', 'Weekly'],
   ]);
+  // The server refuses "everyone" when the organisation locked sharing.
+  const shareLocked = orgLocked.includes('screen_share');
+  share.disabled = shareLocked;
   const cohosts = h('input', { type: 'text', autocomplete: 'off', placeholder: 'ana@example.org, bo@example.org' });
   const max = h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'Server default' });
   const ends = h('input', { type: 'date' });
@@ -58,7 +66,9 @@ export function meetingOptionsForm(): OptionsForm {
       switchRow(chatAfter, 'Let participants with an account read the chat after the meeting'),
       hint('opt-chat-after-hint', chatAfter, 'They see the messages sent while they were there and their own private messages, until the chat is deleted with the retention period.'),
     ]),
-    field('opt-screen-share', 'Who can share their screen', share),
+    shareLocked
+      ? field('opt-screen-share', 'Who can share their screen', share, 'Locked by your organisation: only the host, co-hosts and presenters can.')
+      : field('opt-screen-share', 'Who can share their screen', share),
     field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
     field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),
     field('opt-max', 'Maximum participants', max),

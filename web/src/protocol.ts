@@ -53,4 +53,5 @@ export const OPEN_SETTINGS: MeetingSettings = {
   private_chat: true,
   chat_writers: 'everyone',
   screen_share: 'everyone',
+  org_locked: [],
 };

@@ -154,6 +154,8 @@ export interface Settings {
   private_chat: boolean;
   chat_writers: 'everyone' | 'presenters';
   screen_share: 'presenters' | 'everyone';
+  /** at most 4 entries, omitted when empty */
+  org_locked: ('screen_share' | 'chat' | 'private_chat' | 'chat_writers')[];
 }
 
 export interface MeetingInfo {
@@ -538,6 +540,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'private_chat', f: 'private_chat', t: { k: 'b' } },
     { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['presenters', 'everyone'] } },
+    { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 4, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers'] } } },
   ],
   MeetingInfo: [
     { j: 'id', f: 'id', t: { k: 's' } },
