@@ -76,13 +76,15 @@ func newQueuedConn(c net.Conn, limit int, dropped *atomic.Uint64) *queuedConn {
 func (q *queuedConn) Write(b []byte) (int, error) {
 	q.mu.Lock()
 	switch {
+	// Closed first: closing fails the writer's pending write too, and that
+	// error must not hide that the connection was closed on purpose.
+	case q.closed:
+		q.mu.Unlock()
+		return 0, net.ErrClosed
 	case q.err != nil:
 		err := q.err
 		q.mu.Unlock()
 		return 0, err
-	case q.closed:
-		q.mu.Unlock()
-		return 0, net.ErrClosed
 	case q.queued+len(b) > q.limit:
 		q.mu.Unlock()
 		q.dropped.Add(1)
