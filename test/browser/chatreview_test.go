@@ -74,6 +74,10 @@ func TestOfficerReviewsChat(t *testing.T) {
 	if eval[bool](officer, `document.querySelector("#chat-review-export").disabled`) {
 		t.Error("nothing to download after the review")
 	}
+	// The meeting's shared files are reviewed with its chat, and the page
+	// says that, with no scanner configured, files are not scanned.
+	officer.waitFor("the files part of the review", `!document.querySelector("#file-review").hidden && `+
+		`document.querySelector("#file-review-scanning").textContent.includes("not scanned")`, 10*time.Second)
 	if n := eval[int](officer, `fetch("/api/audit?action=chat.review").then(r => r.json()).then(j => j.entries.filter(e => `+
 		`e.meeting === "`+srv.meetingID+`" && e.details.count === "2").length)`); n != 1 {
 		t.Errorf("%d chat.review entries for the review", n)

@@ -62,6 +62,62 @@ async function fetchChat(param: string, value: string): Promise<ReviewedMessage[
   return (payload as { messages: ReviewedMessage[] }).messages;
 }
 
+/** A shared file as GET /api/privacy/files describes it. */
+interface ReviewedFile {
+  id: string;
+  meeting: string;
+  name: string;
+  size: number;
+  type: string;
+  from: ChatParty;
+  to_everyone: boolean;
+  to: ChatParty[];
+  time: string;
+}
+
+interface FileReview {
+  files: ReviewedFile[];
+  scanned: boolean;
+  scanner: string;
+}
+
+/** The files of a meeting or person; null where the server keeps none. */
+async function fetchFiles(param: string, value: string): Promise<FileReview | null> {
+  const res = await fetch(`/api/privacy/files?${param}=${encodeURIComponent(value)}`, {
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: { Accept: 'application/json' },
+  });
+  if (res.status === 404) return null;
+  const payload: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? 'http_' + String(res.status), err?.message ?? `Request failed (${res.status}).`);
+  }
+  return payload as FileReview;
+}
+
+/** Downloads one file's content (recorded by the server) and saves it. */
+async function saveFile(f: ReviewedFile): Promise<void> {
+  const res = await fetch(`/api/privacy/files/${encodeURIComponent(f.meeting)}/${encodeURIComponent(f.id)}`, {
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  if (!res.ok) throw new ApiError(res.status, 'http_' + String(res.status), `Download failed (${res.status}).`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: f.name });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function sizeText(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 /** The review borrows the audit page's table styles. */
 function loadStyles(): void {
   if (document.querySelector('link[data-admin-styles]')) return;
@@ -108,6 +164,19 @@ class ReviewView {
   private readonly rows = h('tbody', { id: 'chat-review-rows' });
   private readonly summary = h('p', { id: 'chat-review-summary', class: 'hint', role: 'status' });
   private last: { query: string; messages: ReviewedMessage[] } | null = null;
+  private readonly fileRows = h('tbody', { id: 'file-review-rows' });
+  private readonly scanning = h('p', { id: 'file-review-scanning', class: 'hint' });
+  private readonly filesSection = h('section', { id: 'file-review', 'aria-labelledby': 'file-review-title', hidden: true }, [
+    h('h2', { id: 'file-review-title', text: 'Shared files' }),
+    this.scanning,
+    h('div', { class: 'table-wrap' }, [
+      h('table', { class: 'audit-table stack-narrow', id: 'file-review-table' }, [
+        h('caption', { class: 'sr-only', text: 'Shared files, oldest first' }),
+        h('thead', {}, [h('tr', {}, ['Time', 'Meeting', 'From', 'To', 'File', ''].map((c) => h('th', { scope: 'col', text: c })))]),
+        this.fileRows,
+      ]),
+    ]),
+  ]);
 
   constructor(private readonly lost: () => void) {
     const form = h('form', { id: 'chat-review-form', class: 'stack', 'aria-label': 'Review chat' }, [
@@ -136,6 +205,7 @@ class ReviewView {
       form,
       this.summary,
       h('div', { class: 'table-wrap' }, [table]),
+      this.filesSection,
     ]);
   }
 
@@ -151,6 +221,7 @@ class ReviewView {
       this.render(messages);
       this.summary.textContent = `${messages.length} message${messages.length === 1 ? '' : 's'} for ${q.value}.`;
       this.exportButton.disabled = false;
+      this.renderFiles(await fetchFiles(q.param, q.value));
     } catch (e) {
       this.last = null;
       this.exportButton.disabled = true;
@@ -178,6 +249,34 @@ class ReviewView {
       );
     }
     const table = this.rows.closest('table');
+    if (table) labelCells(table);
+  }
+
+  private renderFiles(review: FileReview | null): void {
+    this.filesSection.hidden = review === null;
+    clear(this.fileRows);
+    if (review === null) return;
+    this.scanning.textContent = review.scanned
+      ? `Shared files are scanned for malware before anyone receives them (${review.scanner}).`
+      : 'Shared files are not scanned for malware: no virus scanner is configured (clamd_socket).';
+    for (const f of review.files) {
+      const to = f.to_everyone ? 'everyone' : f.to.map(partyText).join('; ');
+      const get = h('button', { type: 'button', class: 'button', text: 'Download', 'aria-label': `Download ${f.name}` });
+      get.addEventListener('click', () => {
+        saveFile(f).catch((e: unknown) => this.failed(e));
+      });
+      this.fileRows.appendChild(
+        h('tr', { 'data-id': f.id }, [
+          h('td', {}, [h('time', { datetime: f.time, text: new Date(f.time).toLocaleString() })]),
+          h('td', { class: 'mono', text: f.meeting }),
+          h('td', { text: partyText(f.from) }),
+          h('td', { text: to }),
+          h('td', { text: `${f.name} (${sizeText(f.size)}, ${f.type})` }),
+          h('td', {}, [get]),
+        ]),
+      );
+    }
+    const table = this.fileRows.closest('table');
     if (table) labelCells(table);
   }
 
