@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -216,9 +215,9 @@ func (mb *Member) ChatDeleted(id string) error {
 func (mb *Member) UserID() string { return mb.userID }
 
 // chatOrder releases messages in the order of their numbers: a message
-// whose store finished early waits for those numbered before it.
+// whose store finished early waits for those numbered before it. The
+// room's lock guards it.
 type chatOrder struct {
-	mu      sync.Mutex
 	last    uint64 // last number handed out
 	done    uint64 // every number up to done is delivered or dropped
 	pending map[uint64]pendingChat
@@ -232,16 +231,12 @@ type pendingChat struct {
 func newChatOrder() *chatOrder { return &chatOrder{pending: map[uint64]pendingChat{}} }
 
 func (o *chatOrder) next() uint64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	o.last++
 	return o.last
 }
 
 // ready records m's outcome and returns the stored messages now in order.
 func (o *chatOrder) ready(m ChatMessage, stored bool) []ChatMessage {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if m.Seq <= o.done {
 		return nil // a second report: ignore
 	}

@@ -170,8 +170,9 @@ func TestResume(t *testing.T) {
 		if seq := eval[int](bob, `window.conclave.chat("said while Ada was away")`); seq == 0 {
 			t.Fatal("Bob's chat not sent")
 		}
+		// The server delivers chat in the order it was sent: had Ada's
+		// message got through, it would have come before Bob's own echo.
 		bob.waitFor("Bob's own message", `window.conclave.state().chat.some(m => m.text === "said while Ada was away")`, 10*time.Second)
-		time.Sleep(300 * time.Millisecond)
 		if eval[bool](bob, `window.conclave.state().chat.some(m => m.text === "sent while away")`) {
 			t.Error("Ada's message reached Bob while her socket was down")
 		}
@@ -199,7 +200,12 @@ func TestResume(t *testing.T) {
 	t.Run("what was sent meanwhile arrives, once", func(t *testing.T) {
 		bob.waitFor("Ada's kept message", `window.conclave.state().chat.some(m => m.text === "sent while away" && m.from === `+strconv.Quote(adaID)+`)`, 10*time.Second)
 		ada.waitFor("Bob's message replayed", `window.conclave.state().chat.some(m => m.text === "said while Ada was away")`, 10*time.Second)
-		time.Sleep(500 * time.Millisecond)
+		// A live message after the replay: any duplicate the replay could
+		// bring arrives before it, in order.
+		if seq := eval[int](bob, `window.conclave.chat("after the resume")`); seq == 0 {
+			t.Fatal("Bob's chat not sent")
+		}
+		ada.waitFor("a live message after the replay", `window.conclave.state().chat.some(m => m.text === "after the resume")`, 10*time.Second)
 		if n := eval[int](ada, `window.conclave.state().chat.filter(m => m.text === "said while Ada was away").length`); n != 1 {
 			t.Errorf("Ada has Bob's message %d times, want once", n)
 		}
@@ -302,7 +308,8 @@ func TestResumeWaitingAndRemoved(t *testing.T) {
 		}
 		ada.waitFor("reconnecting", `window.conclave.state().reconnecting === true`, 10*time.Second)
 		ada.waitText("#meeting-status", "Reconnecting…", 5*time.Second)
-		time.Sleep(time.Second)
+		// Held down, Ada cannot say hello again: the waiting room must
+		// show her once, as she was.
 		if got := eval[string](host, `JSON.stringify(window.conclave.state().lobby.map(e => e.id))`); got != `["`+adaID+`"]` {
 			t.Errorf("host's waiting room while Ada is away: %s", got)
 		}

@@ -33,8 +33,7 @@ const chatColumns = "id, meeting_id, sender_id, sender_user, sender_name_sealed,
 func (s *Store) AddChatMessage(ctx context.Context, m store.ChatMessage) error {
 	// Checked before sealing: sealing creates the meeting's key when it is
 	// missing, which for a deleted meeting would leave a key owning nothing.
-	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1 FROM meetings WHERE id = ?", m.MeetingID).Scan(&one); err != nil {
+	if err := s.requireMeeting(ctx, m.MeetingID); err != nil {
 		return mapErr("add chat message", err)
 	}
 	owner := meetingOwner(m.MeetingID)
@@ -358,4 +357,13 @@ func chatArgs(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// requireMeeting is sql.ErrNoRows (ErrNotFound through mapErr) unless the
+// meeting exists. Chat and files check it before sealing: sealing creates
+// the meeting's key when missing, which for a deleted meeting would leave
+// a key owning nothing.
+func (s *Store) requireMeeting(ctx context.Context, id string) error {
+	var one int
+	return s.db.QueryRowContext(ctx, "SELECT 1 FROM meetings WHERE id = ?", id).Scan(&one)
 }

@@ -31,8 +31,7 @@ const sharedFileColumns = "id, meeting_id, uploader_id, uploader_user, name_seal
 func (s *Store) AddSharedFile(ctx context.Context, f store.SharedFile) error {
 	// Checked before sealing: sealing creates the meeting's key when it is
 	// missing, which for an unknown meeting would leave a key owning nothing.
-	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1 FROM meetings WHERE id = ?", f.MeetingID).Scan(&one); err != nil {
+	if err := s.requireMeeting(ctx, f.MeetingID); err != nil {
 		return mapErr("add shared file", err)
 	}
 	owner := meetingOwner(f.MeetingID)
