@@ -72,6 +72,9 @@ func (c *conn) storeChat(ctx context.Context, m room.ChatMessage) error {
 	defer cancel()
 	sm := store.ChatMessage{ID: m.ID, MeetingID: c.meetingID, SenderID: m.From, SenderUser: m.FromUser,
 		SenderName: m.FromName, Text: m.Text, CreatedAt: m.Time}
+	if m.File != nil {
+		sm.File = &store.ChatFile{ID: m.File.ID}
+	}
 	for _, r := range m.To {
 		sm.To = append(sm.To, store.ChatRecipient{ParticipantID: r.ID, UserID: r.UserID})
 	}
@@ -119,7 +122,11 @@ func (c *conn) sendChatHistory(since time.Time) {
 	}
 	out := make([]protocol.ChatMessage, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, protocol.ChatMessage{ID: m.ID, From: m.SenderID, FromName: m.SenderName, Text: m.Text, Time: m.CreatedAt})
+		wm := protocol.ChatMessage{ID: m.ID, From: m.SenderID, FromName: m.SenderName, Text: m.Text, Time: m.CreatedAt}
+		if f := m.File; f != nil {
+			wm.File = &protocol.FileRef{ID: f.ID, Name: m.Text, Size: f.Size, Type: f.Type}
+		}
+		out = append(out, wm)
 	}
 	c.event("chat_history", protocol.ChatHistory{Messages: out})
 }

@@ -77,6 +77,10 @@ type chatMsg struct {
 	From string   `json:"from"`
 	To   []string `json:"to"`
 	Text string   `json:"text"`
+	File *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"file"`
 }
 
 func chatOf(m msg) chatMsg {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
@@ -14,7 +15,8 @@ import (
 // TestChatHistoryFromStoredPolicy: the stored meeting's chat_history
 // option reaches the live meeting: a late joiner gets the earlier
 // messages to everyone (never a private one); without the option nobody
-// does.
+// does. A shared file in the history keeps its reference, not only its
+// name.
 func TestChatHistoryFromStoredPolicy(t *testing.T) {
 	for _, keep := range []bool{true, false} {
 		chat := &historyCount{memChat: &memChat{}}
@@ -33,6 +35,11 @@ func TestChatHistoryFromStoredPolicy(t *testing.T) {
 		if v := a.outcome("chat", map[string]any{"text": "only for Bo", "to": []string{b.id}}); v != "ok" {
 			t.Fatal(v)
 		}
+		shared := files.Shared{ID: "f_hist", Name: "notes.pdf", Size: 10, Type: "application/pdf",
+			From: files.Participant{ID: a.id}, CreatedAt: time.Now()}
+		if err := srv.Signal.Announce(context.Background(), testserver.MeetingID, shared); err != nil {
+			t.Fatal(err)
+		}
 		late := dialAs(t, srv.WS, "")
 		if w := late.hello("Cy", testserver.Passcode, nil); w.Type != "welcome" {
 			t.Fatalf("late: %s", code(w))
@@ -50,8 +57,12 @@ func TestChatHistoryFromStoredPolicy(t *testing.T) {
 		if err := json.Unmarshal(late.next("chat_history").Data, &h); err != nil {
 			t.Fatal(err)
 		}
-		if len(h.Messages) != 1 || h.Messages[0].Text != "before you came" || h.Messages[0].From != a.id {
+		if len(h.Messages) != 2 || h.Messages[0].Text != "before you came" || h.Messages[0].From != a.id ||
+			h.Messages[0].File != nil {
 			t.Fatalf("history %+v", h.Messages)
+		}
+		if f := h.Messages[1].File; f == nil || f.ID != "f_hist" || f.Name != "notes.pdf" {
+			t.Fatalf("the shared file in the history: %+v", h.Messages[1])
 		}
 	}
 }

@@ -19,6 +19,17 @@ type ChatMessage struct {
 	// text is then gone and only the fact remains.
 	DeletedAt time.Time
 	DeletedBy string
+	// File is set when the message shares a file (Text is then its name).
+	// Only its ID is stored with the message; reading fills in the rest
+	// from the file's own row, and leaves File nil once the file is gone.
+	File *ChatFile
+}
+
+// ChatFile is the file a chat message shares.
+type ChatFile struct {
+	ID   string
+	Size int64
+	Type string
 }
 
 // ChatRecipient is one addressee of a private or group message.

@@ -48,6 +48,16 @@ type chatMessageJSON struct {
 	Deleted    bool        `json:"deleted"`
 	DeletedAt  *time.Time  `json:"deleted_at,omitempty"`
 	DeletedBy  string      `json:"deleted_by,omitempty"`
+	// File is set when the message shares a file that is still stored
+	// (its name is the text); officers download it from
+	// /api/privacy/files/{meeting}/{id}.
+	File *chatFileJSON `json:"file,omitempty"`
+}
+
+type chatFileJSON struct {
+	ID   string `json:"id"`
+	Size int64  `json:"size"`
+	Type string `json:"type"`
 }
 
 type chatListResponse struct {
@@ -200,6 +210,9 @@ func (s *server) chatJSON(ctx context.Context, msgs []store.ChatMessage, officer
 		j := chatMessageJSON{ID: m.ID, Meeting: m.MeetingID, From: chatParty{ID: m.SenderID, Name: m.SenderName},
 			ToEveryone: m.ToEveryone(), To: []chatParty{}, Text: m.Text, Time: m.CreatedAt.UTC(), Deleted: m.Deleted(),
 			DeletedBy: m.DeletedBy}
+		if f := m.File; f != nil {
+			j.File = &chatFileJSON{ID: f.ID, Size: f.Size, Type: f.Type}
+		}
 		if officer {
 			j.From.User = m.SenderUser
 		}

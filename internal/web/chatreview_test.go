@@ -93,6 +93,12 @@ func TestOfficerReviewsChat(t *testing.T) {
 	ce.chat(t, store.ChatMessage{ID: "c_2", MeetingID: chatMeetingA, SenderID: "p_gus", SenderName: "Gus", Text: "psst",
 		CreatedAt: t0.Add(time.Second), To: []store.ChatRecipient{{ParticipantID: "p_host", UserID: host.ID}}})
 	ce.chat(t, store.ChatMessage{ID: "c_3", MeetingID: chatMeetingA, SenderID: "p_gus", Text: "oops", CreatedAt: t0.Add(2 * time.Second)})
+	if err := ce.store.AddSharedFile(context.Background(), store.SharedFile{ID: "f_1", MeetingID: chatMeetingA, UploaderID: "p_gus",
+		Name: "agenda.pdf", Size: 321, Type: "application/pdf", Key: make([]byte, 32), Scan: store.ScanNone, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	ce.chat(t, store.ChatMessage{ID: "c_4", MeetingID: chatMeetingA, SenderID: "p_gus", Text: "agenda.pdf", CreatedAt: t0.Add(3 * time.Second),
+		File: &store.ChatFile{ID: "f_1"}})
 	if err := ce.store.DeleteChatMessage(context.Background(), chatMeetingA, "c_3", "p_host", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +107,13 @@ func TestOfficerReviewsChat(t *testing.T) {
 	expectStatus(t, resp, http.StatusOK)
 	var list chatListResponse
 	resp.json(t, &list)
-	if len(list.Messages) != 3 {
+	if len(list.Messages) != 4 {
 		t.Fatalf("review %s", resp.body)
 	}
 	m0, m1, m2 := list.Messages[0], list.Messages[1], list.Messages[2]
+	if f := list.Messages[3].File; f == nil || *f != (chatFileJSON{ID: "f_1", Size: 321, Type: "application/pdf"}) || m0.File != nil {
+		t.Errorf("the shared file's message %+v", list.Messages[3])
+	}
 	if m0.Text != "welcome all" || m0.From.Name != "Hana" || m0.From.User != host.ID || !m0.ToEveryone || len(m0.To) != 0 {
 		t.Errorf("message to everyone %+v", m0)
 	}
@@ -116,17 +125,17 @@ func TestOfficerReviewsChat(t *testing.T) {
 		t.Errorf("deleted message %+v", m2)
 	}
 	en := ce.lastAudit(t, audit.ChatReview)
-	if en.Actor != officer.ID || en.Meeting != chatMeetingA || en.Details["meeting"] != chatMeetingA || en.Details["count"] != "3" || en.Outcome != "success" {
+	if en.Actor != officer.ID || en.Meeting != chatMeetingA || en.Details["meeting"] != chatMeetingA || en.Details["count"] != "4" || en.Outcome != "success" {
 		t.Fatalf("review recorded as %+v", en)
 	}
 
 	resp = do(t, oc, "GET", ce.srv.URL+"/api/privacy/chat?subject=p_gus", "")
 	expectStatus(t, resp, http.StatusOK)
 	resp.json(t, &list)
-	if len(list.Messages) != 2 || list.Messages[0].ID != "c_2" {
+	if len(list.Messages) != 3 || list.Messages[0].ID != "c_2" {
 		t.Fatalf("by subject %s", resp.body)
 	}
-	if en := ce.lastAudit(t, audit.ChatReview); en.Target != "p_gus" || en.Details["subject"] != "p_gus" || en.Details["count"] != "2" {
+	if en := ce.lastAudit(t, audit.ChatReview); en.Target != "p_gus" || en.Details["subject"] != "p_gus" || en.Details["count"] != "3" {
 		t.Fatalf("subject review recorded as %+v", en)
 	}
 	for _, q := range []string{"", "?meeting=nope", "?subject=bob", "?meeting=" + chatMeetingA + "&subject=p_gus", "?subject=p_gus&x=1"} {

@@ -32,6 +32,8 @@ export interface ReviewedMessage {
   deleted: boolean;
   deleted_at?: string;
   deleted_by?: string;
+  /** Set when the message shares a file that is still stored; its name is the text. */
+  file?: { id: string; size: number; type: string };
 }
 
 /** What was asked for: a subject ID (u_…, p_…) or else a meeting ID. */
@@ -98,7 +100,7 @@ async function fetchFiles(param: string, value: string): Promise<FileReview | nu
 }
 
 /** Downloads one file's content (recorded by the server) and saves it. */
-async function saveFile(f: ReviewedFile): Promise<void> {
+async function saveFile(f: Pick<ReviewedFile, 'id' | 'meeting' | 'name'>): Promise<void> {
   const res = await fetch(`/api/privacy/files/${encodeURIComponent(f.meeting)}/${encodeURIComponent(f.id)}`, {
     credentials: 'same-origin',
     cache: 'no-store',
@@ -237,7 +239,9 @@ class ReviewView {
       const to = m.to_everyone ? 'everyone' : m.to.map(partyText).join('; ');
       const text = m.deleted
         ? h('em', { class: 'outcome denied', text: `deleted${m.deleted_by ? ' by ' + m.deleted_by : ''}${m.deleted_at ? ' at ' + m.deleted_at : ''}` })
-        : h('span', { class: 'chat-text', text: m.text });
+        : m.file
+          ? this.fileMessage(m, m.file)
+          : h('span', { class: 'chat-text', text: m.text });
       this.rows.appendChild(
         h('tr', { 'data-id': m.id, 'data-deleted': m.deleted ? 'true' : null }, [
           h('td', {}, [h('time', { datetime: m.time, text: new Date(m.time).toLocaleString() })]),
@@ -250,6 +254,15 @@ class ReviewView {
     }
     const table = this.rows.closest('table');
     if (table) labelCells(table);
+  }
+
+  /** A message that shares a file: its name, size and type, and a download. */
+  private fileMessage(m: ReviewedMessage, f: { id: string; size: number; type: string }): HTMLElement {
+    const get = h('button', { type: 'button', class: 'button', text: 'Download', 'aria-label': `Download ${m.text}` });
+    get.addEventListener('click', () => {
+      saveFile({ id: f.id, meeting: m.meeting, name: m.text }).catch((e: unknown) => this.failed(e));
+    });
+    return h('span', { class: 'chat-text chat-file' }, [`Shared a file: ${m.text} (${sizeText(f.size)}, ${f.type}) `, get]);
   }
 
   private renderFiles(review: FileReview | null): void {

@@ -8,6 +8,7 @@
 import { ApiError } from './api';
 import type { Meeting } from './api';
 import { busyButton, clear, errorMessage, h } from './dom';
+import { humanSize } from './files';
 
 interface Party {
   id: string;
@@ -22,6 +23,8 @@ interface AfterMessage {
   text: string;
   time: string;
   deleted: boolean;
+  /** Set when the message shares a file that is still stored; its name is the text. */
+  file?: { id: string; size: number; type: string };
 }
 
 /** What the meeting does with its chat, in words. */
@@ -31,6 +34,11 @@ export function chatPolicyText(m: Meeting): string {
     ? 'Participants with an account can read the chat they were part of after the meeting.'
     : 'Nobody reads the chat after the meeting, except privacy officers answering a data protection request.';
   return `${history} ${after}`;
+}
+
+/** A message's words; a shared file is named as one (it was downloadable during the meeting only). */
+function messageText(c: AfterMessage): string {
+  return c.file ? `shared a file, ${c.text} (${humanSize(c.file.size)})` : c.text;
 }
 
 function name(p: Party): string {
@@ -77,7 +85,7 @@ export function meetingChatPanel(m: Meeting, prefix: string): HTMLElement {
                 h('strong', { text: name(c.from) }),
                 c.to_everyone ? '' : ` to ${c.to.map(name).join(', ')}`,
                 ': ',
-                c.deleted ? h('em', { text: 'deleted by a host' }) : c.text,
+                c.deleted ? h('em', { text: 'deleted by a host' }) : messageText(c),
               ]),
             ),
           ),

@@ -24,7 +24,11 @@ const (
 	aadChatSenderName = "chat_messages.sender_name\x00"
 )
 
-const chatColumns = "id, meeting_id, sender_id, sender_user, sender_name_sealed, body_sealed, created_at, deleted_at, deleted_by"
+// The shared file's size and type come from its own row (NULL once it is
+// gone, when file_id is NULL too).
+const chatColumns = "id, meeting_id, sender_id, sender_user, sender_name_sealed, body_sealed, created_at, deleted_at, " +
+	"deleted_by, file_id, (SELECT size FROM shared_files WHERE id = file_id), " +
+	"(SELECT content_type FROM shared_files WHERE id = file_id)"
 
 // AddChatMessage implements signal.ChatStore: m and its recipients are
 // stored in one transaction, the text and sender name sealed under the
@@ -47,8 +51,8 @@ func (s *Store) AddChatMessage(ctx context.Context, m store.ChatMessage) error {
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO chat_messages (id, meeting_id, sender_id, sender_user, "+
-			"sender_name_sealed, body_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			m.ID, m.MeetingID, m.SenderID, m.SenderUser, name, body, toDB(m.CreatedAt)); err != nil {
+			"sender_name_sealed, body_sealed, created_at, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			m.ID, m.MeetingID, m.SenderID, m.SenderUser, name, body, toDB(m.CreatedAt), chatFileID(m)); err != nil {
 			return err
 		}
 		for _, r := range m.To {
@@ -237,12 +241,28 @@ func scanChat(row rowScanner) (sealedChat, error) {
 		m                = &c.ChatMessage
 		created, deleted int64
 	)
+	var (
+		fileID   sql.NullString
+		fileSize sql.NullInt64
+		fileType sql.NullString
+	)
 	if err := row.Scan(&m.ID, &m.MeetingID, &m.SenderID, &m.SenderUser, &c.name, &c.body, &created, &deleted,
-		&m.DeletedBy); err != nil {
+		&m.DeletedBy, &fileID, &fileSize, &fileType); err != nil {
 		return sealedChat{}, err
 	}
 	m.CreatedAt, m.DeletedAt = fromDB(created), optionalFromDB(deleted)
+	if fileID.Valid && fileSize.Valid {
+		m.File = &store.ChatFile{ID: fileID.String, Size: fileSize.Int64, Type: fileType.String}
+	}
 	return c, nil
+}
+
+// chatFileID is the file_id column of m: NULL unless it shares a file.
+func chatFileID(m store.ChatMessage) any {
+	if m.File == nil {
+		return nil
+	}
+	return m.File.ID
 }
 
 // chatWhere reads the matching messages oldest first (in the order they

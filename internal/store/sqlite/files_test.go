@@ -66,6 +66,7 @@ func TestSharedFiles(t *testing.T) {
 		"DeleteAndExisting":  testDeleteSharedFiles,
 		"MeetingDeleteGoes":  testSharedFilesGoWithMeeting,
 		"MeetingKeyShredded": testSharedFileKeyShredded,
+		"ChatReference":      testChatFileReference,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, fileStore(t)) })
@@ -287,5 +288,46 @@ func testSharedFileKeyShredded(t *testing.T, s *Store) {
 	}
 	if got, err := s.SharedFilesOfSubject(ctx, "u_a"); err != nil || !slices.Equal(fileIDs(got), []string{"f_2"}) {
 		t.Fatalf("list with a shredded meeting: %v, %v", fileIDs(got), err)
+	}
+}
+
+// testChatFileReference: a chat message that shares a file reads back with
+// the file's ID, size and type; once the file is deleted the message stays
+// as its name alone; a message naming a file that does not exist is
+// refused.
+func testChatFileReference(t *testing.T, s *Store) {
+	ctx := context.Background()
+	addFiles(t, s, sharedFile("f_ref", fileMeeting, "p_alice", "", fileBase))
+	msg := store.ChatMessage{ID: "c_file", MeetingID: fileMeeting, SenderID: "p_alice", SenderName: "Alice",
+		Text: fileSecret, CreatedAt: fileBase, File: &store.ChatFile{ID: "f_ref"}}
+	if err := s.AddChatMessage(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	plain := store.ChatMessage{ID: "c_plain", MeetingID: fileMeeting, SenderID: "p_alice", SenderName: "Alice",
+		Text: "hello", CreatedAt: fileBase.Add(time.Second)}
+	if err := s.AddChatMessage(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.ChatMessagesOfMeeting(ctx, fileMeeting)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("messages: %+v, %v", ms, err)
+	}
+	if f := ms[0].File; f == nil || *f != (store.ChatFile{ID: "f_ref", Size: 1234, Type: "application/pdf"}) {
+		t.Fatalf("file reference read back as %+v", f)
+	}
+	if ms[1].File != nil {
+		t.Fatalf("a plain message has a file: %+v", ms[1].File)
+	}
+	if _, err := s.DeleteSharedFiles(ctx, []string{"f_ref"}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err = s.ChatMessagesOfMeeting(ctx, fileMeeting)
+	if err != nil || len(ms) != 2 || ms[0].File != nil || ms[0].Text != fileSecret {
+		t.Fatalf("after the file's deletion: %+v, %v", ms, err)
+	}
+	ghost := msg
+	ghost.ID, ghost.File = "c_ghost", &store.ChatFile{ID: "f_none"}
+	if err := s.AddChatMessage(ctx, ghost); err == nil {
+		t.Fatal("a message naming a file that does not exist was stored")
 	}
 }
