@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Conclave test: formatting and vet, the web client's type check
 # and bundle freshness, unit, integration, fuzz-seed and browser tests.
-# Installs what it needs (Chromium, Firefox ESR and clamd from Debian,
+# Installs what it needs (Chromium, Firefox ESR, clamd and ffmpeg from Debian,
 # TypeScript from npm) when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +14,8 @@ command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || 
 # clamd for the virus-scanner tests (internal/clamav, internal/files); in
 # /usr/sbin, which is not on every PATH.
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+# ffmpeg for the recordings' composite export (internal/recordings).
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   need_root apt-get update -qq

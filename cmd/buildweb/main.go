@@ -5,6 +5,10 @@
 //	go run ./cmd/buildweb          # rebuild internal/web/static/app.js
 //	go run ./cmd/buildweb -check   # exit 1 when the committed bundle is stale
 //
+// It also copies the segmentation model (background blur, virtual
+// backgrounds) from web/node_modules into internal/web/static/segmentation,
+// and -check fails when those copies differ (segmentation.go).
+//
 // Type checking is separate: `cd web && npx tsc --noEmit` (esbuild only strips
 // types). The output is deterministic: same sources, same bytes.
 package main
@@ -60,6 +64,9 @@ func run(root string, check bool) error {
 	}
 	js, err := bundle(root)
 	if err != nil {
+		return err
+	}
+	if err := syncSegmentation(root, check); err != nil {
 		return err
 	}
 	dest := filepath.Join(root, filepath.FromSlash(outFile))
@@ -176,7 +183,7 @@ func writeAtomic(dest string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), ".app.js.*")
+	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*")
 	if err != nil {
 		return err
 	}

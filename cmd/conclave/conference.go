@@ -50,6 +50,9 @@ type conferenceDeps struct {
 	FileSharing bool
 	// GuestProofs issues guests their proof for data-subject requests.
 	GuestProofs signal.GuestProofs
+	// Recordings starts recordings (nil: none); consents to them go into
+	// the ledger through Audit.
+	Recordings signal.Recordings
 }
 
 // liveRooms lets the web API reach the room manager, which exists only
@@ -62,6 +65,14 @@ func (l *liveRooms) EndMeeting(id string) bool {
 		return false
 	}
 	return l.rooms.EndMeeting(id)
+}
+
+// WithdrawRecording implements web.LiveMeetings.
+func (l *liveRooms) WithdrawRecording(userID string) int {
+	if l.rooms == nil {
+		return 0
+	}
+	return l.rooms.WithdrawRecording(userID)
 }
 
 // DisconnectDisabled implements web.LiveMeetings.
@@ -99,7 +110,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
 	rooms.SetOrgPolicy(room.OrgPolicy{ScreenShare: cfg.LockScreenShare, ChatOff: cfg.LockChatOff,
-		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters})
+		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters, Recording: cfg.Recording.Recording})
 	if d.Live != nil {
 		d.Live.rooms = rooms
 	}
@@ -127,6 +138,8 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		Chat:        d.Chat,
 		FileSharing: d.FileSharing,
 		GuestProofs: d.GuestProofs,
+		Recordings:  d.Recordings,
+		Consents:    d.Audit,
 		// 0 in the configuration turns resume off; the handler reads 0 as
 		// its default and a negative grace as off.
 		ResumeGrace: resumeGrace(cfg.ResumeGrace),

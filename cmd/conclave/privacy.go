@@ -9,6 +9,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/recordings"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
@@ -20,6 +21,8 @@ type privacyDeps struct {
 	Audit  *audit.Log
 	// Files holds shared files (their content is outside the database).
 	Files *files.Service
+	// Recordings holds recordings (their files are outside the database).
+	Recordings *recordings.Service
 }
 
 // newPrivacyRegistry declares every kind of personal data the server
@@ -38,6 +41,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.GuestProofKind{Store: d.Store},
 		privacy.ChatKind{Store: d.Store},
 		privacy.SharedFileKind{Files: d.Files},
+		privacy.RecordingKind{Recordings: d.Recordings},
 		notice.ConsentKind{Store: d.Store},
 	} {
 		if err := r.Register(k); err != nil {

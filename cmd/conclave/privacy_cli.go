@@ -13,6 +13,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/privacy"
+	"github.com/conclave-meet/conclave/internal/recordings"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
@@ -67,8 +68,12 @@ func openPrivacyCLI(ctx context.Context, cf cliFlags, e env) (privacyCLI, error)
 	if err == nil {
 		shared, err = storedFiles(cfg, st, auditLog)
 	}
+	var recs *recordings.Service
 	if err == nil {
-		deps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared}
+		recs, err = newRecordingService(ctx, cfg, st, nil)
+	}
+	if err == nil {
+		deps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared, Recordings: recs}
 		var reg *privacy.Registry
 		if reg, err = newPrivacyRegistry(deps); err == nil {
 			return privacyCLI{st: st, log: auditLog, svc: newPrivacyService(deps, reg)}, nil

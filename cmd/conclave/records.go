@@ -62,7 +62,11 @@ func runPrivacyReport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	reg, err := newPrivacyRegistry(privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared})
+	recs, err := newRecordingService(ctx, cfg, st, nil)
+	if err != nil {
+		return err
+	}
+	reg, err := newPrivacyRegistry(privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: shared, Recordings: recs})
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,12 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	if err != nil {
 		return err
 	}
-	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: sharedFiles}
+	recs, err := newRecordingService(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer recs.Close()
+	pdeps := privacyDeps{Config: cfg, Store: st, Audit: auditLog, Files: sharedFiles, Recordings: recs}
 	registry, err := newPrivacyRegistry(pdeps)
 	if err != nil {
 		return err
@@ -129,6 +134,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
 		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
+		Recordings: liveRecordings(cfg, st, recs, auditLog, logger),
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -150,6 +156,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 		Chat:          st,
 		Files:         sharedFiles.Handler(ws),
 		SharedFiles:   sharedFiles,
+		Recordings:    recs,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)

@@ -69,7 +69,21 @@ const (
 	RecordingStop    Action = "recording.stop"
 	ConsentGiven     Action = "consent.given"
 	ConsentWithdrawn Action = "consent.withdrawn"
-	FileAccess       Action = "file.access"
+	// ConsentDeclined: asked for consent (to be recorded), the person
+	// said no; the ledger holds the answer as a consent withdrawn the
+	// moment it was given (docs/privacy.md, "Recording").
+	ConsentDeclined Action = "consent.declined"
+	FileAccess      Action = "file.access"
+	// RecordingView: someone played a recording's track (recorded once
+	// per play, not per range request); RecordingDownload: downloaded
+	// one; RecordingShare: shared a recording with an account or withdrew
+	// the share; RecordingDelete: deleted a recording; RecordingExport:
+	// asked for a composite of one.
+	RecordingView     Action = "recording.view"
+	RecordingDownload Action = "recording.download"
+	RecordingShare    Action = "recording.share"
+	RecordingDelete   Action = "recording.delete"
+	RecordingExport   Action = "recording.export"
 )
 
 // Data protection and administration.
@@ -104,7 +118,8 @@ var Actions = []Action{
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd, ChatDelete,
 	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
-	ConsentGiven, ConsentWithdrawn, FileAccess,
+	ConsentGiven, ConsentWithdrawn, ConsentDeclined, FileAccess,
+	RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
 	RetentionSweep, PrivacyReport, RequestCreate, RequestClose, DataRectify, DataRestrict, ChatReview,
 }

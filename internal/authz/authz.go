@@ -71,6 +71,10 @@ const (
 	AskUnmute      Action = "participant.ask_unmute" // ask someone to unmute
 	SetPresenter   Action = "role.presenter"         // make or unmake presenter
 	SetCohost      Action = "role.cohost"            // make or unmake co-host
+	// RecordingStart starts and stops recording the meeting, where the
+	// organisation and the meeting allow it; each participant is still
+	// asked, and only those who consent are recorded.
+	RecordingStart Action = "recording.start"
 )
 
 // Organisation actions (HTTP API, docs/api.md).
@@ -133,6 +137,20 @@ const (
 	// FileReview lists and downloads the shared files of a meeting or of
 	// a person, for the same purpose.
 	FileReview Action = "file.review"
+	// RecordingView lists and plays recordings, RecordingDownload
+	// downloads their files, RecordingShare shares one with named
+	// accounts, RecordingDelete deletes one, RecordingExport makes a
+	// composite; package recordings then checks that the account hosts
+	// the recording's meeting (view and download: or that it was shared
+	// with it), unless RecordingAny lets it act on every recording.
+	RecordingView     Action = "recording.view"
+	RecordingDownload Action = "recording.download"
+	RecordingShare    Action = "recording.share"
+	RecordingDelete   Action = "recording.delete"
+	RecordingExport   Action = "recording.export"
+	// RecordingAny: a privacy officer reviews, shares and deletes any
+	// recording, to answer a data subject's request.
+	RecordingAny Action = "recording.any"
 	// ServerVersion reads the server's version, build and whether a newer
 	// release is out: administrators keep the server up to date.
 	ServerVersion Action = "server.version"
@@ -178,6 +196,7 @@ var Table = map[Action]map[Role]Rule{
 	AskUnmute:      {Host: Allow, Cohost: Allow},
 	SetPresenter:   {Host: Allow, Cohost: Allow},
 	SetCohost:      {Host: Allow},
+	RecordingStart: {Host: Allow, Cohost: Allow},
 
 	MeetingCreate: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	AuditView:     {Admin: Allow, PrivacyOfficer: Allow},
@@ -206,12 +225,19 @@ var Table = map[Action]map[Role]Rule{
 	ChatReview:       {Admin: Allow, PrivacyOfficer: Allow},
 	FileReview:       {Admin: Allow, PrivacyOfficer: Allow},
 	ServerVersion:    {Admin: Allow},
+
+	RecordingView:     {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	RecordingDownload: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	RecordingShare:    {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	RecordingDelete:   {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	RecordingExport:   {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	RecordingAny:      {PrivacyOfficer: Allow},
 }
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
-	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion}
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion, RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, RecordingAny}
 )
 
 // Check returns nil when role may perform action. open says whether the

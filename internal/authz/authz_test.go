@@ -66,6 +66,28 @@ func TestCheck(t *testing.T) {
 		{Member, DataRestrict, false, false},
 		{PrivacyOfficer, DataRestrict, false, true},
 		{Admin, DataRestrict, false, true},
+		// Recording: hosts and co-hosts start and stop, nobody else, not
+		// even when the meeting is open.
+		{Host, RecordingStart, false, true},
+		{Cohost, RecordingStart, false, true},
+		{Presenter, RecordingStart, true, false},
+		{Attendee, RecordingStart, true, false},
+		{Guest, RecordingStart, true, false},
+		{Waiting, RecordingStart, true, false},
+		// Recordings over HTTP: no session, nothing; a member reaches only
+		// the recordings it hosts or was given (checked by package
+		// recordings); only privacy officers reach every recording.
+		{Anonymous, RecordingView, false, false},
+		{Anonymous, RecordingDownload, false, false},
+		{Anonymous, RecordingShare, false, false},
+		{Anonymous, RecordingDelete, false, false},
+		{Anonymous, RecordingExport, false, false},
+		{Anonymous, RecordingAny, false, false},
+		{Member, RecordingView, false, true},
+		{Member, RecordingAny, false, false},
+		{Admin, RecordingAny, false, false},
+		{PrivacyOfficer, RecordingAny, false, true},
+		{Role("root"), RecordingView, false, false},
 	}
 	for _, c := range cases {
 		err := Check(c.role, c.action, c.open)

@@ -131,6 +131,11 @@ type Config struct {
 	AuditAnchor
 	// Files: file sharing in meetings, its size limit and scanner (files.go).
 	Files
+	// Media: whether camera and microphone start on at join (media.go).
+	Media
+	// Recording: whether meetings may be recorded, how many at once, and
+	// the composite export's ffmpeg (recording.go).
+	Recording
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and
@@ -157,6 +162,8 @@ func Default() Config {
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),
 		Files:              DefaultFiles(),
+		Media:              DefaultMedia(),
+		Recording:          DefaultRecording(),
 	}
 }
 

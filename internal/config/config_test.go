@@ -62,6 +62,8 @@ func TestLoadDefaults(t *testing.T) {
 		Privacy:            DefaultPrivacy(),
 		AuditAnchor:        DefaultAuditAnchor(),
 		Files:              Files{FileMaxMB: 25},
+		Recording:          DefaultRecording(),
+		Media:              Media{CameraDefaultOn: true, MicrophoneDefaultOn: true},
 	}
 	if cfg != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
@@ -84,6 +86,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		"--min-free-mb", "64", "--release-feed", "https://releases.example.org/conclave.json",
 		"--clamd-socket", "/run/clamav/clamd.ctl", "--file-max-mb", "50",
 		"--lock-screen-share", "true", "--lock-chat-off", "true", "--lock-private-chat-off", "true", "--lock-chat-presenters", "true",
+		"--camera-default-on", "false", "--microphone-default-on", "false",
 	}
 	cfg := mustLoad(t, args, noEnv)
 	want := Config{
@@ -96,6 +99,8 @@ func TestLoadEveryFlag(t *testing.T) {
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
+		Recording:   DefaultRecording(),
+		Media:       Media{},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -115,6 +120,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		"CONCLAVE_MIN_FREE_MB": "0", "CONCLAVE_RELEASE_FEED": "http://127.0.0.1:9000/feed.json?token=t",
 		"CONCLAVE_CLAMD_SOCKET": "127.0.0.1:3310", "CONCLAVE_FILE_MAX_MB": "10",
 		"CONCLAVE_LOCK_SCREEN_SHARE": "true", "CONCLAVE_LOCK_CHAT_OFF": "1", "CONCLAVE_LOCK_PRIVATE_CHAT_OFF": "true", "CONCLAVE_LOCK_CHAT_PRESENTERS": "true",
+		"CONCLAVE_CAMERA_DEFAULT_ON": "false", "CONCLAVE_MICROPHONE_DEFAULT_ON": "0",
 	}
 	cfg := mustLoad(t, nil, env(e))
 	want := Config{
@@ -127,6 +133,8 @@ func TestLoadEveryEnv(t *testing.T) {
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
+		Recording:   DefaultRecording(),
+		Media:       Media{},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -167,6 +175,8 @@ lock_screen_share = true
 lock_chat_off = true
 lock_private_chat_off = true
 lock_chat_presenters = true
+camera_default_on = false
+microphone_default_on = false
 `)
 	cfg := mustLoad(t, []string{"--config", path}, noEnv)
 	want := Config{
@@ -179,6 +189,8 @@ lock_chat_presenters = true
 		Privacy:     DefaultPrivacy(),
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
+		Recording:   DefaultRecording(),
+		Media:       Media{},
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -307,6 +319,8 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, privacyKeys)
 	maps.Copy(keys, auditAnchorKeys)
 	maps.Copy(keys, filesKeys)
+	maps.Copy(keys, recordingKeys)
+	maps.Copy(keys, mediaKeys)
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
 	}

@@ -38,6 +38,7 @@ func (c Config) Validate() error {
 		c.validateAuditAnchor(),
 		c.validateReleaseFeed(),
 		c.validateFiles(),
+		c.validateRecording(),
 	)
 }
 

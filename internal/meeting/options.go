@@ -39,6 +39,9 @@ type Policy struct {
 	// MaxLifetime is how far ahead of now a meeting may end; 0 means
 	// DefaultMaxLifetime.
 	MaxLifetime time.Duration
+	// Recording: the organisation allows recording (config `recording`);
+	// without it a meeting asking to be recordable is refused.
+	Recording bool
 }
 
 func (p Policy) defaultLifetime() time.Duration {
@@ -87,6 +90,10 @@ type Options struct {
 	// part of after the meeting. Both off unless asked for: each keeps
 	// chat readable for longer or by more people.
 	ChatHistory, ChatAfter bool
+	// Recording lets hosts and co-hosts record the meeting (each
+	// participant is still asked); refused where the organisation does
+	// not allow recording.
+	Recording bool
 }
 
 // OptionError is a setting the policy or common sense refuses. Field names
@@ -114,7 +121,10 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		ScreenShare: orDefault(o.ScreenShare, store.ScreenSharePresenters), MaxParticipants: o.MaxParticipants,
 		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
 		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
-		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter,
+		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter, Recording: o.Recording,
+	}
+	if o.Recording && !p.Recording {
+		return store.Meeting{}, optionErr("recording", "this server does not allow recording meetings")
 	}
 	if o.SignedInOnly != nil && !*o.SignedInOnly && p.RequireSignedIn {
 		return store.Meeting{}, optionErr("signed_in_only", "this server admits only signed-in participants to every meeting")

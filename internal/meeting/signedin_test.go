@@ -37,3 +37,27 @@ func TestSignedInOnly(t *testing.T) {
 		t.Fatalf("older meeting under the policy: %+v, %v", got, err)
 	}
 }
+
+// TestRecordingOption: a meeting is recordable only when asked and only
+// where the organisation allows recording; asking otherwise is refused
+// and creates nothing.
+func TestRecordingOption(t *testing.T) {
+	s, host := newService(t)
+	ctx := context.Background()
+	var oe *OptionError
+	if _, err := s.Create(ctx, host.ID, Options{Recording: true}); !errors.As(err, &oe) || oe.Field != "recording" {
+		t.Fatalf("recordable without the organisation's permission: %v", err)
+	}
+	s.Policy.Recording = true
+	plain, err := s.Create(ctx, host.ID, Options{})
+	if err != nil || plain.Recording {
+		t.Fatalf("default: %+v, %v", plain, err)
+	}
+	rec, err := s.Create(ctx, host.ID, Options{Recording: true})
+	if err != nil || !rec.Recording {
+		t.Fatalf("asked for: %+v, %v", rec, err)
+	}
+	if got, err := s.Authorize(ctx, rec.ID, rec.Passcode); err != nil || !got.Recording {
+		t.Fatalf("stored: %+v, %v", got, err)
+	}
+}

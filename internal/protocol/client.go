@@ -141,3 +141,22 @@ type SetRole struct {
 	ParticipantID string `json:"participant_id"`
 	Role          string `json:"role" proto:"enum=cohost|presenter|attendee"`
 }
+
+// RecordingStart starts recording the meeting, for the purpose given
+// (shown to everyone before they answer).
+type RecordingStart struct {
+	Purpose string `json:"purpose" proto:"required,max=500"`
+}
+
+// RecordingStop stops the running recording ID.
+type RecordingStop struct {
+	ID string `json:"id" proto:"required,max=64"`
+}
+
+// RecordingConsent answers the consent request of recording ID, or
+// changes the answer: Consent false after true is a withdrawal, which
+// takes effect at once.
+type RecordingConsent struct {
+	ID      string `json:"id" proto:"required,max=64"`
+	Consent bool   `json:"consent"`
+}

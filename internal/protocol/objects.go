@@ -33,6 +33,9 @@ type Settings struct {
 	// meeting: nobody, not even a host, changes them (a settings change
 	// of one is refused with forbidden). Absent when none are locked.
 	OrgLocked []string `json:"org_locked,omitempty" proto:"max=4,enum=screen_share|chat|private_chat|chat_writers"`
+	// Recording: hosts and co-hosts may record this meeting (the
+	// organisation and the meeting allow it).
+	Recording bool `json:"recording,omitempty"`
 }
 
 // MeetingInfo is the meeting in welcome.

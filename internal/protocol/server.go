@@ -141,3 +141,24 @@ type GuestProof struct {
 type ChatHistory struct {
 	Messages []ChatMessage `json:"messages"`
 }
+
+// RecordingState tells a participant that a recording runs (Active) and
+// what they answered to it, or that it ended and why.
+type RecordingState struct {
+	Active bool   `json:"active"`
+	ID     string `json:"id,omitempty" proto:"max=64"`
+	// By and ByName are who started it.
+	By     string `json:"by,omitempty" proto:"max=64"`
+	ByName string `json:"by_name,omitempty" proto:"max=200"`
+	// Purpose, Access (who may see it) and RetentionDays (how long it is
+	// kept) are what a participant is told before answering.
+	Purpose       string     `json:"purpose,omitempty" proto:"max=500"`
+	Access        string     `json:"access,omitempty" proto:"max=500"`
+	RetentionDays int        `json:"retention_days,omitempty" proto:"min=0"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	// Consent is this participant's answer: pending (not recorded until
+	// they answer), given or declined.
+	Consent string `json:"consent,omitempty" proto:"enum=|pending|given|declined"`
+	// Ended says why the recording stopped (when not Active).
+	Ended string `json:"ended,omitempty" proto:"enum=|stopped|meeting_ended|disk_low|failed|server_shutdown"`
+}

@@ -141,6 +141,7 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 		ev.ChatSince = r.started
 	}
 	mb.events.Deliver(ev)
+	r.recordingJoinedLocked(mb)
 	if r.speaker != "" {
 		mb.events.Deliver(ActiveSpeaker{r.speaker})
 	}

@@ -19,7 +19,7 @@ func (m *Manager) EndMeeting(id string) bool {
 	}
 	r.endLocked(ReasonMeetingEnded)
 	r.mu.Unlock()
-	r.closeMedia()
+	r.closeMedia(RecordingEnded)
 	m.forget(r)
 	return true
 }

@@ -119,6 +119,28 @@ type fakeRoom struct {
 	parts  map[string]*fakeParticipant
 	joined []*fakeParticipant
 	closed bool
+	taps   int // attached and not removed
+}
+
+// AddTap counts the taps attached; the fake publishes no tracks.
+func (r *fakeRoom) AddTap(sfu.Tap) func() {
+	r.mu.Lock()
+	r.taps++
+	r.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.taps--
+			r.mu.Unlock()
+		})
+	}
+}
+
+func (r *fakeRoom) tapCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.taps
 }
 
 var errFakeClosed = errors.New("fake media: room closed")

@@ -23,6 +23,9 @@ type Media interface {
 	// Join sets up a participant's media (peer connections, a first offer
 	// through sig). It is slow, so the room calls it without its lock.
 	Join(participantID string, sig sfu.Signaller) (MediaParticipant, error)
+	// AddTap attaches tap to every track published, now and later, until
+	// remove (sfu.Room.AddTap): how a recording takes media.
+	AddTap(tap sfu.Tap) (remove func())
 	// Close disconnects every participant's media and stops the meeting's.
 	Close()
 }

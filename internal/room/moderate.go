@@ -211,7 +211,7 @@ func (mb *Member) End() error {
 	}
 	r.endLocked(ReasonMeetingEnded)
 	r.mu.Unlock()
-	r.closeMedia()
+	r.closeMedia(RecordingEnded)
 	r.mgr.forget(r)
 	return nil
 }

@@ -46,6 +46,9 @@ type Policy struct {
 	// ChatHistory: people who join late see the messages to everyone
 	// sent earlier in this meeting (off by default).
 	ChatHistory bool
+	// Recording: hosts may record this meeting, where the organisation
+	// allows recording at all (OrgPolicy.Recording). Off by default.
+	Recording bool
 }
 
 // Settings are what hosts change live, sent to everyone.
@@ -62,6 +65,9 @@ type Settings struct {
 	// SettingScreenShare, SettingChat, SettingPrivateChat and/or
 	// SettingChatWriters, in that order. Nobody changes them live.
 	OrgLocked []string
+	// Recording: hosts and co-hosts may record (the meeting's option and
+	// the organisation's both allow it). Fixed for the live meeting.
+	Recording bool
 }
 
 // Settings keys, as the wire spells them, for Settings.OrgLocked.
@@ -86,6 +92,9 @@ type OrgPolicy struct {
 	PrivateChatOff bool
 	// ChatPresenters: only hosts, co-hosts and presenters write.
 	ChatPresenters bool
+	// Recording: the organisation allows recording (config `recording`,
+	// off by default); each meeting must allow it too (Policy.Recording).
+	Recording bool
 }
 
 // apply fixes the locked settings in s and records which are locked.

@@ -124,8 +124,9 @@ type Room struct {
 	bans      map[string]bool // banKeys of people removed with a ban
 	speaker   string
 	closed    bool
-	started   time.Time  // when this live meeting began
-	chat      *chatOrder // delivers chat in the order it was sent
+	started   time.Time      // when this live meeting began
+	chat      *chatOrder     // delivers chat in the order it was sent
+	rec       *liveRecording // nil: not recording (recording.go)
 }
 
 // Member is one participant's handle on its room, from hello to leaving;
@@ -211,7 +212,8 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 		mgr: m, id: id, policy: p, org: m.org,
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
 		bans: map[string]bool{}, started: time.Now().UTC(),
-		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share}),
+		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share,
+			Recording: p.Recording && m.org.Recording}),
 		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}
@@ -412,6 +414,7 @@ func (r *Room) removeMemberLocked(mb *Member) bool {
 	}
 	delete(r.members, mb.info.ID)
 	r.order = removeString(r.order, mb.info.ID)
+	r.recordingLeftLocked(mb)
 	for _, oid := range r.order {
 		r.members[oid].events.Deliver(ParticipantLeft{mb.info.ID})
 	}
@@ -435,13 +438,15 @@ func (m *Manager) closeIfEmpty(r *Room) {
 	r.mu.Unlock()
 	m.mu.Unlock()
 	if empty {
-		r.closeMedia()
+		r.closeMedia(RecordingEnded)
 	}
 }
 
-// closeMedia stops the meeting's media and the speaker hand-off, once the
-// room is closed; never under r.mu (closing waits for the media's loop).
-func (r *Room) closeMedia() {
+// closeMedia stops the meeting's recording, media and the speaker
+// hand-off, once the room is closed; never under r.mu (closing waits for
+// the media's loop, and the recorder for its files).
+func (r *Room) closeMedia(why string) {
+	r.endRecording(why)
 	r.media.Close()
 	r.speakers.close()
 }
@@ -503,7 +508,11 @@ func (r *Room) end(reason string) {
 	r.mu.Lock()
 	r.endLocked(reason)
 	r.mu.Unlock()
-	r.closeMedia()
+	why := RecordingEnded
+	if reason == ReasonServerShutdown {
+		why = RecordingShutdown
+	}
+	r.closeMedia(why)
 	r.mgr.forget(r)
 }
 

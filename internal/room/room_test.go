@@ -105,6 +105,12 @@ func (r *recorder) Deliver(ev Event) {
 		r.add("chat deleted " + e.ID)
 	case Ended:
 		r.add("ended " + e.Reason)
+	case RecordingChanged:
+		if e.Recording == nil {
+			r.add("recording ended " + e.Ended)
+		} else {
+			r.add("recording " + e.Recording.ID + " " + e.Consent)
+		}
 	}
 }
 

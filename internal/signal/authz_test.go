@@ -67,6 +67,9 @@ var probes = map[authz.Action]func(c cell) (string, any){
 	authz.SetCohost: func(c cell) (string, any) {
 		return "set_role", map[string]string{"participant_id": c.victim.id, "role": "cohost"}
 	},
+	authz.RecordingStart: func(cell) (string, any) {
+		return "recording_start", map[string]string{"purpose": "probe"}
+	},
 }
 
 // TestPermissionTable walks authz.Table through the real websocket
@@ -118,7 +121,11 @@ func opens(action authz.Action, role authz.Role) []bool {
 // attendee and one person waiting, and sets the switch for action.
 func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) cell {
 	t.Helper()
-	srv := guardedWith(t, testserver.Options{})
+	var o testserver.Options
+	if action == authz.RecordingStart {
+		o.OrgPolicy.Recording, o.Recordings, o.Consents = true, &fakeRecordings{}, &fakeLedger{}
+	}
+	srv := guardedWith(t, o)
 	url := srv.WS
 	host := dialAs(t, url, hostUser.ID)
 	if m := host.hello("Hana", testserver.Passcode, nil); m.Type != "welcome" {

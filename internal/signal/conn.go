@@ -99,6 +99,12 @@ type Options struct {
 	// AfterFunc runs f after d, like time.AfterFunc, for the resume grace
 	// period; nil means time.AfterFunc. Tests fire it by hand.
 	AfterFunc func(d time.Duration, f func()) Timer
+	// Recordings starts recordings where policy allows them; nil (or no
+	// Consents): recording is unavailable.
+	Recordings Recordings
+	// Consents records consent answers with their audit entries (the
+	// audit log).
+	Consents ConsentLedger
 }
 
 // Timer is the part of *time.Timer the resume grace period needs.

@@ -1,6 +1,8 @@
 package signal
 
 import (
+	"time"
+
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/protocol"
@@ -51,6 +53,8 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 		return "chat", wireChat(e.Message), true
 	case room.ChatRemoved:
 		return "chat_deleted", protocol.ChatDeleted{ID: e.ID, By: e.By}, true
+	case room.RecordingChanged:
+		return "recording", wireRecording(e), true
 	}
 	return "", nil, false
 }
@@ -125,9 +129,19 @@ func wireParticipant(p room.Participant) protocol.Participant {
 		Audio: p.Audio, Video: p.Video, Screen: p.Screen, Reconnecting: p.Reconnecting}
 }
 
+func wireRecording(e room.RecordingChanged) protocol.RecordingState {
+	r := e.Recording
+	if r == nil {
+		return protocol.RecordingState{Ended: e.Ended}
+	}
+	started := r.StartedAt.UTC()
+	return protocol.RecordingState{Active: true, ID: r.ID, By: r.By, ByName: r.ByName, Purpose: r.Purpose, Access: r.Access,
+		RetentionDays: int((r.Retention + 24*time.Hour - 1) / (24 * time.Hour)), StartedAt: &started, Consent: e.Consent}
+}
+
 func wireSettings(s room.Settings) protocol.Settings {
 	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, PrivateChat: s.PrivateChat, ChatWriters: s.ChatWriters,
-		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked}
+		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked, Recording: s.Recording}
 }
 
 func wireWaiters(ws []room.Waiter) []protocol.Waiter {

@@ -60,6 +60,11 @@ var handlers = map[string]handler{
 	// set_role needs role.cohost for co-host changes; the room checks that
 	// under its lock once it knows the target's current role.
 	"set_role": on(true, authz.SetPresenter, onSetRole),
+	// Who may start may stop. Answering a consent request is every
+	// participant's own right: the action every role has.
+	"recording_start":   on(true, authz.RecordingStart, onRecordingStart),
+	"recording_stop":    on(true, authz.RecordingStart, onRecordingStop),
+	"recording_consent": on(true, authz.Leave, onRecordingConsent),
 }
 
 // joinRefused is the one answer for an unknown meeting and a wrong passcode.

@@ -189,6 +189,7 @@ func policyOf(m store.Meeting) room.Policy {
 		ScreenShareEveryone: m.ScreenShare == store.ScreenShareEveryone,
 		MaxParticipants:     m.MaxParticipants,
 		ChatHistory:         m.ChatHistory,
+		Recording:           m.Recording,
 	}
 }
 

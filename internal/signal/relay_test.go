@@ -142,11 +142,25 @@ func TestRelayCredentialRevokedOnLeave(t *testing.T) {
 	}
 }
 
+// TestRelayCredentialRevokedOnDroppedConnection: the grant goes when the
+// dropped participant's resume grace period ends (fired by hand: waiting
+// out the real 30 s raced the wait's own timeout).
 func TestRelayCredentialRevokedOnDroppedConnection(t *testing.T) {
-	srv := turnServer(t, turn.Config{})
+	timers := &manualTimers{}
+	srv := testserver.Start(t, testserver.Options{
+		WithTURN: true, AfterFunc: timers.AfterFunc,
+		Meeting: &store.Meeting{Title: "Guarded", HostID: hostUser.ID, WaitingRoom: true, ScreenShare: store.ScreenSharePresenters},
+		Users:   []store.User{hostUser, attUser},
+	})
 	host := dialAs(t, srv.WS, hostUser.ID)
 	cred := credOf(t, host.hello("Hana", testserver.Passcode, nil))
 	host.ws.CloseNow()
+	waitFor(t, "the grace period to start", func() bool {
+		timers.mu.Lock()
+		defer timers.mu.Unlock()
+		return len(timers.timers) > 0
+	})
+	timers.fire()
 	waitFor(t, "the grant to go", func() bool { return srv.TURN.Stats().Grants == 0 })
 	if err := tryAllocate(t, srv, cred); err == nil {
 		t.Fatal("the credential still allocates after its connection dropped")

@@ -91,6 +91,10 @@ type Meeting struct {
 	// ChatAfter lets participants with an account read, after the
 	// meeting, the stored messages they were part of (off by default).
 	ChatAfter bool
+	// Recording lets its hosts and co-hosts record it, where the
+	// organisation allows recording (off by default; docs/privacy.md,
+	// "Recording").
+	Recording bool
 }
 
 // Meeting policy values.

@@ -87,6 +87,9 @@ type Options struct {
 	Chat signal.ChatStore
 	// OrgPolicy is the organisation's lock-down of live settings.
 	OrgPolicy room.OrgPolicy
+	// Recordings and Consents make recording available (signal.Options).
+	Recordings signal.Recordings
+	Consents   signal.ConsentLedger
 }
 
 // Server is a running test server.
@@ -140,7 +143,8 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	sigHandler := signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
-		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true})
+		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true,
+		Recordings: o.Recordings, Consents: o.Consents})
 	mux.Handle("/ws", sigHandler)
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))

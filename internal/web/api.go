@@ -180,6 +180,9 @@ func (s *server) requireUser(w http.ResponseWriter, r *http.Request) (store.User
 type meResponse struct {
 	User      userJSON `json:"user"`
 	OrgLocked []string `json:"org_locked,omitempty"`
+	// Recording: the organisation allows recording, so a meeting may be
+	// made recordable (each participant is still asked).
+	Recording bool `json:"recording"`
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +191,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		if s.Meetings != nil && s.Meetings.Policy.LockScreenShare {
 			resp.OrgLocked = append(resp.OrgLocked, "screen_share")
 		}
+		resp.Recording = s.Meetings != nil && s.Meetings.Policy.Recording
 		writeJSON(w, http.StatusOK, resp)
 	}
 }

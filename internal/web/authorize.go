@@ -51,6 +51,14 @@ var forbidden = map[authz.Action]string{
 	authz.ServerVersion:    "only administrators can see the server's version and updates",
 	authz.ChatReview:       "only administrators and privacy officers can review stored chat",
 	authz.FileReview:       "only administrators and privacy officers can review shared files",
+	// Every known role may reach its own recordings; these are for a role
+	// this build does not know.
+	authz.RecordingView:     "your account's role is not recognised by this server; ask an administrator",
+	authz.RecordingDownload: "your account's role is not recognised by this server; ask an administrator",
+	authz.RecordingShare:    "your account's role is not recognised by this server; ask an administrator",
+	authz.RecordingDelete:   "your account's role is not recognised by this server; ask an administrator",
+	authz.RecordingExport:   "your account's role is not recognised by this server; ask an administrator",
+	authz.RecordingAny:      "only privacy officers can act on every recording",
 }
 
 // authorize is the HTTP API's one permission check: it returns the

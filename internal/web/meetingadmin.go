@@ -21,6 +21,9 @@ type LiveMeetings interface {
 	// meeting, telling its connections why, and reports how many there
 	// were.
 	DisconnectDisabled(userID string) int
+	// WithdrawRecording leaves the account out of every running
+	// recording from now on (its recording consent was withdrawn).
+	WithdrawRecording(userID string) int
 }
 
 // managedMeeting returns the meeting at {id} when the permission table lets

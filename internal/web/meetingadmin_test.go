@@ -93,12 +93,20 @@ type fakeLive struct {
 	mu           sync.Mutex
 	ended        []string
 	disconnected []string
+	withdrawn    []string
 }
 
 func (f *fakeLive) DisconnectDisabled(userID string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.disconnected = append(f.disconnected, userID)
+	return 1
+}
+
+func (f *fakeLive) WithdrawRecording(userID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.withdrawn = append(f.withdrawn, userID)
 	return 1
 }
 

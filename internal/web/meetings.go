@@ -31,6 +31,7 @@ type meetingJSON struct {
 	SignedInOnly    bool       `json:"signed_in_only"`
 	ChatHistory     bool       `json:"chat_history"`
 	ChatAfter       bool       `json:"chat_after"`
+	Recording       bool       `json:"recording"`
 }
 
 func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJSON {
@@ -41,7 +42,7 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		MaxParticipants: m.MaxParticipants, Recurrence: m.Recurrence, EndsAt: m.EndsAt.UTC(),
 		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
 		SignedInOnly: m.SignedInOnly,
-		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter,
+		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter, Recording: m.Recording,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -98,6 +99,7 @@ type createMeetingRequest struct {
 	SignedInOnly    *bool    `json:"signed_in_only"`
 	ChatHistory     bool     `json:"chat_history"`
 	ChatAfter       bool     `json:"chat_after"`
+	Recording       bool     `json:"recording"`
 }
 
 // options turns the request into meeting.Options, resolving co-host
@@ -108,6 +110,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
 		SignedInOnly: req.SignedInOnly, ChatHistory: req.ChatHistory, ChatAfter: req.ChatAfter,
+		Recording: req.Recording,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

@@ -62,6 +62,10 @@ func (s *server) withdrawConsent(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "withdraw consent", err)
 		return
 	}
+	if req.Kind == store.ConsentRecording && s.Live != nil {
+		// Recorded now, in a meeting in another tab: not from now on.
+		s.Live.WithdrawRecording(u.ID)
+	}
 	cs, err := s.Notices.Consents(r.Context(), u.ID)
 	if err != nil {
 		s.internalError(w, r, "consents", err)

@@ -242,6 +242,24 @@ func TestConsentWithdrawnFromOwnPage(t *testing.T) {
 	expectError(t, do(t, e.client(t), "POST", url, `{"kind":"notice"}`), http.StatusUnauthorized, "unauthorized")
 }
 
+// TestRecordingConsentWithdrawnFromOwnPage: withdrawing the recording
+// consent also leaves the account out of any recording running now.
+func TestRecordingConsentWithdrawnFromOwnPage(t *testing.T) {
+	clk := testclock.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	live := &fakeLive{}
+	e := newTestEnv(t, withRights(clk), func(o *Options) { o.Live = live })
+	c, u := e.signedInAs(t, "ada@example.org", store.RoleMember)
+	url := e.srv.URL + "/api/me/consents/withdraw"
+	expectStatus(t, do(t, c, "POST", url, `{"kind":"notice"}`), http.StatusOK)
+	if len(live.withdrawn) != 0 {
+		t.Fatalf("a notice withdrawal touched recordings: %v", live.withdrawn)
+	}
+	expectStatus(t, do(t, c, "POST", url, `{"kind":"recording"}`), http.StatusOK)
+	if len(live.withdrawn) != 1 || live.withdrawn[0] != u.ID {
+		t.Fatalf("live recordings told %v, want %s", live.withdrawn, u.ID)
+	}
+}
+
 // TestErasureRequestFromOwnPage: a member's erasure request lands in the
 // officers' register as an open erasure request under their ID (nothing
 // is erased), is listed on their own page without the officer's notes,

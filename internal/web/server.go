@@ -80,6 +80,9 @@ type Options struct {
 	// SharedFiles is the shared files for the officers' review; nil
 	// serves no review.
 	SharedFiles FileArchive
+	// Recordings is the recordings catalog (package recordings); nil
+	// serves no recording routes.
+	Recordings RecordingCatalog
 }
 
 type server struct {
@@ -138,6 +141,7 @@ func (s *server) routes() *http.ServeMux {
 	route(mux, "/api/meetings/{id}/passcode", methods{"POST": s.regeneratePasscode})
 	route(mux, "/api/audit", methods{"GET": s.auditList})
 	route(mux, "/api/audit/export", methods{"GET": s.auditExport})
+	route(mux, "/api/media/defaults", methods{"GET": s.mediaDefaults})
 	s.privacyRoutes(mux)
 	s.noticeRoutes(mux)
 	s.recordsRoutes(mux)
@@ -146,6 +150,7 @@ func (s *server) routes() *http.ServeMux {
 	s.versionRoutes(mux)
 	s.chatRoutes(mux)
 	s.fileReviewRoutes(mux)
+	s.recordingRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
@@ -158,7 +163,8 @@ func (s *server) routes() *http.ServeMux {
 		}
 	}
 	mux.HandleFunc("GET /static/{file...}", s.static)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /m/{id}", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /admin/chat", "GET /account", "GET /admin/users"} {
+	mux.HandleFunc("GET /m/{id}", s.meetingPage)
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /admin/chat", "GET /account", "GET /admin/users", "GET /recordings"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

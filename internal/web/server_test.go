@@ -33,8 +33,12 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 	for _, path := range []string{"/", "/login", "/m/k3m9-x2qa-7hvt-p4dz", "/static/app.js", "/api/me", "/nope", "/healthz", "/ws"} {
 		r := do(t, c, "GET", e.srv.URL+path, "")
 		h := r.Header
+		csp := contentSecurityPolicy
+		if strings.HasPrefix(path, "/m/") {
+			csp = meetingPagePolicy
+		}
 		checks := map[string]string{
-			"Content-Security-Policy":    contentSecurityPolicy,
+			"Content-Security-Policy":    csp,
 			"X-Content-Type-Options":     "nosniff",
 			"Referrer-Policy":            "no-referrer",
 			"Permissions-Policy":         "camera=(self), microphone=(self), display-capture=(self), geolocation=()",

@@ -45,6 +45,8 @@ var contentTypes = map[string]string{
 	".woff2":       "font/woff2",
 	".webmanifest": "application/manifest+json",
 	".txt":         "text/plain; charset=utf-8",
+	// WebAssembly.instantiateStreaming refuses any other type.
+	".wasm": "application/wasm",
 }
 
 func contentType(name string) string {

@@ -228,6 +228,7 @@ func TestFirefoxMeeting(t *testing.T) {
 
 	step("Firefox receives Chromium's screen share")
 	ada.click("#toggle-screen")
+	ada.passShareReminder()
 	ada.waitFor("screen sharing", `window.conclave.state().local.screen === true`, 10*time.Second)
 	took = fox.waitVideoFrom(adaID, "screen", 20*time.Second)
 	t.Logf("screen share visible in Firefox after %v", took)
@@ -238,6 +239,7 @@ func TestFirefoxMeeting(t *testing.T) {
 	// The client must say so and carry on. Should a Firefox ever offer a
 	// screen here, the share has to reach Chromium instead.
 	fox.click("#toggle-screen")
+	fox.passShareReminder()
 	// On a loaded machine the click's user activation can lapse before
 	// getDisplayMedia runs, which Firefox answers with NotAllowedError.
 	fox.waitFor("screen shared or refused", `window.conclave.state().local.screen === true ||

@@ -30,6 +30,7 @@ func TestMeeting(t *testing.T) {
 
 	t.Run("screen share arrives on the other side", func(t *testing.T) {
 		ada.do(chromedp.Click("#toggle-screen"))
+		ada.passShareReminder()
 		ada.waitFor("screen sharing", `window.conclave.state().local.screen === true`, 10*time.Second)
 		took := bob.waitVideoFrom(adaID, "screen", 20*time.Second)
 		t.Logf("screen share visible to Bob after %v", took)

@@ -343,6 +343,7 @@ func TestPresenterScreenShare(t *testing.T) {
 		finn.waitFor("button enabled", `!document.querySelector("#toggle-screen").disabled`, 5*time.Second)
 		host.waitText(fmt.Sprintf(`[data-participant-id=%q][data-source="camera"] .badge.role`, finnID), "Presenter", 5*time.Second)
 		finn.click("#toggle-screen")
+		finn.passShareReminder()
 		finn.waitFor("sharing", `window.conclave.state().local.screen === true`, 10*time.Second)
 		host.waitVideoFrom(finnID, "screen", 20*time.Second)
 	})

@@ -20,6 +20,7 @@ export interface MeetingOptions {
   signed_in_only?: boolean; // guests refused
   chat_history?: boolean; // late joiners see earlier messages to everyone
   chat_after?: boolean; // accounts read their chat after the meeting
+  recording?: boolean; // hosts may record, each participant consenting
 }
 
 export interface Meeting {
@@ -39,6 +40,7 @@ export interface Meeting {
   signed_in_only?: boolean;
   chat_history?: boolean;
   chat_after?: boolean;
+  recording?: boolean;
 }
 
 export class ApiError extends Error {
@@ -104,6 +106,12 @@ async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: strin
 }
 
 let orgLockedOptions: readonly string[] = [];
+let recordingAllowed = false;
+
+/** Whether the organisation allows recording, as the last getMe learned. */
+export function orgAllowsRecording(): boolean {
+  return recordingAllowed;
+}
 
 /**
  * The meeting options the organisation locked (such as "screen_share"), as
@@ -116,12 +124,26 @@ export function orgLocked(): readonly string[] {
 /** The signed-in user, or null when not signed in (401). */
 export async function getMe(): Promise<User | null> {
   try {
-    const r = await request<{ user: User; org_locked?: string[] }>('GET', '/api/me');
+    const r = await request<{ user: User; org_locked?: string[]; recording?: boolean }>('GET', '/api/me');
     orgLockedOptions = Array.isArray(r.org_locked) ? r.org_locked : [];
+    recordingAllowed = r.recording === true;
     return r.user;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;
     throw e;
+  }
+}
+
+/**
+ * The organisation's camera and microphone defaults for the pre-join
+ * screen. Unreadable, the devices start as they always did: on.
+ */
+export async function getMediaDefaults(): Promise<{ cameraOn: boolean; microphoneOn: boolean }> {
+  try {
+    const r = await request<{ camera_on?: unknown; microphone_on?: unknown }>('GET', '/api/media/defaults');
+    return { cameraOn: r.camera_on !== false, microphoneOn: r.microphone_on !== false };
+  } catch {
+    return { cameraOn: true, microphoneOn: true };
   }
 }
 

@@ -3,13 +3,17 @@
 // meeting state itself.
 
 import { announce, h } from './dom';
+import { EffectPicker } from './effects';
+import type { Effect } from './effects';
 import { icon } from './icons';
 import type { IconName } from './icons';
 import type { FileClient } from './files';
 import type { ChatLog, ModActions } from './panelmodel';
 import { SidePanels } from './panels';
 import { Prompts } from './prompts';
+import { RecordingControl } from './recording';
 import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
+import type { SendFn } from './rtc';
 import { SHARE_FORBIDDEN_TITLE } from './roles';
 import { SizeReporter, Tile, fitTiles, tileKey } from './tiles';
 
@@ -25,6 +29,10 @@ export interface CallModel {
   selfVerified: boolean;
   mic: MediaStreamTrack | null;
   cam: MediaStreamTrack | null;
+  /** The background effect chosen, whether it runs, and why not. */
+  effect: Effect;
+  effectActive: boolean;
+  effectError: string | null;
   screen: MediaStreamTrack | null;
   others: ParticipantInfo[];
   remote: Map<string, RemoteMedia>;
@@ -45,10 +53,14 @@ export interface CallActions {
   toggleMic(): void;
   toggleCamera(): void;
   toggleScreen(): void;
+  /** A background effect was picked (effects.ts). */
+  setEffect(e: Effect): void;
   leave(): void;
   /** Turns a source on because the person agreed to a host's request. */
   turnOn(source: 'audio' | 'camera'): void;
   mod: ModActions;
+  /** Sends the recording messages (recording.ts). */
+  send: SendFn;
 }
 
 interface ToggleSpec {
@@ -137,9 +149,11 @@ export class CallView {
   private readonly screenSupported: boolean;
   readonly panels: SidePanels;
   readonly prompts: Prompts;
+  readonly recording: RecordingControl;
   readonly mic: ToggleButton;
   readonly camera: ToggleButton;
   readonly share: ToggleButton;
+  readonly effect: EffectPicker;
   readonly leaveButton: HTMLButtonElement;
   private readonly tiles = new Map<string, Tile>();
   private readonly audios = new Map<string, HTMLAudioElement>();
@@ -167,8 +181,11 @@ export class CallView {
       () => actions.toggleScreen(),
     );
     this.screenSupported = screenSupported;
+    this.effect = new EffectPicker('call-effect', 'none', (e) => actions.setEffect(e));
+    this.effect.el.classList.add('control-effect');
     this.panels = new SidePanels(actions.mod);
     this.prompts = new Prompts((source) => actions.turnOn(source));
+    this.recording = new RecordingControl(actions.send);
     this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
       h('span', { class: 'control-icon' }, [icon('leave')]),
       h('span', { class: 'control-text', text: 'Leave' }),
@@ -185,6 +202,7 @@ export class CallView {
     const controls = h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Meeting controls' }, [
       this.mic.el,
       this.camera.el,
+      this.effect.el,
       this.share.el,
       this.soundButton,
       ...this.panels.buttons,
@@ -196,7 +214,7 @@ export class CallView {
     this.controlsNote = h('p', { id: 'controls-note', class: 'controls-note' });
     this.controlsNote.hidden = true;
     const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el, this.panels.notices.el]);
-    this.el = h('div', { class: 'call' }, [this.notice, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
+    this.el = h('div', { class: 'call' }, [this.notice, this.recording.el, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -206,6 +224,7 @@ export class CallView {
 
   /** Brings the DOM in line with the model. */
   sync(m: CallModel): void {
+    this.recording.setMayRecord(m.settings.recording && (m.role === 'host' || m.role === 'cohost'));
     const want: { key: string; pid: string; source: 'camera' | 'screen'; self: boolean; track: MediaStreamTrack | null; info: ParticipantInfo }[] = [];
     const selfInfo: ParticipantInfo = {
       id: m.selfId,
@@ -269,6 +288,9 @@ export class CallView {
     this.syncAudio(m);
     this.mic.set(m.mic !== null);
     this.camera.set(m.cam !== null);
+    this.effect.set(m.effect);
+    this.effect.select.dataset['active'] = m.effectActive ? 'true' : 'false';
+    this.effect.select.title = m.effectError !== null ? `The background effect is not available: ${m.effectError}` : 'Background effect';
     this.share.block(
       !this.screenSupported ? 'Screen sharing is not supported by this browser' : m.canShare ? null : SHARE_FORBIDDEN_TITLE,
       'controls-note',
@@ -397,6 +419,7 @@ export class CallView {
   destroy(): void {
     this.panels.destroy();
     this.prompts.destroy();
+    this.recording.destroy();
     this.layoutObserver?.disconnect();
     this.reporter.destroy();
     for (const tile of this.tiles.values()) tile.destroy();

@@ -1,7 +1,7 @@
 // "/": intro when signed out; new meeting + meeting list when signed in.
 
 import { consentCard, noticeReviewCard } from './notice';
-import { ApiError, createMeeting, getMe, listMeetings, orgLocked, setupNeeded } from './api';
+import { ApiError, createMeeting, getMe, listMeetings, orgAllowsRecording, orgLocked, setupNeeded } from './api';
 import type { Meeting, User } from './api';
 import { announce, append, busyButton, clear, copyText, errorMessage, h, showError } from './dom';
 import { errorBox, field, page, userNav } from './layout';
@@ -67,7 +67,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
   const err = errorBox();
   const title = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'Weekly sync' });
   const create = h('button', { type: 'submit', id: 'create-meeting', class: 'button primary', text: 'Create meeting' });
-  const options = meetingOptionsForm(orgLocked());
+  const options = meetingOptionsForm(orgLocked(), orgAllowsRecording());
   const form = h('form', { id: 'new-meeting-form', class: 'stack' }, [
     field('meeting-title', 'Title', title),
     options.el,

@@ -58,6 +58,8 @@ export interface ConclaveState {
   ice: { publish: RTCIceConnectionState | null; subscribe: RTCIceConnectionState | null };
   iceRestarts: { publish: number; subscribe: number };
   local: { audio: boolean; video: boolean; screen: boolean };
+  /** The background effect chosen, whether it runs now, and why not. */
+  effect: { chosen: string; active: boolean; error: string | null };
   activeSpeaker: string;
   error: string | null;
   endCode: string | null;
@@ -202,6 +204,7 @@ export function emptyState(route: Route): ConclaveState {
     ice: { publish: null, subscribe: null },
     iceRestarts: { publish: 0, subscribe: 0 },
     local: { audio: false, video: false, screen: false },
+    effect: { chosen: 'none', active: false, error: null },
     activeSpeaker: '',
     error: null,
     endCode: null,

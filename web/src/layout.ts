@@ -24,6 +24,7 @@ interface NavLink {
 
 const NAV: NavLink[] = [
   { id: 'meetings-link', href: '/', text: 'Meetings', show: () => true },
+  { id: 'recordings-link', href: '/recordings', text: 'Recordings', show: () => true },
   { id: 'audit-link', href: '/admin/audit', text: 'Audit log', show: officer },
   { id: 'requests-link', href: '/admin/requests', text: 'Requests', show: officer },
   { id: 'processing-link', href: '/admin/processing', text: 'Records of processing', show: officer },

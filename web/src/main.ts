@@ -11,6 +11,7 @@ import { page } from './layout';
 import { renderMeeting } from './meeting';
 import { renderNoticeAdmin } from './notice';
 import { renderProcessing } from './processing';
+import { renderRecordings } from './recordings';
 import { renderRequests } from './requests';
 
 const MEETING_PATH = /^\/m\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
@@ -49,6 +50,9 @@ async function route(): Promise<void> {
   } else if (path === '/admin/chat') {
     // No test hook of its own yet: hook.ts names the routes it knows.
     await renderChatReview(root);
+  } else if (path === '/recordings') {
+    // No test hook of its own yet: hook.ts names the routes it knows.
+    await renderRecordings(root);
   } else if (meeting && meeting[1]) {
     // renderMeeting installs its own hook with live state.
     await renderMeeting(root, meeting[1]);

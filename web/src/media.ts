@@ -1,6 +1,11 @@
 // Local capture: microphone, camera and screen. A device that is "off" has
 // no track at all (stopped), so the browser's capture indicator goes out.
+// With a background effect on (effects.ts), `cam` is the effect's output
+// (a canvas track) and the device's own track stays inside.
 
+import { backdropOf, loadEffect, saveEffect } from './effects';
+import type { Effect } from './effects';
+import { EffectPipeline } from './segmenter';
 import { load, save } from './storage';
 
 export type CaptureKind = 'audio' | 'video';
@@ -62,8 +67,17 @@ export interface DeviceLists {
 
 export class LocalMedia {
   mic: MediaStreamTrack | null = null;
+  /** What the preview shows and the call sends: the camera, or its effect's output. */
   cam: MediaStreamTrack | null = null;
   screen: MediaStreamTrack | null = null;
+  /** The camera device's own track (the same as cam without an effect). */
+  rawCam: MediaStreamTrack | null = null;
+  /** The background effect chosen (remembered in this browser). */
+  effect: Effect = loadEffect();
+  /** Why the chosen effect is not applied (it could not start), or null. */
+  effectError: string | null = null;
+  private pipeline: EffectPipeline | null = null;
+  private effectChain: Promise<void> = Promise.resolve();
   micDeviceId: string = load('micDevice') ?? '';
   camDeviceId: string = load('camDevice') ?? '';
 
@@ -81,7 +95,8 @@ export class LocalMedia {
         if (this.camDeviceId) video.deviceId = { exact: this.camDeviceId };
         const s = await navigator.mediaDevices.getUserMedia({ audio, video });
         this.mic = s.getAudioTracks()[0] ?? null;
-        this.cam = s.getVideoTracks()[0] ?? null;
+        const raw = s.getVideoTracks()[0] ?? null;
+        if (raw) await this.useCamera(raw);
         this.rememberDevices();
         return { micError: null, camError: null };
       } catch {
@@ -111,10 +126,77 @@ export class LocalMedia {
   }
 
   async startCamera(): Promise<MediaStreamTrack> {
-    if (this.cam && this.cam.readyState === 'live') return this.cam;
-    this.cam = await this.acquire('video', this.camDeviceId);
+    if (this.cam && this.rawCam?.readyState === 'live') return this.cam;
+    const cam = await this.useCamera(await this.acquire('video', this.camDeviceId));
     this.rememberDevices();
+    return cam;
+  }
+
+  /** Takes a new camera track, putting the chosen effect on it. */
+  private async useCamera(raw: MediaStreamTrack): Promise<MediaStreamTrack> {
+    this.stopCamera();
+    this.rawCam = raw;
+    this.cam = raw;
+    const p = await this.startEffect(raw);
+    if (this.rawCam !== raw) {
+      p?.stop(); // the camera was turned off or changed meanwhile
+      return this.cam ?? raw;
+    }
+    this.pipeline = p;
+    this.cam = p ? p.track : raw;
     return this.cam;
+  }
+
+  /** The chosen effect on raw, or null for none or when it cannot start (effectError). */
+  private async startEffect(raw: MediaStreamTrack): Promise<EffectPipeline | null> {
+    this.effectError = null;
+    try {
+      const backdrop = await backdropOf(this.effect);
+      return backdrop ? await EffectPipeline.start(raw, backdrop) : null;
+    } catch (e) {
+      console.warn('conclave: background effect unavailable', e);
+      this.effectError = e instanceof Error && e.message ? e.message : 'it could not start';
+      return null;
+    }
+  }
+
+  /**
+   * Picks a background effect and remembers it. With the camera on, the
+   * new output is built first and handed to swap (which puts it on the
+   * call's sender) before the old one stops, so the video never gaps.
+   * Picks are applied in order.
+   */
+  setEffect(effect: Effect, swap?: (track: MediaStreamTrack) => Promise<void>): Promise<void> {
+    const step = async (): Promise<void> => {
+      this.effect = effect;
+      saveEffect(effect);
+      const raw = this.rawCam;
+      if (!raw) {
+        this.effectError = null;
+        return;
+      }
+      const old = this.pipeline;
+      const next = await this.startEffect(raw);
+      if (this.rawCam !== raw) {
+        next?.stop();
+        return;
+      }
+      if (!next && effect !== 'none') return; // keep what runs; effectError says why
+      this.pipeline = next;
+      this.cam = next ? next.track : raw;
+      try {
+        await swap?.(this.cam);
+      } finally {
+        if (old !== next) old?.stop();
+      }
+    };
+    this.effectChain = this.effectChain.then(step, step);
+    return this.effectChain;
+  }
+
+  /** An effect is applied to the camera now. */
+  get effectActive(): boolean {
+    return this.pipeline !== null;
   }
 
   stopMic(): void {
@@ -123,7 +205,10 @@ export class LocalMedia {
   }
 
   stopCamera(): void {
-    this.cam?.stop();
+    this.pipeline?.stop(); // frees the model and the canvas
+    this.pipeline = null;
+    this.rawCam?.stop();
+    this.rawCam = null;
     this.cam = null;
   }
 
@@ -208,7 +293,7 @@ export class LocalMedia {
 
   private rememberDevices(): void {
     const micId = this.mic?.getSettings().deviceId;
-    const camId = this.cam?.getSettings().deviceId;
+    const camId = this.rawCam?.getSettings().deviceId;
     if (micId) this.micDeviceId = micId;
     if (camId) this.camDeviceId = camId;
   }

@@ -1,7 +1,7 @@
 // "/m/{id}": the meeting page. Owns the page chrome (status, errors), and
 // moves between pre-join, the call (MeetingSession) and the ended panel.
 
-import { getMe } from './api';
+import { getMe, getMediaDefaults } from './api';
 import type { User } from './api';
 import { announce, clear, copyText, h, showError } from './dom';
 import { FINAL_ENDINGS } from './endings';
@@ -11,6 +11,7 @@ import type { ConclavePcs, ConclaveState, MeetingStatus, TileState } from './hoo
 import { icon } from './icons';
 import { LocalMedia } from './media';
 import { PrejoinView } from './prejoin';
+import type { MediaDefaults } from './prejoin';
 import type { GuestProof } from './protocol';
 import { isConnected } from './rtc';
 import { MeetingSession } from './session';
@@ -68,6 +69,7 @@ export class MeetingPage {
   private readonly main: HTMLElement;
   private readonly media = new LocalMedia();
   private me: User | null = null;
+  private mediaDefaults: MediaDefaults = { cameraOn: true, microphoneOn: true };
   private passcode: string | null;
   private prejoin: PrejoinView | null = null;
   /** The privacy notice version accepted on the pre-join screen. */
@@ -153,11 +155,13 @@ export class MeetingPage {
       this.session?.leaveNow();
       this.media.stopAll();
     });
+    const defaults = getMediaDefaults();
     try {
       this.me = await getMe();
     } catch {
       this.me = null;
     }
+    this.mediaDefaults = await defaults;
     this.showPrejoin();
   }
 
@@ -211,6 +215,7 @@ export class MeetingPage {
       passcode: askPasscode ? null : this.passcode,
       me: this.me,
       media: this.media,
+      defaults: this.mediaDefaults,
       showError: (m) => this.showError(m),
     });
     this.prejoin = view;
@@ -327,6 +332,7 @@ export class MeetingPage {
     st.status = this.status;
     st.meetingId = this.meetingId;
     st.local = { audio: this.media.mic !== null, video: this.media.cam !== null, screen: this.media.screen !== null };
+    st.effect = { chosen: this.media.effect, active: this.media.effectActive, error: this.media.effectError };
     st.error = this.errorEl.hidden ? null : this.errorEl.textContent;
     st.endCode = this.lastEnd?.code ?? null;
     const s = this.session;

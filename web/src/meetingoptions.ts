@@ -18,12 +18,13 @@ export interface OptionsForm {
  * /api/me), which are disabled with the note "Locked by your
  * organisation".
  */
-export function meetingOptionsForm(orgLocked: readonly string[] = []): OptionsForm {
+export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingAllowed = false): OptionsForm {
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
   const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
   const chatHistory = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-history' });
   const chatAfter = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-after' });
+  const recording = h('input', { type: 'checkbox', role: 'switch', id: 'opt-recording' });
   const share = select('presenters', [
     ['presenters', 'Host and presenters'],
     ['everyone', 'Everyone'],
@@ -66,6 +67,15 @@ export function meetingOptionsForm(orgLocked: readonly string[] = []): OptionsFo
       switchRow(chatAfter, 'Let participants with an account read the chat after the meeting'),
       hint('opt-chat-after-hint', chatAfter, 'They see the messages sent while they were there and their own private messages, until the chat is deleted with the retention period.'),
     ]),
+    // Offered only where the organisation allows recording (config recording).
+    ...(recordingAllowed
+      ? [
+          h('div', { class: 'setting-option' }, [
+            switchRow(recording, 'Let hosts and co-hosts record this meeting'),
+            hint('opt-recording-hint', recording, 'Everyone is asked before recording starts; whoever declines is not recorded.'),
+          ]),
+        ]
+      : []),
     shareLocked
       ? field('opt-screen-share', 'Who can share their screen', share, 'Locked by your organisation: only the host, co-hosts and presenters can.')
       : field('opt-screen-share', 'Who can share their screen', share),
@@ -90,12 +100,13 @@ export function meetingOptionsForm(orgLocked: readonly string[] = []): OptionsFo
       ...(signedIn.checked ? { signed_in_only: true } : {}),
       chat_history: chatHistory.checked,
       chat_after: chatAfter.checked,
+      ...(recording.checked ? { recording: true } : {}),
     }),
     reset: () => {
       waiting.checked = true;
       early.checked = false;
       signedIn.checked = false;
-      chatHistory.checked = chatAfter.checked = false;
+      chatHistory.checked = chatAfter.checked = recording.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
@@ -150,6 +161,7 @@ export function settingsSummary(m: Meeting): string {
   if (m.signed_in_only) parts.push('signed-in participants only');
   if (m.chat_history) parts.push('chat shown to late joiners');
   if (m.chat_after) parts.push('chat readable afterwards');
+  if (m.recording) parts.push('may be recorded');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);
   if (m.max_participants) parts.push(`up to ${m.max_participants}`);

@@ -4,6 +4,8 @@
 import type { User } from './api';
 import { browserWarning } from './browsers';
 import { errorMessage, h, initials } from './dom';
+import { EFFECT_LABELS, EffectPicker } from './effects';
+import type { Effect } from './effects';
 import { field } from './layout';
 import { LocalMedia, describeMediaError, mediaSupported } from './media';
 import { NoticeBlock } from './notice';
@@ -23,7 +25,18 @@ export interface PrejoinOptions {
   passcode: string | null;
   me: User | null;
   media: LocalMedia;
+  /**
+   * The organisation's defaults (GET /api/media/defaults). A device the
+   * organisation starts off is off at every join, whatever this browser
+   * remembered; on, the remembered choice applies.
+   */
+  defaults: MediaDefaults;
   showError(message: string | null): void;
+}
+
+export interface MediaDefaults {
+  cameraOn: boolean;
+  microphoneOn: boolean;
 }
 
 const MAX_NAME = 64;
@@ -64,11 +77,12 @@ export class PrejoinView {
   private readonly note: HTMLElement;
   private readonly mic: DeviceControl;
   private readonly cam: DeviceControl;
+  private readonly effect: EffectPicker;
   private pending: Promise<void> = Promise.resolve();
   private starting = 0;
   private destroyed = false;
   private joining = false;
-  private readonly notes = new Map<CaptureKind, string>();
+  private readonly notes = new Map<CaptureKind | 'effect', string>();
   private readonly onDeviceChange = (): void => {
     void this.refreshDevices();
   };
@@ -96,6 +110,7 @@ export class PrejoinView {
     this.previewBox = h('div', { class: 'preview tile' }, [this.preview, this.avatar]);
 
     this.note = h('p', { class: 'hint', id: 'media-note', 'aria-live': 'polite' });
+    this.effect = new EffectPicker('prejoin-effect', opts.media.effect, (e) => this.pickEffect(e));
     this.joinButton = h('button', { type: 'submit', id: 'join-button', class: 'button primary large', text: 'Join', 'aria-describedby': 'join-reason' });
     this.joinReason = h('p', { class: 'hint', id: 'join-reason', text: 'Tick “I have read the privacy notice” to join.' });
 
@@ -113,6 +128,7 @@ export class PrejoinView {
         this.switchRow(this.cam),
         this.selectRow(this.mic, 'prejoin-mic-select'),
         this.selectRow(this.cam, 'prejoin-camera-select'),
+        this.effect.el,
         this.note,
       ]),
       this.notice.el,
@@ -149,8 +165,8 @@ export class PrejoinView {
         ? 'This browser offers no camera or microphone. You can still join to watch and listen.'
         : 'Camera and microphone need a secure (HTTPS) connection. You can still join to watch and listen.';
     } else {
-      this.mic.toggle.checked = loadBool('micOn', true);
-      this.cam.toggle.checked = loadBool('camOn', true);
+      this.mic.toggle.checked = opts.defaults.microphoneOn && loadBool('micOn', true);
+      this.cam.toggle.checked = opts.defaults.cameraOn && loadBool('camOn', true);
       navigator.mediaDevices.addEventListener?.('devicechange', this.onDeviceChange);
       this.pending = this.startWanted();
     }
@@ -204,6 +220,20 @@ export class PrejoinView {
       });
     });
     return c;
+  }
+
+  /** A background effect was picked: the preview shows it once it runs. */
+  private pickEffect(e: Effect): void {
+    this.queue(async () => {
+      await this.opts.media.setEffect(e);
+      this.noteEffect();
+    });
+  }
+
+  private noteEffect(): void {
+    const media = this.opts.media;
+    if (media.effectError === null) this.notes.delete('effect');
+    else this.notes.set('effect', `${EFFECT_LABELS[media.effect]} is not available: ${media.effectError}.`);
   }
 
   private switchRow(c: DeviceControl): HTMLElement {
@@ -276,6 +306,8 @@ export class PrejoinView {
 
   private async afterDeviceStep(): Promise<void> {
     if (this.destroyed) return;
+    this.noteEffect();
+    this.effect.set(this.opts.media.effect);
     await this.refreshDevices();
     this.renderPreview();
   }
@@ -285,7 +317,7 @@ export class PrejoinView {
     const lists = await media.listDevices();
     if (this.destroyed) return;
     this.fillSelect(this.mic, lists.mics, media.mic ? media.mic.getSettings().deviceId ?? media.micDeviceId : media.micDeviceId);
-    this.fillSelect(this.cam, lists.cams, media.cam ? media.cam.getSettings().deviceId ?? media.camDeviceId : media.camDeviceId);
+    this.fillSelect(this.cam, lists.cams, media.rawCam ? media.rawCam.getSettings().deviceId ?? media.camDeviceId : media.camDeviceId);
   }
 
   private fillSelect(c: DeviceControl, devices: MediaDeviceInfo[], selected: string): void {
@@ -331,6 +363,8 @@ export class PrejoinView {
       this.preview.srcObject = null;
     }
     this.previewBox.classList.toggle('no-video', !cam);
+    // Which effect the preview shows (tests and styles read it).
+    this.preview.dataset['effect'] = media.effectActive ? media.effect : 'none';
     const circle = this.avatar.firstElementChild;
     if (circle) circle.textContent = initials(this.nameInput.value || this.opts.me?.name || '');
     if (mediaSupported()) {

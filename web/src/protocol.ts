@@ -54,4 +54,5 @@ export const OPEN_SETTINGS: MeetingSettings = {
   chat_writers: 'everyone',
   screen_share: 'everyone',
   org_locked: [],
+  recording: false,
 };

@@ -8,6 +8,7 @@ import { announce } from './dom';
 import { modCommands } from './commands';
 import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
 import { FileClient } from './files';
+import type { Effect } from './effects';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
@@ -28,6 +29,7 @@ import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
 import { addChat, addHistory, deleteChat, newChatLog } from './panelmodel';
 import type { ChatLog } from './panelmodel';
+import { confirmScreenShare } from './sharereminder';
 import { DROP_CODE, Signaling } from './signaling';
 import { deviceToken } from './storage';
 
@@ -257,6 +259,9 @@ export class MeetingSession {
       case 'unmute_request':
         this.view?.prompts.askUnmute(msg.data.source);
         break;
+      case 'recording':
+        this.view?.recording.update(msg.data);
+        break;
       case 'chat':
         if (addChat(this.chat, msg.data)) this.changed();
         break;
@@ -359,8 +364,10 @@ export class MeetingSession {
         toggleMic: () => void this.toggleMic(),
         toggleCamera: () => void this.toggleCamera(),
         toggleScreen: () => void this.toggleScreen(),
+        setEffect: (e) => void this.setEffect(e),
         leave: () => this.leave(),
         turnOn: (source) => void this.turnOn(source),
+        send: this.send,
         mod: {
           ...modCommands(this.send),
           endMeeting: () => {
@@ -702,6 +709,9 @@ export class MeetingSession {
       selfVerified: this.selfVerified,
       mic: media.mic,
       cam: media.cam,
+      effect: media.effect,
+      effectActive: media.effectActive,
+      effectError: media.effectError,
       screen: media.screen,
       others: Array.from(this.participants.values()),
       remote: this.remote,
@@ -821,6 +831,10 @@ export class MeetingSession {
       announce('Only presenters can share their screen.');
       return;
     }
+    if (!(await confirmScreenShare(this.view?.share.el ?? null))) {
+      announce('Screen sharing was cancelled.');
+      return;
+    }
     await this.toggle('screen', async () => {
       const media = this.opts.media;
       let track: MediaStreamTrack;
@@ -840,6 +854,22 @@ export class MeetingSession {
       });
       await this.attach('screen', track, () => media.stopScreen());
       announce('You are sharing your screen.');
+    });
+  }
+
+  /** A background effect was picked in the call: the sent camera changes with the preview. */
+  async setEffect(effect: Effect): Promise<void> {
+    const media = this.opts.media;
+    if (!media.rawCam) {
+      await media.setEffect(effect);
+      this.changed();
+      return;
+    }
+    await this.toggle('camera', async () => {
+      await media.setEffect(effect, async (track) => {
+        await this.publisher?.setTrack('camera', track);
+      });
+      announce(media.effectError !== null ? `The background effect is not available: ${media.effectError}.` : 'Background effect changed.');
     });
   }
 

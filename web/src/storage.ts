@@ -1,5 +1,7 @@
 // localStorage wrapper that never throws (storage can be disabled or full).
-// Stored: display name, device choices, camera/mic on-off, and a random
+// Stored: display name, device choices, camera/mic on-off, the background
+// effect (and one's own background picture, effects.ts), whether to skip
+// the screen-share reminder, and a random
 // device token (sent in hello so that a host's ban on a guest holds in this
 // browser; docs/protocol.md). Passcodes are never stored.
 

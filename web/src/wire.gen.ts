@@ -143,6 +143,22 @@ export interface AskUnmute {
   source: 'audio' | 'camera';
 }
 
+export interface RecordingStart {
+  /** required, at most 500 bytes */
+  purpose: string;
+}
+
+export interface RecordingStop {
+  /** required, at most 64 bytes */
+  id: string;
+}
+
+export interface RecordingConsent {
+  /** required, at most 64 bytes */
+  id: string;
+  consent?: boolean;
+}
+
 export interface SetRole {
   participant_id?: string;
   role: 'cohost' | 'presenter' | 'attendee';
@@ -156,6 +172,8 @@ export interface Settings {
   screen_share: 'presenters' | 'everyone';
   /** at most 4 entries, omitted when empty */
   org_locked: ('screen_share' | 'chat' | 'private_chat' | 'chat_writers')[];
+  /** omitted when empty */
+  recording: boolean;
 }
 
 export interface MeetingInfo {
@@ -303,6 +321,28 @@ export interface ChatHistory {
   messages: ChatMessage[];
 }
 
+export interface RecordingState {
+  active: boolean;
+  /** at most 64 bytes, omitted when empty */
+  id: string;
+  /** at most 64 bytes, omitted when empty */
+  by: string;
+  /** at most 200 bytes, omitted when empty */
+  by_name: string;
+  /** at most 500 bytes, omitted when empty */
+  purpose: string;
+  /** at most 500 bytes, omitted when empty */
+  access: string;
+  /** at least 0, omitted when empty */
+  retention_days: number;
+  /** RFC 3339 time, omitted when empty */
+  started_at: string | null;
+  /** omitted when empty */
+  consent: '' | 'pending' | 'given' | 'declined';
+  /** omitted when empty */
+  ended: '' | 'stopped' | 'meeting_ended' | 'disk_low' | 'failed' | 'server_shutdown';
+}
+
 export interface GuestProof {
   /** required */
   participant_id: string;
@@ -383,6 +423,12 @@ export interface ClientMessages {
   mute: Mute;
   /** Ask a participant to turn a source on. Action participant.ask_unmute. */
   ask_unmute: AskUnmute;
+  /** Start recording, for the purpose given. Action recording.start, where the organisation and the meeting allow recording. Everyone is asked (recording); nobody is recorded before they consent. */
+  recording_start: RecordingStart;
+  /** Stop the running recording. Action recording.start. */
+  recording_stop: RecordingStop;
+  /** Answer the running recording's consent request, or change the answer: consent false withdraws at once. Kept in the consent ledger and the audit log. */
+  recording_consent: RecordingConsent;
   /** Give a participant a role (attendee: no extra role). Action role.cohost or role.presenter. */
   set_role: SetRole;
 }
@@ -423,6 +469,8 @@ export interface ServerMessages {
   chat_deleted: ChatDeleted;
   /** Earlier messages to everyone, after welcome, where the meeting keeps chat history for late joiners. */
   chat_history: ChatHistory;
+  /** A recording started (active, with who, why, who sees it, how long it is kept, and your answer so far), your answer changed, or it ended (ended: why). Until you consent, nothing of yours is recorded. */
+  recording: RecordingState;
   /** A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only. */
   guest_proof: GuestProof;
   /** Why the server closes the socket, just before it does. */
@@ -530,6 +578,16 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'participant_id', f: 'participant_id', t: { k: 's' } },
     { j: 'source', f: 'source', t: { k: 's', en: ['audio', 'camera'] } },
   ],
+  RecordingStart: [
+    { j: 'purpose', f: 'purpose', t: { k: 's', req: true, max: 500 } },
+  ],
+  RecordingStop: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+  ],
+  RecordingConsent: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+    { j: 'consent', f: 'consent', t: { k: 'b' } },
+  ],
   SetRole: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's' } },
     { j: 'role', f: 'role', t: { k: 's', en: ['cohost', 'presenter', 'attendee'] } },
@@ -541,6 +599,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['presenters', 'everyone'] } },
     { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 4, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers'] } } },
+    { j: 'recording', f: 'recording', t: { k: 'b' } },
   ],
   MeetingInfo: [
     { j: 'id', f: 'id', t: { k: 's' } },
@@ -643,6 +702,18 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   ChatHistory: [
     { j: 'messages', f: 'messages', t: { k: 'l', e: { k: 'o', n: 'ChatMessage' } } },
   ],
+  RecordingState: [
+    { j: 'active', f: 'active', t: { k: 'b' } },
+    { j: 'id', f: 'id', t: { k: 's', max: 64 } },
+    { j: 'by', f: 'by', t: { k: 's', max: 64 } },
+    { j: 'by_name', f: 'by_name', t: { k: 's', max: 200 } },
+    { j: 'purpose', f: 'purpose', t: { k: 's', max: 500 } },
+    { j: 'access', f: 'access', t: { k: 's', max: 500 } },
+    { j: 'retention_days', f: 'retention_days', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'started_at', f: 'started_at', t: { k: 'p', e: { k: 't' } } },
+    { j: 'consent', f: 'consent', t: { k: 's', en: ['', 'pending', 'given', 'declined'] } },
+    { j: 'ended', f: 'ended', t: { k: 's', en: ['', 'stopped', 'meeting_ended', 'disk_low', 'failed', 'server_shutdown'] } },
+  ],
   GuestProof: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's', req: true } },
     { j: 'token', f: 'token', t: { k: 's', req: true, max: 128 } },
@@ -689,6 +760,9 @@ const CLIENT: ReadonlyMap<string, string> = new Map([
   ['remove', 'Remove'],
   ['mute', 'Mute'],
   ['ask_unmute', 'AskUnmute'],
+  ['recording_start', 'RecordingStart'],
+  ['recording_stop', 'RecordingStop'],
+  ['recording_consent', 'RecordingConsent'],
   ['set_role', 'SetRole'],
 ]);
 
@@ -710,6 +784,7 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['chat', 'ChatMessage'],
   ['chat_deleted', 'ChatDeleted'],
   ['chat_history', 'ChatHistory'],
+  ['recording', 'RecordingState'],
   ['guest_proof', 'GuestProof'],
   ['bye', 'Bye'],
   ['error', 'ErrorData'],
@@ -1211,6 +1286,18 @@ export function decodeAskUnmute(data: unknown): Decoded<AskUnmute> {
   return decodeAs('AskUnmute', data) as Decoded<AskUnmute>;
 }
 
+export function decodeRecordingStart(data: unknown): Decoded<RecordingStart> {
+  return decodeAs('RecordingStart', data) as Decoded<RecordingStart>;
+}
+
+export function decodeRecordingStop(data: unknown): Decoded<RecordingStop> {
+  return decodeAs('RecordingStop', data) as Decoded<RecordingStop>;
+}
+
+export function decodeRecordingConsent(data: unknown): Decoded<RecordingConsent> {
+  return decodeAs('RecordingConsent', data) as Decoded<RecordingConsent>;
+}
+
 export function decodeSetRole(data: unknown): Decoded<SetRole> {
   return decodeAs('SetRole', data) as Decoded<SetRole>;
 }
@@ -1277,6 +1364,10 @@ export function decodeChatDeleted(data: unknown): Decoded<ChatDeleted> {
 
 export function decodeChatHistory(data: unknown): Decoded<ChatHistory> {
   return decodeAs('ChatHistory', data) as Decoded<ChatHistory>;
+}
+
+export function decodeRecordingState(data: unknown): Decoded<RecordingState> {
+  return decodeAs('RecordingState', data) as Decoded<RecordingState>;
 }
 
 export function decodeGuestProof(data: unknown): Decoded<GuestProof> {

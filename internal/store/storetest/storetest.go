@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 	maps.Copy(tests, consentAuditTests)
 	maps.Copy(tests, rightsTests)
 	maps.Copy(tests, chatTests)
+	maps.Copy(tests, recordingTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
