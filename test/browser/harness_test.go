@@ -103,6 +103,23 @@ func startServerWith(t *testing.T, meetingFlags ...string) *server {
 	if err := json.Unmarshal([]byte(cli(t, data, args...)), &m); err != nil {
 		t.Fatal(err)
 	}
+	pid, base := serveData(t, data)
+	return &server{pid: pid, base: base, meetingID: m.ID, passcode: m.Passcode, meetingURL: base + "/m/" + m.ID + "#pwd=" + m.Passcode, data: data}
+}
+
+// restart runs the server again on the same data directory (after the
+// test stopped or killed it) and returns its new base URL.
+func (s *server) restart(t *testing.T) string {
+	t.Helper()
+	s.pid, s.base = serveData(t, s.data)
+	s.meetingURL = s.base + "/m/" + s.meetingID + "#pwd=" + s.passcode
+	return s.base
+}
+
+// serveData runs `conclave serve` on data, on 127.0.0.1 with free ports,
+// until the test ends; it returns the process ID and the base URL.
+func serveData(t *testing.T, data string) (int, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, conclaveBin, "serve", "--data", data, "--listen", "127.0.0.1:0",
 		"--media-port", "0", "--turn-port", "0", "--log-level", "warn")
@@ -136,11 +153,11 @@ func startServerWith(t *testing.T, meetingFlags ...string) *server {
 	}()
 	select {
 	case b := <-base:
-		return &server{pid: cmd.Process.Pid, base: b, meetingID: m.ID, passcode: m.Passcode, meetingURL: b + "/m/" + m.ID + "#pwd=" + m.Passcode, data: data}
+		return cmd.Process.Pid, b
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server did not start:\n%s", logs.String())
 	}
-	return nil
+	return 0, ""
 }
 
 func cli(t *testing.T, data string, args ...string) string {
