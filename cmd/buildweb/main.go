@@ -1,9 +1,12 @@
 // Command buildweb bundles the browser client (web/src/main.ts) into
 // internal/web/static/app.js with esbuild's Go API, so building Conclave needs
 // no Node.js toolchain. The bundle is committed and embedded into the binary.
+// A second bundle, internal/web/static/e2ee-worker.js from
+// web/src/e2ee/worker.ts, is the end-to-end encryption worker (docs/e2ee.md):
+// a worker needs a script of its own.
 //
-//	go run ./cmd/buildweb          # rebuild internal/web/static/app.js
-//	go run ./cmd/buildweb -check   # exit 1 when the committed bundle is stale
+//	go run ./cmd/buildweb          # rebuild both bundles
+//	go run ./cmd/buildweb -check   # exit 1 when a committed bundle is stale
 //
 // It also copies the segmentation model (background blur, virtual
 // backgrounds) from web/node_modules into internal/web/static/segmentation,
@@ -31,6 +34,12 @@ const (
 	entryPoint = "web/src/main.ts"
 	outFile    = "internal/web/static/app.js"
 )
+
+// bundles are the scripts built, each from its entry point.
+var bundles = []struct{ entry, out string }{
+	{entryPoint, outFile},
+	{"web/src/e2ee/worker.ts", "internal/web/static/e2ee-worker.js"},
+}
 
 func main() {
 	check := flag.Bool("check", false, "build in memory and fail if "+outFile+" differs from the fresh bundle")
@@ -62,14 +71,28 @@ func run(root string, check bool) error {
 	if err != nil {
 		return err
 	}
-	js, err := bundle(root)
-	if err != nil {
-		return err
+	// Build everything before touching a file, so an error leaves all as it was.
+	built := make([][]byte, len(bundles))
+	for i, b := range bundles {
+		if built[i], err = bundle(root, b.entry, b.out); err != nil {
+			return err
+		}
 	}
 	if err := syncSegmentation(root, check); err != nil {
 		return err
 	}
-	dest := filepath.Join(root, filepath.FromSlash(outFile))
+	for i, b := range bundles {
+		if err := writeOrCheck(root, b.entry, b.out, built[i], check); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeOrCheck writes js, built from entry, to out, or with check compares
+// it with the committed out.
+func writeOrCheck(root, entry, out string, js []byte, check bool) error {
+	dest := filepath.Join(root, filepath.FromSlash(out))
 	old, readErr := os.ReadFile(dest)
 	if readErr != nil && !errors.Is(readErr, os.ErrNotExist) {
 		return readErr
@@ -77,30 +100,30 @@ func run(root string, check bool) error {
 	if check {
 		switch {
 		case readErr != nil:
-			return fmt.Errorf("%s is missing: run `go run ./cmd/buildweb` and commit the result", outFile)
+			return fmt.Errorf("%s is missing: run `go run ./cmd/buildweb` and commit the result", out)
 		case !bytes.Equal(old, js):
-			return fmt.Errorf("%s is stale (it differs from a fresh build of %s): run `go run ./cmd/buildweb` and commit the result", outFile, entryPoint)
+			return fmt.Errorf("%s is stale (it differs from a fresh build of %s): run `go run ./cmd/buildweb` and commit the result", out, entry)
 		}
-		fmt.Printf("buildweb: %s is up to date (%d bytes)\n", outFile, len(js))
+		fmt.Printf("buildweb: %s is up to date (%d bytes)\n", out, len(js))
 		return nil
 	}
 	if readErr == nil && bytes.Equal(old, js) {
-		fmt.Printf("buildweb: %s unchanged (%d bytes)\n", outFile, len(js))
+		fmt.Printf("buildweb: %s unchanged (%d bytes)\n", out, len(js))
 		return nil
 	}
 	if err := writeAtomic(dest, js); err != nil {
 		return err
 	}
-	fmt.Printf("buildweb: wrote %s (%d bytes)\n", outFile, len(js))
+	fmt.Printf("buildweb: wrote %s (%d bytes)\n", out, len(js))
 	return nil
 }
 
-// bundle builds the client in memory and returns app.js.
-func bundle(root string) ([]byte, error) {
+// bundle builds entry in memory and returns the script for out.
+func bundle(root, entry, out string) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
 		AbsWorkingDir:     root,
-		EntryPoints:       []string{entryPoint},
-		Outfile:           filepath.Join(root, filepath.FromSlash(outFile)),
+		EntryPoints:       []string{entry},
+		Outfile:           filepath.Join(root, filepath.FromSlash(out)),
 		Bundle:            true,
 		Write:             false,
 		Format:            api.FormatIIFE,
@@ -125,11 +148,11 @@ func bundle(root string) ([]byte, error) {
 		return nil, fmt.Errorf("esbuild reported warnings (treated as errors):\n%s", strings.Join(msgs, ""))
 	}
 	for _, f := range res.OutputFiles {
-		if filepath.Base(f.Path) == "app.js" {
+		if filepath.Base(f.Path) == filepath.Base(out) {
 			return f.Contents, nil
 		}
 	}
-	return nil, errors.New("esbuild produced no app.js")
+	return nil, fmt.Errorf("esbuild produced no %s", filepath.Base(out))
 }
 
 var relativeImport = regexp.MustCompile(`^\.{1,2}/`)

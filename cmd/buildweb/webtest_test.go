@@ -11,15 +11,26 @@ import (
 // webUnitTests are the client's TypeScript unit tests this package runs.
 // web/test/wire.test.ts is not among them: internal/protocol runs it with
 // the fixtures it shares with the Go tests.
-var webUnitTests = []string{"web/test/browsers.test.ts"}
+var webUnitTests = []string{
+	"web/test/browsers.test.ts",
+	// End-to-end encryption (web/src/e2ee, docs/e2ee.md): RFC 9605 test
+	// vectors, frame transform, key wrapping and safety codes.
+	"web/test/e2ee/sframe.test.ts",
+	"web/test/e2ee/transform.test.ts",
+	"web/test/e2ee/keys.test.ts",
+}
 
 // TestWebUnitTests runs each with node's test runner (package nodetest).
 func TestWebUnitTests(t *testing.T) {
 	root := nodetest.Root(t, 2)
 	for _, entry := range webUnitTests {
 		t.Run(filepath.Base(entry), func(t *testing.T) {
-			if out := nodetest.Run(t, root, entry, "--test"); !strings.Contains(out, "# fail 0") {
+			out := nodetest.Run(t, root, entry, "--test")
+			if !strings.Contains(out, "# fail 0") {
 				t.Fatalf("node --test %s:\n%s", entry, out)
+			}
+			if i := strings.LastIndex(out, "# tests "); i >= 0 {
+				t.Logf("node --test: %s", strings.Join(strings.Fields(out[i:]), " "))
 			}
 		})
 	}

@@ -36,6 +36,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.MeetingKind{Store: d.Store},
 		privacy.AuditKind{Store: d.Store, Log: d.Audit},
 		privacy.SessionKind{Store: d.Store},
+		privacy.CredentialKind{Store: d.Store},
 		privacy.BanKind{Store: d.Store},
 		privacy.SubjectRequestKind{Store: d.Store},
 		privacy.GuestProofKind{Store: d.Store},

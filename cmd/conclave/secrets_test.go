@@ -28,7 +28,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	data := t.TempDir()
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data", data,
-			"--turn-port", "0", "--media-port", "0", "--log-level", "debug"}, e)
+			"--turn-port", "0", "--media-port", "0", "--log-level", "debug", "--mfa-roles", "none"}, e)
 	}()
 	base := waitFor(t, &out, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`))
 	token := waitFor(t, &errb, regexp.MustCompile(`/setup#token=([A-Za-z0-9_-]{43})`))

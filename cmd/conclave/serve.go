@@ -82,8 +82,10 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slog.Logger, e env) error {
 	hasher := auth.NewHasher(auth.DefaultParams, auth.DefaultConcurrency)
-	accounts := auth.NewAccounts(st, hasher, nil)
-	sessions := auth.NewSessions(st, auth.SessionOptions{Secure: cfg.Secure(), Logger: logger})
+	accounts, sessions, factors, err := newAccountSecurity(cfg, st, hasher, logger)
+	if err != nil {
+		return err
+	}
 	setup := auth.NewSetup(st, accounts, nil)
 	meetings := &meeting.Service{Store: st, Policy: meetingPolicy(cfg)}
 	auditLog, err := openAuditLog(st, cfg)
@@ -139,10 +141,17 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
 	}
+	loginThrottle := throttle.NewLogin(nil)
+	singleSignOn, err := newSSO(cfg, st, ssoDeps{sessions, factors, auditLog, loginThrottle}, logger)
+	if err != nil {
+		return err
+	}
 	handler := web.New(web.Options{
 		Store: st, Sessions: sessions, Accounts: accounts, Setup: setup,
+		Factors:  factors,
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
-		LoginThrottle: throttle.NewLogin(nil),
+		LoginThrottle: loginThrottle,
+		SSO:           singleSignOn,
 		Refusals:      refusals,
 		Notices:       notices,
 		Privacy:       newPrivacyService(pdeps, registry),

@@ -22,7 +22,8 @@ func serveWith(t *testing.T, dir string, extra ...string) (string, *testlog.Buff
 	var out, errb testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir, "--turn-port", "0", "--media-port", "0"}, extra...)
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir, "--turn-port", "0", "--media-port", "0",
+		"--mfa-roles", "none"}, extra...) // the setup admin signs in with a password alone
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, e) }()
 	base := waitFor(t, &out, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`))

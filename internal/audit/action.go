@@ -30,6 +30,30 @@ const (
 	// UserProfileChange: an account corrected its own name or e-mail
 	// address (rectification, Art. 16).
 	UserProfileChange Action = "user.profile.change"
+	// UserIdentityLink: a signed-in account linked an identity at a
+	// single sign-on provider (details: method, provider).
+	UserIdentityLink Action = "user.identity.link"
+)
+
+// Second factors and sessions (docs/security.md, "Second factors").
+const (
+	// AuthSecondFactor: a second factor was given at sign-in (success:
+	// details method "totp" or "recovery", recovery codes left) or was
+	// wrong (failure: details method, and reason "replayed" for a code
+	// already used).
+	AuthSecondFactor Action = "auth.second_factor"
+	// FactorEnrol: an account enrolled a second factor (details kind:
+	// "totp"; "recovery" when it replaced its recovery codes).
+	FactorEnrol Action = "auth.factor.enrol"
+	// FactorRemove: an account removed its own second factor (details kind).
+	FactorRemove Action = "auth.factor.remove"
+	// FactorReset: an administrator removed every second factor of an
+	// account (details credentials: how many); the person is told at
+	// their next sign-in.
+	FactorReset Action = "auth.factor.reset"
+	// SessionRevoke: sessions were ended (details scope "one", "others" or
+	// "all", count), by their owner or an administrator.
+	SessionRevoke Action = "auth.session.revoke"
 )
 
 // Meetings and moderation.
@@ -112,7 +136,8 @@ const (
 // Actions lists every action, in the order above.
 var Actions = []Action{
 	AuthLoginSuccess, AuthLoginFailure, AuthLogout, AuthSetup, AuthLockout, UserCreate,
-	UserPasswordChange, UserDisable, UserEnable, UserRoleChange, UserProfileChange,
+	UserPasswordChange, UserDisable, UserEnable, UserRoleChange, UserProfileChange, UserIdentityLink,
+	AuthSecondFactor, FactorEnrol, FactorRemove, FactorReset, SessionRevoke,
 	MeetingCreate, MeetingJoinAttempt, MeetingJoinAllowed, MeetingJoinRefused,
 	MeetingJoinLockout, MeetingLeave, MeetingResume, MeetingResumeRefused, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd, ChatDelete,

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/conclave-meet/conclave/internal/password"
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
@@ -24,6 +25,31 @@ type Accounts struct {
 	store  store.Store
 	hasher *Hasher
 	now    func() time.Time
+	// breached is the operator's breached-password list, or nil.
+	breached *password.Breached
+}
+
+// SetBreachedList makes new passwords be checked against b as well (nil:
+// no list). Call it before serving.
+func (a *Accounts) SetBreachedList(b *password.Breached) { a.breached = b }
+
+// AcceptablePassword applies the whole policy to a new password of the person
+// with this e-mail address and name: ValidatePassword, then the breached
+// list.
+func (a *Accounts) AcceptablePassword(pw, email, name string) error {
+	if err := ValidatePassword(pw, email, name); err != nil {
+		return err
+	}
+	if a.breached == nil {
+		return nil
+	}
+	var perr *password.Error
+	if err := a.breached.Check(pw); errors.As(err, &perr) {
+		return invalid("password", perr.Message)
+	} else if err != nil {
+		return fmt.Errorf("check password: %w", err)
+	}
+	return nil
 }
 
 // NewAccounts returns an Accounts; now defaults to time.Now.
@@ -40,6 +66,11 @@ type NewUser struct {
 	Name     string
 	Password string
 	Role     store.Role
+	// NoPassword creates an account without a password (Password must be
+	// ""), which signs in only through another credential: an OIDC
+	// identity or a passkey (store.CredentialStore). Password sign-in is
+	// refused for it like a wrong password.
+	NoPassword bool
 }
 
 // CreateUser validates and normalises in, hashes the password and stores the
@@ -69,17 +100,22 @@ func (a *Accounts) prepare(ctx context.Context, in NewUser) (store.User, error) 
 	if !in.Role.Valid() {
 		return store.User{}, invalid("role", "role must be admin, privacy_officer or member")
 	}
-	if err := ValidatePassword(in.Password); err != nil {
+	u := store.User{ID: NewUserID(), Email: email, Name: name, Role: in.Role, CreatedAt: a.now().UTC()}
+	if in.NoPassword {
+		if in.Password != "" {
+			return store.User{}, invalid("password", "an account without a password cannot be given one")
+		}
+		return u, nil
+	}
+	if err := a.AcceptablePassword(in.Password, email, name); err != nil {
 		return store.User{}, err
 	}
 	hash, err := a.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return store.User{}, fmt.Errorf("hash password: %w", err)
 	}
-	return store.User{
-		ID: NewUserID(), Email: email, Name: name, Role: in.Role,
-		PasswordHash: hash, CreatedAt: a.now().UTC(),
-	}, nil
+	u.PasswordHash = hash
+	return u, nil
 }
 
 // Login returns the user when email and password match, and
@@ -98,7 +134,9 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (store.Use
 	if err != nil {
 		return store.User{}, err
 	}
-	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
+	// An account without a password (OIDC or passkey only) costs the same
+	// and answers the same as a wrong password.
+	ok, err := a.verify(ctx, u, password)
 	if err != nil {
 		return store.User{}, fmt.Errorf("login %s: %w", u.ID, err)
 	}

@@ -28,14 +28,14 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID, current, next str
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
-	ok, err := a.hasher.Verify(ctx, u.PasswordHash, current)
+	ok, err := a.verify(ctx, u, current)
 	if err != nil {
 		return fmt.Errorf("change password %s: %w", u.ID, err)
 	}
 	if !ok {
 		return ErrBadCredentials
 	}
-	if err := ValidatePassword(next); err != nil {
+	if err := a.AcceptablePassword(next, u.Email, u.Name); err != nil {
 		return err
 	}
 	hash, err := a.hasher.Hash(ctx, next)

@@ -9,15 +9,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/conclave-meet/conclave/internal/password"
+	"github.com/conclave-meet/conclave/internal/store"
 )
 
 // Password length limits, in characters (runes).
 const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 256
+	MinPasswordLen = password.MinLen
+	MaxPasswordLen = password.MaxLen
 )
 
 // Params are argon2id cost parameters. Memory is in KiB.
@@ -66,14 +68,16 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	return &Hasher{params: p, sem: make(chan struct{}, concurrency), dummySalt: salt}
 }
 
-// ValidatePassword checks the length policy.
-func ValidatePassword(pw string) error {
-	n := utf8.RuneCountInString(pw)
-	if n < MinPasswordLen {
-		return invalid("password", fmt.Sprintf("password must be at least %d characters", MinPasswordLen))
-	}
-	if n > MaxPasswordLen {
-		return invalid("password", fmt.Sprintf("password must be at most %d characters", MaxPasswordLen))
+// ValidatePassword checks the password policy (package password): length,
+// the common-password list and the strength estimate, with userInputs
+// (e-mail address, name) counted as guessable words. The breached list is
+// Accounts' (SetBreachedList).
+func ValidatePassword(pw string, userInputs ...string) error {
+	var perr *password.Error
+	if err := password.Check(pw, userInputs...); errors.As(err, &perr) {
+		return invalid("password", perr.Message)
+	} else if err != nil {
+		return err
 	}
 	return nil
 }
@@ -175,4 +179,13 @@ func parseParams(s string) (Params, error) {
 		return Params{}, fmt.Errorf("%w: parameters out of range", errBadHash)
 	}
 	return Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(th)}, nil
+}
+
+// verify checks password against u's, at the same cost whether or not
+// the account has a password (one without never matches).
+func (a *Accounts) verify(ctx context.Context, u store.User, password string) (bool, error) {
+	if u.PasswordHash == "" {
+		return false, a.hasher.VerifyDummy(ctx, password)
+	}
+	return a.hasher.Verify(ctx, u.PasswordHash, password)
 }

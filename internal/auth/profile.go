@@ -79,7 +79,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, userID, password string) e
 	if err != nil {
 		return fmt.Errorf("check password: %w", err)
 	}
-	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
+	ok, err := a.verify(ctx, u, password)
 	if err != nil {
 		return fmt.Errorf("check password %s: %w", u.ID, err)
 	}

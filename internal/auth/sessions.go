@@ -14,15 +14,30 @@ import (
 // CookieName is the session cookie.
 const CookieName = "conclave_session"
 
-// DefaultSessionTTL is how long a login lasts.
-const DefaultSessionTTL = 30 * 24 * time.Hour
+// DefaultSessionTTL is the absolute timeout: how long a sign-in lasts
+// however busy the session is.
+const DefaultSessionTTL = 7 * 24 * time.Hour
+
+// DefaultIdleTimeout ends a session nobody used for this long.
+const DefaultIdleTimeout = 12 * time.Hour
+
+// PendingTTL bounds a session that still owes its second factor: long
+// enough to fetch a phone, short enough not to linger.
+const PendingTTL = 10 * time.Minute
+
+// touchEvery is how stale LastSeenAt may get: the idle timeout does not
+// need to-the-second precision, and a write per request would cost more.
+const touchEvery = time.Minute
 
 // SessionOptions configures Sessions; zero values get defaults.
 type SessionOptions struct {
 	// Secure sets the cookie's Secure attribute (config.Config.Secure).
 	Secure bool
-	// TTL is the session lifetime (DefaultSessionTTL).
+	// TTL is the absolute session lifetime (DefaultSessionTTL).
 	TTL time.Duration
+	// Idle ends a session unused for this long (DefaultIdleTimeout;
+	// negative: no idle timeout).
+	Idle time.Duration
 	// Now is the clock (time.Now); tests replace it.
 	Now func() time.Time
 	// Logger receives store failures (slog.Default). Tokens are never logged.
@@ -33,8 +48,10 @@ type SessionOptions struct {
 // cookie token is stored.
 type Sessions struct {
 	store  store.Store
+	extra  store.SessionStore // nil when the store lacks it (test wrappers)
 	secure bool
 	ttl    time.Duration
+	idle   time.Duration
 	now    func() time.Time
 	log    *slog.Logger
 }
@@ -44,25 +61,51 @@ func NewSessions(st store.Store, o SessionOptions) *Sessions {
 	if o.TTL <= 0 {
 		o.TTL = DefaultSessionTTL
 	}
+	if o.Idle == 0 {
+		o.Idle = DefaultIdleTimeout
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Sessions{store: st, secure: o.Secure, ttl: o.TTL, now: o.Now, log: o.Logger}
+	extra, _ := st.(store.SessionStore)
+	return &Sessions{store: st, extra: extra, secure: o.Secure, ttl: o.TTL, idle: o.Idle, now: o.Now, log: o.Logger}
 }
 
-// Create starts a session for userID and sets the cookie on w.
+// Create starts a signed-in session for userID (by password) and sets
+// the cookie on w.
 func (s *Sessions) Create(ctx context.Context, w http.ResponseWriter, userID string) error {
+	return s.Start(ctx, w, nil, userID, Start{Method: MethodPassword})
+}
+
+// Start describes a new session.
+type Start struct {
+	Stage  string // store.SessionSignedIn, SessionSecondFactor or SessionEnrol
+	Method string // Method* constants
+}
+
+// Start creates a session for userID at st.Stage and sets its cookie on
+// w; r (may be nil) gives the device. A pending session expires after
+// PendingTTL.
+func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, st Start) error {
 	token := newToken()
 	now := s.now().UTC()
-	sess := store.Session{TokenHash: hashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
+	sess := store.Session{TokenHash: hashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.lifetime(st.Stage)),
+		Stage: st.Stage, Method: st.Method, Device: deviceOf(r)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	http.SetCookie(w, s.cookie(token, int(s.ttl/time.Second)))
+	http.SetCookie(w, s.cookie(token, int(s.lifetime(st.Stage)/time.Second)))
 	return nil
+}
+
+func (s *Sessions) lifetime(stage string) time.Duration {
+	if stage != store.SessionSignedIn {
+		return min(PendingTTL, s.ttl)
+	}
+	return s.ttl
 }
 
 func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
@@ -73,24 +116,38 @@ func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
 }
 
 // UserFromRequest returns the signed-in user, or false when the request has
-// no cookie, an unknown or expired session, or the user no longer exists
-// or is disabled or restricted.
+// no cookie, an unknown, expired or idle session, a session that still
+// owes its second factor, or the user no longer exists or is disabled or
+// restricted. Every API but the second-factor step and sign-out goes
+// through here, so a pending session reaches nothing else.
 func (s *Sessions) UserFromRequest(r *http.Request) (store.User, bool) {
+	u, sess, ok := s.Current(r)
+	if !ok || sess.Stage != store.SessionSignedIn {
+		return store.User{}, false
+	}
+	return u, true
+}
+
+// Current returns the request's session, at whatever stage, and its
+// user; false as UserFromRequest but for the stage. It notes the use (for
+// the idle timeout).
+func (s *Sessions) Current(r *http.Request) (store.User, store.Session, bool) {
 	sess, ok := s.session(r)
 	if !ok {
-		return store.User{}, false
+		return store.User{}, store.Session{}, false
 	}
 	u, err := s.store.UserByID(r.Context(), sess.UserID)
 	if err != nil {
 		s.logFailure(r.Context(), "session user lookup failed", err)
-		return store.User{}, false
+		return store.User{}, store.Session{}, false
 	}
 	// Disabling and restricting delete the sessions too; this also
 	// covers a session created by a sign-in that raced with either.
 	if u.Disabled || u.Restricted {
-		return store.User{}, false
+		return store.User{}, store.Session{}, false
 	}
-	return u, true
+	s.touch(r.Context(), sess)
+	return u, sess, true
 }
 
 func (s *Sessions) session(r *http.Request) (store.Session, bool) {
@@ -103,10 +160,38 @@ func (s *Sessions) session(r *http.Request) (store.Session, bool) {
 		s.logFailure(r.Context(), "session lookup failed", err)
 		return store.Session{}, false
 	}
-	if !s.now().Before(sess.ExpiresAt) {
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || s.idleOut(sess, now) {
 		return store.Session{}, false
 	}
 	return sess, true
+}
+
+// idleOut reports a session unused for longer than the idle timeout.
+func (s *Sessions) idleOut(sess store.Session, now time.Time) bool {
+	if s.idle < 0 {
+		return false
+	}
+	last := sess.LastSeenAt
+	if last.IsZero() {
+		last = sess.CreatedAt
+	}
+	return !now.Before(last.Add(s.idle))
+}
+
+// touch records the session's use, at most once per touchEvery.
+func (s *Sessions) touch(ctx context.Context, sess store.Session) {
+	now := s.now().UTC()
+	last := sess.LastSeenAt
+	if last.IsZero() {
+		last = sess.CreatedAt
+	}
+	if s.extra == nil || now.Sub(last) < touchEvery {
+		return
+	}
+	if err := s.extra.TouchSession(ctx, sess.TokenHash, now); err != nil {
+		s.logFailure(ctx, "session touch failed", err)
+	}
 }
 
 // logFailure logs real store faults; a missing row is the normal outcome

@@ -46,7 +46,7 @@ func TestCreateSetsCookie(t *testing.T) {
 	for _, secure := range []bool{false, true} {
 		c := login(t, newSessions(e, secure), u.ID)
 		if c.Name != CookieName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" ||
-			c.Secure != secure || c.MaxAge != 30*24*3600 || len(c.Value) != 43 {
+			c.Secure != secure || c.MaxAge != int(DefaultSessionTTL/time.Second) || len(c.Value) != 43 {
 			t.Errorf("cookie %+v", c)
 		}
 	}

@@ -108,6 +108,13 @@ const (
 	UserList   Action = "user.list"
 	UserAccess Action = "user.access"
 	UserRole   Action = "user.role"
+	// AccountSecurity is an account managing its own sign-in security:
+	// enrolling and removing second factors, its recovery codes, and
+	// seeing and ending its own sessions.
+	AccountSecurity Action = "account.security"
+	// UserSecurity resets another account's second factors and ends its
+	// sessions (a lost phone, a departed colleague's laptop).
+	UserSecurity Action = "user.security"
 	// MeetingPasscode replaces a meeting's passcode and MeetingDelete
 	// deletes a meeting with its data; the handler then checks that the
 	// account hosts the meeting, or may act on any meeting (MeetingAny).
@@ -214,6 +221,8 @@ var Table = map[Action]map[Role]Rule{
 	UserList:         {Admin: Allow},
 	UserAccess:       {Admin: Allow},
 	UserRole:         {Admin: Allow},
+	AccountSecurity:  {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
+	UserSecurity:     {Admin: Allow},
 	MeetingPasscode:  {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	MeetingDelete:    {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	MeetingAny:       {Admin: Allow},
@@ -237,7 +246,7 @@ var Table = map[Action]map[Role]Rule{
 // MeetingActions and OrgActions list the actions in table order.
 var (
 	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart}
-	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion, RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, RecordingAny}
+	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, AccountSecurity, UserSecurity, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion, RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, RecordingAny}
 )
 
 // Check returns nil when role may perform action. open says whether the

@@ -136,6 +136,11 @@ type Config struct {
 	// Recording: whether meetings may be recorded, how many at once, and
 	// the composite export's ffmpeg (recording.go).
 	Recording
+	// Accounts: second factors required per role, session timeouts and
+	// the breached-password list (mfa.go).
+	Accounts
+	// OIDC: single sign-on providers, [[oidc]] tables (oidc.go).
+	OIDC []OIDCProvider `toml:"oidc"`
 }
 
 // Default returns the configuration used when nothing is set. PublicURL and
@@ -164,6 +169,7 @@ func Default() Config {
 		Files:              DefaultFiles(),
 		Media:              DefaultMedia(),
 		Recording:          DefaultRecording(),
+		Accounts:           DefaultAccounts(),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -63,9 +64,10 @@ func TestLoadDefaults(t *testing.T) {
 		AuditAnchor:        DefaultAuditAnchor(),
 		Files:              Files{FileMaxMB: 25},
 		Recording:          DefaultRecording(),
+		Accounts:           DefaultAccounts(),
 		Media:              Media{CameraDefaultOn: true, MicrophoneDefaultOn: true},
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
 	if !IsLoopback(cfg) || cfg.Secure() || cfg.TLSEnabled() {
@@ -100,9 +102,10 @@ func TestLoadEveryFlag(t *testing.T) {
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
 		Recording:   DefaultRecording(),
+		Accounts:    DefaultAccounts(),
 		Media:       Media{},
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
 	}
 }
@@ -134,9 +137,10 @@ func TestLoadEveryEnv(t *testing.T) {
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
 		Recording:   DefaultRecording(),
+		Accounts:    DefaultAccounts(),
 		Media:       Media{},
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
 	}
 	e2 := map[string]string{"CONCLAVE_TLS_CERT": "c", "CONCLAVE_TLS_KEY": "k"}
@@ -190,9 +194,10 @@ microphone_default_on = false
 		AuditAnchor: DefaultAuditAnchor(),
 		Files:       Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
 		Recording:   DefaultRecording(),
+		Accounts:    DefaultAccounts(),
 		Media:       Media{},
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
 	}
 	acme := writeFile(t, "listen = \"127.0.0.1:443\"\nacme_domain = \"m.example.org\"\nacme_email = \"a@example.org\"\n")
@@ -321,6 +326,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, filesKeys)
 	maps.Copy(keys, recordingKeys)
 	maps.Copy(keys, mediaKeys)
+	maps.Copy(keys, accountKeys)
 	if len(keys) != len(options) {
 		t.Fatalf("%d options, %d documented keys", len(options), len(keys))
 	}

@@ -39,6 +39,8 @@ func (c Config) Validate() error {
 		c.validateReleaseFeed(),
 		c.validateFiles(),
 		c.validateRecording(),
+		c.validateAccounts(),
+		c.validateOIDC(),
 	)
 }
 

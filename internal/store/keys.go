@@ -54,7 +54,8 @@ type KeyStore interface {
 
 // UserErasure reports what erasing an account did (see sqlite.EraseUser).
 type UserErasure struct {
-	Sessions int  // login sessions deleted
-	Cohosts  int  // co-host entries in others' meetings deleted
-	Shredded bool // the subject key existed and was destroyed
+	Sessions    int  // login sessions deleted
+	Cohosts     int  // co-host entries in others' meetings deleted
+	Credentials int  // sign-in factors (TOTP, recovery codes, passkeys, OIDC) deleted
+	Shredded    bool // the subject key existed and was destroyed
 }

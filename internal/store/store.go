@@ -54,7 +54,27 @@ type Session struct {
 	UserID    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Stage is SessionSignedIn, or a second factor still owed
+	// (SessionSecondFactor, SessionEnrol): such a session can do nothing
+	// else.
+	Stage string
+	// Method is how the session signed in ("password", "password+totp", …).
+	Method string
+	// Device is a coarse description of the browser ("Firefox on Linux").
+	Device string
+	// LastSeenAt is its last use (zero: none since it was created).
+	LastSeenAt time.Time
 }
+
+// Session stages (docs/security.md, "Second factors").
+const (
+	SessionSignedIn = ""
+	// SessionSecondFactor: the password was right; a second factor is owed.
+	SessionSecondFactor = "second_factor"
+	// SessionEnrol: the account's role requires a second factor it has not
+	// enrolled; the session may only enrol one.
+	SessionEnrol = "enrol"
+)
 
 // Meeting is a scheduled or ad-hoc meeting and its access policy.
 type Meeting struct {

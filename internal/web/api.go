@@ -68,17 +68,10 @@ func (s *server) setupComplete(w http.ResponseWriter, r *http.Request) {
 	ev := audit.Event{Action: audit.AuthSetup, Actor: u.ID, Target: u.ID, Outcome: audit.Success,
 		Details: map[string]string{"role": string(u.Role)}}
 	if s.auditOrFail(w, r, ev) {
-		s.startSession(w, r, u, http.StatusCreated)
+		// An administrator's role requires a second factor by default:
+		// the session then only enrols one (the setup walk-through).
+		s.startStagedSession(w, r, u, auth.MethodSetup, http.StatusCreated)
 	}
-}
-
-// startSession sets the session cookie and answers with the user.
-func (s *server) startSession(w http.ResponseWriter, r *http.Request, u store.User, status int) {
-	if err := s.Sessions.Create(r.Context(), w, u.ID); err != nil {
-		s.internalError(w, r, "create session", err)
-		return
-	}
-	writeJSON(w, status, userResponse{User: toUserJSON(u)})
 }
 
 type loginRequest struct {
@@ -133,8 +126,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.LoginThrottle.Reset(keys.account) // not the address: it may be shared with a guesser
 	// Recorded before the session exists: no session without an entry.
-	if s.auditOrFail(w, r, audit.Event{Action: audit.AuthLoginSuccess, Actor: u.ID, Outcome: audit.Success}) {
-		s.startSession(w, r, u, http.StatusOK)
+	// A session that still owes a second factor can do nothing else
+	// (Sessions.UserFromRequest); the entry says which step this was.
+	if s.auditOrFail(w, r, audit.Event{Action: audit.AuthLoginSuccess, Actor: u.ID, Outcome: audit.Success,
+		Details: map[string]string{"method": auth.MethodPassword}}) {
+		s.startStagedSession(w, r, u, auth.MethodPassword, http.StatusOK)
 	}
 }
 
@@ -153,7 +149,7 @@ func (s *server) triedAccount(r *http.Request, email string) string {
 // because the log is unavailable would leave the session open, so a lost
 // entry is logged instead.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
-	u, signedIn := s.Sessions.UserFromRequest(r)
+	u, _, signedIn := s.Sessions.Current(r) // pending sessions sign out too
 	if err := s.Sessions.Revoke(r.Context(), w, r); err != nil {
 		s.internalError(w, r, "logout", err)
 		return

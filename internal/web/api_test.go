@@ -177,7 +177,7 @@ func TestCookieAttributes(t *testing.T) {
 	r := do(t, http.DefaultClient, "POST", e.srv.URL+"/api/login", `{"email":"a@example.org","password":"`+password+`"}`)
 	expectStatus(t, r, http.StatusOK)
 	set := r.Header.Get("Set-Cookie")
-	for _, want := range []string{auth.CookieName + "=", "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=2592000"} {
+	for _, want := range []string{auth.CookieName + "=", "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=604800"} { // auth.DefaultSessionTTL, 7 days
 		if !strings.Contains(set, want) {
 			t.Errorf("Set-Cookie %q lacks %q", set, want)
 		}

@@ -40,6 +40,8 @@ var forbidden = map[authz.Action]string{
 	authz.UserList:         "only administrators can list accounts",
 	authz.UserAccess:       "only administrators can disable or enable accounts",
 	authz.UserRole:         "only administrators can change roles",
+	authz.AccountSecurity:  "your account's role is not recognised by this server; ask an administrator",
+	authz.UserSecurity:     "only administrators can reset another account's second factors or end its sessions",
 	authz.MeetingPasscode:  "your role cannot manage meetings",
 	authz.MeetingDelete:    "your role cannot delete meetings",
 	authz.MeetingAny:       "only administrators can manage meetings they do not host",

@@ -28,6 +28,9 @@ type Options struct {
 	Sessions *auth.Sessions
 	Accounts *auth.Accounts
 	Setup    *auth.Setup
+	// Factors are the second factors (docs/security.md, "Second
+	// factors"); nil: none, and a right password signs in.
+	Factors  *auth.Factors
 	Meetings *meeting.Service
 	// Audit records security-relevant actions; required.
 	Audit  *audit.Log
@@ -83,6 +86,9 @@ type Options struct {
 	// Recordings is the recordings catalog (package recordings); nil
 	// serves no recording routes.
 	Recordings RecordingCatalog
+	// SSO is single sign-on (package sso); nil when no provider is
+	// configured, and then the sign-in page offers passwords only.
+	SSO SSO
 }
 
 type server struct {
@@ -151,6 +157,8 @@ func (s *server) routes() *http.ServeMux {
 	s.chatRoutes(mux)
 	s.fileReviewRoutes(mux)
 	s.recordingRoutes(mux)
+	s.mfaRoutes(mux)
+	s.ssoRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})

@@ -75,6 +75,10 @@ type accountJSON struct {
 	Disabled   bool      `json:"disabled"`
 	Restricted bool      `json:"restricted"`
 	CreatedAt  time.Time `json:"created_at"`
+	// SecondFactor: the account has one; LacksFactor: its role requires
+	// one and it has none (docs/security.md, "Second factors").
+	SecondFactor bool `json:"second_factor"`
+	LacksFactor  bool `json:"lacks_required_factor"`
 }
 
 func toAccountJSON(u store.User) accountJSON {
@@ -94,7 +98,16 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]accountJSON, 0, len(users))
 	for _, u := range users {
-		out = append(out, toAccountJSON(u))
+		a := toAccountJSON(u)
+		if s.Factors != nil {
+			st, err := s.Factors.Status(r.Context(), u)
+			if err != nil {
+				s.internalError(w, r, "list users", err)
+				return
+			}
+			a.SecondFactor, a.LacksFactor = st.HasSecondFactor(), st.Required && !st.HasSecondFactor()
+		}
+		out = append(out, a)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string][]accountJSON{"users": out})

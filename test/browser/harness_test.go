@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -117,12 +118,19 @@ func (s *server) restart(t *testing.T) string {
 }
 
 // serveData runs `conclave serve` on data, on 127.0.0.1 with free ports,
-// until the test ends; it returns the process ID and the base URL.
-func serveData(t *testing.T, data string) (int, string) {
+// until the test ends; it returns the process ID and the base URL. The
+// host is an administrator, whose role requires a second factor by
+// default: unless flags say otherwise (mfa_test.go), none is required, so
+// that the other tests sign in with a password alone.
+func serveData(t *testing.T, data string, flags ...string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, conclaveBin, "serve", "--data", data, "--listen", "127.0.0.1:0",
-		"--media-port", "0", "--turn-port", "0", "--log-level", "warn")
+	if !slices.Contains(flags, "--mfa-roles") {
+		flags = append(flags, "--mfa-roles", "none")
+	}
+	args := append([]string{"serve", "--data", data, "--listen", "127.0.0.1:0",
+		"--media-port", "0", "--turn-port", "0", "--log-level", "warn"}, flags...)
+	cmd := exec.CommandContext(ctx, conclaveBin, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	stdout, err := cmd.StdoutPipe()

@@ -8,6 +8,9 @@ import type { Account, User } from './api';
 import { announce, busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, labelCells, page, userNav } from './layout';
 import { consentsSection, profileSection, requestsSection } from './rights';
+import { identitiesSection } from './sso';
+import { securitySection } from './mfa';
+import { resetUserMFA } from './mfaapi';
 import { versionFooter } from './version';
 
 const ROLES: Record<string, string> = { admin: 'Administrator', privacy_officer: 'Privacy officer', member: 'Member' };
@@ -78,6 +81,8 @@ export async function renderAccount(root: HTMLElement): Promise<void> {
       err,
       form,
       done,
+      securitySection(),
+      identitiesSection(),
       consentsSection(),
       requestsSection(),
     ],
@@ -99,7 +104,7 @@ export async function renderUsers(root: HTMLElement): Promise<void> {
   const err = errorBox();
   const body = h('tbody', { id: 'users-rows' });
   const table = h('table', { class: 'audit-table', id: 'users-table' }, [
-    h('thead', {}, [h('tr', {}, ['Name', 'E-mail', 'Role', 'Access'].map((t) => h('th', { scope: 'col', text: t })))]),
+    h('thead', {}, [h('tr', {}, ['Name', 'E-mail', 'Role', 'Access', 'Second factor'].map((t) => h('th', { scope: 'col', text: t })))]),
     body,
   ]);
   const refresh = async (): Promise<void> => {
@@ -151,6 +156,12 @@ function userRow(u: Account, me: User, err: HTMLElement, refresh: () => Promise<
       await refresh();
     }
   };
+  const mfaReset = h('button', { type: 'button', class: 'button small', 'data-mfa-reset': u.id, text: 'Reset second factor' });
+  mfaReset.hidden = self || !u.second_factor;
+  mfaReset.addEventListener('click', () => {
+    if (!confirm(`Remove every second factor of ${u.name} and end their sessions?`)) return;
+    void act(mfaReset, () => resetUserMFA(u.id), `${u.name}'s second factors are reset.`);
+  });
   role.addEventListener('change', () => void act(null, () => setUserRole(u.id, role.value), `${u.name} is now ${ROLES[role.value] ?? role.value}.`));
   access.addEventListener('click', () =>
     void act(access, () => setUserEnabled(u.id, u.disabled), `${u.name}'s account is ${u.disabled ? 'enabled' : 'disabled'}.`),
@@ -160,5 +171,6 @@ function userRow(u: Account, me: User, err: HTMLElement, refresh: () => Promise<
     h('td', { text: u.email }),
     h('td', {}, [role]),
     h('td', {}, [u.disabled ? h('span', { class: 'badge', text: 'Disabled ' }) : '', access, why]),
+    h('td', {}, [u.lacks_required_factor ? h('span', { class: 'badge', text: 'No second factor ' }) : '', mfaReset]),
   ]);
 }

@@ -65,7 +65,7 @@ function retryAfterSeconds(res: Response): number | null {
   return Number(v.trim());
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -322,6 +322,9 @@ export async function myConsents(): Promise<ConsentRecord[]> {
 export interface Account extends User {
   disabled: boolean;
   created_at: string;
+  /** The account has a second factor; lacks_required_factor: its role requires one it has not. */
+  second_factor?: boolean;
+  lacks_required_factor?: boolean;
 }
 
 /** Changes the signed-in person's password; their other sessions end. */

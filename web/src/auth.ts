@@ -1,8 +1,11 @@
 // "/login" and "/setup".
 
-import { ApiError, getMe, login, setup } from './api';
+import { ApiError, getMe } from './api';
+import { renderSecondStep } from './mfa';
+import { completeSetup, signIn } from './mfaapi';
 import { busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
+import { ssoLoginSection, ssoPending } from './sso';
 
 export const MIN_PASSWORD = 12;
 
@@ -14,6 +17,12 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     }
   } catch {
     // show the form anyway
+  }
+  const pending = ssoPending(location.search);
+  if (pending !== null) {
+    // Back from single sign-on with the account's own second factor owed.
+    renderSecondStep(root, pending);
+    return;
   }
   clear(root);
   const err = errorBox();
@@ -31,7 +40,11 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     showError(err, null);
     const done = busyButton(submit, 'Signing in…');
     try {
-      await login(email.value.trim(), password.value);
+      const r = await signIn(email.value.trim(), password.value);
+      if (r.pending) {
+        renderSecondStep(root, r.pending);
+        return;
+      }
       location.assign('/');
     } catch (e) {
       password.value = '';
@@ -43,7 +56,11 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
   });
   root.appendChild(
     page('Sign in', [
-      h('section', { class: 'card narrow', 'aria-labelledby': 'login-title' }, [h('h1', { id: 'login-title', text: 'Sign in' }), form]),
+      h('section', { class: 'card narrow', 'aria-labelledby': 'login-title' }, [
+        h('h1', { id: 'login-title', text: 'Sign in' }),
+        form,
+        ssoLoginSection(location.search),
+      ]),
     ]),
   );
   email.focus();
@@ -108,9 +125,14 @@ export function renderSetup(root: HTMLElement): void {
     }
     const done = busyButton(submit, 'Setting up…');
     try {
-      await setup(t, email.value.trim(), name.value.trim(), password.value);
+      const r = await completeSetup(t, email.value.trim(), name.value.trim(), password.value);
       // Drop the used token from the address bar and history.
       history.replaceState(null, '', '/setup');
+      if (r.pending) {
+        // The first administrator's walk-through: a second factor first.
+        renderSecondStep(root, r.pending);
+        return;
+      }
       location.assign('/');
     } catch (e) {
       let msg = errorMessage(e);

@@ -12,6 +12,10 @@ declare module 'node:assert/strict' {
     equal(actual: unknown, expected: unknown, message?: string): void;
     notEqual(actual: unknown, expected: unknown, message?: string): void;
     ok(value: unknown, message?: string): void;
+    deepEqual(actual: unknown, expected: unknown, message?: string): void;
+    throws(fn: () => unknown, message?: string): void;
+    fail(message?: string): never;
+    rejects(fn: Promise<unknown> | (() => Promise<unknown>), message?: string): Promise<void>;
   }
   const assert: Assert;
   export default assert;

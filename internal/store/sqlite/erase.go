@@ -10,8 +10,8 @@ import (
 	"github.com/conclave-meet/conclave/internal/store"
 )
 
-// EraseUser erases an account in one transaction: its sessions and co-host
-// entries are deleted, its subject key is destroyed (so its sealed name and
+// EraseUser erases an account in one transaction: its sessions, co-host
+// entries and credentials are deleted, its subject key is destroyed (so its sealed name and
 // e-mail are unreadable in every copy of the database) and its row becomes
 // a tombstone holding only ID, role and creation time. The row is kept,
 // not deleted: deleting would cascade to the meetings it hosts (which the
@@ -47,6 +47,10 @@ func eraseUserTx(ctx context.Context, tx *sql.Tx, id string, at time.Time) (stor
 		return out, err
 	}
 	if out.Cohosts, err = execTx(ctx, tx, "DELETE FROM meeting_cohosts WHERE user_id = ?", id); err != nil {
+		return out, err
+	}
+	// The tombstone keeps the row, so ON DELETE CASCADE does not fire.
+	if out.Credentials, err = execTx(ctx, tx, "DELETE FROM credentials WHERE user_id = ?", id); err != nil {
 		return out, err
 	}
 	n, err := execTx(ctx, tx, "DELETE FROM data_keys WHERE owner = ?", subjectOwner(id))

@@ -100,7 +100,10 @@ func TestPrivacyOfficerMigrationKeepsData(t *testing.T) {
 	if m, err := s.MeetingByID(ctx, "k3m9-x2qa"); err != nil || m.HostID != "u_a" {
 		t.Errorf("meeting lost: %+v %v", m, err)
 	}
-	if after := referencingRows(t, s.db); !maps.Equal(after, before) || len(after) < 3 {
+	after := referencingRows(t, s.db)
+	// Tables later migrations add (credentials) start empty.
+	maps.DeleteFunc(after, func(name string, n int) bool { _, old := before[name]; return !old && n == 0 })
+	if !maps.Equal(after, before) || len(after) < 3 {
 		t.Errorf("rows referencing users: %v before, %v after", before, after)
 	}
 	checkUsersReferences(t, s)

@@ -11,24 +11,14 @@ import (
 
 // SessionsByUser implements store.PrivacyStore.
 func (s *Store) SessionsByUser(ctx context.Context, userID string) ([]store.Session, error) {
-	rows, err := s.db.QueryContext(ctx,
-		"SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at",
-		userID)
-	if err != nil {
-		return nil, mapErr("sessions by user", err)
-	}
-	defer rows.Close()
 	var out []store.Session
-	for rows.Next() {
-		var sess store.Session
-		var created, expires int64
-		if err := rows.Scan(&sess.TokenHash, &sess.UserID, &created, &expires); err != nil {
-			return nil, fmt.Errorf("sessions by user: %w", err)
-		}
-		sess.CreatedAt, sess.ExpiresAt = fromDB(created), fromDB(expires)
-		out = append(out, sess)
-	}
-	return out, mapErr("sessions by user", rows.Err())
+	err := s.queryEach(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE user_id = ? ORDER BY created_at, token_hash",
+		[]any{userID}, func(r *sql.Rows) error {
+			sess, err := scanSession(r)
+			out = append(out, sess)
+			return err
+		})
+	return out, mapErr("sessions by user", err)
 }
 
 // DeleteUserSessions implements store.PrivacyStore.

@@ -41,6 +41,8 @@ func Run(t *testing.T, open Opener) {
 	maps.Copy(tests, rightsTests)
 	maps.Copy(tests, chatTests)
 	maps.Copy(tests, recordingTests)
+	maps.Copy(tests, credentialTests)
+	maps.Copy(tests, sessionTests)
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
