@@ -110,7 +110,8 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
 	rooms.SetOrgPolicy(room.OrgPolicy{ScreenShare: cfg.LockScreenShare, ChatOff: cfg.LockChatOff,
-		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters, Recording: cfg.Recording.Recording})
+		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters, Recording: cfg.Recording.Recording,
+		RequireE2EE: cfg.RequireE2EE})
 	if d.Live != nil {
 		d.Live.rooms = rooms
 	}

@@ -27,13 +27,14 @@ func meetingPolicy(cfg config.Config) meeting.Policy {
 		DefaultLifetime:  cfg.MeetingLifetime,
 		MaxLifetime:      cfg.MaxMeetingLifetime,
 		Recording:        cfg.Recording.Recording,
+		RequireE2EE:      cfg.RequireE2EE,
 	}
 }
 
 // meetingFlags are meeting create's settings flags.
 type meetingFlags struct {
 	noWaitingRoom, joinBeforeHost bool
-	recording                     bool
+	recording, e2ee               bool
 	screenShare, recurrence       string
 	starts, ends                  string
 	maxParticipants               int
@@ -46,6 +47,7 @@ type meetingFlags struct {
 func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noWaitingRoom, "no-waiting-room", false, "let people in without admitting them (refused if the server forces a waiting room)")
 	fs.BoolVar(&f.joinBeforeHost, "join-before-host", false, "without a waiting room, let people in before the host or a co-host")
+	fs.BoolVar(&f.e2ee, "e2ee", false, "end-to-end encrypt the meeting's media (for sensitive meetings such as telehealth)")
 	fs.BoolVar(&f.recording, "recording", false, "let hosts and co-hosts record, each participant consenting (refused unless the server allows recording)")
 	fs.StringVar(&f.screenShare, "screen-share", store.ScreenSharePresenters, "who may share the screen: presenters or everyone")
 	fs.IntVar(&f.maxParticipants, "max-participants", 0, "participant limit of this meeting (default: the server's)")
@@ -95,6 +97,9 @@ func (f *meetingFlags) options(ctx context.Context, st *sqlite.Store, title stri
 		Title: title, JoinBeforeHost: f.joinBeforeHost, ScreenShare: f.screenShare,
 		MaxParticipants: f.maxParticipants, Recurrence: f.recurrence,
 		StartsAt: f.startsAt, EndsAt: f.endsAt, Recording: f.recording,
+	}
+	if f.e2ee {
+		o.E2EE = &f.e2ee
 	}
 	if f.noWaitingRoom {
 		off := false

@@ -96,6 +96,9 @@ type Config struct {
 	// RequireSignedIn makes every meeting signed-in participants only:
 	// guests (no account) are refused.
 	RequireSignedIn bool `toml:"require_signed_in"`
+	// RequireE2EE end-to-end encrypts every meeting's media (docs/e2ee.md):
+	// hosts cannot turn it off, and the server cannot record.
+	RequireE2EE bool `toml:"require_e2ee"`
 	// Organisation lock-down (docs/operations.md): live settings every
 	// meeting has and no host may change. LockScreenShare: only hosts,
 	// co-hosts and presenters share the screen. LockChatOff: chat is off

@@ -316,7 +316,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 		"max-participants": "max_participants", "metrics-listen": "metrics_listen", "metrics-token": "metrics_token",
 		"force-waiting-room": "force_waiting_room", "meeting-lifetime": "meeting_lifetime",
 		"max-meeting-lifetime": "max_meeting_lifetime", "min-free-mb": "min_free_mb",
-		"require-signed-in": "require_signed_in", "resume-grace": "resume_grace",
+		"require-signed-in": "require_signed_in", "require-e2ee": "require_e2ee", "resume-grace": "resume_grace",
 		"release-feed":      "release_feed",
 		"lock-screen-share": "lock_screen_share", "lock-chat-off": "lock_chat_off",
 		"lock-private-chat-off": "lock_private_chat_off", "lock-chat-presenters": "lock_chat_presenters",

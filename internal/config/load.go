@@ -110,6 +110,8 @@ var options = append([]option{
 		boolean(func(c *Config) *bool { return &c.ForceWaitingRoom })},
 	{"require-signed-in", "CONCLAVE_REQUIRE_SIGNED_IN", "true: every meeting admits only signed-in participants, no guests (default false)",
 		boolean(func(c *Config) *bool { return &c.RequireSignedIn })},
+	{"require-e2ee", "CONCLAVE_REQUIRE_E2EE", "true: every meeting's media is end-to-end encrypted; hosts cannot turn it off (default false)",
+		boolean(func(c *Config) *bool { return &c.RequireE2EE })},
 	{"lock-screen-share", "CONCLAVE_LOCK_SCREEN_SHARE", "true: only hosts, co-hosts and presenters share the screen in every meeting; hosts cannot open it (default false)",
 		boolean(func(c *Config) *bool { return &c.LockScreenShare })},
 	{"lock-chat-off", "CONCLAVE_LOCK_CHAT_OFF", "true: chat is off in every meeting, only hosts and co-hosts write; hosts cannot turn it on (default false)",

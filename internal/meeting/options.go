@@ -42,6 +42,10 @@ type Policy struct {
 	// Recording: the organisation allows recording (config `recording`);
 	// without it a meeting asking to be recordable is refused.
 	Recording bool
+	// RequireE2EE makes every meeting end-to-end encrypted (config
+	// `require_e2ee`): new meetings are stored so, asking otherwise is
+	// refused, and Authorize treats older meetings so too.
+	RequireE2EE bool
 }
 
 func (p Policy) defaultLifetime() time.Duration {
@@ -94,6 +98,9 @@ type Options struct {
 	// participant is still asked); refused where the organisation does
 	// not allow recording.
 	Recording bool
+	// E2EE encrypts media end to end (docs/e2ee.md); nil means the
+	// policy's default (off unless RequireE2EE).
+	E2EE *bool
 }
 
 // OptionError is a setting the policy or common sense refuses. Field names
@@ -122,6 +129,13 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
 		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
 		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter, Recording: o.Recording,
+		E2EE: p.RequireE2EE || (o.E2EE != nil && *o.E2EE),
+	}
+	if o.E2EE != nil && !*o.E2EE && p.RequireE2EE {
+		return store.Meeting{}, optionErr("e2ee", "this server end-to-end encrypts every meeting")
+	}
+	if m.E2EE && m.Recording {
+		return store.Meeting{}, optionErr("recording", "an end-to-end encrypted meeting cannot be recorded by the server")
 	}
 	if o.Recording && !p.Recording {
 		return store.Meeting{}, optionErr("recording", "this server does not allow recording meetings")

@@ -111,6 +111,7 @@ func (s *Service) Authorize(ctx context.Context, id, passcode string) (store.Mee
 	}
 	// The policy covers meetings created before it was turned on.
 	m.SignedInOnly = m.SignedInOnly || s.Policy.RequireSignedIn
+	m.E2EE = m.E2EE || s.Policy.RequireE2EE
 	return m, nil
 }
 

@@ -61,3 +61,37 @@ func TestRecordingOption(t *testing.T) {
 		t.Fatalf("stored: %+v, %v", got, err)
 	}
 }
+
+// TestE2EEOption: a meeting is end-to-end encrypted when asked; under the
+// organisation's requirement every new meeting is, asking otherwise is
+// refused, older meetings are treated so, and an encrypted meeting cannot
+// also be recordable.
+func TestE2EEOption(t *testing.T) {
+	s, host := newService(t)
+	ctx := context.Background()
+	on, off := true, false
+	plain, err := s.Create(ctx, host.ID, Options{})
+	if err != nil || plain.E2EE {
+		t.Fatalf("default: %+v, %v", plain, err)
+	}
+	enc, err := s.Create(ctx, host.ID, Options{E2EE: &on})
+	if err != nil || !enc.E2EE {
+		t.Fatalf("asked for: %+v, %v", enc, err)
+	}
+	s.Policy.Recording = true
+	var oe *OptionError
+	if _, err := s.Create(ctx, host.ID, Options{E2EE: &on, Recording: true}); !errors.As(err, &oe) || oe.Field != "recording" {
+		t.Fatalf("encrypted and recordable: %v", err)
+	}
+	s.Policy.RequireE2EE = true
+	m, err := s.Create(ctx, host.ID, Options{})
+	if err != nil || !m.E2EE {
+		t.Fatalf("under the requirement: %+v, %v", m, err)
+	}
+	if _, err := s.Create(ctx, host.ID, Options{E2EE: &off}); !errors.As(err, &oe) || oe.Field != "e2ee" {
+		t.Fatalf("asking for clear media under the requirement: %v", err)
+	}
+	if got, err := s.Authorize(ctx, plain.ID, plain.Passcode); err != nil || !got.E2EE {
+		t.Fatalf("older meeting under the requirement: %+v, %v", got, err)
+	}
+}

@@ -160,3 +160,18 @@ type RecordingConsent struct {
 	ID      string `json:"id" proto:"required,max=64"`
 	Consent bool   `json:"consent"`
 }
+
+// E2EEPubKey publishes the sender's end-to-end encryption public key for
+// this stay (docs/e2ee.md): a P-256 SPKI, base64url. The server relays it
+// to everyone in the meeting, stamped with the sender's participant ID,
+// and never stores or logs it.
+type E2EEPubKey struct {
+	SPKI string `json:"spki" proto:"required,max=256"`
+}
+
+// E2EEKey hands one participant (To) the sender's media key, wrapped for
+// that participant alone (docs/e2ee.md): the server cannot open it.
+type E2EEKey struct {
+	To      string `json:"to" proto:"required,max=64"`
+	Wrapped string `json:"wrapped" proto:"required,max=512"`
+}

@@ -32,10 +32,13 @@ type Settings struct {
 	// OrgLocked names the settings the organisation locked in every
 	// meeting: nobody, not even a host, changes them (a settings change
 	// of one is refused with forbidden). Absent when none are locked.
-	OrgLocked []string `json:"org_locked,omitempty" proto:"max=4,enum=screen_share|chat|private_chat|chat_writers"`
+	OrgLocked []string `json:"org_locked,omitempty" proto:"max=5,enum=screen_share|chat|private_chat|chat_writers|e2ee"`
 	// Recording: hosts and co-hosts may record this meeting (the
 	// organisation and the meeting allow it).
 	Recording bool `json:"recording,omitempty"`
+	// E2EE: media is end-to-end encrypted in this meeting (docs/e2ee.md);
+	// every client encrypts, and one that cannot may not join.
+	E2EE bool `json:"e2ee,omitempty"`
 }
 
 // MeetingInfo is the meeting in welcome.

@@ -66,6 +66,8 @@ var specs = []Spec{
 	msg[RecordingStart](`recording_start`, c2s, "Start recording, for the purpose given. Action recording.start, where the organisation and the meeting allow recording. Everyone is asked (recording); nobody is recorded before they consent."),
 	msg[RecordingStop](`recording_stop`, c2s, "Stop the running recording. Action recording.start."),
 	msg[RecordingConsent](`recording_consent`, c2s, "Answer the running recording's consent request, or change the answer: consent false withdraws at once. Kept in the consent ledger and the audit log."),
+	msg[E2EEPubKey](`e2ee_pubkey`, c2s, "Publish your end-to-end encryption public key (E2EE meetings); relayed to everyone as e2ee_pubkey. Never stored or logged."),
+	msg[E2EEKey](`e2ee_key`, c2s, "Give one admitted participant your media key, wrapped for them (E2EE meetings); delivered to them only as e2ee_key."),
 	msg[SetRole](`set_role`, c2s, "Give a participant a role (attendee: no extra role). Action role.cohost or role.presenter."),
 
 	msg[Welcome](`welcome`, s2c, "Admitted: the participant's ID and role, the meeting, the others present and the ICE servers."),
@@ -86,6 +88,8 @@ var specs = []Spec{
 	msg[ChatDeleted](`chat_deleted`, s2c, "A host deleted a chat message: remove it."),
 	msg[ChatHistory](`chat_history`, s2c, "Earlier messages to everyone, after welcome, where the meeting keeps chat history for late joiners."),
 	msg[RecordingState](`recording`, s2c, "A recording started (active, with who, why, who sees it, how long it is kept, and your answer so far), your answer changed, or it ended (ended: why). Until you consent, nothing of yours is recorded."),
+	msg[E2EEPubKeyOf](`e2ee_pubkey`, s2c, "A participant's end-to-end encryption public key (after welcome: everyone's already published; then each new one). A new key from the same participant replaces the old: flag it."),
+	msg[E2EEKeyFrom](`e2ee_key`, s2c, "A media key wrapped for you by `from`."),
 	msg[GuestProof](`guest_proof`, s2c, "A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only."),
 	msg[Bye](`bye`, s2c, "Why the server closes the socket, just before it does."),
 	msg[ErrorData](`error`, s2c, "A message (its seq in `ref`) or a join was refused; fatal errors close the socket."),

@@ -162,3 +162,17 @@ type RecordingState struct {
 	// Ended says why the recording stopped (when not Active).
 	Ended string `json:"ended,omitempty" proto:"enum=|stopped|meeting_ended|disk_low|failed|server_shutdown"`
 }
+
+// E2EEPubKeyOf is a participant's end-to-end encryption public key, as
+// its owner published it (a new one replaces the old: clients flag the
+// change).
+type E2EEPubKeyOf struct {
+	Participant string `json:"participant" proto:"required,max=64"`
+	SPKI        string `json:"spki" proto:"required,max=256"`
+}
+
+// E2EEKeyFrom is a media key wrapped for the receiver by From.
+type E2EEKeyFrom struct {
+	From    string `json:"from" proto:"required,max=64"`
+	Wrapped string `json:"wrapped" proto:"required,max=512"`
+}

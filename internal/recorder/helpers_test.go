@@ -12,12 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/at-wat/ebml-go"
-	"github.com/at-wat/ebml-go/webm"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/webmtest"
 )
 
 // memCatalog is a Catalog over a temporary directory.
@@ -194,16 +193,9 @@ func (s *stream) frame(key bool, n int) []*rtp.Packet {
 	return []*rtp.Packet{p1, p2}
 }
 
-// decodedFrame is one block read back from a WebM file.
-type decodedFrame struct {
-	TC   int64 // ms from the recording's start
-	Key  bool
-	Data []byte
-}
-
+// decodedTrack is a track file read back.
 type decodedTrack struct {
-	Entry    webm.TrackEntry
-	Frames   []decodedFrame
+	webmtest.Track
 	Complete bool
 	Plain    []byte
 }
@@ -228,33 +220,12 @@ func decodeFile(t *testing.T, tf TrackFile) decodedTrack {
 	if err != nil {
 		t.Fatalf("read %s: %v", tf.ID, err)
 	}
-	d := decodeWebM(t, plain)
-	d.Complete, d.Plain = r.Complete(), plain
-	return d
+	return decodeWebM(t, plain, r.Complete())
 }
 
-func decodeWebM(t *testing.T, plain []byte) decodedTrack {
+func decodeWebM(t *testing.T, plain []byte, complete bool) decodedTrack {
 	t.Helper()
-	var doc struct {
-		Header  webm.EBMLHeader `ebml:"EBML"`
-		Segment webm.Segment    `ebml:"Segment"`
-	}
-	if err := ebml.Unmarshal(bytes.NewReader(plain), &doc); err != nil {
-		t.Fatalf("WebM does not parse: %v", err)
-	}
-	if doc.Header.DocType != "webm" || len(doc.Segment.Tracks.TrackEntry) != 1 {
-		t.Fatalf("not a one-track WebM: %+v", doc.Header)
-	}
-	d := decodedTrack{Entry: doc.Segment.Tracks.TrackEntry[0]}
-	for _, c := range doc.Segment.Cluster {
-		for _, b := range c.SimpleBlock {
-			if b.TrackNumber != 1 || len(b.Data) != 1 {
-				t.Fatalf("unexpected block %+v", b)
-			}
-			d.Frames = append(d.Frames, decodedFrame{TC: int64(c.Timecode) + int64(b.Timecode), Key: b.Keyframe, Data: b.Data[0]})
-		}
-	}
-	return d
+	return decodedTrack{Track: webmtest.Decode(t, plain), Complete: complete, Plain: plain}
 }
 
 // markers returns, per frame, the marker text it carries.
@@ -276,31 +247,7 @@ func (d decodedTrack) markers() []string {
 // of the given byte patterns: nothing plain may reach the disk.
 func scanPlaintext(t *testing.T, dir string, patterns ...string) {
 	t.Helper()
-	magic := []byte{0x1a, 0x45, 0xdf, 0xa3}
-	n := 0
-	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		n++
-		if bytes.Contains(b, magic) {
-			t.Errorf("%s holds the EBML magic in the clear", path)
-		}
-		for _, p := range patterns {
-			if bytes.Contains(b, []byte(p)) {
-				t.Errorf("%s holds %q in the clear", path, p)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
+	if webmtest.ScanPlain(t, dir, patterns...) == 0 {
 		t.Fatal("no file to scan")
 	}
 }

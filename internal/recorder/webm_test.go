@@ -42,7 +42,7 @@ func TestMuxerVideoClustersAtKeyframes(t *testing.T) {
 		}
 		tc += 33
 	}
-	d := decodeWebM(t, out.Bytes())
+	d := decodeWebM(t, out.Bytes(), true)
 	if d.Entry.CodecID != "V_VP8" || d.Entry.Video == nil || d.Entry.Video.PixelWidth != 640 || d.Entry.Video.PixelHeight != 480 {
 		t.Fatalf("track entry %+v", d.Entry)
 	}
@@ -60,7 +60,9 @@ func TestMuxerVideoClustersAtKeyframes(t *testing.T) {
 		t.Fatalf("%d flushes for 3 keyframes", len(out.flushedAt))
 	}
 	for _, at := range out.flushedAt {
-		decodeWebM(t, out.Bytes()[:at])
+		if decodeWebM(t, out.Bytes()[:at], false).Cut {
+			t.Fatalf("the prefix flushed at %d ends inside a block", at)
+		}
 	}
 	if m.duration() != 89*33*time.Millisecond {
 		t.Fatalf("duration %v", m.duration())
@@ -78,7 +80,7 @@ func TestMuxerAudioFlushesEverySecondAndSplitsClusters(t *testing.T) {
 	if n := len(out.flushedAt); n < 11 || n > 15 {
 		t.Fatalf("%d flushes in 12 s, want about one a second", n)
 	}
-	d := decodeWebM(t, out.Bytes())
+	d := decodeWebM(t, out.Bytes(), true)
 	if d.Entry.CodecID != "A_OPUS" || len(d.Entry.CodecPrivate) != 19 || d.Entry.Audio.SamplingFrequency != 48000 {
 		t.Fatalf("track entry %+v", d.Entry)
 	}
@@ -91,7 +93,9 @@ func TestMuxerAudioFlushesEverySecondAndSplitsClusters(t *testing.T) {
 		}
 	}
 	for _, at := range out.flushedAt {
-		decodeWebM(t, out.Bytes()[:at])
+		if decodeWebM(t, out.Bytes()[:at], false).Cut {
+			t.Fatalf("the prefix flushed at %d ends inside a block", at)
+		}
 	}
 }
 

@@ -69,7 +69,7 @@ func (r refusal) Refusal() string { return r.Error() }
 
 // Start implements signal.Recordings: the catalog row, then the
 // recorder, which records nobody until the room allows them.
-func (l *Live) Start(ctx context.Context, req room.RecordingRequest, onFault func(string)) (room.Recorder, room.RecordingInfo, error) {
+func (l *Live) Start(ctx context.Context, req room.RecordingRequest, onFault func(recordingID, reason string)) (room.Recorder, room.RecordingInfo, error) {
 	id, err := l.svc.Begin(ctx, Recording{MeetingID: req.MeetingID, StartedBy: req.StartedBy, Purpose: req.Purpose})
 	switch {
 	case errors.Is(err, ErrTooMany), errors.Is(err, ErrActive), errors.Is(err, ErrDisabled), errors.Is(err, ErrNoSpace):
@@ -85,7 +85,7 @@ func (l *Live) Start(ctx context.Context, req room.RecordingRequest, onFault fun
 				reason = room.RecordingDiskLow
 			}
 			l.log.Warn("recording stopped by itself", "recording", id, "err", err)
-			onFault(reason)
+			onFault(id, reason)
 		},
 	})
 	if err != nil {

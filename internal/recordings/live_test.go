@@ -8,14 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/at-wat/ebml-go"
-	"github.com/at-wat/ebml-go/webm"
 	"github.com/pion/rtp"
 
 	"github.com/conclave-meet/conclave/internal/audit"
@@ -26,6 +23,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/testserver"
+	"github.com/conclave-meet/conclave/internal/webmtest"
 )
 
 // The whole path of a recording with real parts: signalling, the room's
@@ -277,43 +275,15 @@ func readTrack(t *testing.T, svc *recordings.Service, rec, track string) []byte 
 
 func countFrames(t *testing.T, plain []byte) int64 {
 	t.Helper()
-	var doc struct {
-		Header  webm.EBMLHeader `ebml:"EBML"`
-		Segment webm.Segment    `ebml:"Segment"`
+	d := webmtest.Decode(t, plain)
+	if d.Cut {
+		t.Fatal("a track finished normally ends inside a block")
 	}
-	if err := ebml.Unmarshal(bytes.NewReader(plain), &doc); err != nil {
-		t.Fatalf("WebM does not parse: %v", err)
-	}
-	n := int64(0)
-	for _, c := range doc.Segment.Cluster {
-		n += int64(len(c.SimpleBlock))
-	}
-	return n
+	return int64(len(d.Frames))
 }
 
 // scanPlain fails when a file under dir holds the EBML magic or a marker.
 func scanPlain(t *testing.T, dir string, markers ...string) {
 	t.Helper()
-	pats := [][]byte{{0x1a, 0x45, 0xdf, 0xa3}}
-	for _, m := range markers {
-		pats = append(pats, []byte(m))
-	}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, p := range pats {
-			if bytes.Contains(b, p) {
-				t.Errorf("%s holds plain %q", path, p)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	webmtest.ScanPlain(t, dir, markers...)
 }

@@ -69,6 +69,8 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		c.RetentionAccount = 0
 		c.ForceWaitingRoom = true
 		c.RequireSignedIn = true
+		c.RequireE2EE = true
+		c.Recording.Recording = true
 		c.TLSCert, c.TLSKey = "c.pem", "k.pem"
 	})))
 	for _, want := range []string{
@@ -78,6 +80,8 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		"| audit_log | 731 days | – |  |", "recording: transcription service",
 		"TLS is on with the configured certificate", "forced by the administrator",
 		"guests are refused (required by the administrator)",
+		"end-to-end encrypted in the browsers (required by the administrator)",
+		"only those who consent are recorded",
 		"directory recordings/", "Recordings or transcripts are processed",
 	} {
 		if !strings.Contains(md, want) {
@@ -85,7 +89,8 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 		}
 	}
 	md = markdown(t, Report(inputs(t, nil)))
-	for _, want := range []string{"TLS is off", "hosts may turn it off", "Hosts may restrict a meeting to signed-in accounts", "| recording | 30 days |"} {
+	for _, want := range []string{"TLS is off", "hosts may turn it off", "Hosts may restrict a meeting to signed-in accounts", "| recording | 30 days |",
+		"Hosts may end-to-end encrypt", "Recording is off"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("default report lacks %q", want)
 		}

@@ -204,6 +204,8 @@ func Measures(in Inputs) []string {
 		"HTTPS is required whenever the server listens off loopback (enforced at start; cannot be switched off).",
 		waitingRoomMeasure(c),
 		signedInMeasure(c),
+		e2eeMeasure(c),
+		recordingMeasure(c),
 		"Failed sign-ins and meeting passcodes are throttled (lock-out per address, account and meeting).",
 		"Passwords are stored as argon2id hashes; session and setup tokens only as SHA-256 hashes.",
 		"A tamper-evident audit log, hash-chained with an HMAC key kept outside the database, records sign-ins, joins, moderation, audit views and retention sweeps.",
@@ -241,6 +243,20 @@ func signedInMeasure(c config.Config) string {
 		return "Only signed-in accounts may join meetings: guests are refused (required by the administrator)."
 	}
 	return "Hosts may restrict a meeting to signed-in accounts; guests are admitted otherwise, through the waiting room."
+}
+
+func e2eeMeasure(c config.Config) string {
+	if c.RequireE2EE {
+		return "Media in every meeting is end-to-end encrypted in the browsers (required by the administrator): the server relays it without being able to see, hear or record it."
+	}
+	return "Hosts may end-to-end encrypt a meeting's media (SFrame, keys only in the browsers): the server then cannot see, hear or record it."
+}
+
+func recordingMeasure(c config.Config) string {
+	if !c.Recording.Recording {
+		return "Recording is off: no meeting can be recorded."
+	}
+	return "Recording is allowed in meetings created recordable: every participant is asked first, only those who consent are recorded, and recordings are encrypted from their first byte."
 }
 
 func metricsMeasure(c config.Config) string {

@@ -49,6 +49,9 @@ type Policy struct {
 	// Recording: hosts may record this meeting, where the organisation
 	// allows recording at all (OrgPolicy.Recording). Off by default.
 	Recording bool
+	// E2EE: media is end-to-end encrypted (docs/e2ee.md); the server can
+	// then neither record nor transcribe it.
+	E2EE bool
 }
 
 // Settings are what hosts change live, sent to everyone.
@@ -66,8 +69,11 @@ type Settings struct {
 	// SettingChatWriters, in that order. Nobody changes them live.
 	OrgLocked []string
 	// Recording: hosts and co-hosts may record (the meeting's option and
-	// the organisation's both allow it). Fixed for the live meeting.
+	// the organisation's both allow it, and media is not end-to-end
+	// encrypted). Fixed for the live meeting.
 	Recording bool
+	// E2EE: media is end-to-end encrypted; fixed for the live meeting.
+	E2EE bool
 }
 
 // Settings keys, as the wire spells them, for Settings.OrgLocked.
@@ -76,6 +82,7 @@ const (
 	SettingChat        = "chat"
 	SettingPrivateChat = "private_chat"
 	SettingChatWriters = "chat_writers"
+	SettingE2EE        = "e2ee"
 )
 
 // OrgPolicy is the organisation's lock-down of live settings, set by the
@@ -95,6 +102,9 @@ type OrgPolicy struct {
 	// Recording: the organisation allows recording (config `recording`,
 	// off by default); each meeting must allow it too (Policy.Recording).
 	Recording bool
+	// RequireE2EE: every meeting is end-to-end encrypted (config
+	// `require_e2ee`), whatever it was created with.
+	RequireE2EE bool
 }
 
 // apply fixes the locked settings in s and records which are locked.
@@ -115,6 +125,10 @@ func (o OrgPolicy) apply(s Settings) Settings {
 	if o.ChatPresenters {
 		s.ChatWriters = ChatWritersPresenters
 		s.OrgLocked = append(s.OrgLocked, SettingChatWriters)
+	}
+	if o.RequireE2EE {
+		s.E2EE, s.Recording = true, false
+		s.OrgLocked = append(s.OrgLocked, SettingE2EE)
 	}
 	return s
 }

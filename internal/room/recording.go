@@ -19,6 +19,9 @@ var (
 	// ErrRecordingOff: the organisation or the meeting does not allow
 	// recording.
 	ErrRecordingOff = errors.New("room: recording is not allowed in this meeting")
+	// ErrRecordingE2EE: media is end-to-end encrypted, so the server
+	// cannot record it.
+	ErrRecordingE2EE = errors.New("room: the meeting is end-to-end encrypted: the server cannot record it")
 	// ErrRecordingActive: a recording runs already.
 	ErrRecordingActive = errors.New("room: a recording is already running")
 	// ErrNoRecording: no recording runs, or not the one named (an answer
@@ -109,6 +112,9 @@ func (mb *Member) MayRecord() error {
 func (r *Room) mayRecordLocked(mb *Member) error {
 	if err := r.authorizeLocked(mb, authz.RecordingStart); err != nil {
 		return err
+	}
+	if r.settings.E2EE {
+		return ErrRecordingE2EE
 	}
 	if !r.settings.Recording {
 		return ErrRecordingOff

@@ -141,6 +141,7 @@ type Member struct {
 	since      time.Time        // entered the waiting room
 	place      uint64           // place in the waiting room's queue; 0: entered directly
 	hostMuted  map[sfu.Source]bool
+	e2eeKey    string // public key published in an E2EE meeting (e2ee.go)
 }
 
 // JoinRequest describes who wants to join.
@@ -213,7 +214,7 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
 		bans: map[string]bool{}, started: time.Now().UTC(),
 		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share,
-			Recording: p.Recording && m.org.Recording}),
+			Recording: p.Recording && m.org.Recording && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),
 		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}

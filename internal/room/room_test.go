@@ -105,6 +105,10 @@ func (r *recorder) Deliver(ev Event) {
 		r.add("chat deleted " + e.ID)
 	case Ended:
 		r.add("ended " + e.Reason)
+	case E2EEKeyPublished:
+		r.add("pubkey " + e.Participant + " " + e.SPKI)
+	case E2EEKeyDelivered:
+		r.add("key from " + e.From + " " + e.Wrapped)
 	case RecordingChanged:
 		if e.Recording == nil {
 			r.add("recording ended " + e.Ended)

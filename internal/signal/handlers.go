@@ -65,6 +65,9 @@ var handlers = map[string]handler{
 	"recording_start":   on(true, authz.RecordingStart, onRecordingStart),
 	"recording_stop":    on(true, authz.RecordingStart, onRecordingStop),
 	"recording_consent": on(true, authz.Leave, onRecordingConsent),
+	// E2EE keys go with media: whoever may publish keys their media.
+	"e2ee_pubkey": on(true, authz.Media, onE2EEPubKey),
+	"e2ee_key":    on(true, authz.Media, onE2EEKey),
 }
 
 // joinRefused is the one answer for an unknown meeting and a wrong passcode.

@@ -190,6 +190,7 @@ func policyOf(m store.Meeting) room.Policy {
 		MaxParticipants:     m.MaxParticipants,
 		ChatHistory:         m.ChatHistory,
 		Recording:           m.Recording,
+		E2EE:                m.E2EE,
 	}
 }
 

@@ -26,7 +26,7 @@ type Recordings interface {
 	// recorder records nothing until the room allows someone. onFault is
 	// called, once, if the recorder stops by itself (a room reason such
 	// as room.RecordingDiskLow).
-	Start(ctx context.Context, req room.RecordingRequest, onFault func(reason string)) (room.Recorder, room.RecordingInfo, error)
+	Start(ctx context.Context, req room.RecordingRequest, onFault func(recordingID, reason string)) (room.Recorder, room.RecordingInfo, error)
 }
 
 // ConsentLedger records consent answers with their audit entries, in one
@@ -53,9 +53,8 @@ func onRecordingStart(ctx context.Context, c *conn, d *protocol.RecordingStart) 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingTimeout)
 	defer cancel()
 	meetingID, rooms := c.meetingID, c.h.opts.Rooms
-	var id string
 	rec, info, err := recs.Start(ctx, room.RecordingRequest{MeetingID: meetingID, StartedBy: by, Purpose: d.Purpose},
-		func(reason string) { rooms.EndRecording(meetingID, id, reason) })
+		func(id, reason string) { rooms.EndRecording(meetingID, id, reason) })
 	var refused interface{ Refusal() string }
 	switch {
 	case errors.As(err, &refused):
@@ -64,7 +63,6 @@ func onRecordingStart(ctx context.Context, c *conn, d *protocol.RecordingStart) 
 		c.log.Error("start recording", "err", err)
 		return &ProtocolError{Code: protocol.CodeInternal, Message: "the recording could not be started"}
 	}
-	id = info.ID
 	if err := c.member.StartRecording(info, rec); err != nil {
 		rec.Stop(room.RecordingFailed)
 		return recordingError(err)
@@ -152,6 +150,8 @@ func recordingError(err error) error {
 	switch {
 	case errors.Is(err, room.ErrForbidden):
 		return protoErr(protocol.CodeForbidden, "only hosts and co-hosts may record")
+	case errors.Is(err, room.ErrRecordingE2EE):
+		return protoErr(protocol.CodeForbidden, "this meeting is end-to-end encrypted: the server cannot record it")
 	case errors.Is(err, room.ErrRecordingOff):
 		return protoErr(protocol.CodeForbidden, "recording is not allowed in this meeting")
 	case errors.Is(err, room.ErrRecordingActive):

@@ -24,13 +24,13 @@ type fakeRecordings struct {
 	refuse  error
 }
 
-func (f *fakeRecordings) Start(_ context.Context, req room.RecordingRequest, _ func(string)) (room.Recorder, room.RecordingInfo, error) {
+func (f *fakeRecordings) Start(_ context.Context, req room.RecordingRequest, onFault func(string, string)) (room.Recorder, room.RecordingInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.refuse != nil {
 		return nil, room.RecordingInfo{}, f.refuse
 	}
-	r := &fakeRec{req: req, allowed: map[string]string{}}
+	r := &fakeRec{req: req, allowed: map[string]string{}, fault: onFault}
 	f.started = append(f.started, r)
 	return r, room.RecordingInfo{ID: "r_test", Purpose: req.Purpose, Access: "the host and privacy officers",
 		Retention: 30 * 24 * time.Hour, StartedAt: time.Now()}, nil
@@ -47,6 +47,7 @@ func (f *fakeRecordings) last() *fakeRec {
 
 type fakeRec struct {
 	req     room.RecordingRequest
+	fault   func(id, reason string)
 	mu      sync.Mutex
 	allowed map[string]string
 	stopped string
@@ -277,3 +278,31 @@ type refusal string
 
 func (r refusal) Error() string   { return string(r) }
 func (r refusal) Refusal() string { return string(r) }
+
+// TestRecordingStopsItselfOnLowDisk: when the recorder stops by itself
+// (low disk), everyone hears why and the recorder is stopped once.
+func TestRecordingStopsItselfOnLowDisk(t *testing.T) {
+	srv, recs, _ := recordingServer(t, true)
+	host := dialAs(t, srv.WS, hostUser.ID)
+	host.hello("Hana", testserver.Passcode, nil)
+	guest := dialAs(t, srv.WS, "")
+	guest.hello("Gus", testserver.Passcode, nil)
+	if v := host.outcome("recording_start", map[string]string{"purpose": "x"}); v != "ok" {
+		t.Fatal(v)
+	}
+	if s := guest.recording(); !s.Active {
+		t.Fatalf("guest told %+v", s)
+	}
+	rec := recs.last()
+	rec.fault("r_test", room.RecordingDiskLow)
+	if s := guest.recording(); s.Active || s.Ended != "disk_low" {
+		t.Fatalf("guest told %+v", s)
+	}
+	if _, stopped := rec.state(); stopped != room.RecordingDiskLow {
+		t.Fatalf("recorder stopped with %q", stopped)
+	}
+	rec.fault("r_test", room.RecordingDiskLow) // a second report changes nothing
+	if v := host.outcome("recording_stop", map[string]string{"id": "r_test"}); v != "not_found" {
+		t.Fatalf("stopping a recording that stopped itself: %s", v)
+	}
+}

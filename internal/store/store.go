@@ -115,6 +115,9 @@ type Meeting struct {
 	// organisation allows recording (off by default; docs/privacy.md,
 	// "Recording").
 	Recording bool
+	// E2EE: media is end-to-end encrypted in the browsers (docs/e2ee.md);
+	// off by default, required for every meeting by config require_e2ee.
+	E2EE bool
 }
 
 // Meeting policy values.

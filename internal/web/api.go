@@ -187,6 +187,9 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		if s.Meetings != nil && s.Meetings.Policy.LockScreenShare {
 			resp.OrgLocked = append(resp.OrgLocked, "screen_share")
 		}
+		if s.Meetings != nil && s.Meetings.Policy.RequireE2EE {
+			resp.OrgLocked = append(resp.OrgLocked, "e2ee")
+		}
 		resp.Recording = s.Meetings != nil && s.Meetings.Policy.Recording
 		writeJSON(w, http.StatusOK, resp)
 	}

@@ -32,6 +32,7 @@ type meetingJSON struct {
 	ChatHistory     bool       `json:"chat_history"`
 	ChatAfter       bool       `json:"chat_after"`
 	Recording       bool       `json:"recording"`
+	E2EE            bool       `json:"e2ee"`
 }
 
 func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJSON {
@@ -42,7 +43,7 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		MaxParticipants: m.MaxParticipants, Recurrence: m.Recurrence, EndsAt: m.EndsAt.UTC(),
 		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
 		SignedInOnly: m.SignedInOnly,
-		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter, Recording: m.Recording,
+		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter, Recording: m.Recording, E2EE: m.E2EE,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -100,6 +101,7 @@ type createMeetingRequest struct {
 	ChatHistory     bool     `json:"chat_history"`
 	ChatAfter       bool     `json:"chat_after"`
 	Recording       bool     `json:"recording"`
+	E2EE            *bool    `json:"e2ee"`
 }
 
 // options turns the request into meeting.Options, resolving co-host
@@ -110,7 +112,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
 		SignedInOnly: req.SignedInOnly, ChatHistory: req.ChatHistory, ChatAfter: req.ChatAfter,
-		Recording: req.Recording,
+		Recording: req.Recording, E2EE: req.E2EE,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

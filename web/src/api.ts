@@ -21,6 +21,7 @@ export interface MeetingOptions {
   chat_history?: boolean; // late joiners see earlier messages to everyone
   chat_after?: boolean; // accounts read their chat after the meeting
   recording?: boolean; // hosts may record, each participant consenting
+  e2ee?: boolean; // media end-to-end encrypted (no recording then)
 }
 
 export interface Meeting {
@@ -41,6 +42,7 @@ export interface Meeting {
   chat_history?: boolean;
   chat_after?: boolean;
   recording?: boolean;
+  e2ee?: boolean;
 }
 
 export class ApiError extends Error {

@@ -40,7 +40,15 @@ export const FATAL_ERRORS: Record<string, string> = {
 export const FULL_ON_ADMIT = 'The meeting is full: nobody else can be let in until someone leaves.';
 
 /** Endings after which trying again cannot help: no Rejoin button. */
-export const FINAL_ENDINGS: ReadonlySet<string> = new Set(['denied', 'banned', 'meeting_expired', 'sign_in_required', 'account_disabled']);
+export const FINAL_ENDINGS: ReadonlySet<string> = new Set([
+  'denied',
+  'banned',
+  'meeting_expired',
+  'sign_in_required',
+  'account_disabled',
+  // This browser cannot encrypt media frames (e2eesession.ts): another one can.
+  'e2ee_unsupported',
+]);
 
 /** The too_many_attempts text with the wait the server named. */
 export function tooManyAttempts(retryAfter: number | null): string {

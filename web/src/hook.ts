@@ -1,5 +1,6 @@
 // window.conclave: a small, stable hook for automated browser tests.
 
+import type { E2EEStatus } from './e2eesession';
 import type { DownloadResult, UploadResult } from './files';
 import type {
   AssignableRole,
@@ -102,6 +103,30 @@ export interface ConclaveState {
   resumable: boolean;
   /** The highest server seq handled. */
   lastSeq: number;
+  /**
+   * End-to-end encryption (docs/e2ee.md): on in an E2EE meeting once
+   * joined; the safety code shown ('' while someone's key is missing),
+   * whose key changed, and the worker's frame counts. Never a key.
+   */
+  e2ee: E2EEState;
+}
+
+export type E2EEState = { on: boolean } & E2EEStatus;
+
+export function emptyE2EE(): E2EEState {
+  return {
+    on: false,
+    support: '',
+    safetyCode: '',
+    keyChanged: [],
+    framesEncrypted: 0,
+    framesDecrypted: 0,
+    decryptFailures: 0,
+    waitingForKey: 0,
+    sendDropped: 0,
+    unwrapFailures: 0,
+    generation: 0,
+  };
 }
 
 /**
@@ -223,6 +248,7 @@ export function emptyState(route: Route): ConclaveState {
     resumes: 0,
     resumable: false,
     lastSeq: 0,
+    e2ee: emptyE2EE(),
   };
 }
 

@@ -55,6 +55,10 @@ const ICONS = {
     ['circle', { cx: '12', cy: '12', r: '9' }],
     ['polyline', { points: '12 7 12 12 15 14' }],
   ],
+  lock: [
+    ['rect', { x: '4', y: '11', width: '16', height: '10', rx: '2' }],
+    ['path', { d: 'M8 11V7a4 4 0 0 1 8 0v4' }],
+  ],
   shield: [['path', { d: 'M12 2l8 4v6c0 5-3.5 9-8 10-4.5-1-8-5-8-10V6z' }]],
   sound: [
     ['polygon', { points: '11 5 6 9 2 9 2 15 6 15 11 19 11 5' }],

@@ -357,6 +357,7 @@ export class MeetingPage {
     st.resumes = s.resumes;
     st.resumable = s.canResume;
     st.lastSeq = s.sig.lastSeq;
+    if (s.e2ee) st.e2ee = { on: true, ...s.e2ee.status() };
     const view = s.view;
     if (view) {
       st.tiles = view.allTiles().map(

@@ -25,6 +25,9 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   const chatHistory = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-history' });
   const chatAfter = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-after' });
   const recording = h('input', { type: 'checkbox', role: 'switch', id: 'opt-recording' });
+  const e2ee = h('input', { type: 'checkbox', role: 'switch', id: 'opt-e2ee' });
+  // The organisation may require end-to-end encryption: on, and fixed.
+  const e2eeLocked = orgLocked.includes('e2ee');
   const share = select('presenters', [
     ['presenters', 'Host and presenters'],
     ['everyone', 'Everyone'],
@@ -54,6 +57,30 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   waiting.addEventListener('change', sync);
   sync();
 
+  // End-to-end encryption and recording exclude each other: the server
+  // cannot record media it cannot read. Encrypting turns recording off and
+  // disables it; the hints say why.
+  const e2eeHint = h('p', { class: 'hint', id: 'opt-e2ee-hint' });
+  e2ee.setAttribute('aria-describedby', e2eeHint.id);
+  const recordingHint = h('p', { class: 'hint', id: 'opt-recording-hint' });
+  recording.setAttribute('aria-describedby', recordingHint.id);
+  const syncE2EE = (): void => {
+    if (e2eeLocked) e2ee.checked = true;
+    e2ee.disabled = e2eeLocked;
+    if (e2ee.checked) recording.checked = false;
+    recording.disabled = e2ee.checked;
+    e2eeHint.textContent =
+      (e2eeLocked ? 'Locked by your organisation. ' : '') +
+      'Audio, video and screen shares are encrypted in each browser; this server cannot see or hear them. Chat and files are not covered. ' +
+      (recordingAllowed ? 'An encrypted meeting cannot be recorded. ' : '') +
+      'Everyone needs a recent browser (Chrome, Edge, Firefox or Safari).';
+    recordingHint.textContent = e2ee.checked
+      ? 'Not possible in an end-to-end encrypted meeting: the server cannot record what it cannot see.'
+      : 'Everyone is asked before recording starts; whoever declines is not recorded.';
+  };
+  e2ee.addEventListener('change', syncE2EE);
+  syncE2EE();
+
   const el = h('details', { class: 'meeting-options', id: 'meeting-options' }, [
     h('summary', { text: 'Options' }),
     switchRow(waiting, 'Waiting room: admit people one by one'),
@@ -70,12 +97,10 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
     // Offered only where the organisation allows recording (config recording).
     ...(recordingAllowed
       ? [
-          h('div', { class: 'setting-option' }, [
-            switchRow(recording, 'Let hosts and co-hosts record this meeting'),
-            hint('opt-recording-hint', recording, 'Everyone is asked before recording starts; whoever declines is not recorded.'),
-          ]),
+          h('div', { class: 'setting-option' }, [switchRow(recording, 'Let hosts and co-hosts record this meeting'), recordingHint]),
         ]
       : []),
+    h('div', { class: 'setting-option' }, [switchRow(e2ee, 'End-to-end encrypt (for sensitive meetings such as telehealth)'), e2eeHint]),
     shareLocked
       ? field('opt-screen-share', 'Who can share their screen', share, 'Locked by your organisation: only the host, co-hosts and presenters can.')
       : field('opt-screen-share', 'Who can share their screen', share),
@@ -100,17 +125,20 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       ...(signedIn.checked ? { signed_in_only: true } : {}),
       chat_history: chatHistory.checked,
       chat_after: chatAfter.checked,
-      ...(recording.checked ? { recording: true } : {}),
+      ...(recording.checked && !e2ee.checked ? { recording: true } : {}),
+      // Left out when off: a server requiring it refuses an explicit false.
+      ...(e2ee.checked ? { e2ee: true } : {}),
     }),
     reset: () => {
       waiting.checked = true;
       early.checked = false;
       signedIn.checked = false;
-      chatHistory.checked = chatAfter.checked = recording.checked = false;
+      chatHistory.checked = chatAfter.checked = recording.checked = e2ee.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
       sync();
+      syncE2EE();
     },
   };
 }
@@ -161,6 +189,7 @@ export function settingsSummary(m: Meeting): string {
   if (m.signed_in_only) parts.push('signed-in participants only');
   if (m.chat_history) parts.push('chat shown to late joiners');
   if (m.chat_after) parts.push('chat readable afterwards');
+  if (m.e2ee) parts.push('end-to-end encrypted');
   if (m.recording) parts.push('may be recorded');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);

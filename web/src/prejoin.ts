@@ -3,6 +3,7 @@
 
 import type { User } from './api';
 import { browserWarning } from './browsers';
+import { e2eeSupport } from './e2ee/client';
 import { errorMessage, h, initials } from './dom';
 import { EFFECT_LABELS, EffectPicker } from './effects';
 import type { Effect } from './effects';
@@ -147,9 +148,21 @@ export class PrejoinView {
     const warning = browserWarning();
     if (warning) this.joinButton.setAttribute('aria-describedby', 'join-reason browser-warning');
 
+    // The page learns whether the meeting is end-to-end encrypted only once
+    // let in (welcome); a browser that could not take part says so now.
+    const noE2EE =
+      e2eeSupport() === null
+        ? h('p', {
+            class: 'hint',
+            id: 'e2ee-unsupported',
+            text: 'This browser cannot take part in end-to-end encrypted meetings. If this is one, join with a recent Chrome, Edge, Firefox or Safari.',
+          })
+        : null;
+
     this.el = h('section', { class: 'prejoin card wide', 'aria-labelledby': 'prejoin-title' }, [
       h('h1', { id: 'prejoin-title', text: 'Ready to join?' }),
       warning,
+      noE2EE,
       h('div', { class: 'prejoin-body' }, [this.previewBox, form]),
     ]);
 

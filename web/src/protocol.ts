@@ -55,4 +55,5 @@ export const OPEN_SETTINGS: MeetingSettings = {
   screen_share: 'everyone',
   org_locked: [],
   recording: false,
+  e2ee: false,
 };

@@ -14,6 +14,20 @@ export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
 
 const DISCONNECTED_GRACE_MS = 2000;
 
+/**
+ * End-to-end encryption's hooks into the peer connections (e2eesession.ts,
+ * docs/e2ee.md): the connection configuration it needs, and a transform on
+ * every sender and every receiver, put there before media flows.
+ */
+export interface MediaTransforms {
+  config(c: RTCConfiguration): RTCConfiguration;
+  sender(sender: RTCRtpSender, kind: 'audio' | 'video'): void;
+  /** participant: whose media the receiver carries now ('' when not known yet); mid names it for retarget. */
+  receiver(receiver: RTCRtpReceiver, kind: 'audio' | 'video', participant: string, mid: string): void;
+  /** The server gave the transceiver mid to participant (a re-offer). */
+  retarget(mid: string, participant: string): void;
+}
+
 /** Only the servers from `welcome` are used: no STUN/TURN of our own, ever. */
 export function rtcConfig(servers: IceServer[]): RTCConfiguration {
   return { iceServers: rtcIceServers(servers), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 0 };
@@ -164,8 +178,10 @@ abstract class Connection {
     readonly name: PcName,
     iceServers: IceServer[],
     protected readonly send: SendFn,
+    protected readonly transforms: MediaTransforms | null,
   ) {
-    this.pc = new RTCPeerConnection(rtcConfig(iceServers));
+    const config = rtcConfig(iceServers);
+    this.pc = new RTCPeerConnection(transforms ? transforms.config(config) : config);
     this.candidates = new CandidateQueue(this.pc);
     this.pc.addEventListener('icecandidate', (ev: RTCPeerConnectionIceEvent) => {
       const c = ev.candidate;
@@ -229,8 +245,8 @@ export interface PublishTracks {
 export class Publisher extends Connection {
   private readonly tx: Record<Source, RTCRtpTransceiver>;
 
-  constructor(iceServers: IceServer[], send: SendFn, tracks: PublishTracks) {
-    super('publish', iceServers, send);
+  constructor(iceServers: IceServer[], send: SendFn, tracks: PublishTracks, transforms: MediaTransforms | null = null) {
+    super('publish', iceServers, send, transforms);
     const stream = new MediaStream();
     this.tx = {
       audio: this.pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly', streams: [stream] }),
@@ -241,6 +257,12 @@ export class Publisher extends Connection {
       }),
       screen: this.pc.addTransceiver(tracks.screen ?? 'video', { direction: 'sendonly', streams: [stream] }),
     };
+    // Before any offer, so that no frame ever leaves untransformed.
+    if (transforms) {
+      transforms.sender(this.tx.audio.sender, 'audio');
+      transforms.sender(this.tx.camera.sender, 'video');
+      transforms.sender(this.tx.screen.sender, 'video');
+    }
   }
 
   /** mid → source, for the `publish` message. */
@@ -303,16 +325,24 @@ export class Subscriber extends Connection {
   /** mid → owner, merged over all offers. */
   private readonly owners = new Map<string, TrackOwner>();
   private readonly bound = new Map<string, Binding>();
+  /** Receivers that carry a transform (MediaTransforms), by mid. */
+  private readonly transformed = new Set<string>();
 
   constructor(
     iceServers: IceServer[],
     send: SendFn,
     private readonly events: SubscriberEvents,
+    transforms: MediaTransforms | null = null,
   ) {
-    super('subscribe', iceServers, send);
+    super('subscribe', iceServers, send, transforms);
     this.pc.addEventListener('track', (ev: RTCTrackEvent) => {
       const mid = ev.transceiver.mid;
       if (mid === null) return;
+      if (this.transforms && !this.transformed.has(mid)) {
+        this.transformed.add(mid);
+        const kind = ev.track.kind === 'audio' ? 'audio' : 'video';
+        this.transforms.receiver(ev.receiver, kind, this.owners.get(mid)?.participant_id ?? ev.streams[0]?.id ?? '', mid);
+      }
       let owner = this.owners.get(mid);
       if (!owner) {
         // Fallback: the msid stream id is the participant id.
@@ -327,7 +357,14 @@ export class Subscriber extends Connection {
   applyOffer(sdp: Sdp, tracks: Record<string, TrackOwner>): Promise<void> {
     return this.serial.run(async () => {
       if (this.pc.signalingState === 'closed') return;
-      for (const [mid, owner] of Object.entries(tracks)) this.owners.set(mid, owner);
+      for (const [mid, owner] of Object.entries(tracks)) {
+        const before = this.owners.get(mid);
+        this.owners.set(mid, owner);
+        // Before the description: the new owner's frames may follow at once.
+        if (this.transforms && this.transformed.has(mid) && before?.participant_id !== owner.participant_id) {
+          this.transforms.retarget(mid, owner.participant_id);
+        }
+      }
       await this.pc.setRemoteDescription(sdp);
       await this.candidates.flush();
       const answer = await this.pc.createAnswer();

@@ -9,6 +9,7 @@ import { modCommands } from './commands';
 import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
 import { FileClient } from './files';
 import type { Effect } from './effects';
+import { E2EESession, E2EE_UNSUPPORTED } from './e2eesession';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
@@ -128,6 +129,8 @@ export class MeetingSession {
   readonly errors: ErrorRecord[] = [];
   publisher: Publisher | null = null;
   subscriber: Subscriber | null = null;
+  /** End-to-end encryption, in a meeting whose settings say e2ee (e2eesession.ts). */
+  e2ee: E2EESession | null = null;
   view: CallView | null = null;
   readonly sig: Signaling;
   lastPong = 0;
@@ -272,6 +275,12 @@ export class MeetingSession {
       case 'chat_deleted':
         if (deleteChat(this.chat, msg.data.id, msg.data.by)) this.changed();
         break;
+      case 'e2ee_pubkey':
+        this.e2ee?.onPublicKey(msg.data.participant, msg.data.spki);
+        break;
+      case 'e2ee_key':
+        this.e2ee?.onWrappedKey(msg.data.from, msg.data.wrapped);
+        break;
       case 'guest_proof':
         this.guestProof = msg.data;
         this.opts.onChange();
@@ -358,6 +367,7 @@ export class MeetingSession {
     this.settings = d.meeting.settings;
     this.files = d.file_token ? new FileClient(d.meeting.id || this.opts.meetingId, d.file_token) : null;
     for (const p of d.participants) if (p.id !== this.selfId) this.participants.set(p.id, p);
+    if (this.settings.e2ee && !(await this.startE2EE(d.meeting.id || this.opts.meetingId))) return;
 
     this.view = new CallView(
       {
@@ -380,13 +390,16 @@ export class MeetingSession {
       screenShareSupported(),
     );
     this.opts.container.appendChild(this.view.el);
+    if (this.e2ee) this.view.el.prepend(this.e2ee.view.el);
 
     const media = this.opts.media;
-    this.publisher = new Publisher(d.ice_servers, this.send, { audio: media.mic, camera: media.cam, screen: null });
-    this.subscriber = new Subscriber(d.ice_servers, this.send, {
-      bind: (owner, track) => this.bind(owner, track),
-      unbind: (owner, track) => this.unbind(owner, track),
-    });
+    this.publisher = new Publisher(d.ice_servers, this.send, { audio: media.mic, camera: media.cam, screen: null }, this.e2ee);
+    this.subscriber = new Subscriber(
+      d.ice_servers,
+      this.send,
+      { bind: (owner, track) => this.bind(owner, track), unbind: (owner, track) => this.unbind(owner, track) },
+      this.e2ee,
+    );
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
       pc.addEventListener('iceconnectionstatechange', () => this.onIceState());
     }
@@ -408,6 +421,26 @@ export class MeetingSession {
       return;
     }
     this.sendMediaState();
+  }
+
+  /**
+   * An end-to-end encrypted meeting: keys first, so that the peer
+   * connections carry transforms from the start. A browser that cannot
+   * encrypt frames leaves at once: it may not send clear media here.
+   */
+  private async startE2EE(meetingId: string): Promise<boolean> {
+    this.e2ee = await E2EESession.start({
+      meetingId,
+      selfId: this.selfId,
+      send: this.send,
+      others: () => this.participants.keys(),
+      nameOf: (id) => this.participants.get(id)?.name || 'A guest',
+      changed: () => this.changed(),
+    });
+    if (this.e2ee) return true;
+    this.sig.send('leave', {});
+    this.end('error', E2EE_UNSUPPORTED, 'e2ee_unsupported');
+    return false;
   }
 
   private startPings(): void {
@@ -599,6 +632,7 @@ export class MeetingSession {
     const prev = this.participants.get(p.id);
     this.participants.set(p.id, p);
     const name = p.name || 'A guest';
+    if (!prev) this.e2ee?.membershipChanged();
     if (joined && !prev) announce(`${name} joined.`);
     else if (prev && !prev.reconnecting && p.reconnecting) announce(`${name} lost their connection. Reconnecting.`);
     else if (prev && prev.reconnecting && !p.reconnecting) announce(`${name} is back.`);
@@ -611,6 +645,7 @@ export class MeetingSession {
     const p = this.participants.get(id);
     if (!p) return;
     this.participants.delete(id);
+    this.e2ee?.membershipChanged(id);
     this.remote.delete(id);
     if (this.activeSpeaker === id) this.activeSpeaker = '';
     announce(`${p.name || 'A guest'} left.`);
@@ -963,6 +998,7 @@ export class MeetingSession {
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.publisher?.close();
     this.subscriber?.close();
+    this.e2ee?.close();
     this.opts.media.stopAll(); // camera and microphone lights go off
     this.sig.close();
     this.view?.destroy();

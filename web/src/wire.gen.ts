@@ -159,6 +159,18 @@ export interface RecordingConsent {
   consent?: boolean;
 }
 
+export interface E2EEPubKey {
+  /** required, at most 256 bytes */
+  spki: string;
+}
+
+export interface E2EEKey {
+  /** required, at most 64 bytes */
+  to: string;
+  /** required, at most 512 bytes */
+  wrapped: string;
+}
+
 export interface SetRole {
   participant_id?: string;
   role: 'cohost' | 'presenter' | 'attendee';
@@ -170,10 +182,12 @@ export interface Settings {
   private_chat: boolean;
   chat_writers: 'everyone' | 'presenters';
   screen_share: 'presenters' | 'everyone';
-  /** at most 4 entries, omitted when empty */
-  org_locked: ('screen_share' | 'chat' | 'private_chat' | 'chat_writers')[];
+  /** at most 5 entries, omitted when empty */
+  org_locked: ('screen_share' | 'chat' | 'private_chat' | 'chat_writers' | 'e2ee')[];
   /** omitted when empty */
   recording: boolean;
+  /** omitted when empty */
+  e2ee: boolean;
 }
 
 export interface MeetingInfo {
@@ -343,6 +357,20 @@ export interface RecordingState {
   ended: '' | 'stopped' | 'meeting_ended' | 'disk_low' | 'failed' | 'server_shutdown';
 }
 
+export interface E2EEPubKeyOf {
+  /** required, at most 64 bytes */
+  participant: string;
+  /** required, at most 256 bytes */
+  spki: string;
+}
+
+export interface E2EEKeyFrom {
+  /** required, at most 64 bytes */
+  from: string;
+  /** required, at most 512 bytes */
+  wrapped: string;
+}
+
 export interface GuestProof {
   /** required */
   participant_id: string;
@@ -429,6 +457,10 @@ export interface ClientMessages {
   recording_stop: RecordingStop;
   /** Answer the running recording's consent request, or change the answer: consent false withdraws at once. Kept in the consent ledger and the audit log. */
   recording_consent: RecordingConsent;
+  /** Publish your end-to-end encryption public key (E2EE meetings); relayed to everyone as e2ee_pubkey. Never stored or logged. */
+  e2ee_pubkey: E2EEPubKey;
+  /** Give one admitted participant your media key, wrapped for them (E2EE meetings); delivered to them only as e2ee_key. */
+  e2ee_key: E2EEKey;
   /** Give a participant a role (attendee: no extra role). Action role.cohost or role.presenter. */
   set_role: SetRole;
 }
@@ -471,6 +503,10 @@ export interface ServerMessages {
   chat_history: ChatHistory;
   /** A recording started (active, with who, why, who sees it, how long it is kept, and your answer so far), your answer changed, or it ended (ended: why). Until you consent, nothing of yours is recorded. */
   recording: RecordingState;
+  /** A participant's end-to-end encryption public key (after welcome: everyone's already published; then each new one). A new key from the same participant replaces the old: flag it. */
+  e2ee_pubkey: E2EEPubKeyOf;
+  /** A media key wrapped for you by `from`. */
+  e2ee_key: E2EEKeyFrom;
   /** A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only. */
   guest_proof: GuestProof;
   /** Why the server closes the socket, just before it does. */
@@ -588,6 +624,13 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
     { j: 'consent', f: 'consent', t: { k: 'b' } },
   ],
+  E2EEPubKey: [
+    { j: 'spki', f: 'spki', t: { k: 's', req: true, max: 256 } },
+  ],
+  E2EEKey: [
+    { j: 'to', f: 'to', t: { k: 's', req: true, max: 64 } },
+    { j: 'wrapped', f: 'wrapped', t: { k: 's', req: true, max: 512 } },
+  ],
   SetRole: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's' } },
     { j: 'role', f: 'role', t: { k: 's', en: ['cohost', 'presenter', 'attendee'] } },
@@ -598,8 +641,9 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'private_chat', f: 'private_chat', t: { k: 'b' } },
     { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['presenters', 'everyone'] } },
-    { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 4, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers'] } } },
+    { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 5, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers', 'e2ee'] } } },
     { j: 'recording', f: 'recording', t: { k: 'b' } },
+    { j: 'e2ee', f: 'e2ee', t: { k: 'b' } },
   ],
   MeetingInfo: [
     { j: 'id', f: 'id', t: { k: 's' } },
@@ -714,6 +758,14 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'consent', f: 'consent', t: { k: 's', en: ['', 'pending', 'given', 'declined'] } },
     { j: 'ended', f: 'ended', t: { k: 's', en: ['', 'stopped', 'meeting_ended', 'disk_low', 'failed', 'server_shutdown'] } },
   ],
+  E2EEPubKeyOf: [
+    { j: 'participant', f: 'participant', t: { k: 's', req: true, max: 64 } },
+    { j: 'spki', f: 'spki', t: { k: 's', req: true, max: 256 } },
+  ],
+  E2EEKeyFrom: [
+    { j: 'from', f: 'from', t: { k: 's', req: true, max: 64 } },
+    { j: 'wrapped', f: 'wrapped', t: { k: 's', req: true, max: 512 } },
+  ],
   GuestProof: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's', req: true } },
     { j: 'token', f: 'token', t: { k: 's', req: true, max: 128 } },
@@ -763,6 +815,8 @@ const CLIENT: ReadonlyMap<string, string> = new Map([
   ['recording_start', 'RecordingStart'],
   ['recording_stop', 'RecordingStop'],
   ['recording_consent', 'RecordingConsent'],
+  ['e2ee_pubkey', 'E2EEPubKey'],
+  ['e2ee_key', 'E2EEKey'],
   ['set_role', 'SetRole'],
 ]);
 
@@ -785,6 +839,8 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['chat_deleted', 'ChatDeleted'],
   ['chat_history', 'ChatHistory'],
   ['recording', 'RecordingState'],
+  ['e2ee_pubkey', 'E2EEPubKeyOf'],
+  ['e2ee_key', 'E2EEKeyFrom'],
   ['guest_proof', 'GuestProof'],
   ['bye', 'Bye'],
   ['error', 'ErrorData'],
@@ -1298,6 +1354,14 @@ export function decodeRecordingConsent(data: unknown): Decoded<RecordingConsent>
   return decodeAs('RecordingConsent', data) as Decoded<RecordingConsent>;
 }
 
+export function decodeE2EEPubKey(data: unknown): Decoded<E2EEPubKey> {
+  return decodeAs('E2EEPubKey', data) as Decoded<E2EEPubKey>;
+}
+
+export function decodeE2EEKey(data: unknown): Decoded<E2EEKey> {
+  return decodeAs('E2EEKey', data) as Decoded<E2EEKey>;
+}
+
 export function decodeSetRole(data: unknown): Decoded<SetRole> {
   return decodeAs('SetRole', data) as Decoded<SetRole>;
 }
@@ -1368,6 +1432,14 @@ export function decodeChatHistory(data: unknown): Decoded<ChatHistory> {
 
 export function decodeRecordingState(data: unknown): Decoded<RecordingState> {
   return decodeAs('RecordingState', data) as Decoded<RecordingState>;
+}
+
+export function decodeE2EEPubKeyOf(data: unknown): Decoded<E2EEPubKeyOf> {
+  return decodeAs('E2EEPubKeyOf', data) as Decoded<E2EEPubKeyOf>;
+}
+
+export function decodeE2EEKeyFrom(data: unknown): Decoded<E2EEKeyFrom> {
+  return decodeAs('E2EEKeyFrom', data) as Decoded<E2EEKeyFrom>;
 }
 
 export function decodeGuestProof(data: unknown): Decoded<GuestProof> {

@@ -46,15 +46,21 @@ export class E2EEWorker {
 
   /**
    * onEvent hears dropped frames (counted) and first uses of keys;
-   * onError hears the worker's complaints. Neither ever carries a key.
+   * onError hears the worker's complaints; onStats the running totals of
+   * frames encrypted and decrypted. None ever carries a key.
    */
-  constructor(onEvent: (e: FrameEvent, count: number) => void, onError: (message: string) => void = () => {}) {
+  constructor(
+    onEvent: (e: FrameEvent, count: number) => void,
+    onError: (message: string) => void = () => {},
+    onStats: (encrypted: number, decrypted: number) => void = () => {},
+  ) {
     this.support = e2eeSupport();
     if (!this.support) throw new Error('this browser cannot transform encoded media');
     this.worker = new Worker(E2EE_WORKER_URL, { name: 'conclave-e2ee' });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
       if (m.type === 'event') onEvent(m.event, m.count);
+      else if (m.type === 'stats') onStats(m.encrypted, m.decrypted);
       else onError(m.message);
     };
     this.worker.onerror = () => onError('the E2EE worker failed');

@@ -16,7 +16,11 @@ export type ToWorker =
   /** The createEncodedStreams fallback: the page transfers a sender's or receiver's streams. */
   | { type: 'streams'; readable: ReadableStream; writable: WritableStream; options: TransformOptions };
 
-export type FromWorker = { type: 'event'; event: FrameEvent; count: number } | { type: 'error'; message: string };
+export type FromWorker =
+  | { type: 'event'; event: FrameEvent; count: number }
+  | { type: 'error'; message: string }
+  /** Running totals of frames encrypted and decrypted, at most once a second while they change. */
+  | { type: 'stats'; encrypted: number; decrypted: number };
 
 /** keyMessage copies key into a fresh buffer for transfer, so the caller's key stays usable. */
 export function keyMessage(participant: string | null, key: SenderKey): ToWorker {

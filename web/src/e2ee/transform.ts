@@ -59,6 +59,8 @@ interface Generation {
 export class FrameCrypto {
   private sender: SFrameSender | null = null;
   private readonly peers = new Map<string, Map<number, Generation>>();
+  /** Frames encrypted and frames decrypted (authenticated) so far: counts only, for the page's statistics. */
+  readonly counts = { encrypted: 0, decrypted: 0 };
 
   constructor(
     private readonly report: (e: FrameEvent) => void = () => {},
@@ -131,6 +133,7 @@ export class FrameCrypto {
     const out = new Uint8Array(clear + body.length);
     out.set(prefix, 0);
     out.set(body, clear);
+    this.counts.encrypted++;
     return out;
   }
 
@@ -178,6 +181,7 @@ export class FrameCrypto {
     const out = new Uint8Array(clear + plain.length);
     out.set(metadata, 0);
     out.set(plain, clear);
+    this.counts.decrypted++;
     return out;
   }
 

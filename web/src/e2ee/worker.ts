@@ -43,6 +43,16 @@ function report(event: FrameEvent): void {
 }
 
 const crypto = new FrameCrypto(report);
+
+// The counts of frames that went through, for the page's statistics (and
+// the browser test): posted once a second while they change.
+let posted = { encrypted: 0, decrypted: 0 };
+setInterval(() => {
+  const { encrypted, decrypted } = crypto.counts;
+  if (encrypted === posted.encrypted && decrypted === posted.decrypted) return;
+  posted = { encrypted, decrypted };
+  scope.postMessage({ type: 'stats', encrypted, decrypted });
+}, 1000);
 /** Receiving transforms by their page-chosen ID, so 'retarget' can change whose keys they use. */
 const receivers = new Map<string, TransformOptions>();
 // Key changes are applied one at a time, in the order they were sent.

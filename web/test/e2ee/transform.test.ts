@@ -102,6 +102,18 @@ describe('frame round trips', () => {
     assert.equal(await alice.encryptFrame('opus', OPUS), null);
   });
 
+  test('counts: frames encrypted and frames that authenticated, drops not counted', async () => {
+    const { alice, bob } = await pair();
+    const wire = (await alice.encryptFrame('opus', OPUS))!;
+    await alice.encryptFrame('vp8', KEYFRAME);
+    assert.ok(await bob.decryptFrame('alice', 'opus', wire));
+    const bad = wire.slice();
+    bad[bad.length - 1]! ^= 1;
+    assert.equal(await bob.decryptFrame('alice', 'opus', bad), null);
+    assert.deepEqual(alice.counts, { encrypted: 2, decrypted: 0 });
+    assert.deepEqual(bob.counts, { encrypted: 0, decrypted: 1 });
+  });
+
   test('a keyframe shorter than its clear header is dropped', async () => {
     const events: FrameEvent[] = [];
     const c = new FrameCrypto((e) => events.push(e));
