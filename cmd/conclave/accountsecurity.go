@@ -30,7 +30,13 @@ func newAccountSecurity(cfg config.Config, st *sqlite.Store, hasher *auth.Hasher
 	for _, r := range cfg.MFARoles.Roles() {
 		required = append(required, store.Role(r))
 	}
-	factors := auth.NewFactors(st, auth.FactorOptions{Issuer: "Conclave", Required: required})
+	// Passkeys' relying party ID is the public URL's host (docs/security.md,
+	// "Passkeys"); an address without a domain name leaves them off.
+	factors := auth.NewFactors(st, auth.FactorOptions{Issuer: "Conclave", Required: required,
+		Passkeys: auth.PasskeyOptions{PublicURL: cfg.PublicURL}})
+	if !factors.PasskeysEnabled() {
+		logger.Info("passkeys are off: the public URL names no domain", "public_url", cfg.PublicURL)
+	}
 	return accounts, sessions, factors, nil
 }
 

@@ -127,6 +127,10 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	accounts := auth.NewAccounts(st, auth.NewHasher(auth.DefaultParams, 1), nil)
+	// The operator's breached-password list applies here as on the web.
+	if err := setBreachedList(cfg, accounts); err != nil {
+		return err
+	}
 	u, err := accounts.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Password: password, Role: store.Role(*role)})
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("a user with e-mail %s already exists", strings.ToLower(strings.TrimSpace(*email)))

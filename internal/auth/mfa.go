@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"rsc.io/qr"
 
 	"github.com/conclave-meet/conclave/internal/store"
@@ -13,9 +14,9 @@ import (
 )
 
 // Second factors (docs/security.md, "Second factors"): a TOTP
-// authenticator with ten one-time recovery codes; passkeys are the next
-// kind (store.CredentialWebAuthn) and count as a second factor wherever
-// HasSecondFactor looks.
+// authenticator with ten one-time recovery codes, and passkeys
+// (passkeys.go; store.CredentialWebAuthn), which count as a second factor
+// wherever HasSecondFactor looks.
 
 var (
 	// ErrBadCode is a wrong, expired or already used code. The person is
@@ -49,6 +50,9 @@ type FactorOptions struct {
 	Issuer string
 	// Required lists the roles that must have a second factor.
 	Required []store.Role
+	// Passkeys configures the WebAuthn relying party; a public URL
+	// without a domain name leaves passkeys off.
+	Passkeys PasskeyOptions
 	Now      func() time.Time
 }
 
@@ -58,6 +62,9 @@ type Factors struct {
 	issuer   string
 	required map[store.Role]bool
 	now      func() time.Time
+	// rp is the WebAuthn relying party, nil when passkeys are off.
+	rp         *webauthn.WebAuthn
+	ceremonies ceremonies
 }
 
 // NewFactors returns a Factors over creds.
@@ -72,7 +79,8 @@ func NewFactors(creds CredentialStore, o FactorOptions) *Factors {
 	for _, r := range o.Required {
 		req[r] = true
 	}
-	return &Factors{creds: creds, issuer: o.Issuer, required: req, now: o.Now}
+	rp, _ := newRelyingParty(o.Passkeys) // nil: off (PasskeysEnabled)
+	return &Factors{creds: creds, issuer: o.Issuer, required: req, now: o.Now, rp: rp}
 }
 
 // Required reports whether accounts of role must have a second factor.

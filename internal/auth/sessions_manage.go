@@ -20,6 +20,10 @@ const (
 	MethodPasswordTOTP     = "password+totp"
 	MethodPasswordRecovery = "password+recovery"
 	MethodSetup            = "setup"
+	MethodPasswordPasskey  = "password+passkey"
+	// MethodPasskey is a passwordless sign-in: the passkey and the user
+	// verification it requires are two factors in themselves.
+	MethodPasskey = "passkey"
 )
 
 // ErrNoSession is returned when the session to act on is gone (revoked,

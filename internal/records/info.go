@@ -27,11 +27,26 @@ func Info(in Inputs) Document {
 			{ID: "where", Title: "Where it is stored", Paragraphs: []string{
 				"Everything is stored on this server, run by " + org + ", and nowhere else. " + liveText(ds) + " Your browser loads nothing from other websites.",
 			}},
+			{ID: "encryption", Title: "How your audio and video are protected", Paragraphs: []string{encryptionText(in)}},
 			{ID: "who-sees", Title: "Who can see it", List: whoSees(ds)},
 			keptSection(in, ds),
 			rightsSection(in, ds),
 		},
 	}
+}
+
+// encryptionText says, per kind of meeting, whether this server could see
+// and hear the media (docs/e2ee.md).
+func encryptionText(in Inputs) string {
+	const e2ee = "In a meeting marked \"end-to-end encrypted\", your browser encrypts your microphone, camera and screen " +
+		"with keys only the participants' browsers hold: this server passes them on but cannot see, hear or record them " +
+		"(it still sees who takes part, when, and how much each sends, and anything written or shared outside the media). Compare the " +
+		"safety code shown in the meeting to be sure."
+	if in.Config.RequireE2EE {
+		return "Every meeting on this server is end-to-end encrypted. " + e2ee
+	}
+	return "In other meetings, audio and video are encrypted between your browser and this server, which decrypts them to " +
+		"pass them on: the server could see and hear those meetings. " + e2ee
 }
 
 // contactSentence names the privacy contact, or says plainly that none

@@ -103,3 +103,19 @@ func TestInfoTellsGuestsHowToExerciseTheirRights(t *testing.T) {
 		t.Error("the page promises guest proofs on a server that does not register them")
 	}
 }
+
+// TestInfoSaysWhetherMediaIsEndToEndEncrypted: the page tells, per kind
+// of meeting, whether the server could see and hear it, and says every
+// meeting is end-to-end encrypted where the organisation requires it.
+func TestInfoSaysWhetherMediaIsEndToEndEncrypted(t *testing.T) {
+	md := markdown(t, Info(serverInputs(t, nil)))
+	for _, want := range []string{"the server could see and hear those meetings", "cannot see, hear or record them", "safety code"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("info lacks %q:\n%s", want, md)
+		}
+	}
+	md = markdown(t, Info(serverInputs(t, func(c *config.Config) { c.RequireE2EE = true })))
+	if !strings.Contains(md, "Every meeting on this server is end-to-end encrypted") || strings.Contains(md, "could see and hear") {
+		t.Errorf("info under require_e2ee:\n%s", md)
+	}
+}

@@ -18,7 +18,14 @@ func newLoginKeys(r *http.Request, email string) loginKeys {
 	return loginKeys{ip: throttle.IPKey(clientAddr(r)), account: throttle.AccountKey(email)}
 }
 
-func (k loginKeys) all() []string { return []string{k.ip, k.account} }
+// all returns the keys that are set: a passwordless sign-in knows no
+// account until its passkey is found.
+func (k loginKeys) all() []string {
+	if k.account == "" {
+		return []string{k.ip}
+	}
+	return []string{k.ip, k.account}
+}
 
 // refuseIfLocked answers 429 and returns true when the address or the
 // account is locked out. Nothing is recorded: the lock-out was recorded

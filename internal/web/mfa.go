@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -30,12 +31,16 @@ func (s *server) mfaRoutes(mux *http.ServeMux) {
 	route(mux, "/api/account/sessions", methods{"DELETE": s.revokeOtherSessions})
 	route(mux, "/api/users/{id}/mfa-reset", methods{"POST": s.resetUserMFA})
 	route(mux, "/api/users/{id}/sessions/revoke", methods{"POST": s.revokeUserSessions})
+	s.passkeyRoutes(mux)
 }
 
 // pendingResponse answers a right password whose session still owes a
 // second factor: "second_factor" (give it) or "enrol" (enrol one first).
 type pendingResponse struct {
 	Pending string `json:"pending"`
+	// Methods lists what the second step may take: "totp" (with its
+	// recovery codes) and "passkey".
+	Methods []string `json:"methods,omitempty"`
 }
 
 // signInStage decides what a right password leads to for u.
@@ -70,7 +75,7 @@ func (s *server) startStagedSession(w http.ResponseWriter, r *http.Request, u st
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if stage != store.SessionSignedIn {
-		writeJSON(w, status, pendingResponse{Pending: stage})
+		writeJSON(w, status, pendingResponse{Pending: stage, Methods: s.secondStepMethods(r, u, stage)})
 		return
 	}
 	writeJSON(w, status, userResponse{User: toUserJSON(u)})
@@ -94,6 +99,11 @@ func (s *server) pendingSession(w http.ResponseWriter, r *http.Request, stages .
 type secondFactorRequest struct {
 	Code         string `json:"code"`
 	RecoveryCode string `json:"recovery_code"`
+	// Passkey is the browser's answer to the assertion begun at POST
+	// /api/login/second-factor/passkey (PublicKeyCredential, JSON).
+	Passkey json.RawMessage `json:"passkey,omitempty"`
+	// Password: removing a passkey also takes the current password.
+	Password string `json:"password,omitempty"`
 }
 
 // secondFactor takes the authenticator's code or a recovery code from a
@@ -115,7 +125,9 @@ func (s *server) secondFactor(w http.ResponseWriter, r *http.Request) {
 	}
 	method, details, err := s.checkSecondFactor(r, u, req)
 	if errors.Is(err, auth.ErrBadCode) || errors.Is(err, auth.ErrNoEnrolment) {
-		details["reason"] = "wrong"
+		if details["reason"] == "" {
+			details["reason"] = "wrong"
+		}
 		s.auditOrLog(r, audit.Event{Action: audit.AuthSecondFactor, Actor: u.ID, Target: u.ID, Outcome: audit.Failure, Details: details})
 		if !s.loginFailed(r, keys, u.ID) && s.refuseIfLocked(w, keys) {
 			return
@@ -144,6 +156,10 @@ func (s *server) checkSecondFactor(r *http.Request, u store.User, req secondFact
 		left, err := s.Factors.UseRecoveryCode(r.Context(), u.ID, req.RecoveryCode)
 		details["left"] = strconv.Itoa(left)
 		return auth.MethodPasswordRecovery, details, err
+	}
+	if len(req.Passkey) > 0 {
+		use, err := s.Factors.VerifyPasskey(r.Context(), u.ID, s.passkeyKey(r), req.Passkey)
+		return auth.MethodPasswordPasskey, passkeyDetails(use, err), err
 	}
 	return auth.MethodPasswordTOTP, map[string]string{"method": "totp"}, s.Factors.VerifyTOTP(r.Context(), u.ID, req.Code)
 }
@@ -263,8 +279,12 @@ func (s *server) badCode(w http.ResponseWriter, r *http.Request, u store.User, k
 	if !errors.Is(err, auth.ErrBadCode) && !errors.Is(err, auth.ErrNoEnrolment) {
 		return false
 	}
+	reason := "wrong"
+	if errors.Is(err, auth.ErrPasskeyClone) {
+		reason = "sign_count"
+	}
 	s.auditOrLog(r, audit.Event{Action: audit.AuthSecondFactor, Actor: u.ID, Target: u.ID, Outcome: audit.Failure,
-		Details: map[string]string{"method": method, "reason": "wrong"}})
+		Details: map[string]string{"method": method, "reason": reason}})
 	if !s.loginFailed(r, keys, u.ID) && s.refuseIfLocked(w, keys) {
 		return true
 	}

@@ -35,8 +35,12 @@ type sessionJSON struct {
 }
 
 type securityJSON struct {
-	Factors  auth.FactorStatus `json:"factors"`
-	Sessions []sessionJSON     `json:"sessions"`
+	Factors auth.FactorStatus `json:"factors"`
+	// Passkeys lists the account's passkeys; PasskeysEnabled says whether
+	// this server offers them (its public URL names a domain).
+	Passkeys        []auth.PasskeyInfo `json:"passkeys"`
+	PasskeysEnabled bool               `json:"passkeys_enabled"`
+	Sessions        []sessionJSON      `json:"sessions"`
 	// MFAResetAt: an administrator reset the account's second factors
 	// then; told once, on the first look after it.
 	MFAResetAt time.Time `json:"mfa_reset_at,omitzero"`
@@ -54,7 +58,11 @@ func (s *server) accountSecurity(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "factor status", err)
 		return
 	}
-	resp := securityJSON{Factors: st, Sessions: []sessionJSON{}}
+	resp := securityJSON{Factors: st, Sessions: []sessionJSON{}, PasskeysEnabled: s.Factors.PasskeysEnabled()}
+	if resp.Passkeys, err = s.Factors.Passkeys(r.Context(), u.ID); err != nil {
+		s.internalError(w, r, "list passkeys", err)
+		return
+	}
 	if sess.Stage == store.SessionSignedIn {
 		infos, err := s.Sessions.List(r.Context(), u.ID, sess)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/conclave-meet/conclave/internal/eventually"
 )
 
 // e2eeState is the test hook's e2ee field (web/src/hook.ts).
@@ -41,22 +43,17 @@ func (p *person) e2ee() e2eeState {
 // other than not, and returns it.
 func waitSameCode(t *testing.T, not string, people ...*person) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		codes := make([]string, len(people))
+	var codes []string
+	eventually.True(t, "the same safety code everywhere", func() bool {
+		codes = make([]string, len(people))
 		same := true
 		for i, p := range people {
 			codes[i] = p.e2ee().SafetyCode
 			same = same && codes[i] != "" && codes[i] != not && codes[i] == codes[0]
 		}
-		if same {
-			return codes[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("safety codes never agreed (not %q): %q", not, codes)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return same
+	})
+	return codes[0]
 }
 
 // TestEndToEndEncryption: in a meeting created with --e2ee, two Chromium
@@ -104,6 +101,11 @@ func TestEndToEndEncryption(t *testing.T) {
 		// The label opens the dialog that shows it.
 		ada.click("#e2ee-label")
 		ada.waitFor("the dialog with the code", `document.querySelector("#e2ee-dialog").open && document.querySelector("#e2ee-code").textContent === `+jsString(code2), 5*time.Second)
+		if !ada.hasText("#e2ee-label-text", "not verified") {
+			t.Error("the label does not say the code is not verified yet")
+		}
+		ada.click("#e2ee-verified")
+		ada.waitFor("the label verified", `document.querySelector("#e2ee-label-text").textContent === "End-to-end encrypted · verified"`, 5*time.Second)
 		ada.click("#e2ee-close")
 		ada.waitFor("the dialog closed", `!document.querySelector("#e2ee-dialog").open`, 5*time.Second)
 	})
@@ -113,6 +115,8 @@ func TestEndToEndEncryption(t *testing.T) {
 	cleoID := cleo.id()
 	t.Run("a third joins: a new code, the same for all three", func(t *testing.T) {
 		code3 := waitSameCode(t, code2, ada, bob, cleo)
+		// A new code is not the one Ada verified.
+		ada.waitFor("the label back to not verified", `document.querySelector("#e2ee-label-text").textContent === "End-to-end encrypted · not verified"`, 5*time.Second)
 		t.Logf("safety code with two: %s, with three: %s", code2, code3)
 		cleo.waitVideoFrom(adaID, "camera", 20*time.Second)
 		cleo.waitVideoFrom(bobID, "camera", 20*time.Second)
@@ -194,6 +198,9 @@ func TestEndToEndEncryption(t *testing.T) {
 		}
 		if eval[bool](dee, `!!document.querySelector("#e2ee-label") || window.conclave.state().settings.e2ee`) {
 			t.Error("a normal meeting shows the E2EE label or setting")
+		}
+		if !dee.hasText("#e2ee-plain", "the server could see and hear this meeting") {
+			t.Error("a normal meeting does not say the server could see and hear it")
 		}
 
 		host := signIn(t, browser, plain, hostEmail)

@@ -6,6 +6,7 @@ import { completeSetup, signIn } from './mfaapi';
 import { busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
 import { ssoLoginSection, ssoPending } from './sso';
+import { passkeyLoginSection } from './passkeys';
 
 export const MIN_PASSWORD = 12;
 
@@ -42,7 +43,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     try {
       const r = await signIn(email.value.trim(), password.value);
       if (r.pending) {
-        renderSecondStep(root, r.pending);
+        renderSecondStep(root, r.pending, r.methods);
         return;
       }
       location.assign('/');
@@ -59,6 +60,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
       h('section', { class: 'card narrow', 'aria-labelledby': 'login-title' }, [
         h('h1', { id: 'login-title', text: 'Sign in' }),
         form,
+        passkeyLoginSection(err),
         ssoLoginSection(location.search),
       ]),
     ]),

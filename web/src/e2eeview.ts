@@ -3,6 +3,11 @@
 // what it covers and what not, and the safety code to compare; and a
 // warning, seen and announced, when someone's security key changed during
 // the meeting. It renders what e2eesession.ts hands it; no key is shown.
+// The label says plainly whether the participant has verified the current
+// code ("End-to-end encrypted · verified" once they pressed "The codes
+// match" for exactly this code, "· not verified" otherwise, again after
+// any join, leave or key change). A meeting without end-to-end encryption
+// shows plainEncryptionLabel instead.
 
 import { announce, h } from './dom';
 import { icon } from './icons';
@@ -22,13 +27,23 @@ export class E2EEView {
   private readonly code: HTMLElement;
   private readonly changedList: HTMLElement;
   private announcedChanges = 0;
+  private readonly labelText: HTMLElement;
+  private readonly confirm: HTMLButtonElement;
+  private current = '';
+  private verified = '';
 
   constructor() {
     this.label = h(
       'button',
       { type: 'button', id: 'e2ee-label', class: 'e2ee-label', 'aria-haspopup': 'dialog', title: 'End-to-end encrypted: show the safety code' },
-      [icon('lock'), h('span', { text: 'End-to-end encrypted' })],
+      [icon('lock'), (this.labelText = h('span', { id: 'e2ee-label-text', text: 'End-to-end encrypted · not verified' }))],
     );
+    this.confirm = h('button', { type: 'button', id: 'e2ee-verified', class: 'button', text: 'The codes match' });
+    this.confirm.addEventListener('click', () => {
+      this.verified = this.current;
+      this.renderLabel();
+      announce('Marked as verified for this safety code.');
+    });
     this.warning = h('span', { id: 'e2ee-warning', class: 'e2ee-warning' });
     this.warning.hidden = true;
     this.code = h('p', { id: 'e2ee-code', class: 'e2ee-code mono', 'aria-live': 'polite' });
@@ -44,6 +59,7 @@ export class E2EEView {
       }),
       h('h3', { text: 'Safety code' }),
       this.code,
+      h('div', { class: 'panel-actions' }, [this.confirm]),
       h('p', {
         class: 'hint',
         text:
@@ -69,7 +85,16 @@ export class E2EEView {
     this.update({ code: '', changed: [] });
   }
 
+  private renderLabel(): void {
+    const ok = this.current !== '' && this.current === this.verified;
+    this.labelText.textContent = ok ? 'End-to-end encrypted · verified' : 'End-to-end encrypted · not verified';
+    this.label.dataset['verified'] = ok ? 'true' : 'false';
+    this.confirm.disabled = this.current === '' || ok;
+  }
+
   update(m: E2EEViewModel): void {
+    this.current = m.changed.length > 0 ? '' : m.code;
+    this.renderLabel();
     this.code.textContent = m.code || 'Waiting for everyone’s keys…';
     this.code.dataset['ready'] = m.code ? 'true' : 'false';
     this.label.dataset['code'] = m.code;
@@ -98,4 +123,19 @@ export class E2EEView {
     if (this.dialog.open) this.dialog.close();
     this.el.remove();
   }
+}
+
+/**
+ * The label of a meeting without end-to-end encryption: honest about what
+ * the server can do.
+ */
+export function plainEncryptionLabel(): HTMLElement {
+  return h('div', { class: 'e2ee-bar', id: 'e2ee-bar' }, [
+    h('span', {
+      id: 'e2ee-plain',
+      class: 'e2ee-label plain',
+      title: 'Audio and video are encrypted on the way to the server, which decrypts them to pass them on.',
+      text: 'Encrypted to the server: the server could see and hear this meeting',
+    }),
+  ]);
 }

@@ -18,19 +18,30 @@ import {
 } from './mfaapi';
 import type { SessionInfo } from './mfaapi';
 import { ApiError } from './api';
+import { passkeyAddPanel, passkeySecondButton, passkeysPart } from './passkeys';
 
 /** Shows what a pending sign-in still owes, in place of the form. */
-export function renderSecondStep(root: HTMLElement, pending: 'second_factor' | 'enrol'): void {
+export function renderSecondStep(root: HTMLElement, pending: 'second_factor' | 'enrol', methods?: string[]): void {
   clear(root);
   const done = (): void => location.assign('/');
+  // Without a list (back from single sign-on) both are offered; the server decides.
+  const passkey = methods === undefined || methods.includes('passkey');
+  const totp = methods === undefined || methods.includes('totp');
+  const err = errorBox();
   const body =
     pending === 'enrol'
       ? [
           h('h1', { id: 'second-title', text: 'Set up a second factor' }),
-          h('p', { text: 'Your role requires a second factor. Set up an authenticator app to continue.' }),
-          enrolmentPanel(done, true),
+          h('p', { text: 'Your role requires a second factor. Set up an authenticator app or add a passkey to continue.' }),
+          enrolmentPanel(done, !passkey),
+          passkey ? passkeyAddPanel(done, (panel, codes) => showRecovery(panel, codes, done)) : '',
         ]
-      : [h('h1', { id: 'second-title', text: 'Second factor' }), codeForm(done)];
+      : [
+          h('h1', { id: 'second-title', text: 'Second factor' }),
+          err,
+          passkey ? h('div', { class: 'actions' }, [passkeySecondButton(err, done)]) : '',
+          totp ? codeForm(done) : '',
+        ];
   root.appendChild(page('Sign in', [h('section', { class: 'card narrow', 'aria-labelledby': 'second-title' }, body)]));
   const first = root.querySelector<HTMLElement>('input, button');
   first?.focus();
@@ -145,7 +156,7 @@ function showRecovery(panel: HTMLElement, codes: string[], onDone: () => void): 
     h('div', { class: 'actions' }, [ok]),
   ]);
   panel.appendChild(box);
-  announce('Authenticator app set up. Save your recovery codes.');
+  announce('Second factor set up. Save your recovery codes.');
   ok.focus();
 }
 
@@ -166,6 +177,9 @@ export function securitySection(): HTMLElement {
         body.appendChild(h('p', { class: 'notice', role: 'status', text: 'An administrator reset your second factors. Set up a new one.' }));
       }
       body.appendChild(factorPart(sec.factors.totp, sec.factors.required, sec.factors.recovery_codes_left, err, reload));
+      if (sec.passkeys_enabled) {
+        body.appendChild(passkeysPart(sec.passkeys, err, reload, (panel, codes) => showRecovery(panel, codes, () => void reload())));
+      }
       body.appendChild(sessionsPart(sec.sessions, err, reload));
     } catch (e) {
       showError(err, errorMessage(e));
@@ -178,7 +192,7 @@ export function securitySection(): HTMLElement {
 function factorPart(totp: boolean, required: boolean, left: number, err: HTMLElement, reload: () => Promise<void>): HTMLElement {
   if (!totp) {
     return h('div', { class: 'stack' }, [
-      h('p', { id: 'totp-status', text: required ? 'Your role requires a second factor.' : 'No second factor is set up.' }),
+      h('p', { id: 'totp-status', text: required ? 'Your role requires a second factor.' : 'No authenticator app is set up.' }),
       enrolmentPanel(() => void reload()),
     ]);
   }

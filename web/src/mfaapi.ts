@@ -3,12 +3,15 @@
 
 import { request } from './api';
 import type { User } from './api';
+import type { Passkey } from './passkeyapi';
 
 /** What a right password or a completed setup leads to. */
 export interface SignIn {
   user?: User;
   /** second_factor: give the code; enrol: set up an authenticator first. */
   pending?: 'second_factor' | 'enrol';
+  /** What the second step takes: "totp" (and recovery codes), "passkey". */
+  methods?: string[];
 }
 
 export interface FactorStatus {
@@ -30,6 +33,8 @@ export interface SessionInfo {
 
 export interface Security {
   factors: FactorStatus;
+  passkeys: Passkey[];
+  passkeys_enabled: boolean;
   sessions: SessionInfo[];
   mfa_reset_at?: string;
 }

@@ -10,6 +10,7 @@ import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './en
 import { FileClient } from './files';
 import type { Effect } from './effects';
 import { E2EESession, E2EE_UNSUPPORTED } from './e2eesession';
+import { plainEncryptionLabel } from './e2eeview';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
@@ -390,7 +391,7 @@ export class MeetingSession {
       screenShareSupported(),
     );
     this.opts.container.appendChild(this.view.el);
-    if (this.e2ee) this.view.el.prepend(this.e2ee.view.el);
+    this.view.el.prepend(this.e2ee ? this.e2ee.view.el : plainEncryptionLabel());
 
     const media = this.opts.media;
     this.publisher = new Publisher(d.ice_servers, this.send, { audio: media.mic, camera: media.cam, screen: null }, this.e2ee);
