@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -71,22 +70,7 @@ func TestAudit(t *testing.T) {
 // and signs in from the keyboard, as a person would.
 func signIn(t *testing.T, browser context.Context, srv *server, email string) *person {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	p := &person{t: t, name: email, ctx: ctx}
-	p.js = func(ctx context.Context, expr string) ([]byte, error) {
-		return chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
-	}
-	p.click = func(sel string) { p.do(chromedp.Click(sel)) }
-	_ = chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			p.mu.Lock()
-			p.requests = append(p.requests, e.Request.URL)
-			p.mu.Unlock()
-		}
-	})
-	p.do(chromedp.Navigate(srv.base+"/login"), chromedp.WaitVisible("#login-email"))
-	p.do(chromedp.SendKeys("#login-email", email), chromedp.SendKeys("#login-password", cliPassword+kb.Enter))
+	p := passwordStep(t, browser, srv, email)
 	p.waitFor("home page after sign-in", `location.pathname === "/" && !!document.querySelector("#sign-out")`, 15*time.Second)
 	return p
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -65,20 +64,7 @@ func TestTOTPSignIn(t *testing.T) {
 // the e-mail and password, stopping there.
 func passwordStep(t *testing.T, browser context.Context, srv *server, email string) *person {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	p := &person{t: t, name: email, ctx: ctx}
-	p.js = func(ctx context.Context, expr string) ([]byte, error) {
-		return chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
-	}
-	p.click = func(sel string) { p.do(chromedp.Click(sel)) }
-	_ = chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			p.mu.Lock()
-			p.requests = append(p.requests, e.Request.URL)
-			p.mu.Unlock()
-		}
-	})
+	p := newPerson(t, browser, email)
 	p.do(chromedp.Navigate(srv.base+"/login"), chromedp.WaitVisible("#login-email"))
 	p.do(chromedp.SendKeys("#login-email", email), chromedp.SendKeys("#login-password", cliPassword+kb.Enter))
 	return p
