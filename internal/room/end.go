@@ -33,14 +33,8 @@ func (m *Manager) DisconnectUser(userID, reason string) int {
 	if userID == "" {
 		return 0 // guests have no account
 	}
-	m.mu.Lock()
-	rooms := make([]*Room, 0, len(m.rooms))
-	for _, r := range m.rooms {
-		rooms = append(rooms, r)
-	}
-	m.mu.Unlock()
 	n := 0
-	for _, r := range rooms {
+	for _, r := range m.live() {
 		r.mu.Lock()
 		for _, mb := range r.members {
 			if mb.userID == userID {

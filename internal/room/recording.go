@@ -311,14 +311,8 @@ func (m *Manager) WithdrawRecording(userID string) int {
 	if userID == "" {
 		return 0
 	}
-	m.mu.Lock()
-	rooms := make([]*Room, 0, len(m.rooms))
-	for _, r := range m.rooms {
-		rooms = append(rooms, r)
-	}
-	m.mu.Unlock()
 	n := 0
-	for _, r := range rooms {
+	for _, r := range m.live() {
 		r.mu.Lock()
 		if live := r.rec; live != nil {
 			for id, answer := range live.consent {

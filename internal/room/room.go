@@ -462,14 +462,21 @@ func (r *Room) setSpeaker(id string) {
 	}
 }
 
-// Count returns the number of live rooms and admitted participants.
-func (m *Manager) Count() (rooms, participants int) {
+// live returns the live rooms now, so that callers visit each under its
+// own lock without holding the manager's.
+func (m *Manager) live() []*Room {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	rs := make([]*Room, 0, len(m.rooms))
 	for _, r := range m.rooms {
 		rs = append(rs, r)
 	}
-	m.mu.Unlock()
+	return rs
+}
+
+// Count returns the number of live rooms and admitted participants.
+func (m *Manager) Count() (rooms, participants int) {
+	rs := m.live()
 	for _, r := range rs {
 		r.mu.Lock()
 		participants += len(r.members)

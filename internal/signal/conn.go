@@ -406,10 +406,18 @@ func (c *conn) fillEvent(ev audit.Event) audit.Event {
 		ev.Meeting = ""
 	}
 	if c.member != nil {
-		ev.Actor = c.member.ID()
-	}
-	if c.user != nil {
+		ev.Actor = c.subject()
+	} else if c.user != nil {
 		ev.Actor = c.user.ID
 	}
 	return ev
+}
+
+// subject is the data subject of an admitted participant: the account
+// when signed in, else the participant (a guest has no other identity).
+func (c *conn) subject() string {
+	if c.user != nil {
+		return c.user.ID
+	}
+	return c.member.ID()
 }

@@ -46,10 +46,7 @@ func onRecordingStart(ctx context.Context, c *conn, d *protocol.RecordingStart) 
 	if err := c.member.MayRecord(); err != nil {
 		return recordingError(err)
 	}
-	by := c.member.ID()
-	if c.user != nil {
-		by = c.user.ID
-	}
+	by := c.subject()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingTimeout)
 	defer cancel()
 	meetingID, rooms := c.meetingID, c.h.opts.Rooms
@@ -106,10 +103,7 @@ func onRecordingConsent(ctx context.Context, c *conn, d *protocol.RecordingConse
 	if answer == room.ConsentGiven {
 		return nil
 	}
-	subject := c.member.ID()
-	if c.user != nil {
-		subject = c.user.ID
-	}
+	subject := c.subject()
 	ev := c.fillEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: c.member.ID(), Outcome: audit.Success,
 		Details: map[string]string{"kind": store.ConsentRecording, "recording": d.ID}})
 	if _, err := c.h.opts.Consents.AppendConsent(ctx, store.Consent{SubjectID: subject, Kind: store.ConsentRecording,
