@@ -65,7 +65,7 @@ func TestRecordingWithConsent(t *testing.T) {
 
 	// Ada's media on disk, sealed; then the server dies as a crash would.
 	dir := filepath.Join(srv.data, "recordings")
-	waitDisk(t, dir, 2, 2000)
+	waitDisk(t, dir, 2, 2000, 150000)
 	if err := syscall.Kill(srv.pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -119,18 +119,22 @@ func TestRecordingWithConsent(t *testing.T) {
 }
 
 // waitDisk waits until n sealed files under dir hold at least size bytes
-// each (a second of Ada's audio, several of her video, sealed).
-func waitDisk(t *testing.T, dir string, n int, size int64) {
+// each and total bytes together: a second of Ada's audio and several
+// seconds of her video (one keyframe alone can pass size).
+func waitDisk(t *testing.T, dir string, n int, size, total int64) {
 	t.Helper()
 	eventually.True(t, "the recording on disk", func() bool {
-		big := 0
+		big, sum := 0, int64(0)
 		_ = filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-			if err == nil && !info.IsDir() && info.Size() >= size {
-				big++
+			if err == nil && !info.IsDir() {
+				sum += info.Size()
+				if info.Size() >= size {
+					big++
+				}
 			}
 			return nil
 		})
-		return big >= n
+		return big >= n && sum >= total
 	})
 }
 
