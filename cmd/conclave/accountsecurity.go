@@ -25,7 +25,7 @@ func newAccountSecurity(cfg config.Config, st *sqlite.Store, hasher *auth.Hasher
 		idle = -1 // configured off
 	}
 	sessions := auth.NewSessions(st, auth.SessionOptions{Secure: cfg.Secure(), Logger: logger,
-		TTL: cfg.SessionLifetime, Idle: idle})
+		TTL: cfg.SessionLifetime, Idle: idle, PasswordMaxAge: cfg.PasswordMaxAge})
 	var required []store.Role
 	for _, r := range cfg.MFARoles.Roles() {
 		required = append(required, store.Role(r))

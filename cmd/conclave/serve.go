@@ -68,7 +68,15 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, cfg, st, logger, e)
+	// Bound before anything reads the public URL: with port 0 the system
+	// picks the port, and the setup link, OIDC redirect URIs and origin
+	// checks must name the real one.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close() // a start that fails later; closed again by the server otherwise
+	return serve(ctx, cfg.Bound(ln.Addr().String()), ln, st, logger, e)
 }
 
 // newLogger builds the process logger on w (stderr) from the config.
@@ -80,7 +88,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slog.Logger, e env) error {
+func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.Store, logger *slog.Logger, e env) error {
 	hasher := auth.NewHasher(auth.DefaultParams, auth.DefaultConcurrency)
 	accounts, sessions, factors, err := newAccountSecurity(cfg, st, hasher, logger)
 	if err != nil {
@@ -169,7 +177,7 @@ func serve(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slo
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)
-	return listenAndServe(ctx, cfg, handler, stopConference, logger, e.stdout)
+	return listenAndServe(ctx, cfg, ln, handler, stopConference, logger, e.stdout)
 }
 
 // logAuditHead logs the audit log's latest entry at start, so that log
@@ -203,19 +211,16 @@ func announceSetup(ctx context.Context, setup *auth.Setup, cfg config.Config, w 
 	return nil
 }
 
-// listenAndServe runs the HTTP(S) server (and, with ACME, the port-80
-// challenge server) until ctx ends or a server fails, then shuts down.
-func listenAndServe(ctx context.Context, cfg config.Config, h http.Handler, stopConference func(context.Context), logger *slog.Logger, out io.Writer) error {
+// listenAndServe runs the HTTP(S) server on ln (and, with ACME, the
+// port-80 challenge server) until ctx ends or a server fails, then shuts
+// down.
+func listenAndServe(ctx context.Context, cfg config.Config, ln net.Listener, h http.Handler, stopConference func(context.Context), logger *slog.Logger, out io.Writer) error {
 	srv := newHTTPServer(h, defaultHTTPTimeouts, logger)
 	tlsCfg, challenge, err := tlsSetup(cfg)
 	if err != nil {
 		return err
 	}
 	srv.TLSConfig = tlsCfg
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
 	errc := make(chan error, 2)
 	go func() { errc <- serveOn(srv, ln) }()
 	var acmeSrv *http.Server

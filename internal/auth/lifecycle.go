@@ -35,6 +35,10 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID, current, next str
 	if !ok {
 		return ErrBadCredentials
 	}
+	if next == current {
+		// Harmless by itself, but it would let an expired password live on.
+		return invalid("new", "choose a password different from the current one")
+	}
 	if err := a.AcceptablePassword(next, u.Email, u.Name); err != nil {
 		return err
 	}
@@ -42,7 +46,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID, current, next str
 	if err != nil {
 		return fmt.Errorf("change password %s: hash: %w", u.ID, err)
 	}
-	if err := a.store.SetPassword(ctx, u.ID, hash, keep); err != nil {
+	if err := a.store.SetPassword(ctx, u.ID, hash, a.now().UTC(), keep); err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
@@ -38,6 +39,11 @@ type SessionOptions struct {
 	// Idle ends a session unused for this long (DefaultIdleTimeout;
 	// negative: no idle timeout).
 	Idle time.Duration
+	// PasswordMaxAge is the maximum password age (docs/security.md,
+	// "Passwords"): a sign-in by a password older than this must choose a
+	// new one before anything else. Zero: passwords do not expire (the
+	// default, as NIST SP 800-63B advises).
+	PasswordMaxAge time.Duration
 	// Now is the clock (time.Now); tests replace it.
 	Now func() time.Time
 	// Logger receives store failures (slog.Default). Tokens are never logged.
@@ -52,6 +58,7 @@ type Sessions struct {
 	secure bool
 	ttl    time.Duration
 	idle   time.Duration
+	maxAge time.Duration
 	now    func() time.Time
 	log    *slog.Logger
 }
@@ -71,7 +78,22 @@ func NewSessions(st store.Store, o SessionOptions) *Sessions {
 		o.Logger = slog.Default()
 	}
 	extra, _ := st.(store.SessionStore)
-	return &Sessions{store: st, extra: extra, secure: o.Secure, ttl: o.TTL, idle: o.Idle, now: o.Now, log: o.Logger}
+	return &Sessions{store: st, extra: extra, secure: o.Secure, ttl: o.TTL, idle: o.Idle, maxAge: o.PasswordMaxAge,
+		now: o.Now, log: o.Logger}
+}
+
+// SignedInStage is where a sign-in by method lands once every factor is
+// given: signed in, or SessionPasswordChange when it used a password that
+// is older than the maximum age. Passwordless sign-ins (passkey, single
+// sign-on) never use the password, so its age does not hold them up.
+func (s *Sessions) SignedInStage(u store.User, method string) string {
+	if s.maxAge <= 0 || !strings.HasPrefix(method, MethodPassword) || u.PasswordHash == "" {
+		return store.SessionSignedIn
+	}
+	if s.now().Before(u.PasswordChangedAt.Add(s.maxAge)) {
+		return store.SessionSignedIn
+	}
+	return store.SessionPasswordChange
 }
 
 // Create starts a signed-in session for userID (by password) and sets

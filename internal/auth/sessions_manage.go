@@ -46,14 +46,15 @@ type SessionInfo struct {
 
 func sessionID(hash []byte) string { return hex.EncodeToString(hash[:min(8, len(hash))]) }
 
-// Promote replaces the request's pending session with a signed-in one
-// under a new cookie (the cookie rotates at every change of privilege),
-// recording method. ErrNoSession when the session is gone.
-func (s *Sessions) Promote(ctx context.Context, w http.ResponseWriter, r *http.Request, sess store.Session, method string) error {
+// Promote replaces the request's pending session with one at st.Stage
+// (signed in, or owing a new password) under a new cookie (the cookie
+// rotates at every change of privilege), recording st.Method.
+// ErrNoSession when the session is gone.
+func (s *Sessions) Promote(ctx context.Context, w http.ResponseWriter, r *http.Request, sess store.Session, st Start) error {
 	token := newToken()
 	now := s.now().UTC()
-	next := store.Session{TokenHash: hashToken(token), UserID: sess.UserID, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
-		Stage: store.SessionSignedIn, Method: method, Device: deviceOf(r)}
+	next := store.Session{TokenHash: hashToken(token), UserID: sess.UserID, CreatedAt: now, ExpiresAt: now.Add(s.lifetime(st.Stage)),
+		Stage: st.Stage, Method: st.Method, Device: deviceOf(r)}
 	var err error
 	if s.extra != nil {
 		err = s.extra.ReplaceSession(ctx, sess.TokenHash, next)
@@ -66,7 +67,7 @@ func (s *Sessions) Promote(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err != nil {
 		return fmt.Errorf("promote session: %w", err)
 	}
-	http.SetCookie(w, s.cookie(token, int(s.ttl/time.Second)))
+	http.SetCookie(w, s.cookie(token, int(s.lifetime(st.Stage)/time.Second)))
 	return nil
 }
 

@@ -418,3 +418,35 @@ func TestMeetingPolicyFalseOverrides(t *testing.T) {
 		t.Fatal("CONCLAVE_FORCE_WAITING_ROOM=false did not override the file")
 	}
 }
+
+// TestBoundFollowsTheChosenPort: a listen port of 0 takes the port the
+// system chose, and so does a derived public URL; a configured public URL
+// and a fixed port stay as they are.
+func TestBoundFollowsTheChosenPort(t *testing.T) {
+	c := Default()
+	c.Listen = "127.0.0.1:0"
+	c.derive()
+	if c.PublicURL != "http://127.0.0.1:0" {
+		t.Fatalf("derived %q before binding", c.PublicURL)
+	}
+	b := c.Bound("127.0.0.1:41234")
+	if b.Listen != "127.0.0.1:41234" || b.PublicURL != "http://127.0.0.1:41234" {
+		t.Errorf("bound: listen %q, public URL %q", b.Listen, b.PublicURL)
+	}
+	c.PublicURL = "https://meet.example.org"
+	if b := c.Bound("127.0.0.1:41234"); b.PublicURL != "https://meet.example.org" || b.Listen != "127.0.0.1:41234" {
+		t.Errorf("configured public URL: listen %q, public URL %q", b.Listen, b.PublicURL)
+	}
+	c = Default()
+	c.Listen = "localhost:8080"
+	c.derive()
+	if b := c.Bound("127.0.0.1:8080"); b.Listen != c.Listen || b.PublicURL != c.PublicURL {
+		t.Errorf("a fixed port changed: listen %q, public URL %q", b.Listen, b.PublicURL)
+	}
+	c.Listen = "localhost:0"
+	c.PublicURL = ""
+	c.derive()
+	if b := c.Bound("127.0.0.1:5555"); b.Listen != "localhost:5555" || b.PublicURL != "http://localhost:5555" {
+		t.Errorf("localhost: listen %q, public URL %q", b.Listen, b.PublicURL)
+	}
+}

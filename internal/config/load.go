@@ -268,6 +268,26 @@ func (c *Config) derive() {
 	}
 }
 
+// Bound returns c for an HTTP listener bound at addr. Only a listen port of
+// 0 changes anything: it becomes the port the system chose, and a public
+// URL derived from the listen address follows it, so that links and
+// redirect URIs name a reachable port. A configured public URL stays.
+func (c Config) Bound(addr string) Config {
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port != "0" {
+		return c
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return c
+	}
+	derived := c.PublicURL == c.derivePublicURL()
+	c.Listen = net.JoinHostPort(c.listenHost(), port)
+	if derived {
+		c.PublicURL = c.derivePublicURL()
+	}
+	return c
+}
+
 // derivePublicURL returns "" when no usable host is known (an unspecified
 // listen host without ACME); Validate then asks for --public-url.
 func (c Config) derivePublicURL() string {

@@ -25,6 +25,10 @@ type Accounts struct {
 	// Pwned's SHA-1 download: one sorted file, or a directory of range
 	// files); empty: none. Nothing is ever fetched.
 	BreachedPasswords string `toml:"breached_passwords"`
+	// PasswordMaxAge is the maximum password age: a sign-in with an older
+	// password must choose a new one first. 0 (the default) turns it off,
+	// as NIST SP 800-63B advises: forced changes breed weaker passwords.
+	PasswordMaxAge time.Duration `toml:"password_max_age"`
 }
 
 // Defaults and bounds of the account settings.
@@ -32,6 +36,8 @@ const (
 	DefaultSessionLifetime = 7 * 24 * time.Hour
 	DefaultSessionIdle     = 12 * time.Hour
 	MaxSessionLifetime     = 366 * 24 * time.Hour
+	MinPasswordMaxAge      = 24 * time.Hour
+	MaxPasswordMaxAge      = 10 * 366 * 24 * time.Hour
 )
 
 // DefaultMFARoles are the roles that must have a second factor by default:
@@ -103,6 +109,8 @@ var accountOptions = []option{
 		duration(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"breached-passwords", "CONCLAVE_BREACHED_PASSWORDS", "local breached-password list (HIBP SHA-1 file or directory of range files) new passwords are checked against (default none)",
 		str(func(c *Config) *string { return &c.BreachedPasswords })},
+	{"password-max-age", "CONCLAVE_PASSWORD_MAX_AGE", "make a sign-in choose a new password when its password is older than this, e.g. 2160h; 0s: never (default 0s)",
+		duration(func(c *Config) *time.Duration { return &c.PasswordMaxAge })},
 }
 
 func (c Config) validateAccounts() error {
@@ -117,6 +125,10 @@ func (c Config) validateAccounts() error {
 	}
 	if c.SessionIdle < 0 || (c.SessionIdle > 0 && c.SessionIdle < time.Minute) {
 		errs = append(errs, fmt.Errorf("session_idle_timeout %s must be 0s or at least 1m", c.SessionIdle))
+	}
+	if c.PasswordMaxAge != 0 && (c.PasswordMaxAge < MinPasswordMaxAge || c.PasswordMaxAge > MaxPasswordMaxAge) {
+		errs = append(errs, fmt.Errorf("password_max_age %s must be 0s or between %s and %s", c.PasswordMaxAge,
+			durationText(MinPasswordMaxAge), durationText(MaxPasswordMaxAge)))
 	}
 	return errors.Join(errs...)
 }

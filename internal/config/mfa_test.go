@@ -13,12 +13,13 @@ import (
 var accountKeys = map[string]string{
 	"mfa-roles": "mfa_roles", "session-lifetime": "session_lifetime",
 	"session-idle-timeout": "session_idle_timeout", "breached-passwords": "breached_passwords",
+	"password-max-age": "password_max_age",
 }
 
 func TestAccountDefaults(t *testing.T) {
 	a := Default().Accounts
 	if !slices.Equal(a.MFARoles.Roles(), []string{"admin", "privacy_officer"}) || a.SessionLifetime != 7*24*time.Hour ||
-		a.SessionIdle != 12*time.Hour || a.BreachedPasswords != "" {
+		a.SessionIdle != 12*time.Hour || a.BreachedPasswords != "" || a.PasswordMaxAge != 0 {
 		t.Fatalf("defaults %+v", a)
 	}
 	if err := Default().validateAccounts(); err != nil {
@@ -48,6 +49,9 @@ func TestAccountValidation(t *testing.T) {
 		{SessionLifetime: 0},
 		{SessionLifetime: time.Hour, SessionIdle: time.Second},
 		{SessionLifetime: time.Hour, SessionIdle: -time.Hour},
+		{SessionLifetime: time.Hour, PasswordMaxAge: time.Hour},
+		{SessionLifetime: time.Hour, PasswordMaxAge: -24 * time.Hour},
+		{SessionLifetime: time.Hour, PasswordMaxAge: 20 * 366 * 24 * time.Hour},
 	} {
 		c := Default()
 		c.Accounts = bad

@@ -33,12 +33,12 @@ func (AccountKind) Declare() Declaration {
 		Name:     "account",
 		Category: CatAccount,
 		Description: "An account: e-mail address and name (encrypted under the person's own key), " +
-			"role, password hash and creation time.",
+			"role, password hash, when the password was last set, and creation time.",
 		Purpose:    "Sign in, show who is who in meetings, decide what the account may do.",
 		LegalBasis: Contract,
 		Storage:    "table users (sealed e-mail and name), key in table data_keys",
 		Fields: []string{"account ID (plain)", "e-mail (sealed)", "e-mail blind index (plain)", "name (sealed)",
-			"role (plain)", "argon2id password hash (plain)", "created (plain)"},
+			"role (plain)", "argon2id password hash (plain)", "password last set (plain)", "created (plain)"},
 	}
 }
 
@@ -48,6 +48,9 @@ type accountRecord struct {
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// PasswordChangedAt: when the password was last set (none without
+	// one); the maximum password age counts from it.
+	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
 }
 
 // Export implements Kind. The password hash is left out: it is a
@@ -63,8 +66,11 @@ func (k AccountKind) Export(ctx context.Context, s Subject) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
-	return []Item{{Record: accountRecord{ID: u.ID, Email: u.Email, Name: u.Name,
-		Role: string(u.Role), CreatedAt: u.CreatedAt}}}, nil
+	rec := accountRecord{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), CreatedAt: u.CreatedAt}
+	if !u.PasswordChangedAt.IsZero() {
+		rec.PasswordChangedAt = &u.PasswordChangedAt
+	}
+	return []Item{{Record: rec}}, nil
 }
 
 // Erase implements Kind: the subject key is shredded, so the sealed e-mail

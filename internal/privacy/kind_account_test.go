@@ -68,8 +68,9 @@ func TestAccountKindExportAndErase(t *testing.T) {
 	}
 	b, err := json.Marshal(items[0].Record)
 	if err != nil || !strings.Contains(string(b), `"email":"u_h@example.org"`) ||
-		!strings.Contains(string(b), `"name":"Name u_h"`) || strings.Contains(string(b), `"h"`) {
-		t.Fatalf("exported %s %v: want e-mail and name, no password hash", b, err)
+		!strings.Contains(string(b), `"name":"Name u_h"`) || strings.Contains(string(b), `"h"`) ||
+		!strings.Contains(string(b), `"password_changed_at":`) {
+		t.Fatalf("exported %s %v: want e-mail, name and when the password was set, no password hash", b, err)
 	}
 	erased, err := k.Erase(ctx, privacy.Subject{ID: "u_h"})
 	if err != nil || erased.Shredded != 1 || erased.Pseudonymous != 1 || erased.Deleted != 1 { // the co-host entry

@@ -17,10 +17,11 @@ var ErrLastAdmin = errors.New("store: this would leave no enabled administrator"
 type AccountStore interface {
 	// ListUsers returns every account that is not erased, oldest first.
 	ListUsers(ctx context.Context) ([]User, error)
-	// SetPassword replaces the account's password hash and deletes all its
-	// sessions except the one whose token hash is keep (nil: all of them).
-	// ErrNotFound when the account does not exist or is erased.
-	SetPassword(ctx context.Context, userID, hash string, keep []byte) error
+	// SetPassword replaces the account's password hash, noting at as its
+	// change, and deletes all its sessions except the one whose token hash
+	// is keep (nil: all of them). ErrNotFound when the account does not
+	// exist or is erased.
+	SetPassword(ctx context.Context, userID, hash string, at time.Time, keep []byte) error
 	// SetAccess sets the account's role and whether it is disabled (at
 	// records when, for a disable), and deletes all its sessions. It
 	// returns ErrLastAdmin, changing nothing, when afterwards no enabled

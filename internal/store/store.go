@@ -38,7 +38,10 @@ type User struct {
 	Name         string
 	Role         Role
 	PasswordHash string // argon2id PHC string; never logged
-	CreatedAt    time.Time
+	// PasswordChangedAt is when the password was last set (zero: the
+	// account has none); CreateUser takes CreatedAt when it is zero.
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
 	// Disabled accounts cannot sign in and have no sessions.
 	Disabled bool
 	// Restricted accounts (GDPR Art. 18, set by a privacy officer) keep
@@ -74,6 +77,10 @@ const (
 	// SessionEnrol: the account's role requires a second factor it has not
 	// enrolled; the session may only enrol one.
 	SessionEnrol = "enrol"
+	// SessionPasswordChange: every factor was given, but the password is
+	// older than the maximum password age; the session may only choose a
+	// new one.
+	SessionPasswordChange = "password_change"
 )
 
 // Meeting is a scheduled or ad-hoc meeting and its access policy.

@@ -182,6 +182,9 @@ type meResponse struct {
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
+	if s.owesNewPassword(w, r) {
+		return
+	}
 	if u, ok := s.requireUser(w, r); ok {
 		resp := meResponse{User: toUserJSON(u)}
 		if s.Meetings != nil && s.Meetings.Policy.LockScreenShare {

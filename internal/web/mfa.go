@@ -69,6 +69,9 @@ func (s *server) startStagedSession(w http.ResponseWriter, r *http.Request, u st
 		s.internalError(w, r, "sign-in stage", err)
 		return
 	}
+	if stage == store.SessionSignedIn {
+		stage = s.Sessions.SignedInStage(u, method)
+	}
 	if err := s.Sessions.Start(r.Context(), w, r, u.ID, auth.Start{Stage: stage, Method: method}); err != nil {
 		s.internalError(w, r, "create session", err)
 		return
@@ -164,11 +167,11 @@ func (s *server) checkSecondFactor(r *http.Request, u store.User, req secondFact
 	return auth.MethodPasswordTOTP, map[string]string{"method": "totp"}, s.Factors.VerifyTOTP(r.Context(), u.ID, req.Code)
 }
 
-// promote turns the pending session into a signed-in one (new cookie) and
-// answers with the user, and with a notice of an administrator's reset of
-// the account's factors, once.
+// promote turns the pending session into a signed-in one (new cookie), or
+// one that owes a new password, and answers with the user or with what is
+// owed.
 func (s *server) promote(w http.ResponseWriter, r *http.Request, u store.User, sess store.Session, method string) {
-	err := s.Sessions.Promote(r.Context(), w, r, sess, method)
+	stage, err := s.factorsGiven(w, r, u, sess, method)
 	if errors.Is(err, auth.ErrNoSession) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "sign in first")
 		return
@@ -178,7 +181,19 @@ func (s *server) promote(w http.ResponseWriter, r *http.Request, u store.User, s
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if stage != store.SessionSignedIn {
+		writeJSON(w, http.StatusOK, pendingResponse{Pending: stage})
+		return
+	}
 	writeJSON(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+}
+
+// factorsGiven moves sess, whose every factor is now given by method, to
+// the stage that follows (Sessions.SignedInStage) under a new cookie,
+// and returns that stage.
+func (s *server) factorsGiven(w http.ResponseWriter, r *http.Request, u store.User, sess store.Session, method string) (string, error) {
+	stage := s.Sessions.SignedInStage(u, method)
+	return stage, s.Sessions.Promote(r.Context(), w, r, sess, auth.Start{Stage: stage, Method: method})
 }
 
 type enrolmentJSON struct {
@@ -231,6 +246,9 @@ type codeRequest struct {
 type recoveryCodesJSON struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 	User          userJSON `json:"user"`
+	// Pending: the enrolment completed a sign-in that now owes a new
+	// password ("password_change").
+	Pending string `json:"pending,omitempty"`
 }
 
 // confirmTOTP completes the enrolment with the app's first code, under
@@ -259,14 +277,17 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.auditOrLog(r, audit.Event{Action: audit.FactorEnrol, Actor: u.ID, Target: u.ID, Outcome: audit.Success,
 		Details: map[string]string{"kind": store.CredentialTOTP}})
+	resp := recoveryCodesJSON{RecoveryCodes: codes, User: toUserJSON(u)}
 	if sess.Stage == store.SessionEnrol {
-		if err := s.Sessions.Promote(r.Context(), w, r, sess, sess.Method+"+totp"); err != nil {
+		stage, err := s.factorsGiven(w, r, u, sess, sess.Method+"+totp")
+		if err != nil {
 			s.internalError(w, r, "promote session", err)
 			return
 		}
+		resp.Pending = stage
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, recoveryCodesJSON{RecoveryCodes: codes, User: toUserJSON(u)})
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // badCode answers a wrong code (ErrBadCode, ErrNoEnrolment) given while

@@ -61,6 +61,9 @@ func passkeyDetails(use auth.PasskeyUse, err error) map[string]string {
 // offer: the enrolled kinds, or at enrolment the kinds that can be set up.
 func (s *server) secondStepMethods(r *http.Request, u store.User, stage string) []string {
 	passkeys := s.Factors.PasskeysEnabled()
+	if stage == store.SessionPasswordChange {
+		return nil
+	}
 	if stage == store.SessionEnrol {
 		if passkeys {
 			return []string{"totp", "passkey"}

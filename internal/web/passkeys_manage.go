@@ -53,6 +53,9 @@ type passkeyAddedJSON struct {
 	// second factor, shown once.
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 	User          userJSON `json:"user"`
+	// Pending: the enrolment completed a sign-in that now owes a new
+	// password ("password_change").
+	Pending string `json:"pending,omitempty"`
 }
 
 // finishPasskeyRegistration stores the new passkey. The account's first
@@ -86,7 +89,7 @@ func (s *server) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if sess.Stage == store.SessionEnrol {
-		if err := s.Sessions.Promote(r.Context(), w, r, sess, sess.Method+"+passkey"); err != nil {
+		if resp.Pending, err = s.factorsGiven(w, r, u, sess, sess.Method+"+passkey"); err != nil {
 			s.internalError(w, r, "promote session", err)
 			return
 		}

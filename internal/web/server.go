@@ -158,6 +158,7 @@ func (s *server) routes() *http.ServeMux {
 	s.fileReviewRoutes(mux)
 	s.recordingRoutes(mux)
 	s.mfaRoutes(mux)
+	s.passwordAgeRoutes(mux)
 	s.ssoRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")

@@ -36,38 +36,48 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	keep, _ := s.Sessions.TokenHash(r)
+	if s.replacePassword(w, r, u, keep, nil) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// replacePassword reads a passwordRequest and changes u's password,
+// keeping the session whose token hash is keep and revoking the others;
+// details go into the audit entries. It answers every failure and reports
+// success, leaving the answer to the caller.
+func (s *server) replacePassword(w http.ResponseWriter, r *http.Request, u store.User, keep []byte, details map[string]string) bool {
 	var req passwordRequest
 	if !decodeJSON(w, r, &req) {
-		return
+		return false
 	}
 	keys := newLoginKeys(r, u.Email)
 	if s.refuseIfLocked(w, keys) {
-		return
+		return false
 	}
-	keep, _ := s.Sessions.TokenHash(r)
 	err := s.Accounts.ChangePassword(r.Context(), u.ID, req.Current, req.New, keep)
 	var invalid *auth.ValidationError
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
-		s.auditOrLog(r, audit.Event{Action: audit.UserPasswordChange, Actor: u.ID, Target: u.ID, Outcome: audit.Failure})
+		s.auditOrLog(r, audit.Event{Action: audit.UserPasswordChange, Actor: u.ID, Target: u.ID, Outcome: audit.Failure, Details: details})
 		if !s.loginFailed(r, keys, u.ID) && s.refuseIfLocked(w, keys) {
-			return
+			return false
 		}
 		writeError(w, http.StatusBadRequest, "wrong_password", "the current password is wrong")
-		return
+		return false
 	case errors.As(err, &invalid):
 		writeError(w, http.StatusBadRequest, "bad_request", invalid.Message)
-		return
+		return false
 	case err != nil:
 		s.internalError(w, r, "change password", err)
-		return
+		return false
 	}
 	s.LoginThrottle.Reset(keys.account)
 	// Recorded after the change: it has happened and cannot be refused
 	// any more, so a lost entry is logged instead.
-	s.auditOrLog(r, audit.Event{Action: audit.UserPasswordChange, Actor: u.ID, Target: u.ID, Outcome: audit.Success})
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
+	s.auditOrLog(r, audit.Event{Action: audit.UserPasswordChange, Actor: u.ID, Target: u.ID, Outcome: audit.Success, Details: details})
+	return true
 }
 
 type accountJSON struct {

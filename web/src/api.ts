@@ -123,15 +123,29 @@ export function orgLocked(): readonly string[] {
   return orgLockedOptions;
 }
 
+/**
+ * Whether the last getMe found a sign-in that must choose a new password
+ * first (the maximum password age): the sign-in page then asks for it.
+ */
+export function newPasswordOwed(): boolean {
+  return passwordOwed;
+}
+
+let passwordOwed = false;
+
 /** The signed-in user, or null when not signed in (401). */
 export async function getMe(): Promise<User | null> {
+  passwordOwed = false;
   try {
     const r = await request<{ user: User; org_locked?: string[]; recording?: boolean }>('GET', '/api/me');
     orgLockedOptions = Array.isArray(r.org_locked) ? r.org_locked : [];
     recordingAllowed = r.recording === true;
     return r.user;
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return null;
+    if (e instanceof ApiError && e.status === 401) {
+      passwordOwed = e.code === 'password_expired';
+      return null;
+    }
     throw e;
   }
 }

@@ -1,7 +1,9 @@
 // "/login" and "/setup".
 
-import { ApiError, getMe } from './api';
+import { ApiError, getMe, newPasswordOwed } from './api';
 import { renderSecondStep } from './mfa';
+import { renderPasswordChange } from './passwordchange';
+import type { SignIn } from './mfaapi';
 import { completeSetup, signIn } from './mfaapi';
 import { busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, page } from './layout';
@@ -14,6 +16,10 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
   try {
     if ((await getMe()) !== null) {
       location.replace('/');
+      return;
+    }
+    if (newPasswordOwed()) {
+      renderPasswordChange(root);
       return;
     }
   } catch {
@@ -43,7 +49,7 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     try {
       const r = await signIn(email.value.trim(), password.value);
       if (r.pending) {
-        renderSecondStep(root, r.pending, r.methods);
+        renderNextStep(root, r);
         return;
       }
       location.assign('/');
@@ -66,6 +72,12 @@ export async function renderLogin(root: HTMLElement): Promise<void> {
     ]),
   );
   email.focus();
+}
+
+/** Shows what a right password still owes. */
+function renderNextStep(root: HTMLElement, r: SignIn): void {
+  if (r.pending === 'password_change') renderPasswordChange(root);
+  else if (r.pending) renderSecondStep(root, r.pending, r.methods);
 }
 
 /** What the sign-in form says when login fails. */
@@ -132,7 +144,7 @@ export function renderSetup(root: HTMLElement): void {
       history.replaceState(null, '', '/setup');
       if (r.pending) {
         // The first administrator's walk-through: a second factor first.
-        renderSecondStep(root, r.pending);
+        renderNextStep(root, r);
         return;
       }
       location.assign('/');

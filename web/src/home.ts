@@ -1,7 +1,16 @@
 // "/": intro when signed out; new meeting + meeting list when signed in.
 
 import { consentCard, noticeReviewCard } from './notice';
-import { ApiError, createMeeting, getMe, listMeetings, orgAllowsRecording, orgLocked, setupNeeded } from './api';
+import {
+  ApiError,
+  createMeeting,
+  getMe,
+  listMeetings,
+  newPasswordOwed,
+  orgAllowsRecording,
+  orgLocked,
+  setupNeeded,
+} from './api';
 import type { Meeting, User } from './api';
 import { announce, append, busyButton, clear, copyText, errorMessage, h, showError } from './dom';
 import { errorBox, field, page, userNav } from './layout';
@@ -18,6 +27,10 @@ export async function renderHome(root: HTMLElement): Promise<void> {
     const err = errorBox();
     root.appendChild(page('', [h('section', { class: 'card' }, [h('h1', { text: 'Conclave' }), err])]));
     showError(err, errorMessage(e));
+    return;
+  }
+  if (me === null && newPasswordOwed()) {
+    location.replace('/login'); // the sign-in owes a new password first
     return;
   }
   clear(root);

@@ -8,8 +8,11 @@ import type { Passkey } from './passkeyapi';
 /** What a right password or a completed setup leads to. */
 export interface SignIn {
   user?: User;
-  /** second_factor: give the code; enrol: set up an authenticator first. */
-  pending?: 'second_factor' | 'enrol';
+  /**
+   * second_factor: give the code; enrol: set up an authenticator first;
+   * password_change: the password is older than the server allows.
+   */
+  pending?: 'second_factor' | 'enrol' | 'password_change';
   /** What the second step takes: "totp" (and recovery codes), "passkey". */
   methods?: string[];
 }

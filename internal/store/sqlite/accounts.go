@@ -40,12 +40,14 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 }
 
 // SetPassword implements store.AccountStore.
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, keep []byte) error {
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, at time.Time, keep []byte) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := updateUser(ctx, tx, "UPDATE users SET password_hash = ? WHERE id = ? AND erased_at = 0", hash, userID); err != nil {
+		err := updateUser(ctx, tx, "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? AND erased_at = 0",
+			hash, toDB(at), userID)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", userID, keep)
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", userID, keep)
 		return err
 	})
 	return mapErr("set password", err)

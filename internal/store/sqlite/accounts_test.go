@@ -38,7 +38,7 @@ func TestSetPasswordKeepsOnlyOneSession(t *testing.T) {
 	ctx := context.Background()
 	addAccount(t, s, "u_1", store.RoleMember, "a", "b")
 	addAccount(t, s, "u_2", store.RoleMember, "c")
-	if err := s.SetPassword(ctx, "u_1", "h2", []byte("a")); err != nil {
+	if err := s.SetPassword(ctx, "u_1", "h2", time.Unix(1000, 0), []byte("a")); err != nil {
 		t.Fatal(err)
 	}
 	if !hasSession(t, s, "a") || hasSession(t, s, "b") || !hasSession(t, s, "c") {
@@ -47,10 +47,10 @@ func TestSetPasswordKeepsOnlyOneSession(t *testing.T) {
 	if u, _ := s.UserByID(ctx, "u_1"); u.PasswordHash != "h2" {
 		t.Errorf("hash = %q", u.PasswordHash)
 	}
-	if err := s.SetPassword(ctx, "u_1", "h3", nil); err != nil || hasSession(t, s, "a") {
+	if err := s.SetPassword(ctx, "u_1", "h3", time.Unix(2000, 0), nil); err != nil || hasSession(t, s, "a") {
 		t.Errorf("keep nil must revoke all: err %v", err)
 	}
-	if err := s.SetPassword(ctx, "nobody", "h", nil); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetPassword(ctx, "nobody", "h", time.Unix(2000, 0), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown account: %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func (s *Store) EraseUser(ctx context.Context, id string, at time.Time) (store.U
 func eraseUserTx(ctx context.Context, tx *sql.Tx, id string, at time.Time) (store.UserErasure, error) {
 	var out store.UserErasure
 	res, err := tx.ExecContext(ctx, "UPDATE users SET email_index = NULL, email_sealed = NULL, "+
-		"name_sealed = NULL, password_hash = '', erased_at = ? WHERE id = ? AND erased_at = 0", toDB(at), id)
+		"name_sealed = NULL, password_hash = '', password_changed_at = 0, erased_at = ? WHERE id = ? AND erased_at = 0", toDB(at), id)
 	if err != nil {
 		return out, err
 	}

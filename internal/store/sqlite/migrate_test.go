@@ -218,3 +218,76 @@ func TestPrivacyOfficerMigrationDown(t *testing.T) {
 		t.Fatalf("up again: %v", err)
 	}
 }
+
+// TestPasswordAgeMigration: existing passwords count from the account's
+// creation, accounts without one have no age, sessions carry over with
+// their stage, the new stage is accepted and nothing else is, and the way
+// back ends only the sessions the old schema cannot hold.
+func TestPasswordAgeMigration(t *testing.T) {
+	const before, version = 23, 24
+	ctx := context.Background()
+	db, p := openRaw(t, filepath.Join(t.TempDir(), "conclave.db"), before)
+	for _, q := range []string{
+		`INSERT INTO users (id, role, password_hash, created_at) VALUES ('u_a', 'admin', 'h', 5)`,
+		`INSERT INTO users (id, role, password_hash, created_at) VALUES ('u_k', 'member', '', 6)`,
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, stage, method) VALUES (x'aa', 'u_a', 7, 8, 'enrol', 'password')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, id := range []string{"u_a", "u_k"} {
+		var v int64
+		if err := db.QueryRow("SELECT password_changed_at FROM users WHERE id = ?", id).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = v
+	}
+	if got["u_a"] != 5 || got["u_k"] != 0 {
+		t.Fatalf("password_changed_at %v, want u_a 5 (its creation) and u_k 0 (no password)", got)
+	}
+	var stage, method string
+	if err := db.QueryRow("SELECT stage, method FROM sessions WHERE token_hash = x'aa'").Scan(&stage, &method); err != nil ||
+		stage != "enrol" || method != "password" {
+		t.Fatalf("session after the rebuild: %q %q %v", stage, method, err)
+	}
+	if _, err := db.Exec(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, stage) VALUES (x'bb', 'u_a', 7, 8, 'password_change')`); err != nil {
+		t.Fatalf("the new stage: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, stage) VALUES (x'cc', 'u_a', 7, 8, 'root')`); err == nil ||
+		!strings.Contains(err.Error(), "CHECK") {
+		t.Fatalf("an unknown stage: %v", err)
+	}
+	if _, err := db.Exec("DELETE FROM users WHERE id = 'u_a'"); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.QueryRow("SELECT count(*) FROM sessions").Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d sessions outlived their account (%v): the rebuilt table lost its reference", left, err)
+	}
+	if _, err := db.Exec(`INSERT INTO users (id, role, password_hash, created_at) VALUES ('u_b', 'admin', 'h', 9)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, stage) VALUES (x'dd', 'u_b', 7, 8, 'password_change')`,
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, stage) VALUES (x'ee', 'u_b', 7, 8, '')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.DownTo(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	var sessions int
+	if err := db.QueryRow("SELECT count(*) FROM sessions").Scan(&sessions); err != nil || sessions != 1 {
+		t.Fatalf("%d sessions after down (%v), want the signed-in one", sessions, err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // userColumns are the stored columns. Name and e-mail are sealed under the
 // user's subject key; email_index (a blind index of the lower-cased
 // e-mail) is what lookups by e-mail and the UNIQUE constraint use.
-const userColumns = "id, email_index, email_sealed, name_sealed, role, password_hash, created_at, erased_at"
+const userColumns = "id, email_index, email_sealed, name_sealed, role, password_hash, password_changed_at, created_at, erased_at"
 
 // userReadColumns are read but not written on insert (new accounts start
 // enabled and unrestricted).
@@ -39,6 +39,7 @@ type userRow struct {
 	id, emailIndex          string
 	emailSealed, nameSealed []byte
 	role, passwordHash      string
+	passwordChanged         int64
 	created, erased         int64
 	disabled, restricted    int64
 }
@@ -62,14 +63,22 @@ func (s *Store) sealUser(ctx context.Context, u store.User) (userRow, error) {
 	if err != nil {
 		return userRow{}, err
 	}
+	changed := u.PasswordChangedAt
+	if changed.IsZero() && u.PasswordHash != "" {
+		changed = u.CreatedAt
+	}
+	var changedDB int64
+	if u.PasswordHash != "" {
+		changedDB = toDB(changed)
+	}
 	return userRow{id: u.ID, emailIndex: s.emailIndex(u.Email), emailSealed: email, nameSealed: name,
-		role: string(u.Role), passwordHash: u.PasswordHash, created: toDB(u.CreatedAt)}, nil
+		role: string(u.Role), passwordHash: u.PasswordHash, passwordChanged: changedDB, created: toDB(u.CreatedAt)}, nil
 }
 
 func insertUser(ctx context.Context, q querier, r userRow) error {
 	_, err := q.ExecContext(ctx,
-		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-		r.id, r.emailIndex, r.emailSealed, r.nameSealed, r.role, r.passwordHash, r.created)
+		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+		r.id, r.emailIndex, r.emailSealed, r.nameSealed, r.role, r.passwordHash, r.passwordChanged, r.created)
 	return err
 }
 
@@ -78,7 +87,8 @@ func scanUserRow(row rowScanner) (userRow, error) {
 		r     userRow
 		index sql.NullString
 	)
-	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.created, &r.erased, &r.disabled, &r.restricted)
+	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.passwordChanged, &r.created, &r.erased,
+		&r.disabled, &r.restricted)
 	r.emailIndex = index.String
 	return r, err
 }
@@ -102,7 +112,8 @@ func (s *Store) openUser(ctx context.Context, r userRow) (store.User, error) {
 		return store.User{}, err
 	}
 	return store.User{ID: r.id, Email: string(email), Name: string(name), Role: store.Role(r.role),
-		PasswordHash: r.passwordHash, CreatedAt: fromDB(r.created), Disabled: r.disabled != 0,
+		PasswordHash: r.passwordHash, PasswordChangedAt: passwordChangedAt(r.passwordChanged), CreatedAt: fromDB(r.created),
+		Disabled:   r.disabled != 0,
 		Restricted: r.restricted != 0}, nil
 }
 
@@ -213,4 +224,12 @@ func rollback(tx *sql.Tx) error {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	return nil
+}
+
+// passwordChangedAt reads users.password_changed_at: 0 is no password.
+func passwordChangedAt(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return fromDB(v)
 }

@@ -93,10 +93,27 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 		sameTime(t, "CreatedAt", got.CreatedAt, base)
-		got.CreatedAt = u.CreatedAt
+		// A password counts from the account's creation unless told.
+		sameTime(t, "PasswordChangedAt", got.PasswordChangedAt, base)
+		got.CreatedAt, got.PasswordChangedAt = u.CreatedAt, u.PasswordChangedAt
 		if got != u {
 			t.Fatalf("got %+v, want %+v", got, u)
 		}
+	}
+	later := base.Add(48 * time.Hour)
+	if err := s.SetPassword(ctx, "u_1", u.PasswordHash, later, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserByID(ctx, "u_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTime(t, "PasswordChangedAt after SetPassword", got.PasswordChangedAt, later)
+	passwordless := user("u_2", "bo@example.org", store.RoleMember, base)
+	passwordless.PasswordHash = ""
+	mustCreateUser(t, s, passwordless)
+	if got, err := s.UserByID(ctx, "u_2"); err != nil || !got.PasswordChangedAt.IsZero() {
+		t.Fatalf("an account without a password has a password age: %v %v", got.PasswordChangedAt, err)
 	}
 }
 
