@@ -18,6 +18,8 @@ var webUnitTests = []string{
 	"web/test/e2ee/sframe.test.ts",
 	"web/test/e2ee/transform.test.ts",
 	"web/test/e2ee/keys.test.ts",
+	// End-to-end encrypted chat (web/src/e2ee/chat.ts, web/src/e2eechat.ts).
+	"web/test/e2ee/chat.test.ts",
 }
 
 // TestWebUnitTests runs each with node's test runner (package nodetest).

@@ -53,6 +53,9 @@ type conferenceDeps struct {
 	// Recordings starts recordings (nil: none); consents to them go into
 	// the ledger through Audit.
 	Recordings signal.Recordings
+	// Passcodes counts wrong meeting passcodes; shared with the web API's
+	// pre-join check (POST /api/meetings/{id}/join-info).
+	Passcodes *throttle.Limiter
 }
 
 // liveRooms lets the web API reach the room manager, which exists only
@@ -134,6 +137,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		Audit:       d.Audit,
 		Relay:       turnRelay(turnSrv),
 		Joins:       throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
+		Passcodes:   d.Passcodes,
 		Notices:     noticeChecker(d.Notices),
 		Refusals:    d.Refusals,
 		Chat:        d.Chat,

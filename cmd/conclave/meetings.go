@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +35,8 @@ func meetingPolicy(cfg config.Config) meeting.Policy {
 // meetingFlags are meeting create's settings flags.
 type meetingFlags struct {
 	noWaitingRoom, joinBeforeHost bool
-	recording, e2ee               bool
+	recording, sensitive          bool
+	e2ee                          optionalBool
 	screenShare, recurrence       string
 	starts, ends                  string
 	maxParticipants               int
@@ -47,7 +49,8 @@ type meetingFlags struct {
 func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noWaitingRoom, "no-waiting-room", false, "let people in without admitting them (refused if the server forces a waiting room)")
 	fs.BoolVar(&f.joinBeforeHost, "join-before-host", false, "without a waiting room, let people in before the host or a co-host")
-	fs.BoolVar(&f.e2ee, "e2ee", false, "end-to-end encrypt the meeting's media (for sensitive meetings such as telehealth)")
+	fs.Var(&f.e2ee, "e2ee", "end-to-end encrypt the meeting's media; --e2ee=false turns it off in a --sensitive meeting (default: on if --sensitive or required by the server)")
+	fs.BoolVar(&f.sensitive, "sensitive", false, "mark the meeting sensitive (telehealth, counselling): end-to-end encrypted unless --e2ee=false")
 	fs.BoolVar(&f.recording, "recording", false, "let hosts and co-hosts record, each participant consenting (refused unless the server allows recording)")
 	fs.StringVar(&f.screenShare, "screen-share", store.ScreenSharePresenters, "who may share the screen: presenters or everyone")
 	fs.IntVar(&f.maxParticipants, "max-participants", 0, "participant limit of this meeting (default: the server's)")
@@ -97,9 +100,7 @@ func (f *meetingFlags) options(ctx context.Context, st *sqlite.Store, title stri
 		Title: title, JoinBeforeHost: f.joinBeforeHost, ScreenShare: f.screenShare,
 		MaxParticipants: f.maxParticipants, Recurrence: f.recurrence,
 		StartsAt: f.startsAt, EndsAt: f.endsAt, Recording: f.recording,
-	}
-	if f.e2ee {
-		o.E2EE = &f.e2ee
+		Sensitive: f.sensitive, E2EE: f.e2ee.v,
 	}
 	if f.noWaitingRoom {
 		off := false
@@ -123,7 +124,30 @@ var optionFlags = map[string]string{
 	"waiting_room": "--no-waiting-room", "join_before_host": "--join-before-host",
 	"screen_share": "--screen-share", "max_participants": "--max-participants",
 	"recurrence": "--recurrence", "starts_at": "--starts", "ends_at": "--ends", "cohosts": "--cohost",
+	"e2ee": "--e2ee", "recording": "--recording",
 }
+
+// optionalBool is a boolean flag that knows whether it was given:
+// --e2ee, --e2ee=true and --e2ee=false differ from leaving it out.
+type optionalBool struct{ v *bool }
+
+func (b *optionalBool) String() string {
+	if b == nil || b.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.v)
+}
+
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.v = &v
+	return nil
+}
+
+func (b *optionalBool) IsBoolFlag() bool { return true }
 
 // asUsageError turns a refused setting into a usage error naming its flag.
 func asUsageError(err error) error {
@@ -148,13 +172,15 @@ type meetingSettings struct {
 	StartsAt        *time.Time `json:"starts_at"` // null for an ad-hoc meeting
 	EndsAt          time.Time  `json:"ends_at"`
 	Cohosts         []string   `json:"cohosts"` // e-mail addresses
+	E2EE            bool       `json:"e2ee"`
+	Sensitive       bool       `json:"sensitive"`
 }
 
 func settingsOf(m store.Meeting, cohostEmails []string) meetingSettings {
 	s := meetingSettings{
 		WaitingRoom: m.WaitingRoom, JoinBeforeHost: m.JoinBeforeHost, ScreenShare: m.ScreenShare,
 		MaxParticipants: m.MaxParticipants, Recurrence: m.Recurrence, EndsAt: m.EndsAt.UTC(),
-		Cohosts: append([]string{}, cohostEmails...),
+		Cohosts: append([]string{}, cohostEmails...), E2EE: m.E2EE, Sensitive: m.Sensitive,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -170,6 +196,7 @@ func printSettings(w io.Writer, s meetingSettings) error {
 		{"Waiting:", waitingRoom(s)},
 		{"Sharing:", s.ScreenShare},
 		{"Limit:", participantLimit(s.MaxParticipants)},
+		{"Media:", mediaEncryption(s)},
 	}
 	if s.StartsAt != nil {
 		lines = append(lines, [2]string{"Starts:", s.StartsAt.Format(time.RFC3339)})
@@ -200,6 +227,19 @@ func waitingRoom(s meetingSettings) string {
 	default:
 		return "off, people wait for the host"
 	}
+}
+
+// mediaEncryption says who could see and hear the meeting, and whether
+// it is marked sensitive.
+func mediaEncryption(s meetingSettings) string {
+	out := "encrypted to the server (the server could see and hear it)"
+	if s.E2EE {
+		out = "end-to-end encrypted"
+	}
+	if s.Sensitive {
+		out += "; sensitive"
+	}
+	return out
 }
 
 func participantLimit(n int) string {

@@ -140,11 +140,14 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		return err
 	}
 	live := &liveRooms{}
+	// One passcode budget for joining and for the pre-join check.
+	passcodes := throttle.NewPasscodes(nil)
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
 		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
 		Recordings: liveRecordings(cfg, st, recs, auditLog, logger),
+		Passcodes:  passcodes,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -159,6 +162,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		Factors:  factors,
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
 		LoginThrottle: loginThrottle,
+		Passcodes:     passcodes,
 		SSO:           singleSignOn,
 		Refusals:      refusals,
 		Notices:       notices,

@@ -99,8 +99,11 @@ type Options struct {
 	// not allow recording.
 	Recording bool
 	// E2EE encrypts media end to end (docs/e2ee.md); nil means the
-	// policy's default (off unless RequireE2EE).
+	// default: on in a sensitive meeting or under RequireE2EE, else off.
 	E2EE *bool
+	// Sensitive marks a meeting such as telehealth: E2EE defaults to on
+	// (an explicit E2EE false still turns it off, unless RequireE2EE).
+	Sensitive bool
 }
 
 // OptionError is a setting the policy or common sense refuses. Field names
@@ -129,7 +132,8 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
 		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
 		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter, Recording: o.Recording,
-		E2EE: p.RequireE2EE || (o.E2EE != nil && *o.E2EE),
+		E2EE:      p.RequireE2EE || (o.E2EE == nil && o.Sensitive) || (o.E2EE != nil && *o.E2EE),
+		Sensitive: o.Sensitive,
 	}
 	if o.E2EE != nil && !*o.E2EE && p.RequireE2EE {
 		return store.Meeting{}, optionErr("e2ee", "this server end-to-end encrypts every meeting")

@@ -35,12 +35,13 @@ func (ChatKind) Declare() Declaration {
 		Category: CatChat,
 		Description: "Chat messages written in a meeting, to everyone or to chosen participants: the text and the " +
 			"sender's display name (encrypted under the meeting's key), who sent it to whom and when, and whether " +
-			"a host deleted it.",
+			"a host deleted it. In an end-to-end encrypted meeting the text is kept only as the ciphertext the " +
+			"participants' browsers made, which the server cannot read.",
 		Purpose: "Let participants write to each other during a meeting; where the host chose so, show late " +
 			"joiners the earlier messages and let participants with an account read the chat after the meeting.",
 		LegalBasis: Contract,
 		Storage:    "tables chat_messages and chat_recipients; sealed under the meeting's key (table data_keys)",
-		Fields: []string{"message text (sealed)", "sender display name (sealed)", "meeting ID (plain)",
+		Fields: []string{"message text, or its end-to-end ciphertext (sealed)", "sender display name (sealed)", "meeting ID (plain)",
 			"sender participant and account IDs (plain)", "recipient participant and account IDs (plain)",
 			"sent at, deleted at and by whom (plain)"},
 	}
@@ -63,7 +64,17 @@ type chatRecord struct {
 	To      []string  `json:"to"`
 	Text    string    `json:"text"`
 	Deleted time.Time `json:"deleted_at,omitzero"`
+	// E2EE marks a message of an end-to-end encrypted meeting: the server
+	// holds only ciphertext it cannot read, so Text is empty and Note
+	// says why (the ciphertext is of no use: its keys lived in the
+	// browsers for the meeting only).
+	E2EE bool   `json:"e2ee,omitempty"`
+	Note string `json:"note,omitempty"`
 }
+
+// E2EENote is what exports and reviews say instead of an end-to-end
+// encrypted message's text.
+const E2EENote = "end-to-end encrypted: the server cannot read this message"
 
 // Export implements Kind: the messages the subject sent, with the text,
 // and the private and group messages sent to them.
@@ -76,6 +87,9 @@ func (k ChatKind) Export(ctx context.Context, s Subject) ([]Item, error) {
 	for _, m := range ms {
 		rec := chatRecord{ID: m.ID, Meeting: m.MeetingID, Sent: m.CreatedAt, Role: "recipient", From: m.SenderID,
 			To: chatTo(m), Text: m.Text, Deleted: m.DeletedAt}
+		if m.E2EE() {
+			rec.E2EE, rec.Note = true, E2EENote
+		}
 		if m.SenderID == s.ID || m.SenderUser == s.ID {
 			rec.Role, rec.FromName = "sender", m.SenderName
 		}

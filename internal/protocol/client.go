@@ -77,10 +77,15 @@ type Leave struct{}
 // Chat sends a message to everyone (To empty), privately to one
 // participant or to a group (To lists participant IDs). Text must be 1 to
 // 2000 characters (the room checks); recipients must be admitted
-// participants of the meeting (the room checks).
+// participants of the meeting (the room checks). In an end-to-end
+// encrypted meeting the client sends Ciphertext instead (docs/e2ee.md,
+// "Chat"): the message sealed in the browser, base64url, at most
+// MaxChatCiphertext bytes once decoded; the server checks its size only.
+// Exactly one of Text and Ciphertext is set (the handler checks).
 type Chat struct {
-	Text string   `json:"text" proto:"max=8000"`
-	To   []string `json:"to" proto:"max=50"`
+	Text       string   `json:"text" proto:"max=8000"`
+	To         []string `json:"to" proto:"max=50"`
+	Ciphertext string   `json:"ciphertext,omitempty" proto:"max=21846"`
 }
 
 // ChatDelete deletes a chat message for everyone (hosts and co-hosts).

@@ -65,10 +65,14 @@ type ChatMessage struct {
 	From     string    `json:"from" proto:"required"`
 	FromName string    `json:"from_name"`
 	To       []string  `json:"to,omitempty" proto:"max=50"`
-	Text     string    `json:"text" proto:"required,max=8000"`
+	Text     string    `json:"text" proto:"max=8000"`
 	Time     time.Time `json:"time"`
 	// File is set when the message shares a file; Text is then its name.
 	File *FileRef `json:"file,omitempty"`
+	// Ciphertext is set, and Text empty, in an end-to-end encrypted
+	// meeting: the message as the sender's browser sealed it (base64url,
+	// docs/e2ee.md "Chat"); only the recipients' browsers can open it.
+	Ciphertext string `json:"ciphertext,omitempty" proto:"max=21846"`
 }
 
 // FileRef is a shared file as chat shows it; download it from

@@ -30,6 +30,13 @@ const Version = 1
 // MaxMessageSize is the largest frame accepted from a client.
 const MaxMessageSize = 64 << 10
 
+// MaxChatCiphertext bounds an end-to-end encrypted chat message once
+// decoded (docs/e2ee.md, "Chat"): the longest text (2000 characters, at
+// most 8000 bytes, padded), its tag and header, and a wrapped message key
+// for each of 50 recipients and the sender fit. Base64url makes it at
+// most 21846 characters (the ciphertext fields' max).
+const MaxChatCiphertext = 16 << 10
+
 // Envelope is one protocol message. Seq is chosen by the client on its
 // messages (echoed as ref in an error) and, after entry, numbered by the
 // server on its own (for resume).

@@ -27,7 +27,8 @@ func Info(in Inputs) Document {
 			{ID: "where", Title: "Where it is stored", Paragraphs: []string{
 				"Everything is stored on this server, run by " + org + ", and nowhere else. " + liveText(ds) + " Your browser loads nothing from other websites.",
 			}},
-			{ID: "encryption", Title: "How your audio and video are protected", Paragraphs: []string{encryptionText(in)}},
+			{ID: "encryption", Title: "How your audio and video are protected", Paragraphs: []string{encryptionText(in)},
+				Table: encryptionTable(in)},
 			{ID: "who-sees", Title: "Who can see it", List: whoSees(ds)},
 			keptSection(in, ds),
 			rightsSection(in, ds),
@@ -40,13 +41,32 @@ func Info(in Inputs) Document {
 func encryptionText(in Inputs) string {
 	const e2ee = "In a meeting marked \"end-to-end encrypted\", your browser encrypts your microphone, camera and screen " +
 		"with keys only the participants' browsers hold: this server passes them on but cannot see, hear or record them " +
-		"(it still sees who takes part, when, and how much each sends, and anything written or shared outside the media). Compare the " +
-		"safety code shown in the meeting to be sure."
+		"(it still sees who takes part, when, and how much each sends). The chat of such a meeting is end-to-end encrypted " +
+		"too: the server stores only ciphertext it cannot read, and only the people a message went to, while they were " +
+		"in the meeting, can read it. Compare the safety code shown in the meeting to be sure."
 	if in.Config.RequireE2EE {
 		return "Every meeting on this server is end-to-end encrypted. " + e2ee
 	}
 	return "In other meetings, audio and video are encrypted between your browser and this server, which decrypts them to " +
 		"pass them on: the server could see and hear those meetings. " + e2ee
+}
+
+// encryptionTable says, per type of meeting, whether the media is end-to-end
+// encrypted: the issue's "per meeting type" (docs/e2ee.md, "Sensitive
+// meetings").
+func encryptionTable(in Inputs) *Table {
+	const e2ee, server = "end-to-end encrypted: the server cannot see or hear it",
+		"encrypted to the server: the server could see and hear it"
+	if in.Config.RequireE2EE {
+		return &Table{Columns: []string{"Meeting", "Audio, video and screen"}, Rows: [][]string{
+			{"Every meeting, sensitive or not", e2ee + " (required by the administrator)"},
+		}}
+	}
+	return &Table{Columns: []string{"Meeting", "Audio, video and screen"}, Rows: [][]string{
+		{"Sensitive (such as telehealth)", e2ee + ", unless its host turned that off; the screen before joining says which"},
+		{"Created end-to-end encrypted", e2ee},
+		{"Any other meeting", server},
+	}}
 }
 
 // contactSentence names the privacy contact, or says plainly that none
@@ -79,7 +99,9 @@ func liveText(ds []privacy.Declaration) string {
 const chatReaders = "Chat messages are stored, encrypted, until their retention period ends. Besides the people they were sent to, " +
 	"administrators and privacy officers can read the stored chat of a meeting or of a person to answer a data protection request, " +
 	"and every such reading is recorded in the audit log. Where a meeting's host chose so, participants with an account can read " +
-	"the chat they were part of after the meeting, and people who join late see the earlier messages to everyone."
+	"the chat they were part of after the meeting, and people who join late see the earlier messages to everyone. " +
+	"In an end-to-end encrypted meeting nobody can read its stored chat, not even afterwards: what is readable is only " +
+	"who wrote to whom and when."
 
 // meetingKept lists the categories a host may give their meeting its own
 // period for (the meeting retention overrides), among those the server

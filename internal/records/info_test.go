@@ -109,13 +109,16 @@ func TestInfoTellsGuestsHowToExerciseTheirRights(t *testing.T) {
 // meeting is end-to-end encrypted where the organisation requires it.
 func TestInfoSaysWhetherMediaIsEndToEndEncrypted(t *testing.T) {
 	md := markdown(t, Info(serverInputs(t, nil)))
-	for _, want := range []string{"the server could see and hear those meetings", "cannot see, hear or record them", "safety code"} {
+	for _, want := range []string{"the server could see and hear those meetings", "cannot see, hear or record them", "safety code",
+		"| Sensitive (such as telehealth) | end-to-end encrypted: the server cannot see or hear it, unless its host turned that off",
+		"| Any other meeting | encrypted to the server: the server could see and hear it |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("info lacks %q:\n%s", want, md)
 		}
 	}
 	md = markdown(t, Info(serverInputs(t, func(c *config.Config) { c.RequireE2EE = true })))
-	if !strings.Contains(md, "Every meeting on this server is end-to-end encrypted") || strings.Contains(md, "could see and hear") {
+	if !strings.Contains(md, "Every meeting on this server is end-to-end encrypted") || strings.Contains(md, "could see and hear") ||
+		!strings.Contains(md, "| Every meeting, sensitive or not | end-to-end encrypted") {
 		t.Errorf("info under require_e2ee:\n%s", md)
 	}
 }

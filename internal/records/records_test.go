@@ -90,7 +90,7 @@ func TestReportFollowsRegistryAndConfig(t *testing.T) {
 	}
 	md = markdown(t, Report(inputs(t, nil)))
 	for _, want := range []string{"TLS is off", "hosts may turn it off", "Hosts may restrict a meeting to signed-in accounts", "| recording | 30 days |",
-		"Hosts may end-to-end encrypt", "Recording is off"} {
+		"Hosts may end-to-end encrypt", "Meetings marked sensitive (such as telehealth) are end-to-end encrypted unless", "Recording is off"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("default report lacks %q", want)
 		}

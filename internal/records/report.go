@@ -247,9 +247,12 @@ func signedInMeasure(c config.Config) string {
 
 func e2eeMeasure(c config.Config) string {
 	if c.RequireE2EE {
-		return "Media in every meeting is end-to-end encrypted in the browsers (required by the administrator): the server relays it without being able to see, hear or record it."
+		return "Media in every meeting is end-to-end encrypted in the browsers (required by the administrator): the server relays it without being able to see, hear or record it. " +
+			"Chat in these meetings is end-to-end encrypted too: the server stores only ciphertext it cannot read."
 	}
-	return "Hosts may end-to-end encrypt a meeting's media (SFrame, keys only in the browsers): the server then cannot see, hear or record it."
+	return "Hosts may end-to-end encrypt a meeting's media (SFrame, keys only in the browsers): the server then cannot see, hear or record it. " +
+		"Meetings marked sensitive (such as telehealth) are end-to-end encrypted unless their host turns it off; other meetings only when their host turns it on. " +
+		"Chat in an end-to-end encrypted meeting is end-to-end encrypted too: the server stores only ciphertext it cannot read."
 }
 
 func recordingMeasure(c config.Config) string {

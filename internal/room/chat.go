@@ -37,6 +37,11 @@ var ErrChatText = fmt.Errorf("room: chat text must be 1 to %d characters", MaxCh
 // sender only, repeats someone or is too long.
 var ErrChatRecipients = errors.New("room: bad chat recipients")
 
+// ErrChatPlain is returned for a plain text message (or a shared file) in
+// an end-to-end encrypted meeting: there the server must never hold chat
+// it can read (docs/e2ee.md, "Chat").
+var ErrChatPlain = errors.New("room: this meeting is end-to-end encrypted: chat must be encrypted by the client")
+
 // ChatMessage is one chat message. To is empty for a message to everyone;
 // it lists the recipients of a private (one) or group message, who with
 // the sender are the only ones to see it.
@@ -50,6 +55,9 @@ type ChatMessage struct {
 	Text     string
 	Time     time.Time
 	File     *FileRef // a shared file; Text is then its name
+	// Ciphertext is the message as the sender's browser sealed it, in an
+	// end-to-end encrypted meeting (Text is then empty): opaque here.
+	Ciphertext []byte
 }
 
 // FileRef is a shared file a chat message announces.
@@ -82,6 +90,24 @@ func (mb *Member) PrepareChat(to []string, text string) (ChatMessage, error) {
 	if n := utf8.RuneCountInString(text); n == 0 || n > MaxChatLen || !utf8.ValidString(text) {
 		return ChatMessage{}, ErrChatText
 	}
+	return mb.prepareChat(to, ChatMessage{Text: text}, false)
+}
+
+// PrepareEncryptedChat is PrepareChat for an end-to-end encrypted
+// meeting: ciphertext is the message sealed by the sender's browser, which
+// the room cannot read or check beyond its size (the caller's). It is
+// ErrE2EEOff in a meeting that is not encrypted, where a client must not
+// send what the other clients expect to read in clear.
+func (mb *Member) PrepareEncryptedChat(to []string, ciphertext []byte) (ChatMessage, error) {
+	if len(ciphertext) == 0 {
+		return ChatMessage{}, ErrChatText
+	}
+	return mb.prepareChat(to, ChatMessage{Ciphertext: ciphertext}, true)
+}
+
+// prepareChat checks and numbers m (its Text or Ciphertext set); e2ee says
+// which of the two the meeting's setting must allow.
+func (mb *Member) prepareChat(to []string, m ChatMessage, e2ee bool) (ChatMessage, error) {
 	id, err := newChatID()
 	if err != nil {
 		return ChatMessage{}, err
@@ -89,6 +115,12 @@ func (mb *Member) PrepareChat(to []string, text string) (ChatMessage, error) {
 	r := mb.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	switch {
+	case e2ee && !r.settings.E2EE:
+		return ChatMessage{}, ErrE2EEOff
+	case !e2ee && r.settings.E2EE:
+		return ChatMessage{}, ErrChatPlain
+	}
 	action := authz.ChatSend
 	if len(to) > 0 {
 		action = authz.ChatPrivate
@@ -100,10 +132,9 @@ func (mb *Member) PrepareChat(to []string, text string) (ChatMessage, error) {
 	if err != nil {
 		return ChatMessage{}, err
 	}
-	return ChatMessage{
-		ID: id, Seq: r.chat.next(), From: mb.info.ID, FromName: mb.info.Name, FromUser: mb.userID,
-		To: recipients, Text: text, Time: time.Now().UTC(),
-	}, nil
+	m.ID, m.Seq, m.From, m.FromName, m.FromUser = id, r.chat.next(), mb.info.ID, mb.info.Name, mb.userID
+	m.To, m.Time = recipients, time.Now().UTC()
+	return m, nil
 }
 
 // PrepareFileChat numbers a message announcing a stored file to
@@ -118,6 +149,11 @@ func (mb *Member) PrepareFileChat(to []Recipient, f FileRef) (ChatMessage, error
 	r := mb.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.settings.E2EE {
+		// Files are stored as uploaded, readable by the server: an
+		// encrypted meeting shares none (docs/e2ee.md, "Chat").
+		return ChatMessage{}, ErrChatPlain
+	}
 	if err := r.authorizeLocked(mb, authz.FileShare); err != nil {
 		return ChatMessage{}, err
 	}

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"time"
 
@@ -40,6 +41,9 @@ const (
 	chatTimeout = 10 * time.Second
 	// historyMax bounds the messages sent to a late joiner.
 	historyMax = 500
+	// minChatCiphertext is the shortest sealed message: a version and a
+	// kind byte, a 12-byte nonce and a 16-byte tag at least.
+	minChatCiphertext = 30
 )
 
 func newChatLimiter() *rate.Limiter { return rate.NewLimiter(chatRate, chatBurst) }
@@ -48,12 +52,31 @@ func onChat(ctx context.Context, c *conn, d *protocol.Chat) error {
 	if !c.chatLimit.AllowN(c.h.opts.Clock(), 1) {
 		return protoErr(protocol.CodeRateLimited, "too many chat messages: wait a moment")
 	}
-	m, err := c.member.PrepareChat(d.To, d.Text)
+	var m room.ChatMessage
+	var err error
+	if d.Ciphertext != "" {
+		if d.Text != "" {
+			return protoErr(protocol.CodeBadRequest, "send either text or ciphertext, not both")
+		}
+		// Opaque: only its size is checked (docs/e2ee.md, "Chat").
+		ct, bad := base64.RawURLEncoding.Strict().DecodeString(d.Ciphertext)
+		if bad != nil || len(ct) < minChatCiphertext || len(ct) > protocol.MaxChatCiphertext {
+			return protoErr(protocol.CodeBadRequest, "ciphertext must be unpadded base64url of %d to %d bytes",
+				minChatCiphertext, protocol.MaxChatCiphertext)
+		}
+		m, err = c.member.PrepareEncryptedChat(d.To, ct)
+	} else {
+		m, err = c.member.PrepareChat(d.To, d.Text)
+	}
 	switch {
 	case errors.Is(err, room.ErrChatText):
 		return protoErr(protocol.CodeBadRequest, "text must be 1 to %d characters", room.MaxChatLen)
 	case errors.Is(err, room.ErrChatRecipients):
 		return protoErr(protocol.CodeBadRequest, "to must name other participants, each once, at most %d", room.MaxChatRecipients)
+	case errors.Is(err, room.ErrChatPlain):
+		return protoErr(protocol.CodeForbidden, "this meeting is end-to-end encrypted: the server accepts only chat encrypted by your browser (ciphertext), never plain text")
+	case errors.Is(err, room.ErrE2EEOff):
+		return protoErr(protocol.CodeForbidden, "this meeting is not end-to-end encrypted: send text, not ciphertext")
 	case err != nil:
 		return roomError(err)
 	}
@@ -71,7 +94,7 @@ func (c *conn) storeChat(ctx context.Context, m room.ChatMessage) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), chatTimeout)
 	defer cancel()
 	sm := store.ChatMessage{ID: m.ID, MeetingID: c.meetingID, SenderID: m.From, SenderUser: m.FromUser,
-		SenderName: m.FromName, Text: m.Text, CreatedAt: m.Time}
+		SenderName: m.FromName, Text: m.Text, Ciphertext: m.Ciphertext, CreatedAt: m.Time}
 	if m.File != nil {
 		sm.File = &store.ChatFile{ID: m.File.ID}
 	}
@@ -122,7 +145,8 @@ func (c *conn) sendChatHistory(since time.Time) {
 	}
 	out := make([]protocol.ChatMessage, 0, len(msgs))
 	for _, m := range msgs {
-		wm := protocol.ChatMessage{ID: m.ID, From: m.SenderID, FromName: m.SenderName, Text: m.Text, Time: m.CreatedAt}
+		wm := protocol.ChatMessage{ID: m.ID, From: m.SenderID, FromName: m.SenderName, Text: m.Text, Time: m.CreatedAt,
+			Ciphertext: encodeCiphertext(m.Ciphertext)}
 		if f := m.File; f != nil {
 			wm.File = &protocol.FileRef{ID: f.ID, Name: m.Text, Size: f.Size, Type: f.Type}
 		}
@@ -136,9 +160,19 @@ func wireChat(m room.ChatMessage) protocol.ChatMessage {
 	if len(m.To) > 0 {
 		to = m.ToIDs()
 	}
-	out := protocol.ChatMessage{ID: m.ID, From: m.From, FromName: m.FromName, To: to, Text: m.Text, Time: m.Time}
+	out := protocol.ChatMessage{ID: m.ID, From: m.From, FromName: m.FromName, To: to, Text: m.Text, Time: m.Time,
+		Ciphertext: encodeCiphertext(m.Ciphertext)}
 	if f := m.File; f != nil {
 		out.File = &protocol.FileRef{ID: f.ID, Name: f.Name, Size: f.Size, Type: f.Type}
 	}
 	return out
+}
+
+// encodeCiphertext is an encrypted message as the wire carries it; "" for
+// a plain one.
+func encodeCiphertext(ct []byte) string {
+	if len(ct) == 0 {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(ct)
 }

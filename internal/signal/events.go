@@ -66,7 +66,9 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 func (c *conn) admitted(w room.Admitted) {
 	ice := c.grantRelay(w.Self.ID)
 	var fileToken string
-	if c.h.opts.FileSharing {
+	// No file capability in an end-to-end encrypted meeting: files would be
+	// stored as uploaded, readable by the server (docs/e2ee.md, "Chat").
+	if c.h.opts.FileSharing && !w.Settings.E2EE {
 		fileToken = c.h.caps.issue(c, w.Self.ID)
 	}
 	others := make([]protocol.Participant, len(w.Others))

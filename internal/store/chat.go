@@ -23,7 +23,16 @@ type ChatMessage struct {
 	// Only its ID is stored with the message; reading fills in the rest
 	// from the file's own row, and leaves File nil once the file is gone.
 	File *ChatFile
+	// Ciphertext is set, and Text empty, for a message of an end-to-end
+	// encrypted meeting: what the sender's browser sealed, which the
+	// server cannot open (docs/e2ee.md, "Chat"). It is stored sealed under
+	// the meeting's key all the same.
+	Ciphertext []byte
 }
+
+// E2EE reports whether the message was end-to-end encrypted: its text is
+// not the server's to read.
+func (m ChatMessage) E2EE() bool { return len(m.Ciphertext) > 0 }
 
 // ChatFile is the file a chat message shares.
 type ChatFile struct {

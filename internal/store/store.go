@@ -125,6 +125,10 @@ type Meeting struct {
 	// E2EE: media is end-to-end encrypted in the browsers (docs/e2ee.md);
 	// off by default, required for every meeting by config require_e2ee.
 	E2EE bool
+	// Sensitive marks a meeting such as telehealth: E2EE is on unless the
+	// host turned it off when creating it (docs/e2ee.md, "Sensitive
+	// meetings"); lists and the pre-join screen say so.
+	Sensitive bool
 }
 
 // Meeting policy values.

@@ -52,6 +52,12 @@ type chatMessageJSON struct {
 	// (its name is the text); officers download it from
 	// /api/privacy/files/{meeting}/{id}.
 	File *chatFileJSON `json:"file,omitempty"`
+	// E2EE: the message was end-to-end encrypted (docs/e2ee.md, "Chat");
+	// the server holds only ciphertext it cannot read, so Text is empty
+	// and Note says so. The ciphertext itself is not given: without the
+	// browsers' keys, gone with the meeting, it is of no use to anyone.
+	E2EE bool   `json:"e2ee,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 type chatFileJSON struct {
@@ -212,6 +218,9 @@ func (s *server) chatJSON(ctx context.Context, msgs []store.ChatMessage, officer
 			DeletedBy: m.DeletedBy}
 		if f := m.File; f != nil {
 			j.File = &chatFileJSON{ID: f.ID, Size: f.Size, Type: f.Type}
+		}
+		if m.E2EE() {
+			j.E2EE, j.Note = true, privacy.E2EENote
 		}
 		if officer {
 			j.From.User = m.SenderUser

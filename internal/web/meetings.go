@@ -33,6 +33,7 @@ type meetingJSON struct {
 	ChatAfter       bool       `json:"chat_after"`
 	Recording       bool       `json:"recording"`
 	E2EE            bool       `json:"e2ee"`
+	Sensitive       bool       `json:"sensitive"`
 }
 
 func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJSON {
@@ -44,6 +45,7 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
 		SignedInOnly: m.SignedInOnly,
 		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter, Recording: m.Recording, E2EE: m.E2EE,
+		Sensitive: m.Sensitive,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -102,6 +104,8 @@ type createMeetingRequest struct {
 	ChatAfter       bool     `json:"chat_after"`
 	Recording       bool     `json:"recording"`
 	E2EE            *bool    `json:"e2ee"`
+	// Sensitive turns E2EE on unless "e2ee": false says otherwise.
+	Sensitive bool `json:"sensitive"`
 }
 
 // options turns the request into meeting.Options, resolving co-host
@@ -112,7 +116,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
 		SignedInOnly: req.SignedInOnly, ChatHistory: req.ChatHistory, ChatAfter: req.ChatAfter,
-		Recording: req.Recording, E2EE: req.E2EE,
+		Recording: req.Recording, E2EE: req.E2EE, Sensitive: req.Sensitive,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

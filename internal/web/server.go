@@ -48,6 +48,11 @@ type Options struct {
 	// LoginThrottle counts failed sign-ins per client address and account
 	// (throttle.NewLogin(nil) if nil); tests pass one with a fake clock.
 	LoginThrottle *throttle.Limiter
+	// Passcodes counts wrong meeting passcodes per client address and
+	// meeting (throttle.NewPasscodes(nil) if nil); serve passes the
+	// limiter the signalling join uses, so that the pre-join check
+	// (POST /api/meetings/{id}/join-info) and joining share one budget.
+	Passcodes *throttle.Limiter
 	// GuestThrottle counts guests' requests per client address
 	// (throttle.NewGuestRequests(nil) if nil).
 	GuestThrottle *throttle.Limiter
@@ -110,6 +115,9 @@ func New(opts Options) http.Handler {
 	if opts.LoginThrottle == nil {
 		opts.LoginThrottle = throttle.NewLogin(nil)
 	}
+	if opts.Passcodes == nil {
+		opts.Passcodes = throttle.NewPasscodes(nil)
+	}
 	if opts.GuestThrottle == nil {
 		opts.GuestThrottle = throttle.NewGuestRequests(nil)
 	}
@@ -145,6 +153,7 @@ func (s *server) routes() *http.ServeMux {
 	route(mux, "/api/meetings", methods{"GET": s.listMeetings, "POST": s.createMeeting})
 	route(mux, "/api/meetings/{id}", methods{"DELETE": s.deleteMeeting})
 	route(mux, "/api/meetings/{id}/passcode", methods{"POST": s.regeneratePasscode})
+	route(mux, "/api/meetings/{id}/join-info", methods{"POST": s.joinInfo})
 	route(mux, "/api/audit", methods{"GET": s.auditList})
 	route(mux, "/api/audit/export", methods{"GET": s.auditExport})
 	route(mux, "/api/media/defaults", methods{"GET": s.mediaDefaults})

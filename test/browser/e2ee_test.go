@@ -179,14 +179,34 @@ func TestEndToEndEncryption(t *testing.T) {
 				delete RTCRtpReceiver.prototype.createEncodedStreams;`})
 			return err
 		}))
-		// The pre-join screen cannot know the meeting is encrypted, but says
-		// this browser could not take part in one.
+		// The pre-join screen knows the meeting is encrypted (join-info)
+		// and keeps this browser out before it enters.
 		eve.do(chromedp.Navigate(srv.meetingURL), chromedp.WaitVisible("#join-name"))
-		eve.waitFor("the pre-join note", `(n => !!n && n.textContent.includes("cannot take part in end-to-end encrypted meetings"))(document.querySelector("#e2ee-unsupported"))`, 10*time.Second)
-		eve.enter(srv, devices{camera: true, mic: true})
-		eve.waitEnded("e2ee_unsupported", "This meeting is end-to-end encrypted, and this browser cannot take part", true)
-		if got := eve.state("local"); got != `{"audio":false,"video":false,"screen":false}` {
-			t.Errorf("after leaving Eve still captures %s", got)
+		eve.waitFor("the pre-join refusal", `(n => n.dataset.e2ee === "blocked" && n.textContent.includes("This meeting is end-to-end encrypted, and this browser cannot take part"))(document.querySelector("#prejoin-e2ee"))`, 10*time.Second)
+		eve.acceptNotice()
+		eve.waitFor("Join disabled, saying why", `document.querySelector("#join-button").disabled &&
+			document.querySelector("#join-reason").textContent.includes("cannot join an end-to-end encrypted meeting")`, 5*time.Second)
+
+		// Should the pre-join check fail (here: its request refused by the
+		// page), the browser still says it could not take part in one and,
+		// let in, leaves at once rather than send clear media.
+		frank := newPerson(t, browser, "Frank")
+		frank.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+				delete window.RTCRtpScriptTransform;
+				delete RTCRtpSender.prototype.createEncodedStreams;
+				delete RTCRtpReceiver.prototype.createEncodedStreams;
+				const realFetch = window.fetch;
+				window.fetch = (url, init) => String(url).includes("/join-info") ? Promise.reject(new TypeError("blocked")) : realFetch(url, init);`})
+			return err
+		}))
+		frank.do(chromedp.Navigate(srv.meetingURL), chromedp.WaitVisible("#join-name"))
+		frank.waitFor("the pre-join note", `(n => !!n && n.textContent.includes("cannot take part in end-to-end encrypted meetings"))(document.querySelector("#e2ee-unsupported"))`, 10*time.Second)
+		frank.waitFor("the check failed", `document.querySelector("#prejoin-e2ee").dataset.e2ee === "unknown"`, 10*time.Second)
+		frank.enter(srv, devices{camera: true, mic: true})
+		frank.waitEnded("e2ee_unsupported", "This meeting is end-to-end encrypted, and this browser cannot take part", true)
+		if got := frank.state("local"); got != `{"audio":false,"video":false,"screen":false}` {
+			t.Errorf("after leaving Frank still captures %s", got)
 		}
 	})
 

@@ -22,6 +22,7 @@ export interface MeetingOptions {
   chat_after?: boolean; // accounts read their chat after the meeting
   recording?: boolean; // hosts may record, each participant consenting
   e2ee?: boolean; // media end-to-end encrypted (no recording then)
+  sensitive?: boolean; // telehealth and the like: e2ee unless it says false
 }
 
 export interface Meeting {
@@ -43,6 +44,7 @@ export interface Meeting {
   chat_after?: boolean;
   recording?: boolean;
   e2ee?: boolean;
+  sensitive?: boolean;
 }
 
 export class ApiError extends Error {

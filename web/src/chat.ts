@@ -16,8 +16,15 @@
 // the server announces the file as a chat message with `file`, shown as a
 // card with a Download button. Uploads run one after another; the status
 // line says which is under way, and a refusal shows the server's reason.
+//
+// End-to-end encrypted meetings (docs/e2ee.md, "Chat"): the session seals
+// each message before sending and opens each on arrival (e2eechat.ts);
+// one this browser cannot open says why instead of its text, and there is
+// no file sharing (#chat-files-off says why).
 
 import { announce, h } from './dom';
+import { SEAL_TEXT } from './e2eechat';
+import type { ChatSeal } from './e2eechat';
 import { humanSize, kindOf, saveBlob } from './files';
 import type { FileClient, UploadResult } from './files';
 import { icon } from './icons';
@@ -32,6 +39,9 @@ import { canModerate, chatRights } from './roles';
 import type { ChatRights } from './roles';
 
 const MAX_TEXT = 2000;
+/** Why an end-to-end encrypted meeting has no file sharing (docs/e2ee.md, "Chat"). */
+export const E2EE_FILES_OFF =
+  'File sharing is off: this meeting is end-to-end encrypted, and shared files would be stored where the server can read them.';
 /** The server's limit on a group message's recipients. */
 const MAX_RECIPIENTS = 50;
 /** More new messages than this at once are announced as a count. */
@@ -45,8 +55,9 @@ function clock(time: string): string {
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-/** What a message says in announcements and notices: its text, or the file it shares. */
-export function chatPreview(msg: ChatMessage): string {
+/** What a message says in announcements and notices: its text, the file it shares, or why it cannot be read. */
+export function chatPreview(msg: ChatMessage, seal: ChatSeal | null = null): string {
+  if (seal !== null && seal !== 'open') return SEAL_TEXT[seal];
   const f = msg.file;
   if (!f) return msg.text;
   return `shared a file, ${f.name || msg.text} (${humanSize(f.size)})`;
@@ -92,6 +103,8 @@ export class ChatPanel {
   private readonly fileCancel: HTMLButtonElement;
   private readonly fileError: HTMLElement;
   private readonly fileErrorDismiss: HTMLButtonElement;
+  /** Says why there is no Attach file in an end-to-end encrypted meeting. */
+  private readonly filesOff: HTMLElement;
 
   /** The recipients picked: null for everyone, else those people (it may empty as they leave). */
   private picked: Set<string> | null = null;
@@ -222,6 +235,8 @@ export class ChatPanel {
       text: 'Dismiss',
     });
     this.fileErrorDismiss.hidden = true;
+    this.filesOff = h('p', { class: 'hint', id: 'chat-files-off', text: E2EE_FILES_OFF });
+    this.filesOff.hidden = true;
     this.fileErrorDismiss.addEventListener('click', () => {
       this.showFileError(null);
       this.attach.focus();
@@ -231,6 +246,7 @@ export class ChatPanel {
       toField,
       h('div', { class: 'field' }, [h('label', { for: 'chat-input', text: 'Message' }), this.input, this.toDesc]),
       this.note,
+      this.filesOff,
       this.fileStatus,
       h('div', { class: 'chat-file-problem' }, [this.fileError, this.fileErrorDismiss]),
       h('div', { class: 'panel-actions' }, [this.attach, this.fileInput, this.send]),
@@ -244,8 +260,17 @@ export class ChatPanel {
         announce(why);
         return;
       }
-      this.act.chat(text, this.picked === null ? [] : Array.from(this.picked));
+      const sent = this.act.chat(text, this.picked === null ? [] : Array.from(this.picked));
       this.input.value = '';
+      // Encrypted meetings seal first: a message that could not be sealed
+      // comes back to the input, with why.
+      if (sent instanceof Promise) {
+        void sent.then((why) => {
+          if (why === null) return;
+          if (this.input.value === '') this.input.value = text;
+          this.showFileError(why);
+        });
+      }
     });
     this.el = h('div', { class: 'panel-body chat' }, [this.log, this.empty, form]);
     this.listenForDrops();
@@ -262,6 +287,7 @@ export class ChatPanel {
     this.selfId = m.selfId;
     this.rights = chatRights(m.role, m.settings);
     this.files = m.files;
+    this.filesOff.hidden = !m.settings.e2ee;
     for (const p of m.others) this.learnName(p.id, p.name);
     this.others = m.others.map((p) => ({ id: p.id, name: displayName(p.name) }));
     this.syncTargets();
@@ -644,7 +670,7 @@ export class ChatPanel {
     const deletable = canDelete && deleted === null;
     return {
       key: msg.id,
-      sig: JSON.stringify([from, audience, deleted, deletable, msg.file?.id ?? null, this.files !== null]),
+      sig: JSON.stringify([from, audience, deleted, deletable, msg.file?.id ?? null, this.files !== null, e.seal]),
       build: () => this.row(e, from, audience, deleted, deletable),
     };
   }
@@ -666,7 +692,9 @@ export class ChatPanel {
         ? h('p', { class: 'chat-text chat-deleted hint', text: `Message deleted by ${deletedBy}` })
         : file !== null
           ? this.fileCard(msg, file)
-          : h('p', { class: 'chat-text', text: msg.text });
+          : e.seal !== null && e.seal !== 'open'
+            ? h('p', { class: 'chat-text chat-sealed hint', text: SEAL_TEXT[e.seal] })
+            : h('p', { class: 'chat-text', text: msg.text });
     const li = h('li', {
       class: kind === 'everyone' ? 'chat-msg' : 'chat-msg private',
       'data-chat-id': msg.id,
@@ -676,6 +704,7 @@ export class ChatPanel {
       'data-deleted': deletedBy === null ? 'false' : 'true',
       'data-history': e.n === 0 ? 'true' : null,
       'data-file': file !== null ? file.id : null,
+      'data-e2ee': e.seal,
     }, [head, body]);
     if (deletable) li.appendChild(this.deleteAction(msg.id, from));
     return li;
@@ -729,7 +758,7 @@ export class ChatPanel {
     for (const e of fresh) {
       const from = this.nameOf(e.msg.from, displayName(e.msg.from_name));
       const audience = this.audience(e.msg);
-      announce(`${from}${audience === '' ? '' : `, ${audience}`}: ${preview(chatPreview(e.msg))}`);
+      announce(`${from}${audience === '' ? '' : `, ${audience}`}: ${preview(chatPreview(e.msg, e.seal))}`);
     }
   }
 }

@@ -34,7 +34,12 @@ export interface ReviewedMessage {
   deleted_by?: string;
   /** Set when the message shares a file that is still stored; its name is the text. */
   file?: { id: string; size: number; type: string };
+  /** End-to-end encrypted (docs/e2ee.md, "Chat"): text is empty, the server holds only ciphertext it cannot read. */
+  e2ee?: boolean;
 }
+
+/** What a review shows instead of an end-to-end encrypted message's text. */
+export const E2EE_CHAT_NOTE = 'End-to-end encrypted: the server cannot read this message.';
 
 /** What was asked for: a subject ID (u_…, p_…) or else a meeting ID. */
 export function reviewQuery(input: string): { param: 'meeting' | 'subject'; value: string } | null {
@@ -239,11 +244,13 @@ class ReviewView {
       const to = m.to_everyone ? 'everyone' : m.to.map(partyText).join('; ');
       const text = m.deleted
         ? h('em', { class: 'outcome denied', text: `deleted${m.deleted_by ? ' by ' + m.deleted_by : ''}${m.deleted_at ? ' at ' + m.deleted_at : ''}` })
-        : m.file
-          ? this.fileMessage(m, m.file)
-          : h('span', { class: 'chat-text', text: m.text });
+        : m.e2ee
+          ? h('em', { class: 'chat-text chat-e2ee', text: E2EE_CHAT_NOTE })
+          : m.file
+            ? this.fileMessage(m, m.file)
+            : h('span', { class: 'chat-text', text: m.text });
       this.rows.appendChild(
-        h('tr', { 'data-id': m.id, 'data-deleted': m.deleted ? 'true' : null }, [
+        h('tr', { 'data-id': m.id, 'data-deleted': m.deleted ? 'true' : null, 'data-e2ee': m.e2ee ? 'true' : null }, [
           h('td', {}, [h('time', { datetime: m.time, text: new Date(m.time).toLocaleString() })]),
           h('td', { class: 'mono', text: m.meeting }),
           h('td', { text: partyText(m.from) }),

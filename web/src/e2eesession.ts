@@ -34,6 +34,7 @@ import {
   wrapSenderKey,
 } from './e2ee/keys';
 import type { FrameEvent } from './e2ee/transform';
+import { E2EEChat } from './e2eechat';
 import { E2EEView } from './e2eeview';
 import type { MediaTransforms, SendFn } from './rtc';
 
@@ -41,6 +42,25 @@ import type { MediaTransforms, SendFn } from './rtc';
 export const E2EE_UNSUPPORTED =
   'This meeting is end-to-end encrypted, and this browser cannot take part: it cannot encrypt media frames itself. ' +
   'Join with a recent Chrome, Edge, Firefox or Safari.';
+
+/**
+ * Why a welcome is refused when the pre-join screen said the meeting is
+ * end-to-end encrypted and the server now says it is not (docs/e2ee.md,
+ * "Before joining"): the server cannot turn encryption off silently.
+ */
+export const E2EE_DOWNGRADE =
+  'Before you joined, this meeting was end-to-end encrypted; the server now says it is not. ' +
+  'You did not join: your camera and microphone were not sent. Tell the host.';
+
+/**
+ * e2eeEntry decides what a welcome means for encryption: 'encrypt' (an
+ * E2EE meeting), 'clear' (an ordinary one, as announced or not announced),
+ * or 'downgrade' (announced as encrypted, welcomed as not: refuse).
+ */
+export function e2eeEntry(announced: boolean | null | undefined, welcomed: boolean): 'encrypt' | 'clear' | 'downgrade' {
+  if (welcomed) return 'encrypt';
+  return announced === true ? 'downgrade' : 'clear';
+}
 
 /** How often the rotation policy is asked whether to ratchet or re-key. */
 const TICK_MS = 10_000;
@@ -83,6 +103,8 @@ export interface E2EEStatus {
 
 export class E2EESession implements MediaTransforms {
   readonly view = new E2EEView();
+  /** The chat's encryption (e2eechat.ts), fed the same keys as the media. */
+  readonly chat: E2EEChat;
   private readonly directory = new KeyDirectory();
   private readonly schedule = new KeySchedule(Date.now());
   /** Whose key changed during the meeting, with the name they had then. */
@@ -107,6 +129,15 @@ export class E2EESession implements MediaTransforms {
   ) {
     this.schedule.membership(host.others(), Date.now());
     this.current = this.latest = newSenderKey(this.generation);
+    this.chat = new E2EEChat({
+      meetingId: host.meetingId,
+      selfId: host.selfId,
+      identity,
+      spkiOf: (id) => this.directory.key(id),
+      // The newest key: everyone present when it was drawn has it (or
+      // gets it with their public key), and nobody who left does.
+      sendingKey: () => this.latest,
+    });
     worker.setSendKey(this.current);
     host.send('e2ee_pubkey', { spki: toBase64url(identity.spki) });
     this.tickTimer = setInterval(() => this.enqueue(() => this.tick()), TICK_MS);
@@ -175,6 +206,7 @@ export class E2EESession implements MediaTransforms {
       }
       const seen = this.directory.observe(participant, bytes);
       if (seen === 'changed') {
+        this.chat.forget(participant);
         this.changedIds.set(participant, this.host.nameOf(participant));
         // The holder of the old key reads nothing more: new keys for all,
         // and the old key's frames no longer open.
@@ -187,6 +219,7 @@ export class E2EESession implements MediaTransforms {
       // Someone not in the meeting yet gets keys with the re-key their
       // participant_joined brings.
       await this.openPending(participant);
+      this.chat.notify();
       await this.refreshCode();
       if (seen === 'changed') this.render();
     });
@@ -211,6 +244,7 @@ export class E2EESession implements MediaTransforms {
     this.enqueue(async () => {
       if (left !== undefined) {
         this.worker.removeParticipant(left);
+        this.chat.forget(left);
         this.directory.forget(left);
         this.pending.delete(left);
       }
@@ -318,6 +352,7 @@ export class E2EESession implements MediaTransforms {
         toSpki: this.identity.spki,
       });
       this.worker.setReceiveKey(from, key);
+      this.chat.addSenderKey(from, key);
     } catch (e) {
       this.stats.unwrapFailures++;
       // Which participant and why, never the bytes.

@@ -55,7 +55,8 @@ export class E2EEView {
       h('p', {
         text:
           'Everyone’s microphone, camera and screen share are encrypted in their browser with keys only the people in this meeting hold. ' +
-          'The server passes the media on but cannot see or hear it.',
+          'The server passes the media on but cannot see or hear it. Chat is encrypted the same way: the server stores messages it cannot read, ' +
+          'and a private message only its recipients can open. Messages written before you joined stay unreadable to you.',
       }),
       h('h3', { text: 'Safety code' }),
       this.code,
@@ -71,7 +72,7 @@ export class E2EEView {
       h('p', {
         class: 'hint',
         text:
-          'Chat, files, names and who is in the meeting are not end-to-end encrypted. The server still sees when people speak, ' +
+          'Names and who is in the meeting are not end-to-end encrypted, and file sharing is off. The server still sees who writes to whom and when, when people speak, ' +
           'how much video they send and at what size. It also delivers this web app, so you trust it not to change the app. ' +
           'Anyone in the meeting can record what they see and hear. Server recording is not possible.',
       }),

@@ -48,6 +48,8 @@ export const FINAL_ENDINGS: ReadonlySet<string> = new Set([
   'account_disabled',
   // This browser cannot encrypt media frames (e2eesession.ts): another one can.
   'e2ee_unsupported',
+  // The server said the meeting is end-to-end encrypted, then that it is not.
+  'e2ee_downgrade',
 ]);
 
 /** The too_many_attempts text with the wait the server named. */

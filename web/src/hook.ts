@@ -134,7 +134,12 @@ export function emptyE2EE(): E2EEState {
  * ({id, name, size, type}) for a message that shares one, else null
  * (also once the message is deleted).
  */
-export type ChatState = ChatMessage & { deleted_by: string | null; history: boolean };
+export type ChatState = ChatMessage & {
+  deleted_by: string | null;
+  history: boolean;
+  /** Encrypted meetings: 'open' (text decrypted here), 'before_join' or 'unreadable' (text ''); null for plain chat. */
+  seal: 'open' | 'before_join' | 'unreadable' | null;
+};
 
 /** What uploadFile reports: the server's answer (status 0: not sent, or the connection broke). */
 export interface UploadReport {
@@ -184,6 +189,12 @@ export interface ConclaveHook {
   /** to: one participant ID (privately), several (a group), or none (everyone). */
   chat(text: string, to?: string | string[]): number;
   deleteChat(id: string): number;
+  /**
+   * Test aid (encrypted meetings): opens a chat message as this page would
+   * on arrival, without adding it to the chat, e.g. one another page
+   * received; seal 'none' outside an encrypted call.
+   */
+  openChat(msg: ChatMessage): Promise<{ text: string; seal: string }>;
   /**
    * Test aid past the file picker: shares a file of content (text as
    * UTF-8, or bytes 0–255) under name through the chat panel's upload (its
@@ -264,6 +275,8 @@ export interface HookSource {
   shareFile(body: Blob, name: string, to: string[] | null): Promise<UploadResult> | null;
   /** Downloads with the participant's capability; null without one. */
   fetchFile(id: string): Promise<DownloadResult> | null;
+  /** Opens an encrypted chat message as history (no waiting); null outside an encrypted call. */
+  openChat(msg: ChatMessage): Promise<{ text: string; seal: string }> | null;
 }
 
 async function uploadReport(p: Promise<UploadResult> | null): Promise<UploadReport> {
@@ -302,6 +315,7 @@ export function installHook(route: Route, source: HookSource | null): void {
       return send('chat', list.length === 0 ? { text } : { text, to: list });
     },
     deleteChat: (id) => send('chat_delete', { id }),
+    openChat: (msg) => (source ? source.openChat(msg) : null) ?? Promise.resolve({ text: '', seal: 'none' }),
     uploadFile: (name, content, to) => {
       const body = new Blob([typeof content === 'string' ? content : new Uint8Array(content)]);
       const list = to === undefined ? null : typeof to === 'string' ? (to === '' ? [] : [to]) : to;

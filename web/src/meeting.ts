@@ -74,6 +74,8 @@ export class MeetingPage {
   private prejoin: PrejoinView | null = null;
   /** The privacy notice version accepted on the pre-join screen. */
   private noticeVersion = 0;
+  /** What the pre-join screen said about end-to-end encryption; a rejoin keeps it. */
+  private announcedE2EE: boolean | null = null;
   private session: MeetingSession | null = null;
   private lastEnd: SessionEnd | null = null;
   /**
@@ -143,6 +145,7 @@ export class MeetingPage {
       releaseSignaling: () => this.session?.releaseReconnect() ?? false,
       shareFile: (body, name, to) => this.session?.view?.panels.shareFile(body, name, to) ?? null,
       fetchFile: (id) => this.session?.files?.download(id) ?? null,
+      openChat: (msg) => this.session?.e2ee?.chat.open(msg, false).then((r) => ({ text: r.msg.text, seal: r.seal })) ?? null,
     });
     installShortcuts({
       m: () => (this.session && this.status === 'joined' ? void this.session.toggleMic() : this.prejoin?.toggle('audio')),
@@ -227,6 +230,7 @@ export class MeetingPage {
       this.prejoin = null;
       this.passcode = r.passcode;
       this.noticeVersion = r.noticeVersion;
+      this.announcedE2EE = r.e2ee;
       this.join(r.name || this.me?.name || '', r.passcode);
     });
   }
@@ -249,6 +253,7 @@ export class MeetingPage {
       passcode,
       name,
       noticeVersion: this.noticeVersion,
+      announcedE2EE: this.announcedE2EE,
       me: this.me,
       media: this.media,
       container: this.main,
@@ -347,7 +352,7 @@ export class MeetingPage {
     st.lobby = s.lobby.map((e) => ({ ...e }));
     st.settings = s.status === 'joined' ? { ...s.settings } : null;
     st.canShare = s.status === 'joined' && s.canShare;
-    st.chat = s.chat.entries.map((e) => ({ ...e.msg, file: e.msg.file ? { ...e.msg.file } : null, deleted_by: e.deletedBy, history: e.n === 0 }));
+    st.chat = s.chat.entries.map((e) => ({ ...e.msg, file: e.msg.file ? { ...e.msg.file } : null, deleted_by: e.deletedBy, history: e.n === 0, seal: e.seal }));
     st.fileSharing = s.files !== null;
     st.guestProof = s.guestProof ? { participantId: s.guestProof.participant_id, expires: s.guestProof.expires } : null;
     st.byeReason = s.byeReason;

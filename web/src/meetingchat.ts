@@ -25,6 +25,8 @@ interface AfterMessage {
   deleted: boolean;
   /** Set when the message shares a file that is still stored; its name is the text. */
   file?: { id: string; size: number; type: string };
+  /** End-to-end encrypted: the server holds only ciphertext, whose keys went with the meeting. */
+  e2ee?: boolean;
 }
 
 /** What the meeting does with its chat, in words. */
@@ -37,7 +39,10 @@ export function chatPolicyText(m: Meeting): string {
 }
 
 /** A message's words; a shared file is named as one (it was downloadable during the meeting only). */
-function messageText(c: AfterMessage): string {
+function messageText(c: AfterMessage): string | HTMLElement {
+  // The keys lived in the participants' browsers during the meeting only:
+  // nobody can read an end-to-end encrypted message afterwards.
+  if (c.e2ee) return h('em', { class: 'chat-e2ee', text: 'end-to-end encrypted: the server cannot read this message' });
   return c.file ? `shared a file, ${c.text} (${humanSize(c.file.size)})` : c.text;
 }
 

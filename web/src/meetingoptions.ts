@@ -26,6 +26,9 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   const chatAfter = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-after' });
   const recording = h('input', { type: 'checkbox', role: 'switch', id: 'opt-recording' });
   const e2ee = h('input', { type: 'checkbox', role: 'switch', id: 'opt-e2ee' });
+  // A sensitive meeting (telehealth, counselling) turns E2EE on; the host
+  // may still turn it off, which is then sent as an explicit false.
+  const sensitive = h('input', { type: 'checkbox', role: 'switch', id: 'opt-sensitive' });
   // The organisation may require end-to-end encryption: on, and fixed.
   const e2eeLocked = orgLocked.includes('e2ee');
   const share = select('presenters', [
@@ -79,6 +82,10 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       : 'Everyone is asked before recording starts; whoever declines is not recorded.';
   };
   e2ee.addEventListener('change', syncE2EE);
+  sensitive.addEventListener('change', () => {
+    if (sensitive.checked) e2ee.checked = true;
+    syncE2EE();
+  });
   syncE2EE();
 
   const el = h('details', { class: 'meeting-options', id: 'meeting-options' }, [
@@ -100,6 +107,10 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
           h('div', { class: 'setting-option' }, [switchRow(recording, 'Let hosts and co-hosts record this meeting'), recordingHint]),
         ]
       : []),
+    h('div', { class: 'setting-option' }, [
+      switchRow(sensitive, 'Sensitive meeting (telehealth, counselling, legal advice)'),
+      hint('opt-sensitive-hint', sensitive, 'Turns end-to-end encryption on, and the meeting list and the invitation screen say the meeting is sensitive.'),
+    ]),
     h('div', { class: 'setting-option' }, [switchRow(e2ee, 'End-to-end encrypt (for sensitive meetings such as telehealth)'), e2eeHint]),
     shareLocked
       ? field('opt-screen-share', 'Who can share their screen', share, 'Locked by your organisation: only the host, co-hosts and presenters can.')
@@ -127,13 +138,15 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       chat_after: chatAfter.checked,
       ...(recording.checked && !e2ee.checked ? { recording: true } : {}),
       // Left out when off: a server requiring it refuses an explicit false.
-      ...(e2ee.checked ? { e2ee: true } : {}),
+      // A sensitive meeting is encrypted unless told otherwise: it says so.
+      ...(e2ee.checked ? { e2ee: true } : sensitive.checked ? { e2ee: false } : {}),
+      ...(sensitive.checked ? { sensitive: true } : {}),
     }),
     reset: () => {
       waiting.checked = true;
       early.checked = false;
       signedIn.checked = false;
-      chatHistory.checked = chatAfter.checked = recording.checked = e2ee.checked = false;
+      chatHistory.checked = chatAfter.checked = recording.checked = e2ee.checked = sensitive.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
@@ -189,7 +202,11 @@ export function settingsSummary(m: Meeting): string {
   if (m.signed_in_only) parts.push('signed-in participants only');
   if (m.chat_history) parts.push('chat shown to late joiners');
   if (m.chat_after) parts.push('chat readable afterwards');
+  // The type of meeting, and whether the server could see and hear it
+  // where that could be in doubt (a sensitive meeting turned it off).
+  if (m.sensitive) parts.push('sensitive');
   if (m.e2ee) parts.push('end-to-end encrypted');
+  else if (m.sensitive) parts.push('not end-to-end encrypted');
   if (m.recording) parts.push('may be recorded');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);

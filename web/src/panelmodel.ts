@@ -2,6 +2,7 @@
 // are given: the model they render and the actions they may take; and the
 // chat log the session keeps for them.
 
+import type { ChatSeal } from './e2eechat';
 import type { FileClient } from './files';
 import type { AssignableRole, ChatMessage, LobbyEntry, MeetingSettings, ParticipantInfo, Role, SettingsChange, Source } from './protocol';
 
@@ -28,6 +29,12 @@ export interface ChatEntry {
   n: number;
   /** msg.time in milliseconds, for ordering. */
   at: number;
+  /**
+   * For a message of an end-to-end encrypted meeting (e2eechat.ts): open
+   * (msg.text is what this browser decrypted), or why it could not be
+   * (msg.text is ''); null for a plain message.
+   */
+  seal: ChatSeal | null;
 }
 
 /**
@@ -83,28 +90,28 @@ function erased(msg: ChatMessage): ChatMessage {
   return out;
 }
 
-function entry(log: ChatLog, msg: ChatMessage, n: number): ChatEntry {
+function entry(log: ChatLog, msg: ChatMessage, n: number, seal: ChatSeal | null): ChatEntry {
   const by = log.deleted.get(msg.id);
-  if (by === undefined) return { msg, deletedBy: null, n, at: timeOf(msg) };
+  if (by === undefined) return { msg, deletedBy: null, n, at: timeOf(msg), seal };
   log.deleted.delete(msg.id);
-  return { msg: erased(msg), deletedBy: by, n, at: timeOf(msg) };
+  return { msg: erased(msg), deletedBy: by, n, at: timeOf(msg), seal };
 }
 
-/** A live message; false for one already here (a replay, or history first). */
-export function addChat(log: ChatLog, msg: ChatMessage): boolean {
+/** A live message; false for one already here (a replay, or history first). seal: see ChatEntry. */
+export function addChat(log: ChatLog, msg: ChatMessage, seal: ChatSeal | null = null): boolean {
   if (has(log, msg.id)) return false;
   log.total += 1;
-  insert(log, entry(log, msg, log.total));
+  insert(log, entry(log, msg, log.total, seal));
   log.version += 1;
   return true;
 }
 
 /** Earlier messages (chat_history), merged by time; returns how many were new. */
-export function addHistory(log: ChatLog, msgs: ChatMessage[]): number {
+export function addHistory(log: ChatLog, msgs: ChatMessage[], seal: ChatSeal | null = null): number {
   let added = 0;
   for (const msg of msgs) {
     if (has(log, msg.id)) continue;
-    insert(log, entry(log, msg, 0));
+    insert(log, entry(log, msg, 0, seal));
     added += 1;
   }
   if (added > 0) log.version += 1;
@@ -152,7 +159,8 @@ export interface ModActions {
   askUnmute(id: string, source: 'audio' | 'camera'): void;
   setRole(id: string, role: AssignableRole): void;
   /** to []: everyone; one ID: privately; several: to that group. */
-  chat(text: string, to: string[]): void;
+  /** Sends a message; in an encrypted meeting resolves with why it could not be sent (null: sent). */
+  chat(text: string, to: string[]): void | Promise<string | null>;
   /** Deletes a message for everyone (hosts and co-hosts). */
   deleteChat(id: string): void;
 }

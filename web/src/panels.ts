@@ -170,7 +170,7 @@ export class SidePanels {
     if (latest) {
       const msg = latest.msg;
       const from = displayName(m.others.find((p) => p.id === msg.from)?.name ?? msg.from_name);
-      this.notices.chat(from, chatPreview(msg), (msg.to ?? []).length > 0, this.unread);
+      this.notices.chat(from, chatPreview(msg, latest.seal), (msg.to ?? []).length > 0, this.unread);
       this.noticedId = msg.id;
     }
   }

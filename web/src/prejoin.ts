@@ -3,13 +3,13 @@
 
 import type { User } from './api';
 import { browserWarning } from './browsers';
-import { e2eeSupport } from './e2ee/client';
 import { errorMessage, h, initials } from './dom';
 import { EFFECT_LABELS, EffectPicker } from './effects';
 import type { Effect } from './effects';
 import { field } from './layout';
 import { LocalMedia, describeMediaError, mediaSupported } from './media';
 import { NoticeBlock } from './notice';
+import { PrejoinEncryption } from './prejoine2ee';
 import type { CaptureKind } from './media';
 import { load, loadBool, save, saveBool } from './storage';
 
@@ -18,6 +18,12 @@ export interface PrejoinResult {
   passcode: string;
   /** The privacy notice version accepted; 0 when the server has none. */
   noticeVersion: number;
+  /**
+   * What the screen said about end-to-end encryption: true or false, or
+   * null when it could not tell. The call refuses a welcome that says
+   * otherwise than true (docs/e2ee.md, "Before joining").
+   */
+  e2ee: boolean | null;
 }
 
 export interface PrejoinOptions {
@@ -72,6 +78,7 @@ export class PrejoinView {
   /** Why Join is disabled (the notice is not accepted yet). */
   private readonly joinReason: HTMLElement;
   private readonly notice: NoticeBlock;
+  private readonly encryption: PrejoinEncryption;
   private readonly preview: HTMLVideoElement;
   private readonly previewBox: HTMLElement;
   private readonly avatar: HTMLElement;
@@ -115,6 +122,15 @@ export class PrejoinView {
     this.joinButton = h('button', { type: 'submit', id: 'join-button', class: 'button primary large', text: 'Join', 'aria-describedby': 'join-reason' });
     this.joinReason = h('p', { class: 'hint', id: 'join-reason', text: 'Tick “I have read the privacy notice” to join.' });
 
+    // Whether the meeting is end-to-end encrypted, asked once the passcode
+    // is known (from the link, or when typed); a browser that cannot
+    // encrypt media is kept out of an encrypted meeting here.
+    this.encryption = new PrejoinEncryption(opts.meetingId, () => this.updateJoin());
+    if (opts.passcode !== null) void this.encryption.check(opts.passcode);
+    this.passInput?.addEventListener('change', () => {
+      const p = this.passInput?.value.trim() ?? '';
+      if (p !== '') void this.encryption.check(p);
+    });
     // Join waits until the privacy notice is accepted (docs/privacy.md).
     this.notice = new NoticeBlock(() => this.updateJoin(), me !== null);
     this.updateJoin();
@@ -148,21 +164,10 @@ export class PrejoinView {
     const warning = browserWarning();
     if (warning) this.joinButton.setAttribute('aria-describedby', 'join-reason browser-warning');
 
-    // The page learns whether the meeting is end-to-end encrypted only once
-    // let in (welcome); a browser that could not take part says so now.
-    const noE2EE =
-      e2eeSupport() === null
-        ? h('p', {
-            class: 'hint',
-            id: 'e2ee-unsupported',
-            text: 'This browser cannot take part in end-to-end encrypted meetings. If this is one, join with a recent Chrome, Edge, Firefox or Safari.',
-          })
-        : null;
-
     this.el = h('section', { class: 'prejoin card wide', 'aria-labelledby': 'prejoin-title' }, [
       h('h1', { id: 'prejoin-title', text: 'Ready to join?' }),
       warning,
-      noE2EE,
+      this.encryption.el,
       h('div', { class: 'prejoin-body' }, [this.previewBox, form]),
     ]);
 
@@ -390,8 +395,10 @@ export class PrejoinView {
 
   private updateJoin(): void {
     if (this.joining) return;
-    this.joinButton.disabled = !this.notice.accepted;
-    this.joinReason.hidden = this.notice.accepted;
+    const blocked = this.encryption.blocked;
+    this.joinButton.disabled = !this.notice.accepted || blocked;
+    this.joinReason.textContent = blocked ? 'This browser cannot join an end-to-end encrypted meeting.' : 'Tick “I have read the privacy notice” to join.';
+    this.joinReason.hidden = this.notice.accepted && !blocked;
   }
 
   private async submit(): Promise<void> {
@@ -416,6 +423,12 @@ export class PrejoinView {
         return;
       }
     }
+    // The screen must have said what the meeting is before anyone enters:
+    // the check runs now if it has not (once per passcode).
+    // A refused passcode still goes on to the join, which says so as
+    // always (join_refused).
+    await this.encryption.check(passcode);
+    if (this.encryption.blocked) return;
     this.opts.showError(null);
     this.joining = true;
     this.joinButton.disabled = true;
@@ -427,7 +440,7 @@ export class PrejoinView {
       console.warn('conclave: device start failed', errorMessage(e));
     }
     if (name !== '') save('name', name);
-    this.resolve({ name, passcode, noticeVersion: this.notice.version });
+    this.resolve({ name, passcode, noticeVersion: this.notice.version, e2ee: this.encryption.announced });
   }
 }
 

@@ -9,12 +9,13 @@ import { modCommands } from './commands';
 import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
 import { FileClient } from './files';
 import type { Effect } from './effects';
-import { E2EESession, E2EE_UNSUPPORTED } from './e2eesession';
+import { E2EESession, E2EE_DOWNGRADE, E2EE_UNSUPPORTED, e2eeEntry } from './e2eesession';
 import { plainEncryptionLabel } from './e2eeview';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
 import type {
+  ChatMessage,
   GuestProof,
   LobbyEntry,
   MeetingSettings,
@@ -48,6 +49,8 @@ export interface SessionOptions {
   name: string;
   /** The privacy notice version the person accepted (0: none needed). */
   noticeVersion?: number;
+  /** What the pre-join screen said about end-to-end encryption (prejoine2ee.ts). */
+  announcedE2EE?: boolean | null;
   me: User | null;
   media: LocalMedia;
   container: HTMLElement;
@@ -267,12 +270,16 @@ export class MeetingSession {
         this.view?.recording.update(msg.data);
         break;
       case 'chat':
-        if (addChat(this.chat, msg.data)) this.changed();
+        if (msg.data.ciphertext) this.openChat([msg.data], true);
+        else if (addChat(this.chat, msg.data)) this.changed();
         break;
-      case 'chat_history':
+      case 'chat_history': {
         // May come after the first live messages: merged by time, once each.
-        if (addHistory(this.chat, msg.data.messages) > 0) this.changed();
+        const plain = msg.data.messages.filter((m) => !m.ciphertext);
+        if (addHistory(this.chat, plain) > 0) this.changed();
+        this.openChat(msg.data.messages.filter((m) => m.ciphertext), false);
         break;
+      }
       case 'chat_deleted':
         if (deleteChat(this.chat, msg.data.id, msg.data.by)) this.changed();
         break;
@@ -368,7 +375,7 @@ export class MeetingSession {
     this.settings = d.meeting.settings;
     this.files = d.file_token ? new FileClient(d.meeting.id || this.opts.meetingId, d.file_token) : null;
     for (const p of d.participants) if (p.id !== this.selfId) this.participants.set(p.id, p);
-    if (this.settings.e2ee && !(await this.startE2EE(d.meeting.id || this.opts.meetingId))) return;
+    if (!(await this.startE2EE(d.meeting.id || this.opts.meetingId))) return;
 
     this.view = new CallView(
       {
@@ -381,6 +388,7 @@ export class MeetingSession {
         send: this.send,
         mod: {
           ...modCommands(this.send),
+          chat: (text, to) => this.sendChat(text, to),
           endMeeting: () => {
             this.endingMeeting = true; // the bye that follows is our doing
             this.send('end_meeting', {});
@@ -430,7 +438,9 @@ export class MeetingSession {
    * encrypt frames leaves at once: it may not send clear media here.
    */
   private async startE2EE(meetingId: string): Promise<boolean> {
-    this.e2ee = await E2EESession.start({
+    const entry = e2eeEntry(this.opts.announcedE2EE, this.settings.e2ee);
+    if (entry === 'clear') return true;
+    this.e2ee = entry === 'downgrade' ? null : await E2EESession.start({
       meetingId,
       selfId: this.selfId,
       send: this.send,
@@ -440,7 +450,8 @@ export class MeetingSession {
     });
     if (this.e2ee) return true;
     this.sig.send('leave', {});
-    this.end('error', E2EE_UNSUPPORTED, 'e2ee_unsupported');
+    const down = entry === 'downgrade';
+    this.end('error', down ? E2EE_DOWNGRADE : E2EE_UNSUPPORTED, down ? 'e2ee_downgrade' : 'e2ee_unsupported');
     return false;
   }
 
@@ -808,6 +819,26 @@ export class MeetingSession {
   async turnOn(source: 'audio' | 'camera'): Promise<void> {
     if (source === 'audio' && !this.opts.media.mic) await this.toggleMic();
     if (source === 'camera' && !this.opts.media.cam) await this.toggleCamera();
+  }
+
+  /**
+   * A chat message from the panel: in an encrypted meeting sealed first
+   * (e2eechat.ts), never sent as text; resolves with why it was not sent.
+   */
+  private sendChat(text: string, to: string[]): Promise<string | null> | void {
+    if (this.e2ee) return this.e2ee.chat.send(this.send, text, to, (id) => this.participants.get(id)?.name || 'A guest');
+    this.send('chat', to.length === 0 ? { text } : { text, to });
+  }
+
+  /** Encrypted chat messages, opened (or marked unreadable) before they join the log; live ones may wait for a key. */
+  private openChat(msgs: ChatMessage[], live: boolean): void {
+    for (const m of msgs) {
+      const opened = this.e2ee ? this.e2ee.chat.open(m, live) : Promise.resolve({ msg: { ...m, text: '' }, seal: 'unreadable' as const });
+      void opened.then(({ msg, seal }) => {
+        if (this.done) return;
+        if (live ? addChat(this.chat, msg, seal) : addHistory(this.chat, [msg], seal) > 0) this.changed();
+      });
+    }
   }
 
   /** Sends any message (test hook); returns its seq, 0 when not sent. */

@@ -97,6 +97,8 @@ export interface Chat {
   text?: string;
   /** at most 50 entries */
   to?: string[];
+  /** at most 21846 bytes, omitted when empty */
+  ciphertext?: string;
 }
 
 export interface ChatDelete {
@@ -317,12 +319,14 @@ export interface ChatMessage {
   from_name: string;
   /** at most 50 entries, omitted when empty */
   to: string[];
-  /** required, at most 8000 bytes */
+  /** at most 8000 bytes */
   text: string;
   /** RFC 3339 time */
   time: string;
   /** omitted when empty */
   file: FileRef | null;
+  /** at most 21846 bytes, omitted when empty */
+  ciphertext: string;
 }
 
 export interface ChatDeleted {
@@ -431,7 +435,7 @@ export interface ClientMessages {
   ping: Ping;
   /** Leave the meeting; answered by bye (left). */
   leave: Leave;
-  /** Send a chat message to everyone (action chat.send), or to one or more participants in `to` (action chat.private). Echoed back as chat when stored. */
+  /** Send a chat message to everyone (action chat.send), or to one or more participants in `to` (action chat.private). Echoed back as chat when stored. In an end-to-end encrypted meeting send `ciphertext` (sealed by the client) instead of `text`; plain `text` is refused there, and `ciphertext` elsewhere. */
   chat: Chat;
   /** Delete a chat message for everyone. Action chat.delete; answered by chat_deleted to all. */
   chat_delete: ChatDelete;
@@ -495,7 +499,7 @@ export interface ServerMessages {
   muted: Muted;
   /** A host asks you to turn a source on: ask the person, never unmute by yourself. */
   unmute_request: UnmuteRequest;
-  /** A chat message, stored before it is sent: to everyone, or (with `to`) to the sender and those recipients only, in the order sent. */
+  /** A chat message, stored before it is sent: to everyone, or (with `to`) to the sender and those recipients only, in the order sent. In an end-to-end encrypted meeting it carries `ciphertext` (text empty) for the client to open. */
   chat: ChatMessage;
   /** A host deleted a chat message: remove it. */
   chat_deleted: ChatDeleted;
@@ -580,6 +584,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
   Chat: [
     { j: 'text', f: 'text', t: { k: 's', max: 8000 } },
     { j: 'to', f: 'to', t: { k: 'l', max: 50, e: { k: 's' } } },
+    { j: 'ciphertext', f: 'ciphertext', t: { k: 's', max: 21846 } },
   ],
   ChatDelete: [
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
@@ -735,9 +740,10 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'from', f: 'from', t: { k: 's', req: true } },
     { j: 'from_name', f: 'from_name', t: { k: 's' } },
     { j: 'to', f: 'to', t: { k: 'l', max: 50, e: { k: 's' } } },
-    { j: 'text', f: 'text', t: { k: 's', req: true, max: 8000 } },
+    { j: 'text', f: 'text', t: { k: 's', max: 8000 } },
     { j: 'time', f: 'time', t: { k: 't' } },
     { j: 'file', f: 'file', t: { k: 'p', e: { k: 'o', n: 'FileRef' } } },
+    { j: 'ciphertext', f: 'ciphertext', t: { k: 's', max: 21846 } },
   ],
   ChatDeleted: [
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },

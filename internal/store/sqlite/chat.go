@@ -28,13 +28,17 @@ const (
 // gone, when file_id is NULL too).
 const chatColumns = "id, meeting_id, sender_id, sender_user, sender_name_sealed, body_sealed, created_at, deleted_at, " +
 	"deleted_by, file_id, (SELECT size FROM shared_files WHERE id = file_id), " +
-	"(SELECT content_type FROM shared_files WHERE id = file_id)"
+	"(SELECT content_type FROM shared_files WHERE id = file_id), e2ee"
 
 // AddChatMessage implements signal.ChatStore: m and its recipients are
 // stored in one transaction, the text and sender name sealed under the
-// meeting's key. ErrNotFound when the meeting does not exist, ErrConflict
-// on a duplicate ID.
+// meeting's key. An end-to-end encrypted message's ciphertext takes the
+// text's place (migration 00026), sealed the same. ErrNotFound when the
+// meeting does not exist, ErrConflict on a duplicate ID.
 func (s *Store) AddChatMessage(ctx context.Context, m store.ChatMessage) error {
+	if m.E2EE() && (m.Text != "" || m.File != nil) {
+		return fmt.Errorf("add chat message: an end-to-end encrypted message has neither text nor file")
+	}
 	// Checked before sealing: sealing creates the meeting's key when it is
 	// missing, which for a deleted meeting would leave a key owning nothing.
 	if err := s.requireMeeting(ctx, m.MeetingID); err != nil {
@@ -45,14 +49,18 @@ func (s *Store) AddChatMessage(ctx context.Context, m store.ChatMessage) error {
 	if err != nil {
 		return fmt.Errorf("add chat message: %w", err)
 	}
-	body, err := s.keys.Seal(ctx, owner, []byte(m.Text), []byte(aadChatBody+m.ID))
+	plain, e2ee := []byte(m.Text), 0
+	if m.E2EE() {
+		plain, e2ee = m.Ciphertext, 1
+	}
+	body, err := s.keys.Seal(ctx, owner, plain, []byte(aadChatBody+m.ID))
 	if err != nil {
 		return fmt.Errorf("add chat message: %w", err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO chat_messages (id, meeting_id, sender_id, sender_user, "+
-			"sender_name_sealed, body_sealed, created_at, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			m.ID, m.MeetingID, m.SenderID, m.SenderUser, name, body, toDB(m.CreatedAt), chatFileID(m)); err != nil {
+			"sender_name_sealed, body_sealed, created_at, file_id, e2ee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			m.ID, m.MeetingID, m.SenderID, m.SenderUser, name, body, toDB(m.CreatedAt), chatFileID(m), e2ee); err != nil {
 			return err
 		}
 		for _, r := range m.To {
@@ -233,6 +241,7 @@ func (s *Store) deleteChatMessages(ctx context.Context, ids []string) (int, erro
 type sealedChat struct {
 	store.ChatMessage
 	name, body []byte
+	e2ee       bool // body is a client's ciphertext, not text
 }
 
 func scanChat(row rowScanner) (sealedChat, error) {
@@ -247,7 +256,7 @@ func scanChat(row rowScanner) (sealedChat, error) {
 		fileType sql.NullString
 	)
 	if err := row.Scan(&m.ID, &m.MeetingID, &m.SenderID, &m.SenderUser, &c.name, &c.body, &created, &deleted,
-		&m.DeletedBy, &fileID, &fileSize, &fileType); err != nil {
+		&m.DeletedBy, &fileID, &fileSize, &fileType, &c.e2ee); err != nil {
 		return sealedChat{}, err
 	}
 	m.CreatedAt, m.DeletedAt = fromDB(created), optionalFromDB(deleted)
@@ -321,7 +330,11 @@ func (s *Store) openChat(ctx context.Context, c sealedChat) (store.ChatMessage, 
 		if err != nil {
 			return store.ChatMessage{}, err
 		}
-		m.Text = string(body)
+		if c.e2ee {
+			m.Ciphertext = body
+		} else {
+			m.Text = string(body)
+		}
 	}
 	return m, nil
 }

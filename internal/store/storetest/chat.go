@@ -35,6 +35,7 @@ var chatTests = map[string]func(*testing.T, store.Store){
 	"ChatExpire":            testChatExpire,
 	"ChatGoesWithMeeting":   testChatGoesWithMeeting,
 	"ChatSubjectIDRequired": testChatSubjectIDRequired,
+	"ChatEndToEnd":          testChatEndToEnd,
 }
 
 const (

@@ -87,7 +87,7 @@ func testMeetingPolicyRoundTrip(t *testing.T, s store.Store) {
 	}
 	m := meeting("k3m9-x2qa-7hvt-p4dz", "u_1", base)
 	m.WaitingRoom, m.JoinBeforeHost, m.SignedInOnly = false, true, true
-	m.ChatHistory, m.ChatAfter, m.Recording, m.E2EE = true, true, true, true
+	m.ChatHistory, m.ChatAfter, m.Recording, m.E2EE, m.Sensitive = true, true, true, true, true
 	m.ScreenShare, m.Recurrence, m.MaxParticipants = store.ScreenShareEveryone, store.RecurrenceWeekly, 25
 	m.StartsAt = base.Add(24*time.Hour + 1)
 	m.EndsAt = base.Add(90*24*time.Hour + 7)

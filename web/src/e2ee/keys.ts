@@ -90,8 +90,8 @@ export function importPublicKey(spki: Bytes): Promise<CryptoKey> {
 export const WRAP_VERSION = 1;
 const WRAP_LABEL = 'conclave e2ee sender key wrap v1';
 
-/** Length-prefixed concatenation, so that no two field lists encode alike. */
-function fields(...parts: (string | Uint8Array)[]): Bytes {
+/** Length-prefixed concatenation, so that no two field lists encode alike (also chat.ts). */
+export function fields(...parts: (string | Uint8Array)[]): Bytes {
   const enc = parts.map((p) => (typeof p === 'string' ? utf8.encode(p) : p));
   const out = new Uint8Array(enc.reduce((n, p) => n + 4 + p.length, 0));
   const view = new DataView(out.buffer);
