@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Conclave test: formatting and vet, the web client's type check
 # and bundle freshness, unit, integration, fuzz-seed and browser tests.
-# Installs what it needs (Chromium, Firefox ESR, clamd and ffmpeg from Debian,
-# TypeScript from npm) when missing.
+# Installs what it needs (Chromium, Firefox ESR, clamd, ffmpeg, PocketSphinx
+# and Flite from Debian, TypeScript from npm) when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +16,12 @@ command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || 
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
 # ffmpeg for the recordings' composite export (internal/recordings).
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# PocketSphinx and its English model, the default speech engine, and Flite,
+# which speaks the sentences the transcription tests recognise
+# (internal/transcribe).
+command -v pocketsphinx_continuous >/dev/null 2>&1 || missing+=(pocketsphinx)
+[ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || missing+=(pocketsphinx-en-us)
+command -v flite >/dev/null 2>&1 || missing+=(flite)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   need_root apt-get update -qq
