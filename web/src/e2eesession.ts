@@ -53,14 +53,14 @@ export const E2EE_DOWNGRADE =
   'You did not join: your camera and microphone were not sent. Tell the host.';
 
 /**
- * e2eeEntry decides what a welcome means for encryption: 'encrypt' (an
- * E2EE meeting), 'clear' (an ordinary one, as announced or not announced),
- * or 'downgrade' (announced as encrypted, welcomed as not: refuse).
+ * Why the call ends when the server says, mid-meeting, that an end-to-end
+ * encrypted meeting no longer is (docs/e2ee.md, "What the server cannot
+ * do"): encryption is fixed for a live meeting, so only a server trying to
+ * see the meeting would say it.
  */
-export function e2eeEntry(announced: boolean | null | undefined, welcomed: boolean): 'encrypt' | 'clear' | 'downgrade' {
-  if (welcomed) return 'encrypt';
-  return announced === true ? 'downgrade' : 'clear';
-}
+export const E2EE_LIVE_DOWNGRADE =
+  'The server said this meeting is no longer end-to-end encrypted, which an honest server never does. ' +
+  'You left it, so nothing was sent that the server could see or hear. Tell the host.';
 
 /** How often the rotation policy is asked whether to ratchet or re-key. */
 const TICK_MS = 10_000;

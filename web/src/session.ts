@@ -9,7 +9,8 @@ import { modCommands } from './commands';
 import { BYE_MESSAGES, FATAL_ERRORS, FULL_ON_ADMIT, tooManyAttempts } from './endings';
 import { FileClient } from './files';
 import type { Effect } from './effects';
-import { E2EESession, E2EE_DOWNGRADE, E2EE_UNSUPPORTED, e2eeEntry } from './e2eesession';
+import { E2EESession, E2EE_DOWNGRADE, E2EE_LIVE_DOWNGRADE, E2EE_UNSUPPORTED } from './e2eesession';
+import { e2eeEntry, liveDowngrade } from './e2ee/entry';
 import { plainEncryptionLabel } from './e2eeview';
 import { describeMediaError, errorName, screenShareSupported } from './media';
 import type { LocalMedia } from './media';
@@ -256,6 +257,10 @@ export class MeetingSession {
         this.changed();
         break;
       case 'meeting_updated':
+        if (liveDowngrade(this.e2ee !== null, msg.data.settings)) {
+          this.end('error', E2EE_LIVE_DOWNGRADE, 'e2ee_downgrade');
+          break;
+        }
         // The full settings after the change, not a patch.
         this.settings = msg.data.settings;
         await this.rightsChanged();
