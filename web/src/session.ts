@@ -12,7 +12,7 @@ import type { Effect } from './effects';
 import { E2EESession, E2EE_DOWNGRADE, E2EE_LIVE_DOWNGRADE, E2EE_UNSUPPORTED } from './e2eesession';
 import { e2eeEntry, liveDowngrade } from './e2ee/entry';
 import { plainEncryptionLabel } from './e2eeview';
-import { describeMediaError, errorName, screenShareSupported } from './media';
+import { screenShareSupported } from './media';
 import type { LocalMedia } from './media';
 import { OPEN_SETTINGS, PROTOCOL_VERSION } from './protocol';
 import type {
@@ -24,7 +24,6 @@ import type {
   Role,
   ServerMessage,
   ServerMessages,
-  Source,
   TrackOwner,
   WaitingInfo,
 } from './protocol';
@@ -33,7 +32,8 @@ import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
 import { addChat, addHistory, deleteChat, newChatLog } from './panelmodel';
 import type { ChatLog } from './panelmodel';
-import { confirmScreenShare } from './sharereminder';
+import { LocalControls } from './localcontrols';
+import { Resumer } from './reconnect';
 import { DROP_CODE, Signaling } from './signaling';
 import { deviceToken } from './storage';
 
@@ -64,16 +64,7 @@ export interface SessionOptions {
   onEnd(end: SessionEnd): void;
 }
 
-const PING_INTERVAL_MS = 15_000;
-/** A ping unanswered this long means the socket is dead: resume on a new one. */
-const PONG_TIMEOUT_MS = 25_000;
 const JOIN_TIMEOUT_MS = 20_000;
-/** Waits before each reconnect attempt; the last repeats until the grace ends. */
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 5000];
-/** Each wait varies by up to this fraction either way. */
-const RECONNECT_JITTER = 0.15;
-/** An attempt whose socket neither resumes nor closes by then is given up. */
-const ATTEMPT_TIMEOUT_MS = 10_000;
 /** The call ends with this when the connection cannot be resumed. */
 export const LOST_MESSAGE = 'The connection was lost and could not be restored.';
 const LEAVE_WAIT_MS = 1500;
@@ -81,8 +72,6 @@ const LEAVE_WAIT_MS = 1500;
 const NORMAL_CLOSURE = 1000;
 const MAX_ERRORS = 20;
 
-const SOURCE_NAME: Record<Source, string> = { audio: 'microphone', camera: 'camera', screen: 'screen share' };
-const TOGGLE_OF: Record<Source, 'mic' | 'camera' | 'screen'> = { audio: 'mic', camera: 'camera', screen: 'screen' };
 
 /** For "You are now …" announcements. */
 const ROLE_NEWS: Record<Role, string> = {
@@ -138,48 +127,20 @@ export class MeetingSession {
   e2ee: E2EESession | null = null;
   view: CallView | null = null;
   readonly sig: Signaling;
-  lastPong = 0;
-  /** The signalling socket dropped and the session is being resumed. */
-  reconnecting = false;
-  /** Resumes that worked (the test hook reads it). */
-  resumes = 0;
-  /** Attempts to reconnect since the last drop. */
-  reconnectAttempts = 0;
-
-  /**
-   * The secret that lets a new socket take this session over after a drop
-   * (docs/protocol.md, "Resume"). Kept in memory only, never in
-   * localStorage or sessionStorage: a stored token could be read by anyone
-   * with access to the browser profile (or by a script injected into the
-   * page later) and used to take the participant's place. Single-use: each
-   * resume_token replaces the previous one.
-   */
-  private resumeToken: string | null = null;
-  private graceMs = 0;
-  private graceOver = false;
-  /** Test aid: reconnect attempts wait for releaseReconnect(). */
-  private holdReconnect = false;
-  /** The seq of the resume sent on the current socket (0: none). */
-  private resumeSeq = 0;
+  /** Pings, the resume token and reconnecting after a drop (reconnect.ts). */
+  private readonly resume: Resumer;
   /** The socket generation whose close has been dealt with. */
   private closeHandled = 0;
-  /** When the oldest unanswered ping went out (0: none outstanding). */
-  private pingSentAt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private attemptTimer: ReturnType<typeof setTimeout> | undefined;
-  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private chain: Promise<void> = Promise.resolve();
   private helloSeq = 0;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
   private joinTimer: ReturnType<typeof setTimeout> | undefined;
   private leaveTimer: ReturnType<typeof setTimeout> | undefined;
   private leaving = false;
   private endingMeeting = false;
   private done = false;
-  private readonly busy = { mic: false, camera: false, screen: false };
-  /** Sources a host muted while a toggle of them was under way. */
-  private readonly pendingOff = new Set<'mic' | 'camera' | 'screen'>();
+  /** The participant's own microphone, camera and screen (localcontrols.ts). */
+  private readonly controls: LocalControls;
 
   readonly send: SendFn = (type, data) => this.sig.send(type, data);
 
@@ -190,7 +151,7 @@ export class MeetingSession {
       open: () => this.onOpen(),
       message: (msg) => {
         // Noted at once: a busy handling chain must not look like a dead socket.
-        if (msg.type === 'pong') this.lastPong = Date.now();
+        if (msg.type === 'pong') this.resume.pong();
         this.enqueue(() => this.handle(msg));
       },
       close: (ev, opened) => {
@@ -200,7 +161,27 @@ export class MeetingSession {
         setTimeout(() => this.onClose(gen, opened, ev.code), 2000);
       },
     });
-    window.addEventListener('online', this.onOnline);
+    this.resume = new Resumer({
+      sig: this.sig,
+      ended: () => this.done,
+      socketDead: (gen) => this.onClose(gen, true, DROP_CODE),
+      socketAbandoned: (gen) => {
+        this.closeHandled = gen;
+      },
+      reconnectingChanged: (on) => this.reconnectingChanged(on),
+      lost: () => this.end('error', LOST_MESSAGE, 'connection_lost'),
+      changed: () => this.changed(),
+    });
+    this.controls = new LocalControls({
+      media: opts.media,
+      publisher: () => this.publisher,
+      view: () => this.view,
+      joined: () => this.status === 'joined',
+      ended: () => this.done,
+      canShare: () => this.canShare,
+      sendMediaState: () => this.sendMediaState(),
+      changed: () => this.changed(),
+    });
     this.joinTimer = setTimeout(() => {
       if (this.status === 'connecting') this.end('error', 'The server did not answer. Try again in a moment.', 'timeout');
     }, JOIN_TIMEOUT_MS);
@@ -212,21 +193,31 @@ export class MeetingSession {
 
   /** A dropped socket can be resumed: in the meeting or the waiting room, with a token, no bye. */
   private get mayResume(): boolean {
-    return this.resumeToken !== null && (this.status === 'joined' || this.status === 'waiting') && this.byeReason === null;
+    return this.resume.hasToken && (this.status === 'joined' || this.status === 'waiting') && this.byeReason === null;
   }
 
   /** A resume token is held (the token itself never leaves the session). */
   get canResume(): boolean {
-    return this.resumeToken !== null;
+    return this.resume.hasToken;
+  }
+
+  /** The signalling socket dropped and the session is being resumed. */
+  get reconnecting(): boolean {
+    return this.resume.reconnecting;
+  }
+
+  /** Resumes that worked (the test hook reads it). */
+  get resumes(): number {
+    return this.resume.resumes;
+  }
+
+  /** Attempts to reconnect since the last drop. */
+  get reconnectAttempts(): number {
+    return this.resume.attempts;
   }
 
   private onOpen(): void {
-    if (this.done) return;
-    if (this.reconnecting) {
-      if (this.resumeToken === null) return;
-      this.resumeSeq = this.sig.sendResume(this.resumeToken, PROTOCOL_VERSION);
-      return;
-    }
+    if (this.done || this.resume.resumeOnOpen()) return;
     this.helloSeq = this.send('hello', {
       version: PROTOCOL_VERSION,
       meeting_id: this.opts.meetingId,
@@ -266,7 +257,7 @@ export class MeetingSession {
         await this.rightsChanged();
         break;
       case 'muted':
-        await this.onMuted(msg.data.source);
+        await this.controls.muted(msg.data.source);
         break;
       case 'unmute_request':
         this.view?.prompts.askUnmute(msg.data.source);
@@ -348,11 +339,10 @@ export class MeetingSession {
       case 'pong':
         break; // noted on arrival
       case 'resume_token':
-        this.resumeToken = msg.data.token;
-        this.graceMs = msg.data.grace_seconds * 1000;
+        this.resume.setToken(msg.data.token, msg.data.grace_seconds);
         break;
       case 'resumed':
-        this.onResumed(msg.data.last_seq);
+        if (this.resume.resumed(msg.data.last_seq)) this.changed();
         break;
     }
   }
@@ -362,7 +352,7 @@ export class MeetingSession {
     // Waiting may take long: the join timeout no longer applies, and
     // pings keep the connection alive meanwhile.
     if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
-    this.startPings();
+    this.resume.startPings();
     this.status = 'waiting';
     this.waiting = d;
     this.opts.onWaiting(d);
@@ -417,7 +407,7 @@ export class MeetingSession {
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
       pc.addEventListener('iceconnectionstatechange', () => this.onIceState());
     }
-    this.startPings();
+    this.resume.startPings();
 
     this.opts.onJoined(this.title);
     const n = this.participants.size;
@@ -460,125 +450,12 @@ export class MeetingSession {
     return false;
   }
 
-  private startPings(): void {
-    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
-  }
-
-  /**
-   * Keeps the connection alive, and notices a dead one the browser has not
-   * (a network gone without a close): a ping unanswered for
-   * PONG_TIMEOUT_MS gives the socket up and resumes on a new one.
-   */
-  private ping(): void {
-    if (this.done || this.reconnecting) return;
-    const now = Date.now();
-    if (this.pingSentAt !== 0 && this.lastPong >= this.pingSentAt) this.pingSentAt = 0;
-    if (this.pingSentAt !== 0 && now - this.pingSentAt >= PONG_TIMEOUT_MS && this.resumeToken !== null) {
-      console.warn('conclave: no pong from the server; reconnecting');
-      this.pingSentAt = 0;
-      const gen = this.sig.generation;
-      this.sig.abandon();
-      this.onClose(gen, true, DROP_CODE);
-      return;
-    }
-    if (this.send('ping', {}) > 0 && this.pingSentAt === 0) this.pingSentAt = now;
-  }
-
-  // ---------- resume (docs/protocol.md, "Resume") ----------
-
-  /**
-   * The socket dropped while in the meeting or the waiting room: keep the
-   * call view and media, and reconnect with backoff until the grace period
-   * the server named has passed.
-   */
-  private startReconnect(): void {
-    this.reconnecting = true;
-    this.graceOver = false;
-    this.reconnectAttempts = 0;
-    this.pingSentAt = 0;
-    this.clearResumeTimers();
-    this.graceTimer = setTimeout(() => this.onGraceOver(), this.graceMs);
-    this.view?.setReconnecting(true);
-    this.opts.onReconnecting?.(true);
-    announce('Connection to the server lost. Reconnecting…');
-    this.changed();
-    this.scheduleAttempt();
-  }
-
-  private scheduleAttempt(): void {
-    if (this.done || !this.reconnecting) return;
-    if (this.graceOver) {
-      this.giveUp();
-      return;
-    }
-    if (this.holdReconnect || this.reconnectTimer !== undefined) return;
-    const base = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempts, RECONNECT_DELAYS_MS.length - 1)] ?? 5000;
-    const delay = base * (1 - RECONNECT_JITTER + Math.random() * 2 * RECONNECT_JITTER);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.attempt();
-    }, delay);
-  }
-
-  /** Opens a new socket; onOpen sends resume on it. */
-  private attempt(): void {
-    if (this.done || !this.reconnecting || this.holdReconnect) return;
-    this.reconnectAttempts += 1;
-    this.resumeSeq = 0;
-    this.sig.connect();
-    const gen = this.sig.generation;
-    this.changed();
-    this.attemptTimer = setTimeout(() => {
-      this.attemptTimer = undefined;
-      if (this.done || !this.reconnecting || this.sig.generation !== gen) return;
-      // Neither resumed nor closed: give this socket up and try another.
-      this.closeHandled = gen;
-      this.sig.abandon();
-      this.attemptFailed();
-    }, ATTEMPT_TIMEOUT_MS);
-  }
-
-  private attemptFailed(): void {
-    if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
-    this.attemptTimer = undefined;
-    this.scheduleAttempt();
-  }
-
-  private onGraceOver(): void {
-    this.graceTimer = undefined;
-    this.graceOver = true;
-    if (this.done || !this.reconnecting) return;
-    // An attempt under way gets its answer (its own timeout bounds the wait).
-    if (this.attemptTimer !== undefined) return;
-    this.giveUp();
-  }
-
-  /** The browser is back online: try at once rather than after the wait. */
-  private readonly onOnline = (): void => {
-    if (this.done || !this.reconnecting || this.holdReconnect || this.reconnectTimer === undefined) return;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.attempt();
-  };
-
-  private giveUp(): void {
-    this.end('error', LOST_MESSAGE, 'connection_lost');
-  }
-
-  /** The server took the new socket as ours: carry on where we were. */
-  private onResumed(lastSeq: number): void {
-    if (this.done || !this.reconnecting) return;
-    if (!this.sig.isOpen) return; // gone again: its close follows
-    this.clearResumeTimers();
-    const resent = this.sig.release(lastSeq);
-    this.reconnecting = false;
-    this.reconnectAttempts = 0;
-    this.resumes += 1;
-    if (resent > 0) console.info(`conclave: resumed; sent ${resent} messages again`);
-    this.view?.setReconnecting(false);
-    this.opts.onReconnecting?.(false);
-    announce('Reconnected.');
-    this.restartBrokenIce();
+  /** Reconnecting began (on) or a resume ended it: the view says so. */
+  private reconnectingChanged(on: boolean): void {
+    this.view?.setReconnecting(on);
+    this.opts.onReconnecting?.(on);
+    announce(on ? 'Connection to the server lost. Reconnecting…' : 'Reconnected.');
+    if (!on) this.restartBrokenIce();
     this.changed();
   }
 
@@ -597,26 +474,14 @@ export class MeetingSession {
     }
   }
 
-  private clearResumeTimers(): void {
-    for (const t of [this.reconnectTimer, this.attemptTimer, this.graceTimer]) {
-      if (t !== undefined) clearTimeout(t);
-    }
-    this.reconnectTimer = this.attemptTimer = this.graceTimer = undefined;
-  }
-
   /** Test aid: cuts the socket as a network drop would (no leave). */
   dropSignaling(hold: boolean): boolean {
-    if (this.done || this.reconnecting || this.resumeToken === null) return false;
-    this.holdReconnect = hold;
-    return this.sig.drop();
+    return this.resume.drop(hold);
   }
 
   /** Test aid: lets reconnect attempts held by dropSignaling(true) go on. */
   releaseReconnect(): boolean {
-    if (!this.holdReconnect) return false;
-    this.holdReconnect = false;
-    if (this.reconnecting) this.attempt();
-    return true;
+    return this.resume.release();
   }
 
   private mediaProblem = false;
@@ -680,7 +545,7 @@ export class MeetingSession {
         return;
       }
       const fatal = d.code === 'unsupported_version' ? FATAL_ERRORS[d.code] : undefined;
-      if (fatal && ref !== null && ref === this.resumeSeq) {
+      if (fatal && ref !== null && ref === this.resume.resumeSeq) {
         this.end('error', fatal, d.code);
         return;
       }
@@ -723,8 +588,8 @@ export class MeetingSession {
     if (this.done || gen !== this.sig.generation || gen <= this.closeHandled) return;
     this.closeHandled = gen;
     if (this.leaving) this.end('ended', BYE_MESSAGES['left']?.message ?? 'You left the meeting.', 'left');
-    else if (this.reconnecting) this.attemptFailed();
-    else if (this.mayResume && code !== NORMAL_CLOSURE) this.startReconnect();
+    else if (this.reconnecting) this.resume.attemptFailed();
+    else if (this.mayResume && code !== NORMAL_CLOSURE) this.resume.start();
     else if (!opened) this.end('error', 'Could not connect to the server. Check your connection and try again.', 'connect_failed');
     else if (!this.admitted) this.end('error', 'The server closed the connection before you joined.', 'closed');
     else this.end('error', 'The connection to the server was lost.', 'connection_lost');
@@ -791,39 +656,13 @@ export class MeetingSession {
   private async rightsChanged(): Promise<void> {
     this.changed();
     if (this.status !== 'joined' || this.canShare || !this.opts.media.screen) return;
-    await this.stopScreen();
+    await this.controls.stopScreen();
     this.view?.prompts.show('You can no longer share your screen: only presenters can.');
   }
 
-  /**
-   * A host turned one of our sources off. The server already stopped
-   * forwarding it; turning it off here is the user's own toggle path, so
-   * the device light goes out and media_state tells the truth.
-   */
-  private async onMuted(source: Source): Promise<void> {
-    const which = TOGGLE_OF[source];
-    const on = source === 'audio' ? this.opts.media.mic : source === 'camera' ? this.opts.media.cam : this.opts.media.screen;
-    this.view?.prompts.show(`The host turned off your ${SOURCE_NAME[source]}.`);
-    if (this.busy[which]) {
-      this.pendingOff.add(which); // the running toggle turns it off when done
-    } else if (on) {
-      await this.turnOff(which);
-    } else {
-      this.sendMediaState();
-    }
-  }
-
-  private async turnOff(which: 'mic' | 'camera' | 'screen'): Promise<void> {
-    const m = this.opts.media;
-    if (which === 'mic' && m.mic) await this.toggleMic();
-    else if (which === 'camera' && m.cam) await this.toggleCamera();
-    else if (which === 'screen' && m.screen) await this.stopScreen();
-  }
-
   /** The person accepted a host's request to turn a source on. */
-  async turnOn(source: 'audio' | 'camera'): Promise<void> {
-    if (source === 'audio' && !this.opts.media.mic) await this.toggleMic();
-    if (source === 'camera' && !this.opts.media.cam) await this.toggleCamera();
+  turnOn(source: 'audio' | 'camera'): Promise<void> {
+    return this.controls.turnOn(source);
   }
 
   /**
@@ -862,138 +701,21 @@ export class MeetingSession {
     this.send('media_state', { audio: m.mic !== null, video: m.cam !== null, screen: m.screen !== null });
   }
 
-  async toggleMic(): Promise<void> {
-    await this.toggle('mic', async () => {
-      const media = this.opts.media;
-      if (media.mic) {
-        await this.publisher?.setTrack('audio', null);
-        media.stopMic();
-        announce('Microphone off.');
-      } else {
-        const track = await this.startOr('microphone', () => media.startMic());
-        if (!track) return;
-        await this.attach('audio', track, () => media.stopMic());
-        announce('Microphone on.');
-      }
-    });
+  toggleMic(): Promise<void> {
+    return this.controls.toggleMic();
   }
 
-  async toggleCamera(): Promise<void> {
-    await this.toggle('camera', async () => {
-      const media = this.opts.media;
-      if (media.cam) {
-        await this.publisher?.setTrack('camera', null);
-        media.stopCamera(); // the camera light goes off
-        announce('Camera off.');
-      } else {
-        const track = await this.startOr('camera', () => media.startCamera());
-        if (!track) return;
-        await this.attach('camera', track, () => media.stopCamera());
-        announce('Camera on.');
-      }
-    });
+  toggleCamera(): Promise<void> {
+    return this.controls.toggleCamera();
   }
 
-  async toggleScreen(): Promise<void> {
-    if (this.opts.media.screen) {
-      await this.stopScreen();
-      return;
-    }
-    if (!this.canShare) {
-      announce('Only presenters can share their screen.');
-      return;
-    }
-    if (!(await confirmScreenShare(this.view?.share.el ?? null))) {
-      announce('Screen sharing was cancelled.');
-      return;
-    }
-    await this.toggle('screen', async () => {
-      const media = this.opts.media;
-      let track: MediaStreamTrack;
-      try {
-        track = await media.startScreen();
-      } catch (e) {
-        // Cancelling the browser's picker (or a refusal without asking) is
-        // said quietly; anything else is an error worth explaining.
-        announce(errorName(e) === 'NotAllowedError'
-          ? 'Screen sharing was cancelled.'
-          : `Could not share the screen: ${describeMediaError(e)}.`);
-        return;
-      }
-      // Stopping from the browser's own "Stop sharing" UI ends the track.
-      track.addEventListener('ended', () => {
-        if (this.opts.media.screen === track) void this.stopScreen();
-      });
-      await this.attach('screen', track, () => media.stopScreen());
-      announce('You are sharing your screen.');
-    });
+  toggleScreen(): Promise<void> {
+    return this.controls.toggleScreen();
   }
 
   /** A background effect was picked in the call: the sent camera changes with the preview. */
-  async setEffect(effect: Effect): Promise<void> {
-    const media = this.opts.media;
-    if (!media.rawCam) {
-      await media.setEffect(effect);
-      this.changed();
-      return;
-    }
-    await this.toggle('camera', async () => {
-      await media.setEffect(effect, async (track) => {
-        await this.publisher?.setTrack('camera', track);
-      });
-      announce(media.effectError !== null ? `The background effect is not available: ${media.effectError}.` : 'Background effect changed.');
-    });
-  }
-
-  private async stopScreen(): Promise<void> {
-    await this.toggle('screen', async () => {
-      if (!this.opts.media.screen) return;
-      await this.publisher?.setTrack('screen', null);
-      this.opts.media.stopScreen();
-      announce('You stopped sharing your screen.');
-    });
-  }
-
-  private async toggle(which: 'mic' | 'camera' | 'screen', work: () => Promise<void>): Promise<void> {
-    if (this.status !== 'joined' || this.busy[which]) return;
-    this.busy[which] = true;
-    this.view?.setBusy(which, true);
-    try {
-      await work();
-    } catch (e) {
-      console.warn('conclave: toggle failed', e);
-      announce(`Something went wrong: ${describeMediaError(e)}.`);
-    } finally {
-      this.busy[which] = false;
-      this.view?.setBusy(which, false);
-      if (!this.done) {
-        this.sendMediaState();
-        this.changed();
-      }
-    }
-    if (this.pendingOff.delete(which) && !this.done) await this.turnOff(which);
-  }
-
-  private async startOr(what: string, start: () => Promise<MediaStreamTrack>): Promise<MediaStreamTrack | null> {
-    try {
-      return await start();
-    } catch (e) {
-      announce(`Could not turn on the ${what}: ${describeMediaError(e)}.`);
-      return null;
-    }
-  }
-
-  private async attach(source: Source, track: MediaStreamTrack, undo: () => void): Promise<void> {
-    if (this.done) {
-      undo();
-      return;
-    }
-    try {
-      await this.publisher?.setTrack(source, track);
-    } catch (e) {
-      undo();
-      throw e;
-    }
+  setEffect(effect: Effect): Promise<void> {
+    return this.controls.setEffect(effect);
   }
 
   /** Leave politely: the server answers with bye (left). */
@@ -1024,15 +746,11 @@ export class MeetingSession {
     if (this.done) return;
     this.done = true;
     this.status = status;
-    for (const t of [this.pingTimer, this.joinTimer, this.leaveTimer]) {
+    for (const t of [this.joinTimer, this.leaveTimer]) {
       if (t !== undefined) clearTimeout(t);
     }
-    this.clearResumeTimers();
-    window.removeEventListener('online', this.onOnline);
-    this.resumeToken = null;
+    this.resume.stop();
     this.files = null;
-    this.reconnecting = false;
-    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.publisher?.close();
     this.subscriber?.close();
     this.e2ee?.close();
