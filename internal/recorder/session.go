@@ -12,6 +12,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-meet/conclave/internal/consentgate"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
 
@@ -53,11 +54,11 @@ type Session struct {
 	log   *slog.Logger
 	start time.Time
 
-	mu       sync.Mutex
-	consents map[string]*consent
-	sinks    map[*sink]struct{}
-	stopped  bool
-	errs     []error
+	mu      sync.Mutex
+	gates   consentgate.Set
+	sinks   map[*sink]struct{}
+	stopped bool
+	errs    []error
 
 	wg        sync.WaitGroup // one per sink goroutine
 	stopOnce  sync.Once
@@ -73,18 +74,6 @@ type Session struct {
 // consent is one participant's answer. Packets carry the epoch they were
 // taken in: every Allow after a Deny starts a new one, so nothing taken
 // before a withdrawal is written after it.
-type consent struct {
-	allowed atomic.Bool
-	epoch   atomic.Uint64
-	subject atomic.Pointer[string]
-}
-
-func (c *consent) subjectOf() string {
-	if p := c.subject.Load(); p != nil {
-		return *p
-	}
-	return ""
-}
 
 // New starts a recording, checking free space first (ErrDiskLow).
 func New(opts Options) (*Session, error) {
@@ -101,7 +90,7 @@ func New(opts Options) (*Session, error) {
 		opts.DiskCheckEvery = DefaultDiskCheckEvery
 	}
 	s := &Session{o: opts, now: opts.Clock, log: opts.Logger, start: opts.Clock(),
-		consents: map[string]*consent{}, sinks: map[*sink]struct{}{}, stopDone: make(chan struct{}),
+		sinks: map[*sink]struct{}{}, stopDone: make(chan struct{}),
 		queueLen: defaultQueueLen}
 	if opts.FreeSpace != nil {
 		free, err := opts.FreeSpace()
@@ -140,7 +129,7 @@ func (s *Session) attach(src source) *sink {
 		s.mu.Unlock()
 		return nil
 	}
-	k.consent = s.consentLocked(src.Owner())
+	k.consent = s.gates.Of(src.Owner())
 	s.sinks[k] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -173,28 +162,11 @@ func describe(src source) (TrackMeta, uint32, bool) {
 	return m, rate, true
 }
 
-func (s *Session) consentLocked(owner string) *consent {
-	c := s.consents[owner]
-	if c == nil {
-		c = &consent{}
-		s.consents[owner] = c
-	}
-	return c
-}
-
 // Allow records owner's tracks from their next keyframe on, as data of
 // subject (see TrackMeta.Subject). Allowing again while allowed changes
 // nothing.
 func (s *Session) Allow(owner, subject string) {
-	s.mu.Lock()
-	c := s.consentLocked(owner)
-	s.mu.Unlock()
-	if c.allowed.Load() {
-		return
-	}
-	c.subject.Store(&subject)
-	c.epoch.Add(1) // before allowed: a packet let through carries the new epoch
-	c.allowed.Store(true)
+	s.gates.Of(owner).Allow(subject)
 }
 
 // Deny stops recording owner (consent declined or withdrawn, or gone):
@@ -202,17 +174,16 @@ func (s *Session) Allow(owner, subject string) {
 // what was queued is dropped. Their open files are finished as complete,
 // asynchronously; a later Allow starts new ones.
 func (s *Session) Deny(owner string) {
+	g := s.gates.Of(owner)
+	g.Deny()
 	s.mu.Lock()
-	c := s.consentLocked(owner)
 	var theirs []*sink
 	for k := range s.sinks {
-		if k.consent == c {
+		if k.consent == g {
 			theirs = append(theirs, k)
 		}
 	}
 	s.mu.Unlock()
-	c.allowed.Store(false)
-	c.epoch.Add(1)
 	for _, k := range theirs {
 		k.poke()
 	}

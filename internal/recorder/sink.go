@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/conclave-meet/conclave/internal/consentgate"
 	"github.com/conclave-meet/conclave/internal/sfu"
 )
 
@@ -38,7 +39,7 @@ type item struct {
 type sink struct {
 	sess    *Session
 	src     source
-	consent *consent
+	consent *consentgate.Gate
 	meta    TrackMeta // Offset is set per file
 	rate    uint32
 
@@ -67,14 +68,14 @@ func (s *sink) WriteRTP(l sfu.Layer, pkt *rtp.Packet, keyframe bool) bool {
 }
 
 func (s *sink) offer(l layer, pkt *rtp.Packet, key bool) bool {
-	if !s.consent.allowed.Load() {
+	epoch, ok := s.consent.Open()
+	if !ok {
 		s.sess.gated.Add(1)
 		return false
 	}
 	if s.closed.Load() {
 		return false
 	}
-	epoch := s.consent.epoch.Load()
 	now := s.sess.now()
 	s.mu.Lock()
 	known := s.sel.known(l)
@@ -160,7 +161,7 @@ func (s *sink) drain() {
 // consented reports whether the owner's consent still covers epoch: a
 // packet taken before a withdrawal is not written after it.
 func (s *sink) consented(epoch uint64) bool {
-	return s.consent.allowed.Load() && s.consent.epoch.Load() == epoch
+	return s.consent.Still(epoch)
 }
 
 // checkConsent closes the open file, as complete, once its consent is gone.
@@ -203,7 +204,7 @@ func (s *sink) openFile(it item) bool {
 		return false
 	}
 	meta := s.meta
-	meta.Subject = s.consent.subjectOf()
+	meta.Subject = s.consent.Subject()
 	meta.Offset = max(it.at.Sub(s.sess.start), 0)
 	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
 	tf, err := s.sess.o.Catalog.AddTrack(ctx, meta)

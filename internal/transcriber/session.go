@@ -22,6 +22,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-meet/conclave/internal/consentgate"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/transcribe"
 )
@@ -94,31 +95,16 @@ type Session struct {
 	ctx    context.Context // cancelled when Stop gives up waiting
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	consents map[string]*consent
-	sinks    map[*sink]struct{}
-	stopped  bool
+	mu      sync.Mutex
+	gates   consentgate.Set // one per participant: every Allow after a Deny starts a new epoch
+	sinks   map[*sink]struct{}
+	stopped bool
 
 	wg       sync.WaitGroup
 	stopOnce sync.Once
 	stopDone chan struct{}
 
 	streams, gated, dropped, failures atomic.Int64
-}
-
-// consent is one participant's answer; every Allow after a Deny starts a
-// new epoch, and audio taken in one epoch is never written in another.
-type consent struct {
-	allowed atomic.Bool
-	epoch   atomic.Uint64
-	subject atomic.Pointer[string]
-}
-
-func (c *consent) subjectOf() string {
-	if p := c.subject.Load(); p != nil {
-		return *p
-	}
-	return ""
 }
 
 // New returns a session that transcribes nobody until Allow.
@@ -146,7 +132,7 @@ func New(o Options) (*Session, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Session{o: o, log: o.Logger, start: o.Clock(), ctx: ctx, cancel: cancel,
-		consents: map[string]*consent{}, sinks: map[*sink]struct{}{}, stopDone: make(chan struct{})}, nil
+		sinks: map[*sink]struct{}{}, stopDone: make(chan struct{})}, nil
 }
 
 // track is what a sink needs to know of an sfu.Track.
@@ -178,7 +164,7 @@ func (s *Session) attach(t track) *sink {
 		s.mu.Unlock()
 		return nil
 	}
-	k.consent = s.consentLocked(k.owner)
+	k.consent = s.gates.Of(k.owner)
 	s.sinks[k] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -186,28 +172,11 @@ func (s *Session) attach(t track) *sink {
 	return k
 }
 
-func (s *Session) consentLocked(owner string) *consent {
-	c := s.consents[owner]
-	if c == nil {
-		c = &consent{}
-		s.consents[owner] = c
-	}
-	return c
-}
-
 // Allow transcribes participant's microphone from now on, as personal
 // data of subject. Allowing again while allowed changes nothing. It never
 // blocks: the room calls it under its lock.
 func (s *Session) Allow(participant, subject string) {
-	s.mu.Lock()
-	c := s.consentLocked(participant)
-	s.mu.Unlock()
-	if c.allowed.Load() {
-		return
-	}
-	c.subject.Store(&subject)
-	c.epoch.Add(1) // before allowed: a packet let through carries the new epoch
-	c.allowed.Store(true)
+	s.gates.Of(participant).Allow(subject)
 }
 
 // Deny stops transcribing participant (consent declined or withdrawn, or
@@ -215,17 +184,16 @@ func (s *Session) Allow(participant, subject string) {
 // copied, and what was queued never reaches the engine. What the engine
 // already has is finished: its last captions still come. It never blocks.
 func (s *Session) Deny(participant string) {
+	g := s.gates.Of(participant)
+	g.Deny()
 	s.mu.Lock()
-	c := s.consentLocked(participant)
 	var theirs []*sink
 	for k := range s.sinks {
-		if k.consent == c {
+		if k.consent == g {
 			theirs = append(theirs, k)
 		}
 	}
 	s.mu.Unlock()
-	c.allowed.Store(false)
-	c.epoch.Add(1)
 	for _, k := range theirs {
 		k.poke()
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/conclave-meet/conclave/internal/consentgate"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/transcribe"
 	"github.com/conclave-meet/conclave/internal/transcribe/audio"
@@ -32,7 +33,7 @@ type item struct {
 type sink struct {
 	sess    *Session
 	owner   string
-	consent *consent
+	consent *consentgate.Gate
 
 	queue    chan item
 	wake     chan struct{} // consent changed
@@ -69,14 +70,15 @@ var _ sfu.Sink = (*sink)(nil)
 // WriteRTP implements sfu.Sink. It never blocks, and the consent gate
 // comes first: nothing of someone who did not consent is even copied.
 func (k *sink) WriteRTP(_ sfu.Layer, pkt *rtp.Packet, _ bool) bool {
-	if !k.consent.allowed.Load() {
+	epoch, ok := k.consent.Open()
+	if !ok {
 		k.sess.gated.Add(1)
 		return false
 	}
 	if k.closed.Load() || len(pkt.Payload) == 0 {
 		return false
 	}
-	it := item{payload: slices.Clone(pkt.Payload), ts: pkt.Timestamp, epoch: k.consent.epoch.Load(), at: k.sess.o.Clock()}
+	it := item{payload: slices.Clone(pkt.Payload), ts: pkt.Timestamp, epoch: epoch, at: k.sess.o.Clock()}
 	select {
 	case k.queue <- it:
 		return true
@@ -124,7 +126,7 @@ func (k *sink) run() {
 }
 
 func (k *sink) consented(epoch uint64) bool {
-	return k.consent.allowed.Load() && k.consent.epoch.Load() == epoch
+	return k.consent.Still(epoch)
 }
 
 // checkConsent finishes the engine stream once its consent is gone.
@@ -210,7 +212,7 @@ func (k *sink) open(it item) bool {
 		k.sess.log.Error("transcriber: cannot start the speech engine", "participant", k.owner, "err", err)
 		return false
 	}
-	k.st = &engineStream{stream: stream, epoch: it.epoch, subject: k.consent.subjectOf(),
+	k.st = &engineStream{stream: stream, epoch: it.epoch, subject: k.consent.Subject(),
 		offset: k.sess.since(it.at), base: k.utterances, dec: dec, pumped: make(chan struct{})}
 	k.sess.streams.Add(1)
 	k.lost.Store(0) // drops before this stream are no gap in it
