@@ -53,6 +53,9 @@ type conferenceDeps struct {
 	// Recordings starts recordings (nil: none); consents to them go into
 	// the ledger through Audit.
 	Recordings signal.Recordings
+	// Transcriptions starts transcriptions (nil: none); consents to them
+	// go into the ledger through Audit.
+	Transcriptions signal.Transcriptions
 	// Passcodes counts wrong meeting passcodes; shared with the web API's
 	// pre-join check (POST /api/meetings/{id}/join-info).
 	Passcodes *throttle.Limiter
@@ -114,7 +117,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
 	rooms.SetOrgPolicy(room.OrgPolicy{ScreenShare: cfg.LockScreenShare, ChatOff: cfg.LockChatOff,
 		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters, Recording: cfg.Recording.Recording,
-		RequireE2EE: cfg.RequireE2EE})
+		Transcription: cfg.Transcription.Transcription, RequireE2EE: cfg.RequireE2EE})
 	if d.Live != nil {
 		d.Live.rooms = rooms
 	}
@@ -131,20 +134,21 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		return nil, nil, err
 	}
 	handler := signal.NewHandler(signal.Options{
-		Meetings:    d.Meetings,
-		Users:       d.Sessions,
-		Rooms:       rooms,
-		Audit:       d.Audit,
-		Relay:       turnRelay(turnSrv),
-		Joins:       throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
-		Passcodes:   d.Passcodes,
-		Notices:     noticeChecker(d.Notices),
-		Refusals:    d.Refusals,
-		Chat:        d.Chat,
-		FileSharing: d.FileSharing,
-		GuestProofs: d.GuestProofs,
-		Recordings:  d.Recordings,
-		Consents:    d.Audit,
+		Meetings:       d.Meetings,
+		Users:          d.Sessions,
+		Rooms:          rooms,
+		Audit:          d.Audit,
+		Relay:          turnRelay(turnSrv),
+		Joins:          throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
+		Passcodes:      d.Passcodes,
+		Notices:        noticeChecker(d.Notices),
+		Refusals:       d.Refusals,
+		Chat:           d.Chat,
+		FileSharing:    d.FileSharing,
+		GuestProofs:    d.GuestProofs,
+		Recordings:     d.Recordings,
+		Consents:       d.Audit,
+		Transcriptions: d.Transcriptions,
 		// 0 in the configuration turns resume off; the handler reads 0 as
 		// its default and a negative grace as off.
 		ResumeGrace: resumeGrace(cfg.ResumeGrace),
@@ -155,6 +159,12 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 	shutdown = func(ctx context.Context) {
 		if err := rooms.Shutdown(ctx); err != nil {
 			d.Logger.Warn("meetings did not end in time", "err", err)
+		}
+		// The engines finish what they heard (their child processes end).
+		if w, ok := d.Transcriptions.(interface{ Wait(context.Context) error }); ok {
+			if err := w.Wait(ctx); err != nil {
+				d.Logger.Warn("transcriptions did not finish in time", "err", err)
+			}
 		}
 		stopMetrics(ctx)
 		if turnSrv != nil {

@@ -146,8 +146,9 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
 		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
-		Recordings: liveRecordings(cfg, st, recs, auditLog, logger),
-		Passcodes:  passcodes,
+		Recordings:     liveRecordings(cfg, st, recs, auditLog, logger),
+		Transcriptions: liveTranscriptions(cfg, logger),
+		Passcodes:      passcodes,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)

@@ -91,8 +91,12 @@ const (
 	ScreenshareStop  Action = "screenshare.stop"
 	RecordingStart   Action = "recording.start"
 	RecordingStop    Action = "recording.stop"
-	ConsentGiven     Action = "consent.given"
-	ConsentWithdrawn Action = "consent.withdrawn"
+	// TranscriptionStart and TranscriptionStop: a host started or stopped
+	// transcribing a meeting (docs/transcripts.md).
+	TranscriptionStart Action = "transcription.start"
+	TranscriptionStop  Action = "transcription.stop"
+	ConsentGiven       Action = "consent.given"
+	ConsentWithdrawn   Action = "consent.withdrawn"
 	// ConsentDeclined: asked for consent (to be recorded), the person
 	// said no; the ledger holds the answer as a consent withdrawn the
 	// moment it was given (docs/privacy.md, "Recording").
@@ -142,7 +146,7 @@ var Actions = []Action{
 	MeetingJoinLockout, MeetingLeave, MeetingResume, MeetingResumeRefused, MeetingAdmit, MeetingDeny, MeetingRemove, MeetingBan,
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd, ChatDelete,
 	MeetingPasscodeRegenerate, MeetingDelete,
-	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop,
+	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop, TranscriptionStart, TranscriptionStop,
 	ConsentGiven, ConsentWithdrawn, ConsentDeclined, FileAccess,
 	RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,

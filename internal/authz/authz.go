@@ -75,6 +75,12 @@ const (
 	// organisation and the meeting allow it; each participant is still
 	// asked, and only those who consent are recorded.
 	RecordingStart Action = "recording.start"
+	// TranscriptionStart starts and stops transcribing the meeting, where
+	// the organisation and the meeting allow it; each participant is
+	// still asked, and only those who consent are transcribed.
+	TranscriptionStart Action = "transcription.start"
+	// Captions turns live captions on and off for oneself.
+	Captions Action = "captions.view"
 )
 
 // Organisation actions (HTTP API, docs/api.md).
@@ -187,23 +193,25 @@ func (r Rule) String() string {
 // Table is the permission table: action × role. A role missing from a row
 // is denied.
 var Table = map[Action]map[Role]Rule{
-	Leave:          {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow, Waiting: Allow},
-	Media:          {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
-	ScreenShare:    {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: IfOpen, Guest: IfOpen},
-	ChatSend:       {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
-	ChatPrivate:    {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
-	ChatDelete:     {Host: Allow, Cohost: Allow},
-	FileShare:      {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
-	LobbyDecide:    {Host: Allow, Cohost: Allow},
-	MeetingLock:    {Host: Allow, Cohost: Allow},
-	MeetingSetting: {Host: Allow, Cohost: Allow},
-	MeetingEnd:     {Host: Allow},
-	Remove:         {Host: Allow, Cohost: Allow},
-	Mute:           {Host: Allow, Cohost: Allow},
-	AskUnmute:      {Host: Allow, Cohost: Allow},
-	SetPresenter:   {Host: Allow, Cohost: Allow},
-	SetCohost:      {Host: Allow},
-	RecordingStart: {Host: Allow, Cohost: Allow},
+	Leave:              {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow, Waiting: Allow},
+	Media:              {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
+	ScreenShare:        {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: IfOpen, Guest: IfOpen},
+	ChatSend:           {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	ChatPrivate:        {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	ChatDelete:         {Host: Allow, Cohost: Allow},
+	FileShare:          {Host: Allow, Cohost: Allow, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	LobbyDecide:        {Host: Allow, Cohost: Allow},
+	MeetingLock:        {Host: Allow, Cohost: Allow},
+	MeetingSetting:     {Host: Allow, Cohost: Allow},
+	MeetingEnd:         {Host: Allow},
+	Remove:             {Host: Allow, Cohost: Allow},
+	Mute:               {Host: Allow, Cohost: Allow},
+	AskUnmute:          {Host: Allow, Cohost: Allow},
+	SetPresenter:       {Host: Allow, Cohost: Allow},
+	SetCohost:          {Host: Allow},
+	RecordingStart:     {Host: Allow, Cohost: Allow},
+	TranscriptionStart: {Host: Allow, Cohost: Allow},
+	Captions:           {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
 
 	MeetingCreate: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	AuditView:     {Admin: Allow, PrivacyOfficer: Allow},
@@ -245,7 +253,7 @@ var Table = map[Action]map[Role]Rule{
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
-	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart}
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart, TranscriptionStart, Captions}
 	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, AccountSecurity, UserSecurity, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion, RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, RecordingAny}
 )
 

@@ -74,6 +74,18 @@ func TestCheck(t *testing.T) {
 		{Attendee, RecordingStart, true, false},
 		{Guest, RecordingStart, true, false},
 		{Waiting, RecordingStart, true, false},
+		// Transcription: the same; captions: everyone admitted, nobody
+		// waiting.
+		{Host, TranscriptionStart, false, true},
+		{Cohost, TranscriptionStart, false, true},
+		{Presenter, TranscriptionStart, true, false},
+		{Attendee, TranscriptionStart, true, false},
+		{Guest, TranscriptionStart, true, false},
+		{Waiting, TranscriptionStart, true, false},
+		{Guest, Captions, false, true},
+		{Attendee, Captions, false, true},
+		{Waiting, Captions, true, false},
+		{Member, Captions, false, false},
 		// Recordings over HTTP: no session, nothing; a member reaches only
 		// the recordings it hosts or was given (checked by package
 		// recordings); only privacy officers reach every recording.

@@ -139,6 +139,9 @@ type Config struct {
 	// Recording: whether meetings may be recorded, how many at once, and
 	// the composite export's ffmpeg (recording.go).
 	Recording
+	// Transcription: whether meetings may be transcribed, and by which
+	// local engine (transcription.go).
+	Transcription
 	// Accounts: second factors required per role, session timeouts and
 	// the breached-password list (mfa.go).
 	Accounts
@@ -172,6 +175,7 @@ func Default() Config {
 		Files:              DefaultFiles(),
 		Media:              DefaultMedia(),
 		Recording:          DefaultRecording(),
+		Transcription:      DefaultTranscription(),
 		Accounts:           DefaultAccounts(),
 	}
 }

@@ -64,6 +64,7 @@ func TestLoadDefaults(t *testing.T) {
 		AuditAnchor:        DefaultAuditAnchor(),
 		Files:              Files{FileMaxMB: 25},
 		Recording:          DefaultRecording(),
+		Transcription:      DefaultTranscription(),
 		Accounts:           DefaultAccounts(),
 		Media:              Media{CameraDefaultOn: true, MicrophoneDefaultOn: true},
 	}
@@ -97,13 +98,14 @@ func TestLoadEveryFlag(t *testing.T) {
 		MediaPort: 9000, TURNPort: 0, TURNMaxPerCredential: 4, TURNMaxPerAddress: 500, JoinsPerAddress: 90, JoinsPerMeeting: 900, LogLevel: "debug", LogFormat: "json", MaxParticipants: 12,
 		ForceWaitingRoom: true, MeetingLifetime: 2 * time.Hour, MaxMeetingLifetime: 48 * time.Hour, ResumeGrace: 45 * time.Second, MinFreeMB: 64,
 		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
-		ReleaseFeed: "https://releases.example.org/conclave.json",
-		Privacy:     DefaultPrivacy(),
-		AuditAnchor: DefaultAuditAnchor(),
-		Files:       Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
-		Recording:   DefaultRecording(),
-		Accounts:    DefaultAccounts(),
-		Media:       Media{},
+		ReleaseFeed:   "https://releases.example.org/conclave.json",
+		Privacy:       DefaultPrivacy(),
+		AuditAnchor:   DefaultAuditAnchor(),
+		Files:         Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
+		Recording:     DefaultRecording(),
+		Transcription: DefaultTranscription(),
+		Accounts:      DefaultAccounts(),
+		Media:         Media{},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -132,13 +134,14 @@ func TestLoadEveryEnv(t *testing.T) {
 		MediaAddr: "127.0.0.2", MediaPort: 7000, TURNPort: 3479, TURNMaxPerCredential: 5, TURNMaxPerAddress: 600, JoinsPerAddress: 91, JoinsPerMeeting: 901, LogLevel: "warn", LogFormat: "json",
 		MaxParticipants: 50, ForceWaitingRoom: true, MeetingLifetime: 24 * time.Hour, MaxMeetingLifetime: 2160 * time.Hour, ResumeGrace: 0,
 		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
-		ReleaseFeed: "http://127.0.0.1:9000/feed.json?token=t",
-		Privacy:     DefaultPrivacy(),
-		AuditAnchor: DefaultAuditAnchor(),
-		Files:       Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
-		Recording:   DefaultRecording(),
-		Accounts:    DefaultAccounts(),
-		Media:       Media{},
+		ReleaseFeed:   "http://127.0.0.1:9000/feed.json?token=t",
+		Privacy:       DefaultPrivacy(),
+		AuditAnchor:   DefaultAuditAnchor(),
+		Files:         Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
+		Recording:     DefaultRecording(),
+		Transcription: DefaultTranscription(),
+		Accounts:      DefaultAccounts(),
+		Media:         Media{},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -189,13 +192,14 @@ microphone_default_on = false
 		MediaPort: 7001, TURNPort: 3480, TURNMaxPerCredential: 6, TURNMaxPerAddress: 700, JoinsPerAddress: 92, JoinsPerMeeting: 902, LogLevel: "error", LogFormat: "json", MaxParticipants: 7,
 		ForceWaitingRoom: true, MeetingLifetime: 168 * time.Hour, MaxMeetingLifetime: 720 * time.Hour, ResumeGrace: time.Minute, MinFreeMB: 1024,
 		LockScreenShare: true, LockChatOff: true, LockPrivateChatOff: true, LockChatPresenters: true,
-		ReleaseFeed: "https://releases.example.org/conclave.json",
-		Privacy:     DefaultPrivacy(),
-		AuditAnchor: DefaultAuditAnchor(),
-		Files:       Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
-		Recording:   DefaultRecording(),
-		Accounts:    DefaultAccounts(),
-		Media:       Media{},
+		ReleaseFeed:   "https://releases.example.org/conclave.json",
+		Privacy:       DefaultPrivacy(),
+		AuditAnchor:   DefaultAuditAnchor(),
+		Files:         Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
+		Recording:     DefaultRecording(),
+		Transcription: DefaultTranscription(),
+		Accounts:      DefaultAccounts(),
+		Media:         Media{},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -325,6 +329,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, auditAnchorKeys)
 	maps.Copy(keys, filesKeys)
 	maps.Copy(keys, recordingKeys)
+	maps.Copy(keys, transcriptionKeys)
 	maps.Copy(keys, mediaKeys)
 	maps.Copy(keys, accountKeys)
 	if len(keys) != len(options) {

@@ -39,6 +39,7 @@ func (c Config) Validate() error {
 		c.validateReleaseFeed(),
 		c.validateFiles(),
 		c.validateRecording(),
+		c.validateTranscription(),
 		c.validateAccounts(),
 		c.validateOIDC(),
 	)

@@ -166,6 +166,30 @@ type RecordingConsent struct {
 	Consent bool   `json:"consent"`
 }
 
+// TranscriptionStart starts transcribing the meeting with the local speech
+// engine, for the purpose given (shown to everyone before they answer).
+type TranscriptionStart struct {
+	Purpose string `json:"purpose" proto:"required,max=500"`
+}
+
+// TranscriptionStop stops the running transcription ID.
+type TranscriptionStop struct {
+	ID string `json:"id" proto:"required,max=64"`
+}
+
+// TranscriptionConsent answers the consent request of transcription ID,
+// or changes the answer: Consent false after true is a withdrawal, which
+// takes effect at once.
+type TranscriptionConsent struct {
+	ID      string `json:"id" proto:"required,max=64"`
+	Consent bool   `json:"consent"`
+}
+
+// Captions turns live captions on or off for the sender.
+type Captions struct {
+	On bool `json:"on"`
+}
+
 // E2EEPubKey publishes the sender's end-to-end encryption public key for
 // this stay (docs/e2ee.md): a P-256 SPKI, base64url. The server relays it
 // to everyone in the meeting, stamped with the sender's participant ID,

@@ -36,6 +36,10 @@ type Settings struct {
 	// Recording: hosts and co-hosts may record this meeting (the
 	// organisation and the meeting allow it).
 	Recording bool `json:"recording,omitempty"`
+	// Transcription: hosts and co-hosts may transcribe this meeting (the
+	// organisation and the meeting allow it). Always false when E2EE is
+	// true: the server has no audio to transcribe.
+	Transcription bool `json:"transcription,omitempty"`
 	// E2EE: media is end-to-end encrypted in this meeting (docs/e2ee.md);
 	// every client encrypts, and one that cannot may not join.
 	E2EE bool `json:"e2ee,omitempty"`

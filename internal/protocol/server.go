@@ -163,6 +163,44 @@ type RecordingState struct {
 	Ended string `json:"ended,omitempty" proto:"enum=|stopped|meeting_ended|disk_low|failed|server_shutdown"`
 }
 
+// TranscriptionState tells a participant that a transcription runs
+// (Active) and what they answered to it, or that it ended and why.
+type TranscriptionState struct {
+	Active bool   `json:"active"`
+	ID     string `json:"id,omitempty" proto:"max=64"`
+	// By and ByName are who started it.
+	By     string `json:"by,omitempty" proto:"max=64"`
+	ByName string `json:"by_name,omitempty" proto:"max=200"`
+	// Purpose, Access (who may see the transcript), RetentionDays (how
+	// long it is kept) and Engine (where the audio goes) are what a
+	// participant is told before answering.
+	Purpose       string     `json:"purpose,omitempty" proto:"max=500"`
+	Access        string     `json:"access,omitempty" proto:"max=500"`
+	RetentionDays int        `json:"retention_days,omitempty" proto:"min=0"`
+	Engine        string     `json:"engine,omitempty" proto:"max=200"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	// Consent is this participant's answer: pending (not transcribed
+	// until they answer), given or declined.
+	Consent string `json:"consent,omitempty" proto:"enum=|pending|given|declined"`
+	// Ended says why the transcription stopped (when not Active).
+	Ended string `json:"ended,omitempty" proto:"enum=|stopped|meeting_ended|failed|server_shutdown"`
+}
+
+// Caption is a live caption: what Participant (named Name) said. A
+// caption that is not Final is replaced by the next one with the same
+// Participant and Utterance, and by the final one. StartMS and EndMS are
+// milliseconds since the transcription started.
+type Caption struct {
+	Transcription string `json:"transcription" proto:"required,max=64"`
+	Participant   string `json:"participant" proto:"required,max=64"`
+	Name          string `json:"name" proto:"max=200"`
+	Utterance     int    `json:"utterance" proto:"min=0"`
+	Final         bool   `json:"final"`
+	StartMS       int64  `json:"start_ms" proto:"min=0"`
+	EndMS         int64  `json:"end_ms" proto:"min=0"`
+	Text          string `json:"text" proto:"max=5000"`
+}
+
 // E2EEPubKeyOf is a participant's end-to-end encryption public key, as
 // its owner published it (a new one replaces the old: clients flag the
 // change).

@@ -24,9 +24,10 @@ func Info(in Inputs) Document {
 				"The controller is " + org + ". " + contactSentence(in),
 			}},
 			collectedSection(ds),
-			{ID: "where", Title: "Where it is stored", Paragraphs: []string{
-				"Everything is stored on this server, run by " + org + ", and nowhere else. " + liveText(ds) + " Your browser loads nothing from other websites.",
-			}},
+			{ID: "where", Title: "Where it is stored", Paragraphs: nonEmpty(
+				"Everything is stored on this server, run by "+org+", and nowhere else. "+liveText(ds)+" Your browser loads nothing from other websites.",
+				transcriptionText(in.Config),
+			)},
 			{ID: "encryption", Title: "How your audio and video are protected", Paragraphs: []string{encryptionText(in)},
 				Table: encryptionTable(in)},
 			{ID: "who-sees", Title: "Who can see it", List: whoSees(ds)},

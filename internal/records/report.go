@@ -206,6 +206,7 @@ func Measures(in Inputs) []string {
 		signedInMeasure(c),
 		e2eeMeasure(c),
 		recordingMeasure(c),
+		transcriptionMeasure(c),
 		"Failed sign-ins and meeting passcodes are throttled (lock-out per address, account and meeting).",
 		"Passwords are stored as argon2id hashes; session and setup tokens only as SHA-256 hashes.",
 		"A tamper-evident audit log, hash-chained with an HMAC key kept outside the database, records sign-ins, joins, moderation, audit views and retention sweeps.",

@@ -142,6 +142,7 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 	}
 	mb.events.Deliver(ev)
 	r.recordingJoinedLocked(mb)
+	r.transcriptionJoinedLocked(mb)
 	r.e2eeJoinedLocked(mb)
 	if r.speaker != "" {
 		mb.events.Deliver(ActiveSpeaker{r.speaker})

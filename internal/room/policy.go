@@ -72,6 +72,11 @@ type Settings struct {
 	// the organisation's both allow it, and media is not end-to-end
 	// encrypted). Fixed for the live meeting.
 	Recording bool
+	// Transcription: hosts and co-hosts may transcribe (the meeting's
+	// recording option and the organisation's transcription setting both
+	// allow it, and media is not end-to-end encrypted). Fixed for the
+	// live meeting.
+	Transcription bool
 	// E2EE: media is end-to-end encrypted; fixed for the live meeting.
 	E2EE bool
 }
@@ -102,6 +107,10 @@ type OrgPolicy struct {
 	// Recording: the organisation allows recording (config `recording`,
 	// off by default); each meeting must allow it too (Policy.Recording).
 	Recording bool
+	// Transcription: the organisation allows transcription (config
+	// `transcription`, off by default); each meeting must allow recording
+	// too (Policy.Recording), which covers transcripts.
+	Transcription bool
 	// RequireE2EE: every meeting is end-to-end encrypted (config
 	// `require_e2ee`), whatever it was created with.
 	RequireE2EE bool
@@ -127,7 +136,7 @@ func (o OrgPolicy) apply(s Settings) Settings {
 		s.OrgLocked = append(s.OrgLocked, SettingChatWriters)
 	}
 	if o.RequireE2EE {
-		s.E2EE, s.Recording = true, false
+		s.E2EE, s.Recording, s.Transcription = true, false, false
 		s.OrgLocked = append(s.OrgLocked, SettingE2EE)
 	}
 	return s

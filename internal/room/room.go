@@ -124,9 +124,11 @@ type Room struct {
 	bans      map[string]bool // banKeys of people removed with a ban
 	speaker   string
 	closed    bool
-	started   time.Time      // when this live meeting began
-	chat      *chatOrder     // delivers chat in the order it was sent
-	rec       *liveRecording // nil: not recording (recording.go)
+	started   time.Time          // when this live meeting began
+	chat      *chatOrder         // delivers chat in the order it was sent
+	rec       *liveRecording     // nil: not recording (recording.go)
+	tr        *liveTranscription // nil: not transcribing (transcription.go)
+	captions  map[string]bool    // members who turned live captions on
 }
 
 // Member is one participant's handle on its room, from hello to leaving;
@@ -214,7 +216,8 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
 		bans: map[string]bool{}, started: time.Now().UTC(),
 		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share,
-			Recording: p.Recording && m.org.Recording && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),
+			Recording:     p.Recording && m.org.Recording && !(p.E2EE || m.org.RequireE2EE),
+			Transcription: p.Recording && m.org.Transcription && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),
 		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}
@@ -416,6 +419,7 @@ func (r *Room) removeMemberLocked(mb *Member) bool {
 	delete(r.members, mb.info.ID)
 	r.order = removeString(r.order, mb.info.ID)
 	r.recordingLeftLocked(mb)
+	r.transcriptionLeftLocked(mb)
 	for _, oid := range r.order {
 		r.members[oid].events.Deliver(ParticipantLeft{mb.info.ID})
 	}
@@ -448,6 +452,7 @@ func (m *Manager) closeIfEmpty(r *Room) {
 // the media's loop, and the recorder for its files).
 func (r *Room) closeMedia(why string) {
 	r.endRecording(why)
+	r.endTranscription(why)
 	r.media.Close()
 	r.speakers.close()
 }

@@ -115,6 +115,14 @@ func (r *recorder) Deliver(ev Event) {
 		} else {
 			r.add("recording " + e.Recording.ID + " " + e.Consent)
 		}
+	case TranscriptionChanged:
+		if e.Transcription == nil {
+			r.add("transcription ended " + e.Ended)
+		} else {
+			r.add("transcription " + e.Transcription.ID + " " + e.Consent)
+		}
+	case CaptionReceived:
+		r.add("caption " + e.Name + ": " + e.Text)
 	}
 }
 

@@ -70,6 +70,10 @@ var probes = map[authz.Action]func(c cell) (string, any){
 	authz.RecordingStart: func(cell) (string, any) {
 		return "recording_start", map[string]string{"purpose": "probe"}
 	},
+	authz.TranscriptionStart: func(cell) (string, any) {
+		return "transcription_start", map[string]string{"purpose": "probe"}
+	},
+	authz.Captions: func(cell) (string, any) { return "captions", map[string]bool{"on": true} },
 }
 
 // TestPermissionTable walks authz.Table through the real websocket
@@ -124,6 +128,9 @@ func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) ce
 	var o testserver.Options
 	if action == authz.RecordingStart {
 		o.OrgPolicy.Recording, o.Recordings, o.Consents = true, &fakeRecordings{}, &fakeLedger{}
+	}
+	if action == authz.TranscriptionStart {
+		o.OrgPolicy.Transcription, o.Transcriptions, o.Consents = true, &fakeTranscriptions{}, &fakeLedger{}
 	}
 	srv := guardedWith(t, o)
 	url := srv.WS

@@ -105,6 +105,9 @@ type Options struct {
 	// Consents records consent answers with their audit entries (the
 	// audit log).
 	Consents ConsentLedger
+	// Transcriptions starts transcriptions where policy allows them; nil
+	// (or no Consents): transcription is unavailable.
+	Transcriptions Transcriptions
 }
 
 // Timer is the part of *time.Timer the resume grace period needs.

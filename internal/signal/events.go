@@ -55,6 +55,10 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 		return "chat_deleted", protocol.ChatDeleted{ID: e.ID, By: e.By}, true
 	case room.RecordingChanged:
 		return "recording", wireRecording(e), true
+	case room.TranscriptionChanged:
+		return "transcription", wireTranscription(e), true
+	case room.CaptionReceived:
+		return "caption", wireCaption(e), true
 	case room.E2EEKeyPublished:
 		return "e2ee_pubkey", protocol.E2EEPubKeyOf{Participant: e.Participant, SPKI: e.SPKI}, true
 	case room.E2EEKeyDelivered:
@@ -147,7 +151,7 @@ func wireRecording(e room.RecordingChanged) protocol.RecordingState {
 
 func wireSettings(s room.Settings) protocol.Settings {
 	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, PrivateChat: s.PrivateChat, ChatWriters: s.ChatWriters,
-		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked, Recording: s.Recording,
+		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked, Recording: s.Recording, Transcription: s.Transcription,
 		E2EE: s.E2EE}
 }
 

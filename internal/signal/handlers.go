@@ -65,6 +65,12 @@ var handlers = map[string]handler{
 	"recording_start":   on(true, authz.RecordingStart, onRecordingStart),
 	"recording_stop":    on(true, authz.RecordingStart, onRecordingStop),
 	"recording_consent": on(true, authz.Leave, onRecordingConsent),
+	// Transcription likewise (transcription.go); captions are each
+	// participant's own choice.
+	"transcription_start":   on(true, authz.TranscriptionStart, onTranscriptionStart),
+	"transcription_stop":    on(true, authz.TranscriptionStart, onTranscriptionStop),
+	"transcription_consent": on(true, authz.Leave, onTranscriptionConsent),
+	"captions":              on(true, authz.Captions, onCaptions),
 	// E2EE keys go with media: whoever may publish keys their media.
 	"e2ee_pubkey": on(true, authz.Media, onE2EEPubKey),
 	"e2ee_key":    on(true, authz.Media, onE2EEKey),

@@ -90,6 +90,8 @@ type Options struct {
 	// Recordings and Consents make recording available (signal.Options).
 	Recordings signal.Recordings
 	Consents   signal.ConsentLedger
+	// Transcriptions makes transcription available (with Consents).
+	Transcriptions signal.Transcriptions
 }
 
 // Server is a running test server.
@@ -144,7 +146,7 @@ func Start(t testing.TB, o Options) *Server {
 	sigHandler := signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
 		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true,
-		Recordings: o.Recordings, Consents: o.Consents})
+		Recordings: o.Recordings, Consents: o.Consents, Transcriptions: o.Transcriptions})
 	mux.Handle("/ws", sigHandler)
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))

@@ -66,6 +66,9 @@ func (s *server) withdrawConsent(w http.ResponseWriter, r *http.Request) {
 		// Recorded now, in a meeting in another tab: not from now on.
 		s.Live.WithdrawRecording(u.ID)
 	}
+	if w, ok := s.Live.(interface{ WithdrawTranscription(string) int }); ok && req.Kind == store.ConsentTranscription {
+		w.WithdrawTranscription(u.ID) // transcribed now, in another tab: not from now on
+	}
 	cs, err := s.Notices.Consents(r.Context(), u.ID)
 	if err != nil {
 		s.internalError(w, r, "consents", err)

@@ -199,7 +199,8 @@ func (l *lockedLog) String() string {
 
 // newBrowser starts one headless Chromium for the test; participants are
 // separate browser contexts (like separate profiles) in it.
-func newBrowser(t *testing.T) context.Context {
+// extra options are added (a fake microphone that plays a file, say).
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath()),
@@ -218,6 +219,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	if err := chromedp.Do(ctx); err != nil { // starts the browser

@@ -12,6 +12,7 @@ import type { ChatLog, ModActions } from './panelmodel';
 import { SidePanels } from './panels';
 import { Prompts } from './prompts';
 import { RecordingControl } from './recording';
+import { TranscriptionControl } from './transcription';
 import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
 import type { SendFn } from './rtc';
 import { SHARE_FORBIDDEN_TITLE } from './roles';
@@ -150,6 +151,7 @@ export class CallView {
   readonly panels: SidePanels;
   readonly prompts: Prompts;
   readonly recording: RecordingControl;
+  readonly transcription: TranscriptionControl;
   readonly mic: ToggleButton;
   readonly camera: ToggleButton;
   readonly share: ToggleButton;
@@ -186,6 +188,7 @@ export class CallView {
     this.panels = new SidePanels(actions.mod);
     this.prompts = new Prompts((source) => actions.turnOn(source));
     this.recording = new RecordingControl(actions.send);
+    this.transcription = new TranscriptionControl(actions.send);
     this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
       h('span', { class: 'control-icon' }, [icon('leave')]),
       h('span', { class: 'control-text', text: 'Leave' }),
@@ -205,6 +208,7 @@ export class CallView {
       this.effect.el,
       this.share.el,
       this.soundButton,
+      this.transcription.captionsButton,
       ...this.panels.buttons,
       h('a', { id: 'call-privacy', class: 'control-link', href: '/privacy/info', target: '_blank', rel: 'noopener', text: 'Privacy' }),
       this.leaveButton,
@@ -213,8 +217,9 @@ export class CallView {
     this.notice.hidden = true;
     this.controlsNote = h('p', { id: 'controls-note', class: 'controls-note' });
     this.controlsNote.hidden = true;
+    this.stage.appendChild(this.transcription.captionsEl);
     const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el, this.panels.notices.el]);
-    this.el = h('div', { class: 'call' }, [this.notice, this.recording.el, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
+    this.el = h('div', { class: 'call' }, [this.notice, this.recording.el, this.transcription.el, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -225,6 +230,7 @@ export class CallView {
   /** Brings the DOM in line with the model. */
   sync(m: CallModel): void {
     this.recording.setMayRecord(m.settings.recording && (m.role === 'host' || m.role === 'cohost'));
+    this.transcription.setRights(m.settings.transcription === true && (m.role === 'host' || m.role === 'cohost'), m.settings.e2ee === true);
     const want: { key: string; pid: string; source: 'camera' | 'screen'; self: boolean; track: MediaStreamTrack | null; info: ParticipantInfo }[] = [];
     const selfInfo: ParticipantInfo = {
       id: m.selfId,
@@ -420,6 +426,7 @@ export class CallView {
     this.panels.destroy();
     this.prompts.destroy();
     this.recording.destroy();
+    this.transcription.destroy();
     this.layoutObserver?.disconnect();
     this.reporter.destroy();
     for (const tile of this.tiles.values()) tile.destroy();

@@ -55,5 +55,6 @@ export const OPEN_SETTINGS: MeetingSettings = {
   screen_share: 'everyone',
   org_locked: [],
   recording: false,
+  transcription: false,
   e2ee: false,
 };

@@ -265,6 +265,12 @@ export class MeetingSession {
       case 'recording':
         this.view?.recording.update(msg.data);
         break;
+      case 'transcription':
+        this.view?.transcription.update(msg.data);
+        break;
+      case 'caption':
+        this.view?.transcription.caption(msg.data);
+        break;
       case 'chat':
         if (msg.data.ciphertext) this.openChat([msg.data], true);
         else if (addChat(this.chat, msg.data)) this.changed();

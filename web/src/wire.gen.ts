@@ -161,6 +161,26 @@ export interface RecordingConsent {
   consent?: boolean;
 }
 
+export interface TranscriptionStart {
+  /** required, at most 500 bytes */
+  purpose: string;
+}
+
+export interface TranscriptionStop {
+  /** required, at most 64 bytes */
+  id: string;
+}
+
+export interface TranscriptionConsent {
+  /** required, at most 64 bytes */
+  id: string;
+  consent?: boolean;
+}
+
+export interface Captions {
+  on?: boolean;
+}
+
 export interface E2EEPubKey {
   /** required, at most 256 bytes */
   spki: string;
@@ -188,6 +208,8 @@ export interface Settings {
   org_locked: ('screen_share' | 'chat' | 'private_chat' | 'chat_writers' | 'e2ee')[];
   /** omitted when empty */
   recording: boolean;
+  /** omitted when empty */
+  transcription: boolean;
   /** omitted when empty */
   e2ee: boolean;
 }
@@ -361,6 +383,48 @@ export interface RecordingState {
   ended: '' | 'stopped' | 'meeting_ended' | 'disk_low' | 'failed' | 'server_shutdown';
 }
 
+export interface TranscriptionState {
+  active: boolean;
+  /** at most 64 bytes, omitted when empty */
+  id: string;
+  /** at most 64 bytes, omitted when empty */
+  by: string;
+  /** at most 200 bytes, omitted when empty */
+  by_name: string;
+  /** at most 500 bytes, omitted when empty */
+  purpose: string;
+  /** at most 500 bytes, omitted when empty */
+  access: string;
+  /** at least 0, omitted when empty */
+  retention_days: number;
+  /** at most 200 bytes, omitted when empty */
+  engine: string;
+  /** RFC 3339 time, omitted when empty */
+  started_at: string | null;
+  /** omitted when empty */
+  consent: '' | 'pending' | 'given' | 'declined';
+  /** omitted when empty */
+  ended: '' | 'stopped' | 'meeting_ended' | 'failed' | 'server_shutdown';
+}
+
+export interface Caption {
+  /** required, at most 64 bytes */
+  transcription: string;
+  /** required, at most 64 bytes */
+  participant: string;
+  /** at most 200 bytes */
+  name: string;
+  /** at least 0 */
+  utterance: number;
+  final: boolean;
+  /** at least 0 */
+  start_ms: number;
+  /** at least 0 */
+  end_ms: number;
+  /** at most 5000 bytes */
+  text: string;
+}
+
 export interface E2EEPubKeyOf {
   /** required, at most 64 bytes */
   participant: string;
@@ -461,6 +525,14 @@ export interface ClientMessages {
   recording_stop: RecordingStop;
   /** Answer the running recording's consent request, or change the answer: consent false withdraws at once. Kept in the consent ledger and the audit log. */
   recording_consent: RecordingConsent;
+  /** Start transcribing with the organisation's local speech engine, for the purpose given. Action transcription.start, where the organisation and the meeting allow it and media is not end-to-end encrypted. Everyone is asked (transcription); nobody's audio reaches the engine before they consent. */
+  transcription_start: TranscriptionStart;
+  /** Stop the running transcription. Action transcription.start. */
+  transcription_stop: TranscriptionStop;
+  /** Answer the running transcription's consent request, or change the answer: consent false withdraws at once. Kept in the consent ledger and the audit log. */
+  transcription_consent: TranscriptionConsent;
+  /** Turn live captions on or off for yourself. Action captions.view. */
+  captions: Captions;
   /** Publish your end-to-end encryption public key (E2EE meetings); relayed to everyone as e2ee_pubkey. Never stored or logged. */
   e2ee_pubkey: E2EEPubKey;
   /** Give one admitted participant your media key, wrapped for them (E2EE meetings); delivered to them only as e2ee_key. */
@@ -507,6 +579,10 @@ export interface ServerMessages {
   chat_history: ChatHistory;
   /** A recording started (active, with who, why, who sees it, how long it is kept, and your answer so far), your answer changed, or it ended (ended: why). Until you consent, nothing of yours is recorded. */
   recording: RecordingState;
+  /** A transcription started (active, with who, why, who sees the transcript, how long it is kept, where the audio goes, and your answer so far), your answer changed, or it ended (ended: why). Until you consent, none of your audio reaches the speech engine. */
+  transcription: TranscriptionState;
+  /** A live caption, to those who turned captions on: the speaker and the text. A partial (final false) is replaced by the next caption of the same participant and utterance. */
+  caption: Caption;
   /** A participant's end-to-end encryption public key (after welcome: everyone's already published; then each new one). A new key from the same participant replaces the old: flag it. */
   e2ee_pubkey: E2EEPubKeyOf;
   /** A media key wrapped for you by `from`. */
@@ -629,6 +705,19 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
     { j: 'consent', f: 'consent', t: { k: 'b' } },
   ],
+  TranscriptionStart: [
+    { j: 'purpose', f: 'purpose', t: { k: 's', req: true, max: 500 } },
+  ],
+  TranscriptionStop: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+  ],
+  TranscriptionConsent: [
+    { j: 'id', f: 'id', t: { k: 's', req: true, max: 64 } },
+    { j: 'consent', f: 'consent', t: { k: 'b' } },
+  ],
+  Captions: [
+    { j: 'on', f: 'on', t: { k: 'b' } },
+  ],
   E2EEPubKey: [
     { j: 'spki', f: 'spki', t: { k: 's', req: true, max: 256 } },
   ],
@@ -648,6 +737,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['presenters', 'everyone'] } },
     { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 5, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers', 'e2ee'] } } },
     { j: 'recording', f: 'recording', t: { k: 'b' } },
+    { j: 'transcription', f: 'transcription', t: { k: 'b' } },
     { j: 'e2ee', f: 'e2ee', t: { k: 'b' } },
   ],
   MeetingInfo: [
@@ -764,6 +854,29 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'consent', f: 'consent', t: { k: 's', en: ['', 'pending', 'given', 'declined'] } },
     { j: 'ended', f: 'ended', t: { k: 's', en: ['', 'stopped', 'meeting_ended', 'disk_low', 'failed', 'server_shutdown'] } },
   ],
+  TranscriptionState: [
+    { j: 'active', f: 'active', t: { k: 'b' } },
+    { j: 'id', f: 'id', t: { k: 's', max: 64 } },
+    { j: 'by', f: 'by', t: { k: 's', max: 64 } },
+    { j: 'by_name', f: 'by_name', t: { k: 's', max: 200 } },
+    { j: 'purpose', f: 'purpose', t: { k: 's', max: 500 } },
+    { j: 'access', f: 'access', t: { k: 's', max: 500 } },
+    { j: 'retention_days', f: 'retention_days', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'engine', f: 'engine', t: { k: 's', max: 200 } },
+    { j: 'started_at', f: 'started_at', t: { k: 'p', e: { k: 't' } } },
+    { j: 'consent', f: 'consent', t: { k: 's', en: ['', 'pending', 'given', 'declined'] } },
+    { j: 'ended', f: 'ended', t: { k: 's', en: ['', 'stopped', 'meeting_ended', 'failed', 'server_shutdown'] } },
+  ],
+  Caption: [
+    { j: 'transcription', f: 'transcription', t: { k: 's', req: true, max: 64 } },
+    { j: 'participant', f: 'participant', t: { k: 's', req: true, max: 64 } },
+    { j: 'name', f: 'name', t: { k: 's', max: 200 } },
+    { j: 'utterance', f: 'utterance', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'final', f: 'final', t: { k: 'b' } },
+    { j: 'start_ms', f: 'start_ms', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'end_ms', f: 'end_ms', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
+    { j: 'text', f: 'text', t: { k: 's', max: 5000 } },
+  ],
   E2EEPubKeyOf: [
     { j: 'participant', f: 'participant', t: { k: 's', req: true, max: 64 } },
     { j: 'spki', f: 'spki', t: { k: 's', req: true, max: 256 } },
@@ -821,6 +934,10 @@ const CLIENT: ReadonlyMap<string, string> = new Map([
   ['recording_start', 'RecordingStart'],
   ['recording_stop', 'RecordingStop'],
   ['recording_consent', 'RecordingConsent'],
+  ['transcription_start', 'TranscriptionStart'],
+  ['transcription_stop', 'TranscriptionStop'],
+  ['transcription_consent', 'TranscriptionConsent'],
+  ['captions', 'Captions'],
   ['e2ee_pubkey', 'E2EEPubKey'],
   ['e2ee_key', 'E2EEKey'],
   ['set_role', 'SetRole'],
@@ -845,6 +962,8 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['chat_deleted', 'ChatDeleted'],
   ['chat_history', 'ChatHistory'],
   ['recording', 'RecordingState'],
+  ['transcription', 'TranscriptionState'],
+  ['caption', 'Caption'],
   ['e2ee_pubkey', 'E2EEPubKeyOf'],
   ['e2ee_key', 'E2EEKeyFrom'],
   ['guest_proof', 'GuestProof'],
@@ -1360,6 +1479,22 @@ export function decodeRecordingConsent(data: unknown): Decoded<RecordingConsent>
   return decodeAs('RecordingConsent', data) as Decoded<RecordingConsent>;
 }
 
+export function decodeTranscriptionStart(data: unknown): Decoded<TranscriptionStart> {
+  return decodeAs('TranscriptionStart', data) as Decoded<TranscriptionStart>;
+}
+
+export function decodeTranscriptionStop(data: unknown): Decoded<TranscriptionStop> {
+  return decodeAs('TranscriptionStop', data) as Decoded<TranscriptionStop>;
+}
+
+export function decodeTranscriptionConsent(data: unknown): Decoded<TranscriptionConsent> {
+  return decodeAs('TranscriptionConsent', data) as Decoded<TranscriptionConsent>;
+}
+
+export function decodeCaptions(data: unknown): Decoded<Captions> {
+  return decodeAs('Captions', data) as Decoded<Captions>;
+}
+
 export function decodeE2EEPubKey(data: unknown): Decoded<E2EEPubKey> {
   return decodeAs('E2EEPubKey', data) as Decoded<E2EEPubKey>;
 }
@@ -1438,6 +1573,14 @@ export function decodeChatHistory(data: unknown): Decoded<ChatHistory> {
 
 export function decodeRecordingState(data: unknown): Decoded<RecordingState> {
   return decodeAs('RecordingState', data) as Decoded<RecordingState>;
+}
+
+export function decodeTranscriptionState(data: unknown): Decoded<TranscriptionState> {
+  return decodeAs('TranscriptionState', data) as Decoded<TranscriptionState>;
+}
+
+export function decodeCaption(data: unknown): Decoded<Caption> {
+  return decodeAs('Caption', data) as Decoded<Caption>;
 }
 
 export function decodeE2EEPubKeyOf(data: unknown): Decoded<E2EEPubKeyOf> {
