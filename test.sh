@@ -22,10 +22,21 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v pocketsphinx_continuous >/dev/null 2>&1 || missing+=(pocketsphinx)
 [ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || missing+=(pocketsphinx-en-us)
 command -v flite >/dev/null 2>&1 || missing+=(flite)
+# PostgreSQL's server binaries for the PostgreSQL store's tests
+# (internal/pgtest runs its own server in a temporary directory).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   need_root apt-get update -qq
   need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The postgresql package starts its default cluster (port 5432) unless a
+# policy-rc.d forbids starting services: the tests want none of it, so
+# stop any cluster that installation started.
+if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null 2>&1; then
+  pg_lsclusters --no-header | awk '$4 == "online" { print $1, $2 }' | while read -r v c; do
+    need_root pg_ctlcluster "$v" "$c" stop
+  done
 fi
 
 echo "== gofmt"

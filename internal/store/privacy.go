@@ -40,6 +40,16 @@ type SubjectRequest struct {
 	Notes      string
 }
 
+// Scrubber is implemented by a backend that can make deleted rows
+// unreadable in its files: SQLite checkpoints and truncates its
+// write-ahead log, whose old frames would otherwise keep copies of erased
+// pages. It is maintenance of one backend, not part of Store: PostgreSQL
+// has no equivalent, and erases by destroying data keys (docs/architecture.md,
+// "Storage backends"). Callers that scrub check for it.
+type Scrubber interface {
+	ScrubDeleted(ctx context.Context) error
+}
+
 // PrivacyStore holds what the data-protection tooling (package privacy)
 // needs beyond the core store: finding and removing one person's rows, and
 // the register of subject requests.
@@ -55,10 +65,6 @@ type PrivacyStore interface {
 	// DeleteAuditAddrs removes the client addresses (and their salts) of
 	// the given audit entries; the entries themselves stay.
 	DeleteAuditAddrs(ctx context.Context, seqs []int64) (int, error)
-	// ScrubDeleted makes deleted rows unreadable in the files: it
-	// checkpoints and truncates the write-ahead log, whose old frames would
-	// otherwise keep copies of erased pages.
-	ScrubDeleted(ctx context.Context) error
 
 	// CreateSubjectRequest stores r (ID is assigned) and returns it.
 	CreateSubjectRequest(ctx context.Context, r SubjectRequest) (SubjectRequest, error)

@@ -28,7 +28,7 @@ func withPrivacy(now time.Time) func(*Options) {
 				panic(err)
 			}
 		}
-		o.Privacy = &privacy.Service{Registry: reg, Scrub: o.Store.ScrubDeleted}
+		o.Privacy = &privacy.Service{Registry: reg, Scrub: o.Store.(store.Scrubber).ScrubDeleted}
 		o.Requests = &privacy.Requests{Store: o.Store, Now: func() time.Time { return now }}
 	}
 }

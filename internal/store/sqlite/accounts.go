@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // ListUsers implements store.AccountStore. Accounts whose key was shredded
 // are left out, as if erased.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	var rows []userRow
+	var rows []sealed.User
 	err := s.queryEach(ctx, "SELECT "+userReadColumns+" FROM users WHERE erased_at = 0 ORDER BY created_at, id", nil,
 		func(r *sql.Rows) error {
 			row, err := scanUserRow(r)

@@ -11,18 +11,15 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // Chat messages (migration 00016, docs/privacy.md "Chat"). These methods
 // are not part of store.Store: signal.ChatStore, the chat_message privacy
 // kind and the review API declare the narrow interfaces they need.
 
-// Field names bound into sealed values, with the message ID after them so
-// that a text moved to another message of the same meeting fails to open.
-const (
-	aadChatBody       = "chat_messages.body\x00"
-	aadChatSenderName = "chat_messages.sender_name\x00"
-)
+// aadChatBody is bound into a message's sealed body (package sealed).
+const aadChatBody = sealed.AADChatBody
 
 // The shared file's size and type come from its own row (NULL once it is
 // gone, when file_id is NULL too).
@@ -44,19 +41,11 @@ func (s *Store) AddChatMessage(ctx context.Context, m store.ChatMessage) error {
 	if err := s.requireMeeting(ctx, m.MeetingID); err != nil {
 		return mapErr("add chat message", err)
 	}
-	owner := meetingOwner(m.MeetingID)
-	name, err := s.keys.Seal(ctx, owner, []byte(m.SenderName), []byte(aadChatSenderName+m.ID))
+	c, err := sealed.SealChat(ctx, s.keys, m)
 	if err != nil {
 		return fmt.Errorf("add chat message: %w", err)
 	}
-	plain, e2ee := []byte(m.Text), 0
-	if m.E2EE() {
-		plain, e2ee = m.Ciphertext, 1
-	}
-	body, err := s.keys.Seal(ctx, owner, plain, []byte(aadChatBody+m.ID))
-	if err != nil {
-		return fmt.Errorf("add chat message: %w", err)
-	}
+	name, body, e2ee := c.SenderNameSealed, c.BodySealed, boolToDB(c.E2EE)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO chat_messages (id, meeting_id, sender_id, sender_user, "+
 			"sender_name_sealed, body_sealed, created_at, file_id, e2ee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -313,30 +302,10 @@ func (s *Store) chatWhere(ctx context.Context, where string, args ...any) ([]sto
 }
 
 // openChat decrypts the sender name and, unless the message was deleted,
-// the text; ErrErased when the meeting's key was shredded.
+// the text (package sealed); ErrErased when the meeting's key was
+// shredded.
 func (s *Store) openChat(ctx context.Context, c sealedChat) (store.ChatMessage, error) {
-	m := c.ChatMessage
-	owner := meetingOwner(m.MeetingID)
-	name, err := s.keys.Open(ctx, owner, c.name, []byte(aadChatSenderName+m.ID))
-	if errIsShredded(err) {
-		return store.ChatMessage{}, store.ErrErased
-	}
-	if err != nil {
-		return store.ChatMessage{}, err
-	}
-	m.SenderName = string(name)
-	if c.body != nil {
-		body, err := s.keys.Open(ctx, owner, c.body, []byte(aadChatBody+m.ID))
-		if err != nil {
-			return store.ChatMessage{}, err
-		}
-		if c.e2ee {
-			m.Ciphertext = body
-		} else {
-			m.Text = string(body)
-		}
-	}
-	return m, nil
+	return sealed.Chat{ChatMessage: c.ChatMessage, SenderNameSealed: c.name, BodySealed: c.body, E2EE: c.e2ee}.Open(ctx, s.keys)
 }
 
 // chatRecipients maps message IDs to their recipients, in the order they

@@ -94,7 +94,7 @@ func (s *Store) convertUser(ctx context.Context, u plainUser) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
 			"UPDATE users SET email_index = ?, email_sealed = ?, name_sealed = ? WHERE id = ?",
-			r.emailIndex, r.emailSealed, r.nameSealed, u.id); err != nil {
+			r.EmailIndex, r.Email, r.Name, u.id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM users_plaintext WHERE id = ?", u.id)

@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // Credentials (migration 00021, docs/security.md "Accounts"). Not part of
@@ -16,30 +16,12 @@ import (
 
 var _ store.CredentialStore = (*Store)(nil)
 
-// Field names bound into sealed values, with the row's ID after them, so
-// that a value moved to another row of the same account fails to open.
-const (
-	aadCredentialName   = "credentials.name\x00"
-	aadCredentialSecret = "credentials.secret\x00"
-	indexCredential     = "credential."
-)
-
 const credentialColumns = "id, user_id, kind, name_sealed, secret_sealed, lookup, counter, created_at, last_used_at"
 
-// credentialRow is a credentials row as stored.
-type credentialRow struct {
-	id, userID, kind, lookup string
-	name, secret             []byte
-	counter, created, used   int64
-}
-
 // credentialLookup is the blind index stored for a credential's lookup
-// value; "" stays "" (no lookup).
+// value (package sealed); "" stays "" (no lookup).
 func (s *Store) credentialLookup(kind, value string) string {
-	if value == "" {
-		return ""
-	}
-	return s.keys.Index(indexCredential+kind, value)
+	return sealed.CredentialLookup(s.keys, kind, value)
 }
 
 // AddCredential implements store.CredentialStore.
@@ -49,18 +31,13 @@ func (s *Store) AddCredential(ctx context.Context, c store.Credential) error {
 	if err := s.requireLiveUser(ctx, c.UserID); err != nil {
 		return mapErr("add credential", err)
 	}
-	owner := subjectOwner(c.UserID)
-	name, err := s.keys.Seal(ctx, owner, []byte(c.Name), []byte(aadCredentialName+c.ID))
-	if err != nil {
-		return fmt.Errorf("add credential: %w", err)
-	}
-	secret, err := s.keys.Seal(ctx, owner, c.Secret, []byte(aadCredentialSecret+c.ID))
+	r, err := sealed.SealCredential(ctx, s.keys, c)
 	if err != nil {
 		return fmt.Errorf("add credential: %w", err)
 	}
 	_, err = s.db.ExecContext(ctx, "INSERT INTO credentials ("+credentialColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		c.ID, c.UserID, c.Kind, name, secret, s.credentialLookup(c.Kind, c.Lookup), c.Counter,
-		toDB(c.CreatedAt), optionalToDB(c.LastUsedAt))
+		r.ID, r.UserID, r.Kind, r.Name, r.Secret, r.Lookup, r.Counter,
+		toDB(r.CreatedAt), optionalToDB(r.LastUsedAt))
 	return mapErr("add credential", err)
 }
 
@@ -73,7 +50,7 @@ func (s *Store) requireLiveUser(ctx context.Context, id string) error {
 
 // Credentials implements store.CredentialStore.
 func (s *Store) Credentials(ctx context.Context, userID string) ([]store.Credential, error) {
-	var rows []credentialRow
+	var rows []sealed.Credential
 	err := s.queryEach(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE user_id = ? ORDER BY created_at, id",
 		[]any{userID}, func(r *sql.Rows) error {
 			row, err := scanCredential(r)
@@ -138,27 +115,18 @@ func (s *Store) DeleteCredentials(ctx context.Context, userID, kind string) (int
 		"DELETE FROM credentials WHERE user_id = ? AND (? = '' OR kind = ?)", userID, kind, kind)
 }
 
-func scanCredential(row rowScanner) (credentialRow, error) {
-	var r credentialRow
-	err := row.Scan(&r.id, &r.userID, &r.kind, &r.name, &r.secret, &r.lookup, &r.counter, &r.created, &r.used)
+func scanCredential(row rowScanner) (sealed.Credential, error) {
+	var (
+		r             sealed.Credential
+		created, used int64
+	)
+	err := row.Scan(&r.ID, &r.UserID, &r.Kind, &r.Name, &r.Secret, &r.Lookup, &r.Counter, &created, &used)
+	r.CreatedAt, r.LastUsedAt = fromDB(created), optionalFromDB(used)
 	return r, err
 }
 
 // openCredential decrypts a row; one whose account key is gone reads as
 // store.ErrErased.
-func (s *Store) openCredential(ctx context.Context, r credentialRow) (store.Credential, error) {
-	owner := subjectOwner(r.userID)
-	name, err := s.keys.Open(ctx, owner, r.name, []byte(aadCredentialName+r.id))
-	if errIsShredded(err) {
-		return store.Credential{}, store.ErrErased
-	}
-	if err != nil {
-		return store.Credential{}, err
-	}
-	secret, err := s.keys.Open(ctx, owner, r.secret, []byte(aadCredentialSecret+r.id))
-	if err != nil {
-		return store.Credential{}, errors.Join(store.ErrErased, err)
-	}
-	return store.Credential{ID: r.id, UserID: r.userID, Kind: r.kind, Name: string(name), Secret: secret,
-		Lookup: r.lookup, Counter: r.counter, CreatedAt: fromDB(r.created), LastUsedAt: optionalFromDB(r.used)}, nil
+func (s *Store) openCredential(ctx context.Context, r sealed.Credential) (store.Credential, error) {
+	return r.Open(ctx, s.keys)
 }

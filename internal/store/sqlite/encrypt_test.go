@@ -11,6 +11,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/crypt"
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // Distinctive plain text, so that a byte scan cannot match by accident.
@@ -118,7 +119,7 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	if _, err := s.UserByEmail(ctx, secretEmail); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("erased user found by e-mail: %v", err)
 	}
-	if _, err := s.Keyring().Open(ctx, "subject:u_z", sealedName, []byte(aadUserName)); !errors.Is(err, crypt.ErrShredded) {
+	if _, err := s.Keyring().Open(ctx, "subject:u_z", sealedName, []byte(sealed.AADUserName)); !errors.Is(err, crypt.ErrShredded) {
 		t.Fatalf("copied ciphertext after shredding: %v, want ErrShredded", err)
 	}
 	if err := s.Close(); err != nil {

@@ -10,18 +10,12 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // Shared files (migration 00017, docs/privacy.md "Files"). These methods
 // are not part of store.Store: package files and the shared_file privacy
 // kind declare the narrow interfaces they need.
-
-// Field names bound into sealed values, with the file's ID after them so
-// that a name or key moved to another file of the same meeting fails.
-const (
-	aadFileName = "shared_files.name\x00"
-	aadFileKey  = "shared_files.key\x00"
-)
 
 const sharedFileColumns = "id, meeting_id, uploader_id, uploader_user, name_sealed, size, content_type, key_sealed, scan, created_at"
 
@@ -34,18 +28,13 @@ func (s *Store) AddSharedFile(ctx context.Context, f store.SharedFile) error {
 	if err := s.requireMeeting(ctx, f.MeetingID); err != nil {
 		return mapErr("add shared file", err)
 	}
-	owner := meetingOwner(f.MeetingID)
-	name, err := s.keys.Seal(ctx, owner, []byte(f.Name), []byte(aadFileName+f.ID))
-	if err != nil {
-		return fmt.Errorf("add shared file: %w", err)
-	}
-	key, err := s.keys.Seal(ctx, owner, f.Key, []byte(aadFileKey+f.ID))
+	sf, err := sealed.SealFile(ctx, s.keys, f)
 	if err != nil {
 		return fmt.Errorf("add shared file: %w", err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO shared_files ("+sharedFileColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			f.ID, f.MeetingID, f.UploaderID, f.UploaderUser, name, f.Size, f.Type, key, f.Scan, toDB(f.CreatedAt)); err != nil {
+			f.ID, f.MeetingID, f.UploaderID, f.UploaderUser, sf.NameSealed, f.Size, f.Type, sf.KeySealed, f.Scan, toDB(f.CreatedAt)); err != nil {
 			return err
 		}
 		for _, r := range f.To {
@@ -60,10 +49,8 @@ func (s *Store) AddSharedFile(ctx context.Context, f store.SharedFile) error {
 	return mapErr("add shared file", err)
 }
 
-type sealedFile struct {
-	store.SharedFile
-	name, key []byte
-}
+// sealedFile is a shared_files row as stored (package sealed).
+type sealedFile = sealed.File
 
 func scanSharedFile(row rowScanner) (sealedFile, error) {
 	var (
@@ -71,8 +58,8 @@ func scanSharedFile(row rowScanner) (sealedFile, error) {
 		f       = &sf.SharedFile
 		created int64
 	)
-	if err := row.Scan(&f.ID, &f.MeetingID, &f.UploaderID, &f.UploaderUser, &sf.name, &f.Size, &f.Type,
-		&sf.key, &f.Scan, &created); err != nil {
+	if err := row.Scan(&f.ID, &f.MeetingID, &f.UploaderID, &f.UploaderUser, &sf.NameSealed, &f.Size, &f.Type,
+		&sf.KeySealed, &f.Scan, &created); err != nil {
 		return sealedFile{}, err
 	}
 	f.CreatedAt = fromDB(created)
@@ -82,21 +69,7 @@ func scanSharedFile(row rowScanner) (sealedFile, error) {
 // openSharedFile decrypts the name and key; ErrErased when the meeting's
 // key was shredded.
 func (s *Store) openSharedFile(ctx context.Context, sf sealedFile) (store.SharedFile, error) {
-	f := sf.SharedFile
-	owner := meetingOwner(f.MeetingID)
-	name, err := s.keys.Open(ctx, owner, sf.name, []byte(aadFileName+f.ID))
-	if errIsShredded(err) {
-		return store.SharedFile{}, store.ErrErased
-	}
-	if err != nil {
-		return store.SharedFile{}, err
-	}
-	key, err := s.keys.Open(ctx, owner, sf.key, []byte(aadFileKey+f.ID))
-	if err != nil {
-		return store.SharedFile{}, err
-	}
-	f.Name, f.Key = string(name), key
-	return f, nil
+	return sf.Open(ctx, s.keys)
 }
 
 // SharedFile returns the meeting's file id with its recipients;
@@ -159,9 +132,9 @@ func collectSharedFiles(rows *sql.Rows) ([]sealedFile, error) {
 // withRecipients opens the files and reads their recipients. Files whose
 // meeting key was shredded are skipped when skipErased is set (nothing of
 // them is readable), and ErrErased otherwise.
-func (s *Store) withRecipients(ctx context.Context, sealed []sealedFile, skipErased bool) ([]store.SharedFile, error) {
-	out := make([]store.SharedFile, 0, len(sealed))
-	for _, sf := range sealed {
+func (s *Store) withRecipients(ctx context.Context, rows []sealedFile, skipErased bool) ([]store.SharedFile, error) {
+	out := make([]store.SharedFile, 0, len(rows))
+	for _, sf := range rows {
 		f, err := s.openSharedFile(ctx, sf)
 		if errIsShredded(err) && skipErased {
 			continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // SetMeetingPasscode replaces the meeting's passcode, sealed under the
@@ -17,11 +18,11 @@ func (s *Store) SetMeetingPasscode(ctx context.Context, id, passcode string) err
 	if err := s.db.QueryRowContext(ctx, "SELECT 1 FROM meetings WHERE id = ?", id).Scan(&one); err != nil {
 		return mapErr("set meeting passcode", err)
 	}
-	sealed, err := s.keys.Seal(ctx, meetingOwner(id), []byte(passcode), []byte(aadMeetingPasscode))
+	sealedPasscode, err := sealed.SealPasscode(ctx, s.keys, id, passcode)
 	if err != nil {
 		return fmt.Errorf("set meeting passcode: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, "UPDATE meetings SET passcode_sealed = ? WHERE id = ?", sealed, id)
+	res, err := s.db.ExecContext(ctx, "UPDATE meetings SET passcode_sealed = ? WHERE id = ?", sealedPasscode, id)
 	if err != nil {
 		return mapErr("set meeting passcode", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // meetingColumns are the stored columns; title and passcode are sealed
@@ -15,14 +16,7 @@ import (
 const meetingColumns = "id, title_sealed, passcode_sealed, host_id, created_at, waiting_room, join_before_host, " +
 	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only, chat_history, chat_after, recording, e2ee, sensitive"
 
-// Field names bound into sealed values.
-const (
-	aadMeetingTitle    = "meetings.title"
-	aadMeetingPasscode = "meetings.passcode"
-	meetingPrefix      = "meeting:"
-)
-
-func meetingOwner(id string) string { return meetingPrefix + id }
+func meetingOwner(id string) string { return sealed.MeetingOwner(id) }
 
 // sealedMeeting is a meeting with its title and passcode sealed.
 type sealedMeeting struct {
@@ -57,41 +51,21 @@ func (s *Store) CreateMeeting(ctx context.Context, m store.Meeting) error {
 	return mapErr("create meeting", err)
 }
 
-// sealMeeting encrypts m's title and passcode. It runs before any
-// transaction: creating the data key writes to the database itself.
+// sealMeeting encrypts m's title and passcode (package sealed). It runs
+// before any transaction: creating the data key writes to the database
+// itself.
 func (s *Store) sealMeeting(ctx context.Context, m store.Meeting) (sealedMeeting, error) {
-	owner := meetingOwner(m.ID)
-	title, err := s.keys.Seal(ctx, owner, []byte(m.Title), []byte(aadMeetingTitle))
+	sm, err := sealed.SealMeeting(ctx, s.keys, m)
 	if err != nil {
 		return sealedMeeting{}, err
 	}
-	passcode, err := s.keys.Seal(ctx, owner, []byte(m.Passcode), []byte(aadMeetingPasscode))
-	if err != nil {
-		return sealedMeeting{}, err
-	}
-	return sealedMeeting{Meeting: m, title: title, passcode: passcode}, nil
+	return sealedMeeting{Meeting: m, title: sm.TitleSealed, passcode: sm.PasscodeSealed}, nil
 }
 
 // openMeeting decrypts what scanMeeting read; ErrErased when the
 // meeting's key was shredded.
 func (s *Store) openMeeting(ctx context.Context, sm sealedMeeting) (store.Meeting, error) {
-	m := sm.Meeting
-	if sm.title == nil {
-		return store.Meeting{}, store.ErrErased
-	}
-	title, err := s.keys.Open(ctx, meetingOwner(m.ID), sm.title, []byte(aadMeetingTitle))
-	if errIsShredded(err) {
-		return store.Meeting{}, store.ErrErased
-	}
-	if err != nil {
-		return store.Meeting{}, err
-	}
-	passcode, err := s.keys.Open(ctx, meetingOwner(m.ID), sm.passcode, []byte(aadMeetingPasscode))
-	if err != nil {
-		return store.Meeting{}, err
-	}
-	m.Title, m.Passcode = string(title), string(passcode)
-	return m, nil
+	return sealed.Meeting{Meeting: sm.Meeting, TitleSealed: sm.title, PasscodeSealed: sm.passcode}.Open(ctx, s.keys)
 }
 
 func insertMeeting(ctx context.Context, tx *sql.Tx, sm sealedMeeting) error {

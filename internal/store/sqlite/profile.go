@@ -30,7 +30,7 @@ func (s *Store) SetProfile(ctx context.Context, userID, name, email string) erro
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		return updateUser(ctx, tx, "UPDATE users SET email_index = ?, email_sealed = ?, name_sealed = ? "+
-			"WHERE id = ? AND erased_at = 0", r.emailIndex, r.emailSealed, r.nameSealed, userID)
+			"WHERE id = ? AND erased_at = 0", r.EmailIndex, r.Email, r.Name, userID)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		if erased, eerr := s.UserErased(ctx, userID); eerr == nil && erased {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // The track files of recordings (migration 00019): one row per sealed
@@ -25,12 +26,7 @@ func (s *Store) AddRecordingTrack(ctx context.Context, t store.RecordingTrack) e
 	if err := s.db.QueryRowContext(ctx, "SELECT meeting_id FROM recordings WHERE id = ?", t.RecordingID).Scan(&meetingID); err != nil {
 		return mapErr("add recording track", err)
 	}
-	owner := meetingOwner(meetingID)
-	key, err := s.keys.Seal(ctx, owner, t.Key, []byte(aadTrackKey+t.ID))
-	if err != nil {
-		return fmt.Errorf("add recording track: %w", err)
-	}
-	name, err := s.keys.Seal(ctx, owner, []byte(t.OwnerName), []byte(aadTrackOwnerName+t.ID))
+	st, err := sealed.SealTrack(ctx, s.keys, meetingID, t)
 	if err != nil {
 		return fmt.Errorf("add recording track: %w", err)
 	}
@@ -38,8 +34,8 @@ func (s *Store) AddRecordingTrack(ctx context.Context, t store.RecordingTrack) e
 		if _, err := tx.ExecContext(ctx, "INSERT INTO recording_tracks (id, recording_id, owner_id, subject, owner_name_sealed, "+
 			"source, kind, codec, offset_ms, frames, bytes, duration_ms, complete, finished, key_sealed, created_at) "+
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			t.ID, t.RecordingID, t.Owner, t.Subject, name, t.Source, t.Kind, t.Codec, t.Offset.Milliseconds(),
-			t.Frames, t.Bytes, t.Duration.Milliseconds(), boolToDB(t.Complete), boolToDB(t.Finished), key, toDB(t.CreatedAt)); err != nil {
+			t.ID, t.RecordingID, t.Owner, t.Subject, st.OwnerNameSealed, t.Source, t.Kind, t.Codec, t.Offset.Milliseconds(),
+			t.Frames, t.Bytes, t.Duration.Milliseconds(), boolToDB(t.Complete), boolToDB(t.Finished), st.KeySealed, toDB(t.CreatedAt)); err != nil {
 			return err
 		}
 		for _, sub := range t.Subjects {
@@ -64,10 +60,8 @@ func (s *Store) FinishRecordingTrack(ctx context.Context, id string, end store.R
 	return err
 }
 
-type sealedTrack struct {
-	store.RecordingTrack
-	key, name []byte
-}
+// sealedTrack is a recording_tracks row as stored (package sealed).
+type sealedTrack = sealed.Track
 
 func scanTrack(row rowScanner) (sealedTrack, error) {
 	var (
@@ -76,8 +70,8 @@ func scanTrack(row rowScanner) (sealedTrack, error) {
 		offset, dur, created int64
 		complete, finished   int64
 	)
-	if err := row.Scan(&t.ID, &t.RecordingID, &t.MeetingID, &t.Owner, &t.Subject, &st.name, &t.Source, &t.Kind,
-		&t.Codec, &offset, &t.Frames, &t.Bytes, &dur, &complete, &finished, &st.key, &created); err != nil {
+	if err := row.Scan(&t.ID, &t.RecordingID, &t.MeetingID, &t.Owner, &t.Subject, &st.OwnerNameSealed, &t.Source, &t.Kind,
+		&t.Codec, &offset, &t.Frames, &t.Bytes, &dur, &complete, &finished, &st.KeySealed, &created); err != nil {
 		return sealedTrack{}, err
 	}
 	t.Offset, t.Duration = time.Duration(offset)*time.Millisecond, time.Duration(dur)*time.Millisecond
@@ -88,20 +82,10 @@ func scanTrack(row rowScanner) (sealedTrack, error) {
 // openTrack opens the key and name and reads a composite's subjects;
 // ErrErased when the meeting's key was shredded.
 func (s *Store) openTrack(ctx context.Context, st sealedTrack) (store.RecordingTrack, error) {
-	t := st.RecordingTrack
-	owner := meetingOwner(t.MeetingID)
-	key, err := s.keys.Open(ctx, owner, st.key, []byte(aadTrackKey+t.ID))
-	if errIsShredded(err) {
-		return store.RecordingTrack{}, store.ErrErased
-	}
+	t, err := st.Open(ctx, s.keys)
 	if err != nil {
 		return store.RecordingTrack{}, err
 	}
-	name, err := s.keys.Open(ctx, owner, st.name, []byte(aadTrackOwnerName+t.ID))
-	if err != nil {
-		return store.RecordingTrack{}, err
-	}
-	t.Key, t.OwnerName = key, string(name)
 	if t.Kind == store.TrackComposite {
 		if t.Subjects, err = s.ids(ctx, "SELECT subject FROM recording_track_subjects WHERE track_id = ? ORDER BY subject", t.ID); err != nil {
 			return store.RecordingTrack{}, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // Recordings (migration 00019, docs/privacy.md "Recordings"): the
@@ -18,14 +19,6 @@ import (
 // recording privacy kind declare the narrow interfaces they need.
 
 var _ store.RecordingStore = (*Store)(nil)
-
-// Field names bound into sealed values, with the row's ID after them, so
-// that a value moved to another row of the same meeting fails to open.
-const (
-	aadRecordingPurpose = "recordings.purpose\x00"
-	aadTrackKey         = "recording_tracks.key\x00"
-	aadTrackOwnerName   = "recording_tracks.owner_name\x00"
-)
 
 const recordingColumns = "id, meeting_id, started_by, purpose_sealed, started_at, ended_at, end_reason, state"
 
@@ -36,7 +29,7 @@ func (s *Store) AddRecording(ctx context.Context, r store.Recording) error {
 	if err := s.requireMeeting(ctx, r.MeetingID); err != nil {
 		return mapErr("add recording", err)
 	}
-	purpose, err := s.keys.Seal(ctx, meetingOwner(r.MeetingID), []byte(r.Purpose), []byte(aadRecordingPurpose+r.ID))
+	sr, err := sealed.SealRecording(ctx, s.keys, r)
 	if err != nil {
 		return fmt.Errorf("add recording: %w", err)
 	}
@@ -45,7 +38,7 @@ func (s *Store) AddRecording(ctx context.Context, r store.Recording) error {
 		state = store.RecordingActive
 	}
 	_, err = s.db.ExecContext(ctx, "INSERT INTO recordings ("+recordingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		r.ID, r.MeetingID, r.StartedBy, purpose, toDB(r.StartedAt), optionalToDB(r.EndedAt), r.EndReason, state)
+		r.ID, r.MeetingID, r.StartedBy, sr.PurposeSealed, toDB(r.StartedAt), optionalToDB(r.EndedAt), r.EndReason, state)
 	return mapErr("add recording", err)
 }
 
@@ -62,10 +55,8 @@ func (s *Store) EndRecording(ctx context.Context, id string, at time.Time, reaso
 	return mapErr("end recording", s.db.QueryRowContext(ctx, "SELECT 1 FROM recordings WHERE id = ?", id).Scan(&one))
 }
 
-type sealedRecording struct {
-	store.Recording
-	purpose []byte
-}
+// sealedRecording is a recordings row as stored (package sealed).
+type sealedRecording = sealed.Recording
 
 func scanRecording(row rowScanner) (sealedRecording, error) {
 	var (
@@ -73,7 +64,7 @@ func scanRecording(row rowScanner) (sealedRecording, error) {
 		r              = &sr.Recording
 		started, ended int64
 	)
-	if err := row.Scan(&r.ID, &r.MeetingID, &r.StartedBy, &sr.purpose, &started, &ended, &r.EndReason, &r.State); err != nil {
+	if err := row.Scan(&r.ID, &r.MeetingID, &r.StartedBy, &sr.PurposeSealed, &started, &ended, &r.EndReason, &r.State); err != nil {
 		return sealedRecording{}, err
 	}
 	r.StartedAt, r.EndedAt = fromDB(started), optionalFromDB(ended)
@@ -81,16 +72,7 @@ func scanRecording(row rowScanner) (sealedRecording, error) {
 }
 
 func (s *Store) openRecording(ctx context.Context, sr sealedRecording) (store.Recording, error) {
-	r := sr.Recording
-	purpose, err := s.keys.Open(ctx, meetingOwner(r.MeetingID), sr.purpose, []byte(aadRecordingPurpose+r.ID))
-	if errIsShredded(err) {
-		return store.Recording{}, store.ErrErased
-	}
-	if err != nil {
-		return store.Recording{}, err
-	}
-	r.Purpose = string(purpose)
-	return r, nil
+	return sr.Open(ctx, s.keys)
 }
 
 // Recording returns recording id.

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // requestColumns are the stored columns. The subject reference and the
@@ -17,39 +17,21 @@ import (
 // is what finding one subject's requests uses.
 const requestColumns = "id, kind, received_at, due_at, status, closed_at, subject_index, subject_sealed, notes_sealed"
 
-// Field names bound into sealed values and blind indexes.
-const (
-	aadRequestSubject = "subject_requests.subject_ref"
-	aadRequestNotes   = "subject_requests.notes"
-	indexRequestRef   = "request.subject_ref"
-	requestPrefix     = "request:"
-)
-
 // requestOwner is the key owner of one request: each request has its own
 // key so that expiry can shred exactly the requests it deletes.
-func requestOwner(id int64) string { return requestPrefix + strconv.FormatInt(id, 10) }
+func requestOwner(id int64) string { return sealed.RequestOwner(id) }
 
-// requestRow is a subject_requests row as stored.
-type requestRow struct {
-	store.SubjectRequest
-	subjectSealed, notesSealed []byte
-}
+// requestRow is a subject_requests row as stored (package sealed).
+type requestRow = sealed.Request
 
 // requestIndex is the blind index subject_requests.subject_index holds.
-func (s *Store) requestIndex(ref string) string { return s.keys.Index(indexRequestRef, ref) }
+func (s *Store) requestIndex(ref string) string { return sealed.RequestIndex(s.keys, ref) }
 
 // sealRequestText seals a request's subject reference and notes under its
 // key (created on first use). It must run outside any transaction:
 // creating the key writes to the database itself.
 func (s *Store) sealRequestText(ctx context.Context, id int64, ref, notes string) (subject, sealedNotes []byte, err error) {
-	owner := requestOwner(id)
-	if subject, err = s.keys.Seal(ctx, owner, []byte(ref), []byte(aadRequestSubject)); err != nil {
-		return nil, nil, err
-	}
-	if sealedNotes, err = s.keys.Seal(ctx, owner, []byte(notes), []byte(aadRequestNotes)); err != nil {
-		return nil, nil, err
-	}
-	return subject, sealedNotes, nil
+	return sealed.SealRequestText(ctx, s.keys, id, ref, notes)
 }
 
 // CreateSubjectRequest implements store.PrivacyStore. The row is inserted
@@ -136,7 +118,7 @@ func (s *Store) CloseSubjectRequest(ctx context.Context, id int64, status string
 	if err != nil {
 		return store.SubjectRequest{}, mapErr("close subject request", err)
 	}
-	sealedNotes, err := s.keys.Seal(ctx, requestOwner(id), []byte(notes), []byte(aadRequestNotes))
+	sealedNotes, err := sealed.SealRequestNotes(ctx, s.keys, id, notes)
 	if err != nil {
 		return store.SubjectRequest{}, fmt.Errorf("close subject request: %w", err)
 	}
@@ -196,7 +178,7 @@ func scanRequest(row rowScanner) (requestRow, error) {
 		received, due, closedAt int64
 		index                   sql.NullString
 	)
-	err := row.Scan(&r.ID, &r.Kind, &received, &due, &r.Status, &closedAt, &index, &r.subjectSealed, &r.notesSealed)
+	err := row.Scan(&r.ID, &r.Kind, &received, &due, &r.Status, &closedAt, &index, &r.SubjectSealed, &r.NotesSealed)
 	if err != nil {
 		return requestRow{}, err
 	}
@@ -204,26 +186,8 @@ func scanRequest(row rowScanner) (requestRow, error) {
 	return r, nil
 }
 
-// openRequest decrypts a row's text. A row not yet sealed (its creation
-// was interrupted) or whose key is gone reads with empty text rather than
-// failing the whole register: its deadline and status still matter.
+// openRequest decrypts a row's text (package sealed): a row not yet
+// sealed or whose key is gone reads with empty text.
 func (s *Store) openRequest(ctx context.Context, r requestRow) (store.SubjectRequest, error) {
-	sr := r.SubjectRequest
-	if r.subjectSealed == nil {
-		return sr, nil
-	}
-	owner := requestOwner(sr.ID)
-	ref, err := s.keys.Open(ctx, owner, r.subjectSealed, []byte(aadRequestSubject))
-	if errIsShredded(err) {
-		return sr, nil
-	}
-	if err != nil {
-		return store.SubjectRequest{}, err
-	}
-	notes, err := s.keys.Open(ctx, owner, r.notesSealed, []byte(aadRequestNotes))
-	if err != nil {
-		return store.SubjectRequest{}, err
-	}
-	sr.SubjectRef, sr.Notes = string(ref), string(notes)
-	return sr, nil
+	return r.Open(ctx, s.keys)
 }

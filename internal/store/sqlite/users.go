@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/store"
+	"github.com/conclave-meet/conclave/internal/store/sealed"
 )
 
 // userColumns are the stored columns. Name and e-mail are sealed under the
@@ -20,13 +20,7 @@ const userColumns = "id, email_index, email_sealed, name_sealed, role, password_
 // enabled and unrestricted).
 const userReadColumns = userColumns + ", disabled_at, restricted_at"
 
-// Field names bound into sealed values and blind indexes.
-const (
-	aadUserEmail  = "users.email"
-	aadUserName   = "users.name"
-	indexEmail    = "user.email"
-	subjectPrefix = "subject:"
-)
+func subjectOwner(userID string) string { return sealed.SubjectOwner(userID) }
 
 // querier is satisfied by *sql.DB and *sql.Tx.
 type querier interface {
@@ -34,87 +28,47 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// userRow is a users row as stored: sealed fields, no plain text.
-type userRow struct {
-	id, emailIndex          string
-	emailSealed, nameSealed []byte
-	role, passwordHash      string
-	passwordChanged         int64
-	created, erased         int64
-	disabled, restricted    int64
-}
-
-func subjectOwner(userID string) string { return subjectPrefix + userID }
-
 // emailIndex is the blind index users.email_index holds for e-mail.
-func (s *Store) emailIndex(email string) string {
-	return s.keys.Index(indexEmail, strings.ToLower(email))
+func (s *Store) emailIndex(email string) string { return sealed.EmailIndex(s.keys, email) }
+
+// sealUser encrypts u's personal fields (package sealed). It runs before
+// any transaction: creating the data key writes to the database itself.
+func (s *Store) sealUser(ctx context.Context, u store.User) (sealed.User, error) {
+	return sealed.SealUser(ctx, s.keys, u)
 }
 
-// sealUser encrypts u's personal fields. It runs before any transaction:
-// creating the data key writes to the database itself.
-func (s *Store) sealUser(ctx context.Context, u store.User) (userRow, error) {
-	owner := subjectOwner(u.ID)
-	email, err := s.keys.Seal(ctx, owner, []byte(u.Email), []byte(aadUserEmail))
-	if err != nil {
-		return userRow{}, err
+func insertUser(ctx context.Context, q querier, r sealed.User) error {
+	var changed int64
+	if !r.PasswordChangedAt.IsZero() {
+		changed = toDB(r.PasswordChangedAt)
 	}
-	name, err := s.keys.Seal(ctx, owner, []byte(u.Name), []byte(aadUserName))
-	if err != nil {
-		return userRow{}, err
-	}
-	changed := u.PasswordChangedAt
-	if changed.IsZero() && u.PasswordHash != "" {
-		changed = u.CreatedAt
-	}
-	var changedDB int64
-	if u.PasswordHash != "" {
-		changedDB = toDB(changed)
-	}
-	return userRow{id: u.ID, emailIndex: s.emailIndex(u.Email), emailSealed: email, nameSealed: name,
-		role: string(u.Role), passwordHash: u.PasswordHash, passwordChanged: changedDB, created: toDB(u.CreatedAt)}, nil
-}
-
-func insertUser(ctx context.Context, q querier, r userRow) error {
 	_, err := q.ExecContext(ctx,
 		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-		r.id, r.emailIndex, r.emailSealed, r.nameSealed, r.role, r.passwordHash, r.passwordChanged, r.created)
+		r.ID, r.EmailIndex, r.Email, r.Name, string(r.Role), r.PasswordHash, changed, toDB(r.CreatedAt))
 	return err
 }
 
-func scanUserRow(row rowScanner) (userRow, error) {
+// scanUserRow reads userReadColumns; times are stored as Unix nanoseconds,
+// 0 for none.
+func scanUserRow(row rowScanner) (sealed.User, error) {
 	var (
-		r     userRow
-		index sql.NullString
+		r                                      sealed.User
+		index                                  sql.NullString
+		role                                   string
+		changed, created, erased, disabled, rs int64
 	)
-	err := row.Scan(&r.id, &index, &r.emailSealed, &r.nameSealed, &r.role, &r.passwordHash, &r.passwordChanged, &r.created, &r.erased,
-		&r.disabled, &r.restricted)
-	r.emailIndex = index.String
+	err := row.Scan(&r.ID, &index, &r.Email, &r.Name, &role, &r.PasswordHash, &changed, &created, &erased,
+		&disabled, &rs)
+	r.EmailIndex, r.Role = index.String, store.Role(role)
+	r.PasswordChangedAt, r.CreatedAt = passwordChangedAt(changed), fromDB(created)
+	r.Erased, r.Disabled, r.Restricted = erased != 0, disabled != 0, rs != 0
 	return r, err
 }
 
 // openUser decrypts a row. An erased account, or one whose key is gone,
 // reads as store.ErrErased.
-func (s *Store) openUser(ctx context.Context, r userRow) (store.User, error) {
-	if r.erased != 0 || r.emailSealed == nil {
-		return store.User{}, store.ErrErased
-	}
-	owner := subjectOwner(r.id)
-	email, err := s.keys.Open(ctx, owner, r.emailSealed, []byte(aadUserEmail))
-	if errIsShredded(err) {
-		return store.User{}, store.ErrErased
-	}
-	if err != nil {
-		return store.User{}, err
-	}
-	name, err := s.keys.Open(ctx, owner, r.nameSealed, []byte(aadUserName))
-	if err != nil {
-		return store.User{}, err
-	}
-	return store.User{ID: r.id, Email: string(email), Name: string(name), Role: store.Role(r.role),
-		PasswordHash: r.passwordHash, PasswordChangedAt: passwordChangedAt(r.passwordChanged), CreatedAt: fromDB(r.created),
-		Disabled:   r.disabled != 0,
-		Restricted: r.restricted != 0}, nil
+func (s *Store) openUser(ctx context.Context, r sealed.User) (store.User, error) {
+	return r.Open(ctx, s.keys)
 }
 
 // userWhere reads the one user matching where.

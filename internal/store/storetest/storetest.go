@@ -19,30 +19,14 @@ type Opener func(t *testing.T) store.Store
 
 // Run runs every conformance test against stores from open.
 func Run(t *testing.T, open Opener) {
-	tests := map[string]func(*testing.T, store.Store){
-		"UserRoundTrip":         testUserRoundTrip,
-		"UserConflicts":         testUserConflicts,
-		"UserNotFound":          testUserNotFound,
-		"UserEveryRole":         testUserEveryRole,
-		"CountUsers":            testCountUsers,
-		"FirstAdminHappyPath":   testFirstAdminHappyPath,
-		"FirstAdminRefusals":    testFirstAdminRefusals,
-		"FirstAdminRace":        testFirstAdminRace,
-		"ReplaceSetupToken":     testReplaceSetupToken,
-		"SessionRoundTrip":      testSessionRoundTrip,
-		"SessionUnknownUser":    testSessionUnknownUser,
-		"DeleteExpiredSessions": testDeleteExpiredSessions,
+	tests := map[string]func(*testing.T, store.Store){}
+	for _, g := range groups {
+		maps.Copy(tests, g)
 	}
-	maps.Copy(tests, meetingTests)
-	maps.Copy(tests, auditTests)
-	maps.Copy(tests, retentionTests)
-	maps.Copy(tests, consentTests)
-	maps.Copy(tests, consentAuditTests)
-	maps.Copy(tests, rightsTests)
-	maps.Copy(tests, chatTests)
-	maps.Copy(tests, recordingTests)
-	maps.Copy(tests, credentialTests)
-	maps.Copy(tests, sessionTests)
+	runTests(t, open, tests)
+}
+
+func runTests(t *testing.T, open Opener, tests map[string]func(*testing.T, store.Store)) {
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
