@@ -250,6 +250,15 @@ func (mb *Member) ChatDeleted(id string) error {
 // UserID is the member's account, if signed in.
 func (mb *Member) UserID() string { return mb.userID }
 
+// subject is the data subject of what the member says and sends: the
+// account of a signed-in participant, the participant of a guest.
+func (mb *Member) subject() string {
+	if mb.userID != "" {
+		return mb.userID
+	}
+	return mb.info.ID
+}
+
 // chatOrder releases messages in the order of their numbers: a message
 // whose store finished early waits for those numbered before it. The
 // room's lock guards it.

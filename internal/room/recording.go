@@ -210,10 +210,7 @@ func (mb *Member) RecordingConsent(id string, given bool) (subject string, chang
 	if live == nil || live.info.ID != id || r.members[mb.info.ID] != mb {
 		return "", false, ErrNoRecording
 	}
-	subject = mb.userID
-	if subject == "" {
-		subject = mb.info.ID
-	}
+	subject = mb.subject()
 	answer := ConsentDeclined
 	if given {
 		answer = ConsentGiven

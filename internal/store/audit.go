@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -83,4 +85,31 @@ type AuditRetentionStore interface {
 	// AuditCheckpoint returns the checkpoint of the last truncation;
 	// ErrNotFound when no entry was ever removed.
 	AuditCheckpoint(ctx context.Context) (AuditCheckpoint, error)
+}
+
+// EncodeAuditDetails is how every backend stores an entry's details: JSON
+// text, "{}" when empty. encoding/json sorts map keys, so equal maps give
+// equal text.
+func EncodeAuditDetails(d map[string]string) (string, error) {
+	if len(d) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("encode details: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeAuditDetails reads what EncodeAuditDetails stored; empty details
+// read as nil.
+func DecodeAuditDetails(text string) (map[string]string, error) {
+	var d map[string]string
+	if err := json.Unmarshal([]byte(text), &d); err != nil {
+		return nil, err
+	}
+	if len(d) == 0 {
+		return nil, nil
+	}
+	return d, nil
 }

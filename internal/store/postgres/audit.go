@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -97,7 +96,7 @@ func lastLink(ctx context.Context, tx pgx.Tx) (int64, []byte, error) {
 }
 
 func insertAudit(ctx context.Context, tx pgx.Tx, e store.AuditEntry) error {
-	details, err := encodeDetails(e.Details)
+	details, err := store.EncodeAuditDetails(e.Details)
 	if err != nil {
 		return err
 	}
@@ -134,19 +133,6 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
-}
-
-// encodeDetails stores details as JSON text; encoding/json sorts map
-// keys, so equal maps give equal text.
-func encodeDetails(d map[string]string) (string, error) {
-	if len(d) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	if err != nil {
-		return "", fmt.Errorf("encode details: %w", err)
-	}
-	return string(b), nil
 }
 
 // LastAudit implements store.Store.
@@ -239,11 +225,8 @@ func scanAudit(row pgx.Row) (store.AuditEntry, error) {
 		return e, err
 	}
 	e.Time = fromDB(at)
-	if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+	if e.Details, err = store.DecodeAuditDetails(details); err != nil {
 		return e, fmt.Errorf("details of entry %d: %w", e.Seq, err)
-	}
-	if len(e.Details) == 0 {
-		e.Details = nil
 	}
 	return e, nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -76,7 +75,7 @@ func lastLink(ctx context.Context, tx *sql.Tx) (int64, []byte, error) {
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error {
-	details, err := encodeDetails(e.Details)
+	details, err := store.EncodeAuditDetails(e.Details)
 	if err != nil {
 		return err
 	}
@@ -104,19 +103,6 @@ func nilIfEmpty(b []byte) []byte {
 		return nil
 	}
 	return b
-}
-
-// encodeDetails stores details as JSON; encoding/json sorts map keys, so
-// equal maps give equal text.
-func encodeDetails(d map[string]string) (string, error) {
-	if len(d) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	if err != nil {
-		return "", fmt.Errorf("encode details: %w", err)
-	}
-	return string(b), nil
 }
 
 // LastAudit implements store.Store.
@@ -215,11 +201,8 @@ func scanAudit(rows *sql.Rows) (store.AuditEntry, error) {
 		return e, err
 	}
 	e.Time = fromDB(at)
-	if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+	if e.Details, err = store.DecodeAuditDetails(details); err != nil {
 		return e, fmt.Errorf("details of entry %d: %w", e.Seq, err)
-	}
-	if len(e.Details) == 0 {
-		e.Details = nil
 	}
 	return e, nil
 }
