@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/transcribe"
@@ -112,6 +113,15 @@ func (s *stream) Write(ctx context.Context, pcm []int16) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if errors.Is(err, os.ErrClosed) || errors.Is(err, syscall.EPIPE) {
+		// The engine is gone or going (the pipe closes as it exits, before
+		// its reason is read): that reason is the one to tell.
+		select {
+		case <-s.exited:
+		case <-ctx.Done():
+		case <-time.After(exitWait):
+		}
+	}
 	select {
 	case <-s.exited:
 		if e := s.Err(); e != nil {
@@ -121,6 +131,10 @@ func (s *stream) Write(ctx context.Context, pcm []int16) error {
 	}
 	return fmt.Errorf("pocketsphinx: write: %w", err)
 }
+
+// exitWait bounds how long a write that found the pipe closed waits for
+// the engine's exit, to report why it ended.
+const exitWait = 5 * time.Second
 
 // Finish implements transcribe.Stream.
 func (s *stream) Finish(ctx context.Context) error {
