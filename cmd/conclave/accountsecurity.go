@@ -8,14 +8,13 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/password"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // newAccountSecurity builds the accounts (with the operator's
 // breached-password list, if any), the sessions with the configured
 // timeouts, and the second factors each role requires (config mfa_roles;
 // docs/security.md, "Accounts").
-func newAccountSecurity(cfg config.Config, st *sqlite.Store, hasher *auth.Hasher, logger *slog.Logger) (*auth.Accounts, *auth.Sessions, *auth.Factors, error) {
+func newAccountSecurity(cfg config.Config, st serverStore, hasher *auth.Hasher, logger *slog.Logger) (*auth.Accounts, *auth.Sessions, *auth.Factors, error) {
 	accounts := auth.NewAccounts(st, hasher, nil)
 	if err := setBreachedList(cfg, accounts); err != nil {
 		return nil, nil, nil, err

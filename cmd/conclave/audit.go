@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // openAuditLog returns the audit log over st, keyed with the data dir's
@@ -39,15 +37,6 @@ func recordCLI(ctx context.Context, auditLog *audit.Log, ev audit.Event) error {
 	ev.Outcome = audit.Success
 	_, err := auditLog.Append(ctx, ev)
 	return err
-}
-
-// openExistingStore opens the database without creating a data dir: a
-// verification of a mistyped path must fail, not report an empty log.
-func openExistingStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*sqlite.Store, error) {
-	if _, err := os.Stat(cfg.DBPath()); err != nil {
-		return nil, fmt.Errorf("no database at %s: %w", cfg.DBPath(), err)
-	}
-	return sqlite.Open(ctx, cfg.DBPath(), opts...)
 }
 
 func runAuditVerify(ctx context.Context, args []string, e env) error {

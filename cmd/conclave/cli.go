@@ -18,17 +18,18 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // cliFlags are the options the administration commands share with serve,
-// so they find the same data dir and public URL as the server.
+// so they find the same data dir, store and public URL as the server.
 type cliFlags struct {
-	data, configFile, publicURL string
+	data, store, configFile, publicURL string
 }
 
 func (f *cliFlags) register(fs *flag.FlagSet, withPublicURL bool) {
 	fs.StringVar(&f.data, "data", "", "data directory (default as for serve) [$CONCLAVE_DATA]")
+	fs.StringVar(&f.store, "store", "", "database: empty for SQLite in the data directory, or a postgres:// URL (default as for serve; "+
+		"prefer the environment for a URL with a password) [$CONCLAVE_STORE]")
 	fs.StringVar(&f.configFile, "config", "", "TOML configuration file [$CONCLAVE_CONFIG]")
 	if withPublicURL {
 		fs.StringVar(&f.publicURL, "public-url", "", "origin for the join link (default as for serve) [$CONCLAVE_PUBLIC_URL]")
@@ -38,22 +39,12 @@ func (f *cliFlags) register(fs *flag.FlagSet, withPublicURL bool) {
 // load resolves the configuration with serve's precedence rules.
 func (f *cliFlags) load(getenv func(string) string) (config.Config, error) {
 	var args []string
-	for _, kv := range [][2]string{{"data", f.data}, {"config", f.configFile}, {"public-url", f.publicURL}} {
+	for _, kv := range [][2]string{{"data", f.data}, {"store", f.store}, {"config", f.configFile}, {"public-url", f.publicURL}} {
 		if kv[1] != "" {
 			args = append(args, "--"+kv[0], kv[1])
 		}
 	}
 	return config.Load(args, getenv)
-}
-
-// openStore opens the database of an existing or new data dir; pass
-// sqlite.WithKeySource(keySource(cfg, e)) so the master key comes from the
-// environment the command was given.
-func openStore(ctx context.Context, cfg config.Config, opts ...sqlite.Option) (*sqlite.Store, error) {
-	if err := cfg.EnsureDataDir(); err != nil {
-		return nil, err
-	}
-	return sqlite.Open(ctx, cfg.DBPath(), opts...)
 }
 
 func newFlagSet(name string, e env) *flag.FlagSet {
@@ -117,7 +108,7 @@ func runUserAdd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+	st, err := openStore(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
@@ -229,7 +220,7 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+	st, err := openStore(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
@@ -259,7 +250,7 @@ func runMeetingCreate(ctx context.Context, args []string, e env) error {
 	return printMeeting(e.stdout, out, *asJSON)
 }
 
-func findHost(ctx context.Context, st *sqlite.Store, email string) (store.User, error) {
+func findHost(ctx context.Context, st serverStore, email string) (store.User, error) {
 	if email == "" {
 		u, err := st.FirstAdmin(ctx)
 		if errors.Is(err, store.ErrNotFound) {

@@ -43,7 +43,7 @@ type conferenceDeps struct {
 	// end a meeting it deletes.
 	Live *liveRooms
 	// Chat keeps chat messages (sealed) before they are delivered
-	// (docs/privacy.md, "Chat"); the sqlite store implements it.
+	// (docs/privacy.md, "Chat"); both stores implement it.
 	Chat signal.ChatStore
 	// FileSharing hands participants the capability for the file routes,
 	// which the returned handler answers for (files.Access).

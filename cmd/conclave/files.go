@@ -9,14 +9,13 @@ import (
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/files"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // newFileService opens the shared-file store (docs/privacy.md, "Files"),
 // scanning uploads with clamd when clamd_socket is set. A configured
 // scanner that does not answer at start is logged, not fatal: uploads fail
 // closed until it answers.
-func newFileService(cfg config.Config, st *sqlite.Store, log *audit.Log, logger *slog.Logger) (*files.Service, error) {
+func newFileService(cfg config.Config, st serverStore, log *audit.Log, logger *slog.Logger) (*files.Service, error) {
 	scanner, err := files.ClamdScanner(cfg.ClamdSocket)
 	if err != nil {
 		return nil, fmt.Errorf("clamd_socket: %w", err)
@@ -41,7 +40,7 @@ func newFileService(cfg config.Config, st *sqlite.Store, log *audit.Log, logger 
 // storedFiles opens the shared files for the CLI's privacy commands
 // (export, erasure, report), which read and delete but never upload, so
 // no scanner is needed.
-func storedFiles(cfg config.Config, st *sqlite.Store, log *audit.Log) (*files.Service, error) {
+func storedFiles(cfg config.Config, st serverStore, log *audit.Log) (*files.Service, error) {
 	svc, err := files.New(files.Options{Dir: cfg.FilesDir(), Store: st, Audit: log,
 		MaxBytes: cfg.FileMaxBytes(), MinFree: cfg.MinFreeBytes()})
 	if err != nil {

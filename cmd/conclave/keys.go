@@ -8,7 +8,6 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/crypt"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // rotateGrace is how long rotation waits before its last pass, so that a
@@ -23,14 +22,14 @@ func keySource(cfg config.Config, e env) crypt.Source {
 
 // openKeyedStore opens an existing database with the master keys from the
 // data dir or the environment e was given.
-func openKeyedStore(ctx context.Context, cfg config.Config, e env) (*sqlite.Store, error) {
-	return openExistingStore(ctx, cfg, sqlite.WithKeySource(keySource(cfg, e)))
+func openKeyedStore(ctx context.Context, cfg config.Config, e env) (serverStore, error) {
+	return openExistingStore(ctx, cfg, e)
 }
 
 // openExisting resolves the flags' configuration and opens its existing
 // database with its master keys: the start of every command that reads or
 // changes a data dir it must not create.
-func (f *cliFlags) openExisting(ctx context.Context, e env) (config.Config, *sqlite.Store, error) {
+func (f *cliFlags) openExisting(ctx context.Context, e env) (config.Config, serverStore, error) {
 	cfg, err := f.load(e.getenv)
 	if err != nil {
 		return config.Config{}, nil, err

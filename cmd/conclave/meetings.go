@@ -14,7 +14,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // meetingPolicy is the organisation policy the configuration sets; serve
@@ -95,7 +94,7 @@ func parseFlagTime(name, v string) (time.Time, error) {
 
 // options resolves the co-hosts' e-mails to accounts and returns the
 // settings for meeting.Service.Create.
-func (f *meetingFlags) options(ctx context.Context, st *sqlite.Store, title string) (meeting.Options, error) {
+func (f *meetingFlags) options(ctx context.Context, st serverStore, title string) (meeting.Options, error) {
 	o := meeting.Options{
 		Title: title, JoinBeforeHost: f.joinBeforeHost, ScreenShare: f.screenShare,
 		MaxParticipants: f.maxParticipants, Recurrence: f.recurrence,

@@ -10,14 +10,14 @@ import (
 	"github.com/conclave-meet/conclave/internal/notice"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/recordings"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
+	"github.com/conclave-meet/conclave/internal/store"
 )
 
 // privacyDeps are what the kinds of personal data need from the server.
 // Add a field here when a new kind needs another dependency.
 type privacyDeps struct {
 	Config config.Config
-	Store  *sqlite.Store
+	Store  serverStore
 	Audit  *audit.Log
 	// Files holds shared files (their content is outside the database).
 	Files *files.Service
@@ -41,6 +41,7 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 		privacy.SubjectRequestKind{Store: d.Store},
 		privacy.GuestProofKind{Store: d.Store},
 		privacy.ChatKind{Store: d.Store},
+		privacy.TranscriptKind{Store: d.Store},
 		privacy.SharedFileKind{Files: d.Files},
 		privacy.RecordingKind{Recordings: d.Recordings},
 		notice.ConsentKind{Store: d.Store},
@@ -56,14 +57,20 @@ func newPrivacyRegistry(d privacyDeps) (*privacy.Registry, error) {
 // and checks guests' one-time proofs (IssueGuestProof). It holds no state
 // of its own: every instance over the same store agrees.
 func newPrivacyService(d privacyDeps, reg *privacy.Registry) *privacy.Service {
-	return &privacy.Service{
+	svc := &privacy.Service{
 		Registry:   reg,
 		Retention:  d.Config.Retention(),
 		Controller: d.Config.Organisation,
 		Contact:    d.Config.PrivacyContact,
-		Scrub:      d.Store.ScrubDeleted,
 		Proofs:     d.Store,
 	}
+	// Only SQLite keeps erased bytes in files of its own to scrub; in
+	// PostgreSQL crypto-shredding is what erases (docs/architecture.md,
+	// "Storage backends").
+	if s, ok := d.Store.(store.Scrubber); ok {
+		svc.Scrub = s.ScrubDeleted
+	}
+	return svc
 }
 
 // guestProofs adapts the privacy service to what signalling hands guests:

@@ -15,7 +15,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/recordings"
 	"github.com/conclave-meet/conclave/internal/store"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // subjectFlags name a data subject on the command line.
@@ -53,7 +52,7 @@ func (f subjectFlags) resolve(ctx context.Context, st store.Store) (privacy.Subj
 
 // privacyCLI is what both commands open: the store, log and service.
 type privacyCLI struct {
-	st  *sqlite.Store
+	st  serverStore
 	log *audit.Log
 	svc *privacy.Service
 }

@@ -10,14 +10,13 @@ import (
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/recordings"
 	"github.com/conclave-meet/conclave/internal/signal"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // newRecordingService opens the recordings catalog (docs/privacy.md,
 // "Recordings") and ends the recordings a previous run left running.
 // logger may be nil (the CLI's privacy commands, which read and delete
 // but never record).
-func newRecordingService(ctx context.Context, cfg config.Config, st *sqlite.Store, logger *slog.Logger) (*recordings.Service, error) {
+func newRecordingService(ctx context.Context, cfg config.Config, st serverStore, logger *slog.Logger) (*recordings.Service, error) {
 	svc, err := recordings.New(recordings.Options{Dir: cfg.RecordingsDir(), Store: st, Enabled: cfg.Recording.Recording,
 		Max: cfg.MaxRecordings, MinFree: cfg.RecordingMinFreeBytes(), FFmpeg: cfg.FFmpeg, Logger: logger})
 	if err != nil {
@@ -41,7 +40,7 @@ func newRecordingService(ctx context.Context, cfg config.Config, st *sqlite.Stor
 // liveRecordings is what signalling starts when a host records; nil where
 // the organisation does not allow recording.
 // (An interface, so that "none" is a nil interface, not a nil *Live.)
-func liveRecordings(cfg config.Config, st *sqlite.Store, recs *recordings.Service, log *audit.Log, logger *slog.Logger) signal.Recordings {
+func liveRecordings(cfg config.Config, st serverStore, recs *recordings.Service, log *audit.Log, logger *slog.Logger) signal.Recordings {
 	if !cfg.Recording.Recording {
 		return nil
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/records"
 	"github.com/conclave-meet/conclave/internal/retention"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 )
 
 // startRetention sweeps expired data of every registered kind once before
@@ -19,7 +18,7 @@ import (
 // after a long downtime, then every retention_sweep until ctx ends. A
 // failed sweep is logged and retried at the next interval: it must not
 // keep the service down.
-func startRetention(ctx context.Context, cfg config.Config, st *sqlite.Store, auditLog *audit.Log, reg *privacy.Registry, logger *slog.Logger) {
+func startRetention(ctx context.Context, cfg config.Config, st serverStore, auditLog *audit.Log, reg *privacy.Registry, logger *slog.Logger) {
 	s := &retention.Sweeper{Registry: reg, Policy: retention.FromConfig(cfg.Privacy), Overrides: st, Audit: auditLog, Logger: logger}
 	if _, err := s.Sweep(ctx); err != nil {
 		logger.Error("retention sweep", "err", err)
@@ -29,10 +28,14 @@ func startRetention(ctx context.Context, cfg config.Config, st *sqlite.Store, au
 
 // securityMeasures are the measures in force that the configuration alone
 // does not show, for the records of processing.
-func securityMeasures() []string {
+func securityMeasures(cfg config.Config) []string {
+	files := "The data directory is created with mode 0700 and the database with mode 0600; the server warns at start when they are readable by others."
+	if cfg.StoreKind() == config.StorePostgres {
+		files = "The data directory (key files, shared files, recordings) is created with mode 0700; the server warns at start when it is readable by others."
+	}
 	return []string{
 		"Personal data in the database is encrypted at rest with per-subject data keys wrapped by a master key kept outside the database (conclave keys status).",
-		"The data directory is created with mode 0700 and the database with mode 0600; the server warns at start when they are readable by others.",
+		files,
 	}
 }
 
@@ -73,7 +76,7 @@ func runPrivacyReport(ctx context.Context, args []string, e env) error {
 	if err := recordCLI(ctx, auditLog, audit.Event{Action: audit.PrivacyReport, Details: map[string]string{"format": *format}}); err != nil {
 		return fmt.Errorf("record privacy report: %w", err)
 	}
-	doc := records.Report(records.Inputs{Config: cfg, Registry: reg, Now: time.Now(), Version: versionString(), Measures: securityMeasures()})
+	doc := records.Report(records.Inputs{Config: cfg, Registry: reg, Now: time.Now(), Version: versionString(), Measures: securityMeasures(cfg)})
 	if *format == "html" {
 		return doc.HTML(e.stdout)
 	}

@@ -26,7 +26,8 @@ func TestPrivacyReportCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{"# Records of processing activities", "| Controller | Example e.V. |",
-		"privacy@example.org", "| recording | 7 days |", "encrypted at rest", dir} {
+		"privacy@example.org", "| recording | 7 days |", "encrypted at rest", dir,
+		"table transcript_segments"} { // the transcript kind, listed as registered
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
 		}

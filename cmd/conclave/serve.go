@@ -23,7 +23,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/records"
 	"github.com/conclave-meet/conclave/internal/release"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
 )
@@ -63,11 +62,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	// Refuses to start without the master key once data keys exist, or
 	// with a master key file that group or others can read.
-	st, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.WithKeySource(keySource(cfg, e)))
+	st, err := openStore(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	logger.Info("store", "backend", cfg.StoreKind(), "database", cfg.StoreName())
 	// Bound before anything reads the public URL: with port 0 the system
 	// picks the port, and the setup link, OIDC redirect URIs and origin
 	// checks must name the real one.
@@ -88,7 +88,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.Store, logger *slog.Logger, e env) error {
+func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverStore, logger *slog.Logger, e env) error {
 	hasher := auth.NewHasher(auth.DefaultParams, auth.DefaultConcurrency)
 	accounts, sessions, factors, err := newAccountSecurity(cfg, st, hasher, logger)
 	if err != nil {
@@ -147,7 +147,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
 		Recordings:     liveRecordings(cfg, st, recs, auditLog, logger),
-		Transcriptions: liveTranscriptions(cfg, logger),
+		Transcriptions: liveTranscriptions(cfg, st, logger),
 		Passcodes:      passcodes,
 	})
 	if err != nil {
@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		Privacy:       newPrivacyService(pdeps, registry),
 		Requests:      &privacy.Requests{Store: st},
 		Version:       versionString(),
-		Measures:      securityMeasures(),
+		Measures:      securityMeasures(cfg),
 		Ready:         ready,
 		Live:          live,
 		Build:         build,
@@ -179,6 +179,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st *sqlite.S
 		Files:         sharedFiles.Handler(ws),
 		SharedFiles:   sharedFiles,
 		Recordings:    recs,
+		Transcripts:   st,
 	})
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)

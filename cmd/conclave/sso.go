@@ -7,7 +7,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/auth"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/sso"
-	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
 )
@@ -26,7 +25,7 @@ type ssoDeps struct {
 
 // newSSO returns single sign-on for the configured [[oidc]] providers, or
 // nil when there are none.
-func newSSO(cfg config.Config, st *sqlite.Store, d ssoDeps, logger *slog.Logger) (web.SSO, error) {
+func newSSO(cfg config.Config, st serverStore, d ssoDeps, logger *slog.Logger) (web.SSO, error) {
 	if len(cfg.OIDC) == 0 {
 		return nil, nil
 	}

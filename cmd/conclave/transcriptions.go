@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/signal"
@@ -13,12 +15,19 @@ import (
 // nil where the organisation does not allow transcription. A missing
 // engine is logged and refuses each start with the reason, so that hosts
 // are told why (docs/transcripts.md).
-func liveTranscriptions(cfg config.Config, logger *slog.Logger) signal.Transcriptions {
+func liveTranscriptions(cfg config.Config, st serverStore, logger *slog.Logger) signal.Transcriptions {
 	if !cfg.Transcription.Transcription {
 		return nil
 	}
 	o := transcriptions.Options{EngineText: "PocketSphinx, a speech engine on this server: the audio never leaves it",
-		Language: "en", Logger: logger}
+		Language: "en", Logger: logger, Store: st,
+		Retention: func(ctx context.Context, meetingID string) time.Duration {
+			own, err := st.MeetingRetention(ctx, meetingID)
+			if d, ok := own["transcript"]; err == nil && ok {
+				return d
+			}
+			return cfg.RetentionTranscript
+		}}
 	eng, err := pocketsphinx.New(pocketsphinx.Config{Log: logger})
 	if err != nil {
 		logger.Warn("transcription is allowed but its speech engine is missing: hosts cannot start it", "engine", cfg.TranscriptionEngine, "err", err)

@@ -112,6 +112,11 @@ const (
 	RecordingShare    Action = "recording.share"
 	RecordingDelete   Action = "recording.delete"
 	RecordingExport   Action = "recording.export"
+	// TranscriptView: someone read or searched a meeting's stored
+	// transcript (or listed its transcripts); TranscriptDownload:
+	// downloaded one as text or WebVTT (docs/transcripts.md).
+	TranscriptView     Action = "transcript.view"
+	TranscriptDownload Action = "transcript.download"
 )
 
 // Data protection and administration.
@@ -148,7 +153,7 @@ var Actions = []Action{
 	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop, TranscriptionStart, TranscriptionStop,
 	ConsentGiven, ConsentWithdrawn, ConsentDeclined, FileAccess,
-	RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport,
+	RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, TranscriptView, TranscriptDownload,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,
 	RetentionSweep, PrivacyReport, RequestCreate, RequestClose, DataRectify, DataRestrict, ChatReview,
 }

@@ -52,6 +52,10 @@ type Config struct {
 	Listen string `toml:"listen"`
 	// DataDir holds the database, the TURN secret and the ACME cache.
 	DataDir string `toml:"data_dir"`
+	// Store names the database: empty for the embedded SQLite file in
+	// DataDir, or a postgres:// URL for PostgreSQL (store.go). It may hold
+	// a password: print it only through RedactDSN.
+	Store string `toml:"store"`
 	// MinFreeMB is the free space (MiB) the data directory's file system
 	// must keep for GET /readyz to answer ready; 0 disables the check.
 	MinFreeMB int `toml:"min_free_mb"`

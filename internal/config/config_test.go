@@ -311,7 +311,7 @@ func TestHelp(t *testing.T) {
 // option must be settable from a file under the documented key.
 func TestOptionsMatchTOML(t *testing.T) {
 	keys := map[string]string{
-		"listen": "listen", "data": "data_dir", "public-url": "public_url", "tls-cert": "tls_cert",
+		"listen": "listen", "data": "data_dir", "store": "store", "public-url": "public_url", "tls-cert": "tls_cert",
 		"tls-key": "tls_key", "acme-domain": "acme_domain", "acme-email": "acme_email",
 		"public-ip": "public_ip", "media-addr": "media_addr", "media-port": "media_port",
 		"turn-port": "turn_port", "turn-max-per-credential": "turn_max_per_credential",

@@ -72,6 +72,8 @@ var options = append([]option{
 		str(func(c *Config) *string { return &c.Listen })},
 	{"data", "CONCLAVE_DATA", "data directory: database, TURN secret, ACME cache (default " + DefaultDataDir + ")",
 		str(func(c *Config) *string { return &c.DataDir })},
+	{"store", "CONCLAVE_STORE", "database: empty for SQLite in the data directory (default), or postgres://user@host/db for PostgreSQL; prefer the environment or the file to the flag when it holds a password",
+		str(func(c *Config) *string { return &c.Store })},
 	{"min-free-mb", "CONCLAVE_MIN_FREE_MB", "free MiB the data directory's file system must keep for /readyz to answer ready, 0 disables the check (default " + strconv.Itoa(DefaultMinFreeMB) + ")",
 		num(func(c *Config) *int { return &c.MinFreeMB })},
 	{"public-url", "CONCLAVE_PUBLIC_URL", "origin users reach the server at, e.g. https://meet.example.org (default derived from --listen)",

@@ -138,9 +138,16 @@ func storageSection(in Inputs, ds []privacy.Declaration) Section {
 	for _, d := range ds {
 		t.Rows = append(t.Rows, []string{d.Name, d.Storage})
 	}
+	where := "All data is stored on the server that runs Conclave, in its data directory " + in.Config.DataDir +
+		" (mode 0700): the SQLite database " + in.Config.DBPath() + " and key files next to it."
+	if in.Config.StoreKind() == config.StorePostgres {
+		// The database's address is not published: the page is public.
+		where = "The database is the organisation's PostgreSQL server (configuration setting store), where personal fields are " +
+			"encrypted under keys it does not hold; key files, shared files and recordings are in the data directory " +
+			in.Config.DataDir + " (mode 0700) of the server that runs Conclave."
+	}
 	return Section{ID: "storage", Title: "Storage locations", Table: t, Paragraphs: []string{
-		"All data is stored on the server that runs Conclave, in its data directory " + in.Config.DataDir +
-			" (mode 0700): the SQLite database " + in.Config.DBPath() + " and key files next to it. Live audio and video pass through the server's memory only and are not stored.",
+		where + " Live audio and video pass through the server's memory only and are not stored.",
 	}}
 }
 

@@ -10,7 +10,8 @@ func transcriptionText(c config.Config) string {
 	}
 	return "When a host transcribes a meeting, the audio of the participants who consent, and of nobody else, goes to a speech engine (" +
 		engineName(c) + ") that runs on this server as a separate program: it never leaves this server. " +
-		"The text it produces is shown as live captions to the participants who turn captions on."
+		"The text it produces is shown as live captions to the participants who turn captions on, and kept as the meeting's " +
+		"transcript, encrypted, for the people who may see the meeting's recordings, until its retention period ends."
 }
 
 // transcriptionMeasure is the measures' line on transcription.

@@ -15,7 +15,7 @@ func TestTranscriptionSaysWhereAudioGoes(t *testing.T) {
 	on := serverInputs(t, func(c *config.Config) { c.Transcription.Transcription = true })
 	info := markdown(t, Info(on))
 	for _, want := range []string{"goes to a speech engine (PocketSphinx) that runs on this server", "it never leaves this server",
-		"of the participants who consent, and of nobody else"} {
+		"of the participants who consent, and of nobody else", "kept as the meeting's transcript, encrypted"} {
 		if !strings.Contains(info, want) {
 			t.Errorf("info lacks %q:\n%s", want, info)
 		}

@@ -292,6 +292,27 @@ func (m *Manager) Caption(meetingID, id string, c Caption) bool {
 	return true
 }
 
+// SpeakerName is the current display name of a speaker of the running
+// transcription id, or the name they had when they left; "" when the
+// transcription is not running or they never took part.
+func (m *Manager) SpeakerName(meetingID, id, participantID string) string {
+	m.mu.Lock()
+	r := m.rooms[meetingID]
+	m.mu.Unlock()
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tr == nil || r.tr.info.ID != id {
+		return ""
+	}
+	if mb := r.members[participantID]; mb != nil {
+		return mb.info.Name
+	}
+	return r.tr.names[participantID]
+}
+
 // transcriptionJoinedLocked asks a member who was just admitted, when a
 // transcription runs.
 func (r *Room) transcriptionJoinedLocked(mb *Member) {

@@ -24,6 +24,9 @@ type TranscriptionHooks struct {
 	// Fault ends the transcription when it stops by itself
 	// (room.RecordingFailed).
 	Fault func(transcriptionID, reason string)
+	// Name is a speaker's current display name (room.Manager.SpeakerName),
+	// stored with their lines of the transcript; "" when unknown.
+	Name func(transcriptionID, participantID string) string
 }
 
 // Transcriptions starts transcriptions (the speech engine wired to the
@@ -50,6 +53,7 @@ func onTranscriptionStart(ctx context.Context, c *conn, d *protocol.Transcriptio
 		TranscriptionHooks{
 			Caption: func(id string, cap room.Caption) { rooms.Caption(meetingID, id, cap) },
 			Fault:   func(id, reason string) { rooms.EndTranscription(meetingID, id, reason) },
+			Name:    func(id, pid string) string { return rooms.SpeakerName(meetingID, id, pid) },
 		})
 	var refused interface{ Refusal() string }
 	switch {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/room"
@@ -22,8 +23,17 @@ import (
 )
 
 // AccessText is who sees what is transcribed, as participants are told
-// before they answer.
-const AccessText = "the participants of this meeting who turn live captions on, while it runs; the text is not stored after the meeting"
+// before they answer: the live captions, and the transcript kept after
+// the meeting for those who may see the meeting's recordings
+// (internal/web; docs/transcripts.md, "The stored transcript"). How long
+// it is kept is told with it (TranscriptionInfo.Retention).
+const AccessText = "live captions: the participants of this meeting who turn them on, while it runs; " +
+	"the transcript (final lines, with speakers' names and times) is kept after the meeting, encrypted, " +
+	"for the meeting's host and the organisation's privacy officers, and accounts the host shares its recordings with"
+
+// AccessTextUnstored is AccessText for a service without a store: nothing
+// is kept after the meeting.
+const AccessTextUnstored = "the participants of this meeting who turn live captions on, while it runs; the text is not stored after the meeting"
 
 // DefaultMax is how many meetings are transcribed at once by default: a
 // PocketSphinx stream takes about a third of a core and 105 MB per
@@ -49,9 +59,16 @@ type Options struct {
 	// Language is passed to the engine ("" is its default).
 	Language string
 	// Max is how many meetings are transcribed at once (DefaultMax when 0).
-	Max    int
-	Logger *slog.Logger
-	Now    func() time.Time
+	Max int
+	// Store keeps every final caption as the meeting's transcript; nil
+	// keeps nothing (AccessTextUnstored is then what people are told).
+	Store SegmentStore
+	// Retention is how long a meeting's transcript is kept (its own
+	// period, or the organisation's transcript period), as people are told
+	// before they answer.
+	Retention func(ctx context.Context, meetingID string) time.Duration
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Live implements signal.Transcriptions.
@@ -62,6 +79,8 @@ type Live struct {
 	mu      sync.Mutex
 	running map[string]bool // transcription IDs
 	wg      sync.WaitGroup  // sessions stopping
+
+	stored, storeFailures atomic.Int64 // transcript segments
 }
 
 var _ signal.Transcriptions = (*Live)(nil)
@@ -89,7 +108,7 @@ func (r refusal) Unwrap() error   { return r.error }
 
 // Start implements signal.Transcriptions: a transcriber session that
 // transcribes nobody until the room allows them.
-func (l *Live) Start(_ context.Context, req room.TranscriptionRequest, hooks signal.TranscriptionHooks) (room.Transcriber, room.TranscriptionInfo, error) {
+func (l *Live) Start(ctx context.Context, req room.TranscriptionRequest, hooks signal.TranscriptionHooks) (room.Transcriber, room.TranscriptionInfo, error) {
 	if l.o.Engine == nil {
 		return nil, room.TranscriptionInfo{}, refusal{ErrNoEngine}
 	}
@@ -104,8 +123,19 @@ func (l *Live) Start(_ context.Context, req room.TranscriptionRequest, hooks sig
 	}
 	l.running[id] = true
 	l.mu.Unlock()
+	var w *segmentWriter
+	if l.o.Store != nil {
+		var name func(string) string
+		if hooks.Name != nil {
+			name = func(pid string) string { return hooks.Name(id, pid) }
+		}
+		w = l.newSegmentWriter(req.MeetingID, id, name)
+	}
 	sess, err := transcriber.New(transcriber.Options{Engine: l.o.Engine, Language: l.o.Language, Logger: l.log.With("transcription", id),
 		OnCaption: func(c transcriber.Caption) {
+			if w != nil {
+				w.add(c)
+			}
 			if c.Gap != 0 || c.Text == "" || hooks.Caption == nil {
 				return // a gap is for the stored transcript; nothing to show
 			}
@@ -113,12 +143,21 @@ func (l *Live) Start(_ context.Context, req room.TranscriptionRequest, hooks sig
 				Start: c.Start, End: c.End, Text: c.Text})
 		}})
 	if err != nil {
+		if w != nil {
+			_ = w.close(context.Background()) // nothing queued yet
+		}
 		l.done(id)
 		return nil, room.TranscriptionInfo{}, err
 	}
-	l.log.Info("transcription started", "transcription", id, "meeting", req.MeetingID)
-	info := room.TranscriptionInfo{ID: id, Purpose: req.Purpose, Access: AccessText, Engine: l.o.EngineText, StartedAt: l.o.Now().UTC()}
-	return &liveTranscription{l: l, id: id, sess: sess}, info, nil
+	l.log.Info("transcription started", "transcription", id, "meeting", req.MeetingID, "stored", w != nil)
+	info := room.TranscriptionInfo{ID: id, Purpose: req.Purpose, Access: AccessTextUnstored, Engine: l.o.EngineText, StartedAt: l.o.Now().UTC()}
+	if w != nil {
+		info.Access = AccessText
+		if l.o.Retention != nil {
+			info.Retention = l.o.Retention(ctx, req.MeetingID)
+		}
+	}
+	return &liveTranscription{l: l, id: id, sess: sess, w: w}, info, nil
 }
 
 func (l *Live) done(id string) {
@@ -145,6 +184,7 @@ type liveTranscription struct {
 	l    *Live
 	id   string
 	sess *transcriber.Session
+	w    *segmentWriter // nil: nothing is stored
 	once sync.Once
 }
 
@@ -167,17 +207,24 @@ func (t *liveTranscription) Stop(reason string) {
 			if err := t.sess.Stop(ctx); err != nil {
 				t.l.log.Warn("transcription did not finish in time", "transcription", t.id, "err", err)
 			}
-			st := t.sess.Stats()
+			if t.w != nil {
+				if err := t.w.close(ctx); err != nil {
+					t.l.log.Error("the transcript was not all stored in time", "transcription", t.id, "err", err)
+				}
+			}
+			st, ss := t.sess.Stats(), t.l.StoreStats()
 			t.l.log.Info("transcription stopped", "transcription", t.id, "reason", reason, "streams", st.Streams,
-				"dropped", st.Dropped, "failures", st.Failures)
+				"dropped", st.Dropped, "failures", st.Failures, "segments_stored", ss.Stored, "segments_failed", ss.Failed)
 		}()
 	})
 }
 
-func newID() (string, error) {
+func newID() (string, error) { return newPrefixedID("t_") }
+
+func newPrefixedID(prefix string) (string, error) {
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("transcriptions: %w", err)
 	}
-	return "t_" + hex.EncodeToString(b), nil
+	return prefix + hex.EncodeToString(b), nil
 }

@@ -210,7 +210,9 @@ func TestDeclinerNeverReachesTheEngine(t *testing.T) {
 	anaPkts, bobPkts := spokenOpus(t, anaSaid), spokenOpus(t, bobSaid)
 
 	eng := &countingEngine{Engine: ps}
-	live := transcriptions.New(transcriptions.Options{Engine: eng, EngineText: "PocketSphinx, on this server", Language: "en"})
+	kept := &segments{}
+	live := transcriptions.New(transcriptions.Options{Engine: eng, EngineText: "PocketSphinx, on this server", Language: "en",
+		Store: kept, Retention: func(context.Context, string) time.Duration { return 30 * 24 * time.Hour }})
 	led := &ledger{}
 	m := store.Meeting{Title: "Transcribed", HostID: host.ID, JoinBeforeHost: true, ScreenShare: store.ScreenShareEveryone, Recording: true}
 	srv := testserver.Start(t, testserver.Options{Meeting: &m, Users: []store.User{host},
@@ -234,7 +236,7 @@ func TestDeclinerNeverReachesTheEngine(t *testing.T) {
 			return false
 		}
 		id, _ = a["id"].(string)
-		return a["engine"] == "PocketSphinx, on this server"
+		return a["engine"] == "PocketSphinx, on this server" && a["access"] == transcriptions.AccessText && a["retention_days"] == 30.0
 	})
 	if err := ana.c.Send(ctx, "transcription_consent", map[string]any{"id": id, "consent": true}); err != nil {
 		t.Fatal(err)
@@ -304,6 +306,42 @@ func TestDeclinerNeverReachesTheEngine(t *testing.T) {
 	if err := live.Wait(wctx); err != nil {
 		t.Fatal(err)
 	}
+	// The stored transcript: Ana's final lines under her name, in this
+	// meeting and transcription; nothing of Bob.
+	var words []string
+	for _, seg := range kept.all() {
+		if seg.SpeakerID != ana.c.ID() || seg.SpeakerName != "Ana" || seg.SpeakerUser != "" || seg.TranscriptionID != id ||
+			seg.MeetingID != testserver.MeetingID || seg.End < seg.Start {
+			t.Fatalf("stored %+v, want Ana's lines only", seg)
+		}
+		words = append(words, seg.Text)
+	}
+	stored := strings.Join(words, " ")
+	if wer := transcribe.WordErrorRate(anaSaid, stored); wer > 0.10 {
+		t.Fatalf("stored transcript %q: WER %.2f", stored, wer)
+	}
+	if st := live.StoreStats(); st.Failed != 0 || int(st.Stored) != len(words) {
+		t.Fatalf("store stats %+v for %d lines", st, len(words))
+	}
+}
+
+// segments is a transcript store in memory.
+type segments struct {
+	mu   sync.Mutex
+	segs []store.TranscriptSegment
+}
+
+func (s *segments) AddTranscriptSegment(_ context.Context, seg store.TranscriptSegment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.segs = append(s.segs, seg)
+	return nil
+}
+
+func (s *segments) all() []store.TranscriptSegment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]store.TranscriptSegment(nil), s.segs...)
 }
 
 // TestRefusals: no engine, or too many at once, is a refusal the host
@@ -317,7 +355,7 @@ func TestRefusals(t *testing.T) {
 	}
 	live = transcriptions.New(transcriptions.Options{Engine: &countingEngine{}, Max: 1})
 	tr, info, err := live.Start(context.Background(), room.TranscriptionRequest{MeetingID: "m", Purpose: "p"}, signalHooks())
-	if err != nil || !strings.HasPrefix(info.ID, "t_") || info.Purpose != "p" || info.Access != transcriptions.AccessText {
+	if err != nil || !strings.HasPrefix(info.ID, "t_") || info.Purpose != "p" || info.Access != transcriptions.AccessTextUnstored {
 		t.Fatalf("first: %+v %v", info, err)
 	}
 	if _, _, err := live.Start(context.Background(), room.TranscriptionRequest{MeetingID: "n"}, signalHooks()); !errors.As(err, &r) ||

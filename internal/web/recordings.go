@@ -37,6 +37,9 @@ type RecordingCatalog interface {
 	StartComposite(ctx context.Context, v recordings.Viewer, recordingID string) error
 	// FFmpeg says whether composites can be made, in words for the page.
 	FFmpeg() (ok bool, what string)
+	// MeetingAccess is what v may do with a meeting's recorded material
+	// as a whole: its stored transcripts (transcripts.go).
+	MeetingAccess(ctx context.Context, v recordings.Viewer, meetingID string) (recordings.Access, error)
 }
 
 func (s *server) recordingRoutes(mux *http.ServeMux) {

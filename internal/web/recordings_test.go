@@ -41,6 +41,7 @@ func newRecEnv(t *testing.T) (*recEnv, *http.Client) {
 		}
 		t.Cleanup(func() { svc.Close() })
 		re.svc, o.Recordings = svc, svc
+		o.Transcripts = o.Store.(*sqlite.Store)
 	})
 	ctx := context.Background()
 	hostClient, hostUser := re.signedInAs(t, "host@example.org", store.RoleMember)

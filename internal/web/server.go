@@ -91,6 +91,9 @@ type Options struct {
 	// Recordings is the recordings catalog (package recordings); nil
 	// serves no recording routes.
 	Recordings RecordingCatalog
+	// Transcripts is the stored transcripts, served with Recordings'
+	// access rules; nil (or nil Recordings) serves no transcript routes.
+	Transcripts TranscriptArchive
 	// SSO is single sign-on (package sso); nil when no provider is
 	// configured, and then the sign-in page offers passwords only.
 	SSO SSO
@@ -166,6 +169,7 @@ func (s *server) routes() *http.ServeMux {
 	s.chatRoutes(mux)
 	s.fileReviewRoutes(mux)
 	s.recordingRoutes(mux)
+	s.transcriptRoutes(mux)
 	s.mfaRoutes(mux)
 	s.passwordAgeRoutes(mux)
 	s.ssoRoutes(mux)

@@ -92,4 +92,20 @@ func TestTranscriptionWithConsentAndCaptions(t *testing.T) {
 	if eval[bool](bob, `document.querySelectorAll("#captions .caption").length > 0 || !document.querySelector("#captions").hidden`) {
 		t.Fatal("Bob sees captions he did not turn on")
 	}
+
+	// The host finds the stored transcript on the recordings page,
+	// searches it and has both downloads offered.
+	viewer := signIn(t, browser, srv, hostEmail)
+	viewer.do(chromedp.Navigate(srv.base + "/recordings"))
+	viewer.waitFor("the transcripts section", `!!document.querySelector("#transcripts-meeting")`, 15*time.Second)
+	viewer.do(chromedp.SendKeys("#transcripts-meeting", srv.meetingID+kb.Enter))
+	viewer.waitFor("the meeting's transcript listed", `!!document.querySelector("#transcripts-list [data-transcript]")`, 15*time.Second)
+	viewer.do(chromedp.SendKeys(`#transcripts-list input[type="search"]`, "window"+kb.Enter))
+	viewer.waitFor("Ada's line found", `[...document.querySelectorAll("#transcripts-list .transcript-lines li")].some(
+		(l) => l.textContent.includes("Ada: ") && l.textContent.includes("window"))`, 15*time.Second)
+	for _, format := range []string{"txt", "vtt"} {
+		if !eval[bool](viewer, `!!document.querySelector('#transcripts-list a[href$="/download?format=`+format+`"]')`) {
+			t.Fatalf("no %s download link", format)
+		}
+	}
 }

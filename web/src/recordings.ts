@@ -10,6 +10,7 @@ import { ApiError, getMe } from './api';
 import type { User } from './api';
 import { busyButton, clear, errorMessage, h, showError } from './dom';
 import { errorBox, field, page, userNav } from './layout';
+import { TranscriptsSection } from './transcripts';
 
 const API = '/api/recordings';
 
@@ -92,6 +93,8 @@ class RecordingsView {
   private readonly err = errorBox();
   private readonly list = h('div', { id: 'recordings-list', class: 'stack' });
   private readonly status = h('p', { id: 'recordings-status', class: 'hint', role: 'status' });
+  /** Called with the recordings after each load (the transcripts section follows them). */
+  onLoad?: (recordings: Recording[]) => void;
 
   constructor() {
     this.el = h('section', { class: 'card wide', 'aria-labelledby': 'recordings-title' }, [
@@ -113,6 +116,7 @@ class RecordingsView {
     try {
       const data = await call<RecordingList>('GET', API);
       this.render(data);
+      this.onLoad?.(data.recordings);
     } catch (e) {
       showError(this.err, errorMessage(e));
     }
@@ -222,7 +226,9 @@ export async function renderRecordings(root: HTMLElement): Promise<void> {
     return;
   }
   const view = new RecordingsView();
+  const transcripts = new TranscriptsSection();
+  view.onLoad = (recs) => void transcripts.show(recs.map((r) => r.meeting));
   clear(root);
-  root.appendChild(page('Recordings', [view.el], userNav(me)));
+  root.appendChild(page('Recordings', [view.el, transcripts.el], userNav(me)));
   await view.load();
 }

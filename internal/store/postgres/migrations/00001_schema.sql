@@ -399,8 +399,33 @@ CREATE TABLE credentials (
 CREATE INDEX credentials_user ON credentials (user_id, kind);
 CREATE UNIQUE INDEX credentials_lookup ON credentials (kind, lookup) WHERE lookup <> '';
 
+-- Stored transcripts (docs/transcripts.md, "The stored transcript"), as
+-- SQLite's migration 00027: the text and the speaker's display name
+-- sealed under the meeting's data key, bound to the segment ID. Offsets
+-- are nanoseconds from the start of the transcription.
+CREATE TABLE transcript_segments (
+    id                  TEXT   PRIMARY KEY CHECK (id LIKE 's\_%'),
+    meeting_id          TEXT   NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    transcription_id    TEXT   NOT NULL CHECK (transcription_id LIKE 't\_%'),
+    speaker_id          TEXT   NOT NULL CHECK (speaker_id LIKE 'p\_%'),
+    -- The speaker's account ID, '' for a guest. No foreign key: an
+    -- account's lines are erased by the transcript kind, not by a cascade.
+    speaker_user        TEXT   NOT NULL DEFAULT '',
+    speaker_name_sealed BYTEA  NOT NULL,
+    text_sealed         BYTEA  NOT NULL,
+    start_offset        BIGINT NOT NULL,
+    end_offset          BIGINT NOT NULL,
+    created_at          BIGINT NOT NULL,
+    -- Insertion order (SQLite's rowid).
+    position            BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX transcript_segments_meeting ON transcript_segments (meeting_id, transcription_id, start_offset);
+CREATE INDEX transcript_segments_speaker ON transcript_segments (speaker_id);
+CREATE INDEX transcript_segments_speaker_user ON transcript_segments (speaker_user) WHERE speaker_user <> '';
+CREATE INDEX transcript_segments_created_at ON transcript_segments (created_at);
+
 -- +goose Down
-DROP TABLE credentials, recording_shares, recording_track_subjects, recording_tracks, recordings,
+DROP TABLE transcript_segments, credentials, recording_shares, recording_track_subjects, recording_tracks, recordings,
     chat_recipients, chat_messages, shared_file_recipients, shared_files, guest_proofs,
     subject_requests, consents, notices, audit_checkpoint, audit_addr, audit_log,
     meeting_retention, meeting_bans, meeting_cohosts, meetings, health_probe, data_keys,

@@ -1,0 +1,25 @@
+package records
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/conclave-meet/conclave/internal/config"
+)
+
+// TestReportSaysWhichDatabase: the storage section names the SQLite file
+// by default, and on PostgreSQL says so without publishing the database's
+// address or password.
+func TestReportSaysWhichDatabase(t *testing.T) {
+	md := markdown(t, Report(inputs(t, nil)))
+	if !strings.Contains(md, "the SQLite database") || strings.Contains(md, "PostgreSQL") {
+		t.Errorf("default report's storage section:\n%s", md)
+	}
+	md = markdown(t, Report(inputs(t, func(c *config.Config) {
+		c.Store = "postgres://conclave:s3cret@db.internal.example.org/conclave"
+	})))
+	if !strings.Contains(md, "PostgreSQL server") || strings.Contains(md, "SQLite") ||
+		strings.Contains(md, "db.internal.example.org") || strings.Contains(md, "s3cret") {
+		t.Errorf("PostgreSQL report's storage section:\n%s", md)
+	}
+}
