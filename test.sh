@@ -22,6 +22,9 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v pocketsphinx_continuous >/dev/null 2>&1 || missing+=(pocketsphinx)
 [ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || missing+=(pocketsphinx-en-us)
 command -v flite >/dev/null 2>&1 || missing+=(flite)
+# Xvfb, the virtual X server of the remote-control agent's tests
+# (internal/remotecontrol/x11).
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 # PostgreSQL's server binaries for the PostgreSQL store's tests
 # (internal/pgtest runs its own server in a temporary directory).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)

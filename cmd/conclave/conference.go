@@ -42,6 +42,9 @@ type conferenceDeps struct {
 	// Live, when set, is given the room manager, so that the web API can
 	// end a meeting it deletes.
 	Live *liveRooms
+	// Control, when set, is given remote control's input path, for the
+	// web server's /api/control routes.
+	Control *controlRoutes
 	// Chat keeps chat messages (sealed) before they are delivered
 	// (docs/privacy.md, "Chat"); both stores implement it.
 	Chat signal.ChatStore
@@ -59,6 +62,9 @@ type conferenceDeps struct {
 	// Passcodes counts wrong meeting passcodes; shared with the web API's
 	// pre-join check (POST /api/meetings/{id}/join-info).
 	Passcodes *throttle.Limiter
+	// Joins counts joins per address and meeting (nil: a limiter of
+	// this process alone, from the configuration).
+	Joins *throttle.Limiter
 }
 
 // liveRooms lets the web API reach the room manager, which exists only
@@ -115,9 +121,9 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 	}
 	rooms := room.NewManager(engine, cfg.MaxParticipants, d.Logger)
 	rooms.SetBanStore(d.Store) // bans outlive the live meeting
-	rooms.SetOrgPolicy(room.OrgPolicy{ScreenShare: cfg.LockScreenShare, ChatOff: cfg.LockChatOff,
+	rooms.SetOrgPolicy(withRemoteControl(room.OrgPolicy{ScreenShare: cfg.LockScreenShare, ChatOff: cfg.LockChatOff,
 		PrivateChatOff: cfg.LockPrivateChatOff, ChatPresenters: cfg.LockChatPresenters, Recording: cfg.Recording.Recording,
-		Transcription: cfg.Transcription.Transcription, RequireE2EE: cfg.RequireE2EE})
+		Transcription: cfg.Transcription.Transcription, RequireE2EE: cfg.RequireE2EE}, cfg))
 	if d.Live != nil {
 		d.Live.rooms = rooms
 	}
@@ -139,7 +145,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		Rooms:          rooms,
 		Audit:          d.Audit,
 		Relay:          turnRelay(turnSrv),
-		Joins:          throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting),
+		Joins:          joinsLimiter(d.Joins, cfg),
 		Passcodes:      d.Passcodes,
 		Notices:        noticeChecker(d.Notices),
 		Refusals:       d.Refusals,
@@ -156,6 +162,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		// A TLS-terminating proxy serves the pages from the public URL.
 		PublicOrigin: cfg.PublicURL,
 	})
+	startRemoteControl(rooms, handler, d.Audit, d.Logger, d.Control)
 	shutdown = func(ctx context.Context) {
 		if err := rooms.Shutdown(ctx); err != nil {
 			d.Logger.Warn("meetings did not end in time", "err", err)
@@ -249,4 +256,11 @@ func resumeGrace(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+func joinsLimiter(l *throttle.Limiter, cfg config.Config) *throttle.Limiter {
+	if l != nil {
+		return l
+	}
+	return throttle.NewJoinsLimited(nil, cfg.JoinsPerAddress, cfg.JoinsPerMeeting)
 }

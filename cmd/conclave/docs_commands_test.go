@@ -28,6 +28,7 @@ import (
 var skipCommands = map[string]string{
 	"serve":    "runs until stopped and binds ports; TestServe runs it",
 	"loadtest": "needs a running server and a network; loadtest_test covers its flags",
+	"agent":    "needs a running server, a grant and an X display; agent_test covers it",
 }
 
 // otherPrograms are the programs besides conclave that sh blocks call,

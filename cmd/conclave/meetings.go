@@ -27,6 +27,7 @@ func meetingPolicy(cfg config.Config) meeting.Policy {
 		DefaultLifetime:  cfg.MeetingLifetime,
 		MaxLifetime:      cfg.MaxMeetingLifetime,
 		Recording:        cfg.Recording.Recording,
+		Transcription:    cfg.Transcription.Transcription,
 		RequireE2EE:      cfg.RequireE2EE,
 	}
 }
@@ -34,7 +35,8 @@ func meetingPolicy(cfg config.Config) meeting.Policy {
 // meetingFlags are meeting create's settings flags.
 type meetingFlags struct {
 	noWaitingRoom, joinBeforeHost bool
-	recording, sensitive          bool
+	recording, transcription      bool
+	sensitive                     bool
 	e2ee                          optionalBool
 	screenShare, recurrence       string
 	starts, ends                  string
@@ -51,6 +53,7 @@ func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.e2ee, "e2ee", "end-to-end encrypt the meeting's media; --e2ee=false turns it off in a --sensitive meeting (default: on if --sensitive or required by the server)")
 	fs.BoolVar(&f.sensitive, "sensitive", false, "mark the meeting sensitive (telehealth, counselling): end-to-end encrypted unless --e2ee=false")
 	fs.BoolVar(&f.recording, "recording", false, "let hosts and co-hosts record, each participant consenting (refused unless the server allows recording)")
+	fs.BoolVar(&f.transcription, "transcription", false, "let hosts and co-hosts transcribe, each participant consenting (refused unless the server allows transcription)")
 	fs.StringVar(&f.screenShare, "screen-share", store.ScreenSharePresenters, "who may share the screen: presenters or everyone")
 	fs.IntVar(&f.maxParticipants, "max-participants", 0, "participant limit of this meeting (default: the server's)")
 	fs.StringVar(&f.recurrence, "recurrence", store.RecurrenceNone, "none, daily or weekly (daily and weekly need --ends)")
@@ -98,7 +101,7 @@ func (f *meetingFlags) options(ctx context.Context, st serverStore, title string
 	o := meeting.Options{
 		Title: title, JoinBeforeHost: f.joinBeforeHost, ScreenShare: f.screenShare,
 		MaxParticipants: f.maxParticipants, Recurrence: f.recurrence,
-		StartsAt: f.startsAt, EndsAt: f.endsAt, Recording: f.recording,
+		StartsAt: f.startsAt, EndsAt: f.endsAt, Recording: f.recording, Transcription: f.transcription,
 		Sensitive: f.sensitive, E2EE: f.e2ee.v,
 	}
 	if f.noWaitingRoom {
@@ -123,7 +126,7 @@ var optionFlags = map[string]string{
 	"waiting_room": "--no-waiting-room", "join_before_host": "--join-before-host",
 	"screen_share": "--screen-share", "max_participants": "--max-participants",
 	"recurrence": "--recurrence", "starts_at": "--starts", "ends_at": "--ends", "cohosts": "--cohost",
-	"e2ee": "--e2ee", "recording": "--recording",
+	"e2ee": "--e2ee", "recording": "--recording", "transcription": "--transcription",
 }
 
 // optionalBool is a boolean flag that knows whether it was given:

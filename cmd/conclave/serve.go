@@ -23,7 +23,6 @@ import (
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/records"
 	"github.com/conclave-meet/conclave/internal/release"
-	"github.com/conclave-meet/conclave/internal/throttle"
 	"github.com/conclave-meet/conclave/internal/web"
 )
 
@@ -140,20 +139,27 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 		return err
 	}
 	live := &liveRooms{}
-	// One passcode budget for joining and for the pre-join check.
-	passcodes := throttle.NewPasscodes(nil)
+	// One passcode budget for joining and for the pre-join check; every
+	// limiter is shared with the cluster's other nodes, if any.
+	lim := newLimiters(cfg)
+	if _, err := startCluster(ctx, cfg, lim, logger); err != nil {
+		return err
+	}
+	passcodes := lim.Passcodes
+	control := &controlRoutes{}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
-		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st,
+		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st, Control: control,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
 		Recordings:     liveRecordings(cfg, st, recs, auditLog, logger),
 		Transcriptions: liveTranscriptions(cfg, st, logger),
 		Passcodes:      passcodes,
+		Joins:          lim.Joins,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
 	}
-	loginThrottle := throttle.NewLogin(nil)
+	loginThrottle := lim.Login
 	singleSignOn, err := newSSO(cfg, st, ssoDeps{sessions, factors, auditLog, loginThrottle}, logger)
 	if err != nil {
 		return err
@@ -164,6 +170,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 		Meetings: meetings, Audit: auditLog, Config: cfg, Logger: logger, WS: ws,
 		LoginThrottle: loginThrottle,
 		Passcodes:     passcodes,
+		GuestThrottle: lim.GuestRequests,
 		SSO:           singleSignOn,
 		Refusals:      refusals,
 		Notices:       notices,
@@ -177,6 +184,8 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 		Updates:       updates,
 		Chat:          st,
 		Files:         sharedFiles.Handler(ws),
+		ControlAgent:  control.agent(),
+		ControlInput:  control.input(),
 		SharedFiles:   sharedFiles,
 		Recordings:    recs,
 		Transcripts:   st,

@@ -95,8 +95,17 @@ const (
 	// transcribing a meeting (docs/transcripts.md).
 	TranscriptionStart Action = "transcription.start"
 	TranscriptionStop  Action = "transcription.stop"
-	ConsentGiven       Action = "consent.given"
-	ConsentWithdrawn   Action = "consent.withdrawn"
+	// Remote control of a shared screen (docs/security.md, "Remote
+	// control"): someone asked a sharer for control, the sharer granted
+	// or refused it (or the request lapsed: details say why), and control
+	// ended, with its cause. Details never hold the capability token or
+	// the pairing code.
+	RemoteControlRequest Action = "remote_control.request"
+	RemoteControlGrant   Action = "remote_control.grant"
+	RemoteControlRefuse  Action = "remote_control.refuse"
+	RemoteControlEnd     Action = "remote_control.end"
+	ConsentGiven         Action = "consent.given"
+	ConsentWithdrawn     Action = "consent.withdrawn"
 	// ConsentDeclined: asked for consent (to be recorded), the person
 	// said no; the ledger holds the answer as a consent withdrawn the
 	// moment it was given (docs/privacy.md, "Recording").
@@ -152,6 +161,7 @@ var Actions = []Action{
 	MeetingRoleChange, MeetingLock, MeetingUnlock, MeetingEnd, ChatDelete,
 	MeetingPasscodeRegenerate, MeetingDelete,
 	ScreenshareStart, ScreenshareStop, RecordingStart, RecordingStop, TranscriptionStart, TranscriptionStop,
+	RemoteControlRequest, RemoteControlGrant, RemoteControlRefuse, RemoteControlEnd,
 	ConsentGiven, ConsentWithdrawn, ConsentDeclined, FileAccess,
 	RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, TranscriptView, TranscriptDownload,
 	DataExport, DataErase, SettingsChange, AuditView, AuditExport,

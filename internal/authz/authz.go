@@ -81,6 +81,18 @@ const (
 	TranscriptionStart Action = "transcription.start"
 	// Captions turns live captions on and off for oneself.
 	Captions Action = "captions.view"
+	// RemoteRequest asks a participant who shares their screen for
+	// control of it (docs/security.md, "Remote control"). Open where the
+	// organisation allows remote control, the meeting's host turned it on
+	// and the organisation's remote_control_roles names the role.
+	RemoteRequest Action = "remote.request"
+	// RemoteGrant answers a request for one's own screen, grants it or
+	// refuses, and stops one's own grant: every admitted role, because
+	// the screen is the sharer's. The room checks that the one answering
+	// is the one asked and still shares.
+	RemoteGrant Action = "remote.grant"
+	// RemoteRevoke ends someone else's grant of control.
+	RemoteRevoke Action = "remote.revoke"
 )
 
 // Organisation actions (HTTP API, docs/api.md).
@@ -212,6 +224,9 @@ var Table = map[Action]map[Role]Rule{
 	RecordingStart:     {Host: Allow, Cohost: Allow},
 	TranscriptionStart: {Host: Allow, Cohost: Allow},
 	Captions:           {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
+	RemoteRequest:      {Host: IfOpen, Cohost: IfOpen, Presenter: IfOpen, Attendee: IfOpen, Guest: IfOpen},
+	RemoteGrant:        {Host: Allow, Cohost: Allow, Presenter: Allow, Attendee: Allow, Guest: Allow},
+	RemoteRevoke:       {Host: Allow, Cohost: Allow},
 
 	MeetingCreate: {Admin: Allow, PrivacyOfficer: Allow, Member: Allow},
 	AuditView:     {Admin: Allow, PrivacyOfficer: Allow},
@@ -253,7 +268,7 @@ var Table = map[Action]map[Role]Rule{
 
 // MeetingActions and OrgActions list the actions in table order.
 var (
-	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart, TranscriptionStart, Captions}
+	MeetingActions = []Action{Leave, Media, ScreenShare, ChatSend, ChatPrivate, ChatDelete, FileShare, LobbyDecide, MeetingLock, MeetingSetting, MeetingEnd, Remove, Mute, AskUnmute, SetPresenter, SetCohost, RecordingStart, TranscriptionStart, Captions, RemoteRequest, RemoteGrant, RemoteRevoke}
 	OrgActions     = []Action{MeetingCreate, AuditView, AuditExport, NoticeEdit, NoticeHistory, ProcessingReport, DataExport, DataErase, SubjectRequests, MeetingRetention, SelfService, MeetingPasscode, MeetingDelete, MeetingAny, PasswordChange, UserList, UserAccess, UserRole, AccountSecurity, UserSecurity, ProfileChange, ConsentWithdraw, SelfRequest, DataRectify, DataRestrict, ChatReview, FileReview, ServerVersion, RecordingView, RecordingDownload, RecordingShare, RecordingDelete, RecordingExport, RecordingAny}
 )
 

@@ -86,6 +86,28 @@ func TestCheck(t *testing.T) {
 		{Attendee, Captions, false, true},
 		{Waiting, Captions, true, false},
 		{Member, Captions, false, false},
+		// Remote control: asking only where opened (org, meeting, roles),
+		// for every admitted role, never from the waiting room; answering
+		// for one's own screen always; revoking: hosts and co-hosts.
+		{Host, RemoteRequest, false, false},
+		{Host, RemoteRequest, true, true},
+		{Cohost, RemoteRequest, true, true},
+		{Presenter, RemoteRequest, true, true},
+		{Attendee, RemoteRequest, false, false},
+		{Attendee, RemoteRequest, true, true},
+		{Guest, RemoteRequest, false, false},
+		{Guest, RemoteRequest, true, true},
+		{Waiting, RemoteRequest, true, false},
+		{Member, RemoteRequest, true, false},
+		{Guest, RemoteGrant, false, true},
+		{Attendee, RemoteGrant, false, true},
+		{Waiting, RemoteGrant, true, false},
+		{Host, RemoteRevoke, false, true},
+		{Cohost, RemoteRevoke, false, true},
+		{Presenter, RemoteRevoke, true, false},
+		{Attendee, RemoteRevoke, true, false},
+		{Guest, RemoteRevoke, true, false},
+		{Waiting, RemoteRevoke, true, false},
 		// Recordings over HTTP: no session, nothing; a member reaches only
 		// the recordings it hosts or was given (checked by package
 		// recordings); only privacy officers reach every recording.

@@ -146,6 +146,9 @@ type Config struct {
 	// Transcription: whether meetings may be transcribed, and by which
 	// local engine (transcription.go).
 	Transcription
+	// RemoteControl: whether and by whom shared screens may be controlled
+	// remotely, and for how long (remotecontrol.go).
+	RemoteControl
 	// Accounts: second factors required per role, session timeouts and
 	// the breached-password list (mfa.go).
 	Accounts
@@ -180,6 +183,7 @@ func Default() Config {
 		Media:              DefaultMedia(),
 		Recording:          DefaultRecording(),
 		Transcription:      DefaultTranscription(),
+		RemoteControl:      DefaultRemoteControl(),
 		Accounts:           DefaultAccounts(),
 	}
 }

@@ -65,6 +65,7 @@ func TestLoadDefaults(t *testing.T) {
 		Files:              Files{FileMaxMB: 25},
 		Recording:          DefaultRecording(),
 		Transcription:      DefaultTranscription(),
+		RemoteControl:      DefaultRemoteControl(),
 		Accounts:           DefaultAccounts(),
 		Media:              Media{CameraDefaultOn: true, MicrophoneDefaultOn: true},
 	}
@@ -104,6 +105,7 @@ func TestLoadEveryFlag(t *testing.T) {
 		Files:         Files{ClamdSocket: "/run/clamav/clamd.ctl", FileMaxMB: 50},
 		Recording:     DefaultRecording(),
 		Transcription: DefaultTranscription(),
+		RemoteControl: DefaultRemoteControl(),
 		Accounts:      DefaultAccounts(),
 		Media:         Media{},
 	}
@@ -140,6 +142,7 @@ func TestLoadEveryEnv(t *testing.T) {
 		Files:         Files{ClamdSocket: "127.0.0.1:3310", FileMaxMB: 10},
 		Recording:     DefaultRecording(),
 		Transcription: DefaultTranscription(),
+		RemoteControl: DefaultRemoteControl(),
 		Accounts:      DefaultAccounts(),
 		Media:         Media{},
 	}
@@ -198,6 +201,7 @@ microphone_default_on = false
 		Files:         Files{ClamdSocket: "unix:/var/run/clamd.sock", FileMaxMB: 100},
 		Recording:     DefaultRecording(),
 		Transcription: DefaultTranscription(),
+		RemoteControl: DefaultRemoteControl(),
 		Accounts:      DefaultAccounts(),
 		Media:         Media{},
 	}
@@ -330,6 +334,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, filesKeys)
 	maps.Copy(keys, recordingKeys)
 	maps.Copy(keys, transcriptionKeys)
+	maps.Copy(keys, remoteControlKeys)
 	maps.Copy(keys, mediaKeys)
 	maps.Copy(keys, accountKeys)
 	if len(keys) != len(options) {

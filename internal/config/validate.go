@@ -40,6 +40,7 @@ func (c Config) Validate() error {
 		c.validateFiles(),
 		c.validateRecording(),
 		c.validateTranscription(),
+		c.validateRemoteControl(),
 		c.validateAccounts(),
 		c.validateOIDC(),
 		c.validateStore(),

@@ -42,6 +42,10 @@ type Policy struct {
 	// Recording: the organisation allows recording (config `recording`);
 	// without it a meeting asking to be recordable is refused.
 	Recording bool
+	// Transcription: the organisation allows transcription (config
+	// `transcription`); without it a meeting asking to be transcribable
+	// is refused.
+	Transcription bool
 	// RequireE2EE makes every meeting end-to-end encrypted (config
 	// `require_e2ee`): new meetings are stored so, asking otherwise is
 	// refused, and Authorize treats older meetings so too.
@@ -98,6 +102,10 @@ type Options struct {
 	// participant is still asked); refused where the organisation does
 	// not allow recording.
 	Recording bool
+	// Transcription lets hosts and co-hosts transcribe the meeting (each
+	// participant is still asked); refused where the organisation does
+	// not allow transcription.
+	Transcription bool
 	// E2EE encrypts media end to end (docs/e2ee.md); nil means the
 	// default: on in a sensitive meeting or under RequireE2EE, else off.
 	E2EE *bool
@@ -132,17 +140,15 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		Recurrence:   orDefault(o.Recurrence, store.RecurrenceNone),
 		SignedInOnly: p.RequireSignedIn || (o.SignedInOnly != nil && *o.SignedInOnly),
 		ChatHistory:  o.ChatHistory, ChatAfter: o.ChatAfter, Recording: o.Recording,
-		E2EE:      p.RequireE2EE || (o.E2EE == nil && o.Sensitive) || (o.E2EE != nil && *o.E2EE),
-		Sensitive: o.Sensitive,
+		Transcription: o.Transcription,
+		E2EE:          p.RequireE2EE || (o.E2EE == nil && o.Sensitive) || (o.E2EE != nil && *o.E2EE),
+		Sensitive:     o.Sensitive,
 	}
 	if o.E2EE != nil && !*o.E2EE && p.RequireE2EE {
 		return store.Meeting{}, optionErr("e2ee", "this server end-to-end encrypts every meeting")
 	}
-	if m.E2EE && m.Recording {
-		return store.Meeting{}, optionErr("recording", "an end-to-end encrypted meeting cannot be recorded by the server")
-	}
-	if o.Recording && !p.Recording {
-		return store.Meeting{}, optionErr("recording", "this server does not allow recording meetings")
+	if err := p.checkCapture(m); err != nil {
+		return store.Meeting{}, err
 	}
 	if o.SignedInOnly != nil && !*o.SignedInOnly && p.RequireSignedIn {
 		return store.Meeting{}, optionErr("signed_in_only", "this server admits only signed-in participants to every meeting")
@@ -160,6 +166,26 @@ func (p Policy) apply(o Options, hostID string, now time.Time) (store.Meeting, e
 		return store.Meeting{}, err
 	}
 	return m, nil
+}
+
+// checkCapture refuses what the server cannot or may not take of the
+// meeting's media: recording and transcription each need the
+// organisation's permission, and neither works on media encrypted end to
+// end (the server has none to read).
+func (p Policy) checkCapture(m store.Meeting) error {
+	if m.E2EE && m.Recording {
+		return optionErr("recording", "an end-to-end encrypted meeting cannot be recorded by the server")
+	}
+	if m.Recording && !p.Recording {
+		return optionErr("recording", "this server does not allow recording meetings")
+	}
+	if m.E2EE && m.Transcription {
+		return optionErr("transcription", "an end-to-end encrypted meeting cannot be transcribed by the server: it has no audio to transcribe")
+	}
+	if m.Transcription && !p.Transcription {
+		return optionErr("transcription", "this server does not allow transcribing meetings")
+	}
+	return nil
 }
 
 func orDefault(v, def string) string {

@@ -118,6 +118,9 @@ type SettingsChange struct {
 	PrivateChat *bool  `json:"private_chat"`
 	ChatWriters string `json:"chat_writers" proto:"enum=|everyone|presenters"`
 	ScreenShare string `json:"screen_share" proto:"enum=|presenters|everyone"`
+	// RemoteControl turns remote control on or off for this meeting,
+	// where the organisation allows it.
+	RemoteControl *bool `json:"remote_control"`
 }
 
 // EndMeeting ends the meeting for everyone.

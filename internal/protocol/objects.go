@@ -40,6 +40,10 @@ type Settings struct {
 	// organisation and the meeting allow it). Always false when E2EE is
 	// true: the server has no audio to transcribe.
 	Transcription bool `json:"transcription,omitempty"`
+	// RemoteControl: participants the organisation allows may ask a
+	// sharer for control of their screen (the organisation allows it and
+	// a host turned it on for this meeting).
+	RemoteControl bool `json:"remote_control,omitempty"`
 	// E2EE: media is end-to-end encrypted in this meeting (docs/e2ee.md);
 	// every client encrypts, and one that cannot may not join.
 	E2EE bool `json:"e2ee,omitempty"`

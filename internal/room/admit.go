@@ -141,9 +141,10 @@ func (r *Room) welcomeLocked(mb *Member, media MediaParticipant, sig *gatedSigna
 		ev.ChatSince = r.started
 	}
 	mb.events.Deliver(ev)
-	r.recordingJoinedLocked(mb)
-	r.transcriptionJoinedLocked(mb)
+	recording.joinedLocked(r, mb)
+	transcription.joinedLocked(r, mb)
 	r.e2eeJoinedLocked(mb)
+	r.controlJoinedLocked(mb)
 	if r.speaker != "" {
 		mb.events.Deliver(ActiveSpeaker{r.speaker})
 	}

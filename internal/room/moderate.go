@@ -34,6 +34,8 @@ func (r *Room) openLocked(action authz.Action, role authz.Role) bool {
 		return r.chatOpenLocked(role)
 	case authz.ChatPrivate:
 		return r.chatOpenLocked(role) && r.settings.PrivateChat
+	case authz.RemoteRequest:
+		return r.controlOpenLocked(role)
 	}
 	return false
 }
@@ -157,6 +159,9 @@ type SettingsChange struct {
 	PrivateChat *bool
 	ChatWriters string // ChatWritersEveryone or ChatWritersPresenters
 	ScreenShare string // "presenters" or "everyone"
+	// RemoteControl turns remote control on or off in this meeting;
+	// refused (ErrControlOff) where the organisation does not allow it.
+	RemoteControl *bool
 }
 
 // UpdateSettings applies a host's change of live settings.
@@ -176,6 +181,9 @@ func (mb *Member) UpdateSettings(ch SettingsChange) error {
 	if r.org.refuses(ch) {
 		return ErrLockedByOrg
 	}
+	if ch.RemoteControl != nil && *ch.RemoteControl && !r.org.RemoteControl {
+		return ErrControlOff
+	}
 	if ch.Chat != nil {
 		r.settings.Chat = *ch.Chat
 	}
@@ -187,6 +195,10 @@ func (mb *Member) UpdateSettings(ch SettingsChange) error {
 	}
 	if ch.ScreenShare != "" {
 		r.settings.ScreenShare = ch.ScreenShare
+	}
+	if ch.RemoteControl != nil {
+		r.settings.RemoteControl = *ch.RemoteControl
+		r.controlSettingLocked(mb)
 	}
 	for _, id := range r.order {
 		r.applyScreenGateLocked(r.members[id])
@@ -436,6 +448,7 @@ func (r *Room) updatedLocked(mb *Member) {
 	for _, oid := range r.order {
 		r.members[oid].events.Deliver(ParticipantUpdated{mb.info})
 	}
+	r.controlShareLocked(mb) // a screen no longer shared ends its control
 }
 
 func setSource(p *Participant, s sfu.Source, on bool) {

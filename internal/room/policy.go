@@ -49,6 +49,10 @@ type Policy struct {
 	// Recording: hosts may record this meeting, where the organisation
 	// allows recording at all (OrgPolicy.Recording). Off by default.
 	Recording bool
+	// Transcription: hosts may transcribe this meeting, where the
+	// organisation allows transcription at all
+	// (OrgPolicy.Transcription). Off by default.
+	Transcription bool
 	// E2EE: media is end-to-end encrypted (docs/e2ee.md); the server can
 	// then neither record nor transcribe it.
 	E2EE bool
@@ -73,12 +77,16 @@ type Settings struct {
 	// encrypted). Fixed for the live meeting.
 	Recording bool
 	// Transcription: hosts and co-hosts may transcribe (the meeting's
-	// recording option and the organisation's transcription setting both
-	// allow it, and media is not end-to-end encrypted). Fixed for the
+	// transcription option and the organisation's transcription setting
+	// both allow it, and media is not end-to-end encrypted). Fixed for the
 	// live meeting.
 	Transcription bool
 	// E2EE: media is end-to-end encrypted; fixed for the live meeting.
 	E2EE bool
+	// RemoteControl: a host turned remote control on in this meeting
+	// (off in every meeting at its start; only where the organisation
+	// allows it, OrgPolicy.RemoteControl). Changed live.
+	RemoteControl bool
 }
 
 // Settings keys, as the wire spells them, for Settings.OrgLocked.
@@ -108,12 +116,22 @@ type OrgPolicy struct {
 	// off by default); each meeting must allow it too (Policy.Recording).
 	Recording bool
 	// Transcription: the organisation allows transcription (config
-	// `transcription`, off by default); each meeting must allow recording
-	// too (Policy.Recording), which covers transcripts.
+	// `transcription`, off by default); each meeting must allow it too
+	// (Policy.Transcription).
 	Transcription bool
 	// RequireE2EE: every meeting is end-to-end encrypted (config
 	// `require_e2ee`), whatever it was created with.
 	RequireE2EE bool
+	// RemoteControl: the organisation allows remote control of shared
+	// screens (config `remote_control`, off by default); each meeting's
+	// host must turn it on too (Settings.RemoteControl).
+	RemoteControl bool
+	// RemoteControlRoles may ask a sharer for control (config
+	// `remote_control_roles`).
+	RemoteControlRoles []authz.Role
+	// RemoteControlLimit is a grant's time limit (config
+	// `remote_control_limit`; 0: DefaultControlLimit).
+	RemoteControlLimit time.Duration
 }
 
 // apply fixes the locked settings in s and records which are locked.

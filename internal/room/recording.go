@@ -90,111 +90,44 @@ type RecordingChanged struct {
 
 func (RecordingChanged) roomEvent() {}
 
-// liveRecording is the room's running recording.
-type liveRecording struct {
-	info    RecordingInfo
-	rec     Recorder
-	untap   func() // nil until the tap is attached
-	consent map[string]string
+// recording is the capture kind of recordings (capture.go).
+var recording = &captureKind[RecordingInfo]{
+	action:    authz.RecordingStart,
+	errE2EE:   ErrRecordingE2EE,
+	errOff:    ErrRecordingOff,
+	errActive: ErrRecordingActive,
+	errNone:   ErrNoRecording,
+	allowed:   func(s Settings) bool { return s.Recording },
+	slot:      func(r *Room) **capture[RecordingInfo] { return &r.rec },
+	id:        func(i *RecordingInfo) string { return i.ID },
+	by:        func(i *RecordingInfo, id, name string) { i.By, i.ByName = id, name },
+	changed: func(i *RecordingInfo, consent string) Event {
+		return RecordingChanged{Recording: i, Consent: consent}
+	},
+	ended: func(reason string) Event { return RecordingChanged{Ended: reason} },
 }
 
 // MayRecord checks, without changing anything, that mb may start a
 // recording now: the permission table, the meeting's and the
 // organisation's policy, and no recording running. The caller does its
 // slow preparation after this and StartRecording checks again.
-func (mb *Member) MayRecord() error {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.mayRecordLocked(mb)
-}
-
-func (r *Room) mayRecordLocked(mb *Member) error {
-	if err := r.authorizeLocked(mb, authz.RecordingStart); err != nil {
-		return err
-	}
-	if r.settings.E2EE {
-		return ErrRecordingE2EE
-	}
-	if !r.settings.Recording {
-		return ErrRecordingOff
-	}
-	if r.rec != nil {
-		return ErrRecordingActive
-	}
-	return nil
-}
+func (mb *Member) MayRecord() error { return recording.mayStart(mb) }
 
 // StartRecording makes rec the meeting's recording and asks everyone in
 // the meeting for consent; nobody is recorded before they give it. The
 // caller stops rec itself when this fails.
 func (mb *Member) StartRecording(info RecordingInfo, rec Recorder) error {
-	r := mb.room
-	r.mu.Lock()
-	if err := r.mayRecordLocked(mb); err != nil {
-		r.mu.Unlock()
-		return err
-	}
-	info.By, info.ByName = mb.info.ID, mb.info.Name
-	live := &liveRecording{info: info, rec: rec, consent: map[string]string{}}
-	r.rec = live
-	for _, id := range r.order {
-		live.consent[id] = ConsentPending
-		r.members[id].events.Deliver(RecordingChanged{Recording: &live.info, Consent: ConsentPending})
-	}
-	r.mu.Unlock()
-	// Attaching calls the tap for every published track, which may be
-	// slow: outside the lock. The sinks record nothing until Allow.
-	untap := r.media.AddTap(rec.Tap)
-	r.mu.Lock()
-	if r.rec == live {
-		live.untap = untap
-		untap = nil
-	}
-	r.mu.Unlock()
-	if untap != nil { // stopped meanwhile
-		untap()
-	}
-	return nil
+	return recording.start(mb, info, rec)
 }
 
 // StopRecording ends the running recording (action recording.start: who
 // may start may stop).
-func (mb *Member) StopRecording(id string) error {
-	r := mb.room
-	r.mu.Lock()
-	if err := r.authorizeLocked(mb, authz.RecordingStart); err != nil {
-		r.mu.Unlock()
-		return err
-	}
-	if r.rec == nil || r.rec.info.ID != id {
-		r.mu.Unlock()
-		return ErrNoRecording
-	}
-	live := r.takeRecordingLocked(RecordingStopped)
-	r.mu.Unlock()
-	live.finish(RecordingStopped)
-	return nil
-}
+func (mb *Member) StopRecording(id string) error { return recording.stop(mb, id) }
 
 // EndRecording ends the meeting's recording id for a reason of the
 // server's (low disk, a failed recorder); false when it runs no more.
 func (m *Manager) EndRecording(meetingID, id, reason string) bool {
-	m.mu.Lock()
-	r := m.rooms[meetingID]
-	m.mu.Unlock()
-	if r == nil {
-		return false
-	}
-	r.mu.Lock()
-	if r.rec == nil || r.rec.info.ID != id {
-		r.mu.Unlock()
-		return false
-	}
-	live := r.takeRecordingLocked(reason)
-	r.mu.Unlock()
-	live.finish(reason)
-	return true
+	return recording.end(m, meetingID, id, reason)
 }
 
 // RecordingConsent records mb's answer to recording id: given, the
@@ -203,125 +136,15 @@ func (m *Manager) EndRecording(meetingID, id, reason string) bool {
 // data subject the answer belongs to (the account, or the participant of
 // a guest) and whether the answer changed anything.
 func (mb *Member) RecordingConsent(id string, given bool) (subject string, changed bool, err error) {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	live := r.rec
-	if live == nil || live.info.ID != id || r.members[mb.info.ID] != mb {
-		return "", false, ErrNoRecording
-	}
-	subject = mb.subject()
-	answer := ConsentDeclined
-	if given {
-		answer = ConsentGiven
-	}
-	if live.consent[mb.info.ID] == answer {
-		return subject, false, nil
-	}
-	live.consent[mb.info.ID] = answer
-	if given {
-		live.rec.Allow(mb.info.ID, subject)
-	} else {
-		live.rec.Deny(mb.info.ID)
-	}
-	mb.events.Deliver(RecordingChanged{Recording: &live.info, Consent: answer})
-	return subject, true, nil
+	return recording.answer(mb, id, given)
 }
 
 // Recording returns the running recording and mb's answer to it; nil when
 // none runs.
-func (mb *Member) Recording() (*RecordingInfo, string) {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.rec == nil {
-		return nil, ""
-	}
-	info := r.rec.info
-	return &info, r.rec.consent[mb.info.ID]
-}
-
-// recordingJoinedLocked asks a member who was just admitted, when a
-// recording runs: they are not recorded until they answer.
-func (r *Room) recordingJoinedLocked(mb *Member) {
-	if r.rec == nil {
-		return
-	}
-	r.rec.consent[mb.info.ID] = ConsentPending
-	mb.events.Deliver(RecordingChanged{Recording: &r.rec.info, Consent: ConsentPending})
-}
-
-// recordingLeftLocked leaves a member who went out of the recording.
-func (r *Room) recordingLeftLocked(mb *Member) {
-	if r.rec == nil {
-		return
-	}
-	if _, ok := r.rec.consent[mb.info.ID]; ok {
-		delete(r.rec.consent, mb.info.ID)
-		r.rec.rec.Deny(mb.info.ID)
-	}
-}
-
-// takeRecordingLocked ends the recording as far as the room goes: nobody
-// is allowed any more, and every member hears why. The caller finishes it
-// outside the lock.
-func (r *Room) takeRecordingLocked(reason string) *liveRecording {
-	live := r.rec
-	if live == nil {
-		return nil
-	}
-	r.rec = nil
-	for id := range live.consent {
-		live.rec.Deny(id)
-	}
-	for _, id := range r.order {
-		r.members[id].events.Deliver(RecordingChanged{Ended: reason})
-	}
-	return live
-}
-
-// finish detaches the recorder from the media and stops it (slow: files
-// and the catalog); never under the room's lock.
-func (l *liveRecording) finish(reason string) {
-	if l == nil {
-		return
-	}
-	if l.untap != nil {
-		l.untap()
-	}
-	l.rec.Stop(reason)
-}
-
-// endRecording stops the recording of a room that closes.
-func (r *Room) endRecording(reason string) {
-	r.mu.Lock()
-	live := r.takeRecordingLocked(reason)
-	r.mu.Unlock()
-	live.finish(reason)
-}
+func (mb *Member) Recording() (*RecordingInfo, string) { return recording.current(mb) }
 
 // WithdrawRecording leaves an account out of every running recording from
 // now on, as when it withdraws its recording consent from its own page
 // (the ledger already says so); each of its participants hears that its
 // answer is now "declined". It returns how many were being recorded.
-func (m *Manager) WithdrawRecording(userID string) int {
-	if userID == "" {
-		return 0
-	}
-	n := 0
-	for _, r := range m.live() {
-		r.mu.Lock()
-		if live := r.rec; live != nil {
-			for id, answer := range live.consent {
-				if mb := r.members[id]; mb != nil && mb.userID == userID && answer == ConsentGiven {
-					live.consent[id] = ConsentDeclined
-					live.rec.Deny(id)
-					mb.events.Deliver(RecordingChanged{Recording: &live.info, Consent: ConsentDeclined})
-					n++
-				}
-			}
-		}
-		r.mu.Unlock()
-	}
-	return n
-}
+func (m *Manager) WithdrawRecording(userID string) int { return recording.withdraw(m, userID) }

@@ -72,6 +72,7 @@ type Manager struct {
 	maxParticipants int
 	bans            BanStore
 	org             OrgPolicy
+	control         ControlOptions // remote control's relay, record and clock (remotecontrol.go)
 
 	mu       sync.Mutex
 	rooms    map[string]*Room
@@ -124,11 +125,12 @@ type Room struct {
 	bans      map[string]bool // banKeys of people removed with a ban
 	speaker   string
 	closed    bool
-	started   time.Time          // when this live meeting began
-	chat      *chatOrder         // delivers chat in the order it was sent
-	rec       *liveRecording     // nil: not recording (recording.go)
-	tr        *liveTranscription // nil: not transcribing (transcription.go)
-	captions  map[string]bool    // members who turned live captions on
+	started   time.Time                   // when this live meeting began
+	chat      *chatOrder                  // delivers chat in the order it was sent
+	rec       *capture[RecordingInfo]     // nil: not recording (recording.go)
+	tr        *capture[TranscriptionInfo] // nil: not transcribing (transcription.go)
+	captions  map[string]bool             // members who turned live captions on
+	control   controlState                // remote control requests and grant (remotecontrol.go)
 }
 
 // Member is one participant's handle on its room, from hello to leaving;
@@ -217,7 +219,7 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 		bans: map[string]bool{}, started: time.Now().UTC(),
 		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share,
 			Recording:     p.Recording && m.org.Recording && !(p.E2EE || m.org.RequireE2EE),
-			Transcription: p.Recording && m.org.Transcription && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),
+			Transcription: p.Transcription && m.org.Transcription && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),
 		chat:     newChatOrder(),
 		speakers: newSpeakerBox(),
 	}
@@ -418,8 +420,10 @@ func (r *Room) removeMemberLocked(mb *Member) bool {
 	}
 	delete(r.members, mb.info.ID)
 	r.order = removeString(r.order, mb.info.ID)
-	r.recordingLeftLocked(mb)
-	r.transcriptionLeftLocked(mb)
+	recording.leftLocked(r, mb)
+	transcription.leftLocked(r, mb)
+	r.captionsLeftLocked(mb)
+	r.controlLeftLocked(mb)
 	for _, oid := range r.order {
 		r.members[oid].events.Deliver(ParticipantLeft{mb.info.ID})
 	}
@@ -451,8 +455,8 @@ func (m *Manager) closeIfEmpty(r *Room) {
 // hand-off, once the room is closed; never under r.mu (closing waits for
 // the media's loop, and the recorder for its files).
 func (r *Room) closeMedia(why string) {
-	r.endRecording(why)
-	r.endTranscription(why)
+	recording.closeRoom(r, why)
+	transcription.closeRoom(r, why)
 	r.media.Close()
 	r.speakers.close()
 }
@@ -530,6 +534,7 @@ func (r *Room) end(reason string) {
 }
 
 func (r *Room) endLocked(reason string) {
+	r.controlEndLocked()
 	for _, id := range r.waitOrder {
 		r.waiting[id].events.Deliver(Ended{reason})
 	}

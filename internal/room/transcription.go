@@ -94,108 +94,42 @@ type CaptionReceived struct {
 
 func (CaptionReceived) roomEvent() {}
 
-// liveTranscription is the room's running transcription.
-type liveTranscription struct {
-	info    TranscriptionInfo
-	tr      Transcriber
-	untap   func()
-	consent map[string]string
-	names   map[string]string // speakers' names, kept for captions after they leave
+// transcription is the capture kind of transcriptions (capture.go).
+var transcription = &captureKind[TranscriptionInfo]{
+	action:    authz.TranscriptionStart,
+	errE2EE:   ErrTranscriptionE2EE,
+	errOff:    ErrTranscriptionOff,
+	errActive: ErrTranscriptionActive,
+	errNone:   ErrNoTranscription,
+	allowed:   func(s Settings) bool { return s.Transcription },
+	slot:      func(r *Room) **capture[TranscriptionInfo] { return &r.tr },
+	id:        func(i *TranscriptionInfo) string { return i.ID },
+	by:        func(i *TranscriptionInfo, id, name string) { i.By, i.ByName = id, name },
+	changed: func(i *TranscriptionInfo, consent string) Event {
+		return TranscriptionChanged{Transcription: i, Consent: consent}
+	},
+	ended: func(reason string) Event { return TranscriptionChanged{Ended: reason} },
 }
 
 // MayTranscribe checks, without changing anything, that mb may start a
 // transcription now.
-func (mb *Member) MayTranscribe() error {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.mayTranscribeLocked(mb)
-}
-
-func (r *Room) mayTranscribeLocked(mb *Member) error {
-	if err := r.authorizeLocked(mb, authz.TranscriptionStart); err != nil {
-		return err
-	}
-	if r.settings.E2EE {
-		return ErrTranscriptionE2EE
-	}
-	if !r.settings.Transcription {
-		return ErrTranscriptionOff
-	}
-	if r.tr != nil {
-		return ErrTranscriptionActive
-	}
-	return nil
-}
+func (mb *Member) MayTranscribe() error { return transcription.mayStart(mb) }
 
 // StartTranscription makes tr the meeting's transcription and asks
 // everyone for consent; nobody is transcribed before they give it. The
 // caller stops tr itself when this fails.
 func (mb *Member) StartTranscription(info TranscriptionInfo, tr Transcriber) error {
-	r := mb.room
-	r.mu.Lock()
-	if err := r.mayTranscribeLocked(mb); err != nil {
-		r.mu.Unlock()
-		return err
-	}
-	info.By, info.ByName = mb.info.ID, mb.info.Name
-	live := &liveTranscription{info: info, tr: tr, consent: map[string]string{}, names: map[string]string{}}
-	r.tr = live
-	for _, id := range r.order {
-		live.consent[id] = ConsentPending
-		r.members[id].events.Deliver(TranscriptionChanged{Transcription: &live.info, Consent: ConsentPending})
-	}
-	r.mu.Unlock()
-	untap := r.media.AddTap(tr.Tap)
-	r.mu.Lock()
-	if r.tr == live {
-		live.untap = untap
-		untap = nil
-	}
-	r.mu.Unlock()
-	if untap != nil {
-		untap()
-	}
-	return nil
+	return transcription.start(mb, info, tr)
 }
 
 // StopTranscription ends the running transcription (action
 // transcription.start: who may start may stop).
-func (mb *Member) StopTranscription(id string) error {
-	r := mb.room
-	r.mu.Lock()
-	if err := r.authorizeLocked(mb, authz.TranscriptionStart); err != nil {
-		r.mu.Unlock()
-		return err
-	}
-	if r.tr == nil || r.tr.info.ID != id {
-		r.mu.Unlock()
-		return ErrNoTranscription
-	}
-	live := r.takeTranscriptionLocked(RecordingStopped)
-	r.mu.Unlock()
-	live.finish(RecordingStopped)
-	return nil
-}
+func (mb *Member) StopTranscription(id string) error { return transcription.stop(mb, id) }
 
 // EndTranscription ends the meeting's transcription id for a reason of
 // the server's (a failed engine); false when it runs no more.
 func (m *Manager) EndTranscription(meetingID, id, reason string) bool {
-	m.mu.Lock()
-	r := m.rooms[meetingID]
-	m.mu.Unlock()
-	if r == nil {
-		return false
-	}
-	r.mu.Lock()
-	if r.tr == nil || r.tr.info.ID != id {
-		r.mu.Unlock()
-		return false
-	}
-	live := r.takeTranscriptionLocked(reason)
-	r.mu.Unlock()
-	live.finish(reason)
-	return true
+	return transcription.end(m, meetingID, id, reason)
 }
 
 // TranscriptionConsent records mb's answer to transcription id: given,
@@ -203,43 +137,18 @@ func (m *Manager) EndTranscription(meetingID, id, reason string) bool {
 // from this moment it takes nothing more. It returns the data subject
 // and whether the answer changed anything.
 func (mb *Member) TranscriptionConsent(id string, given bool) (subject string, changed bool, err error) {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	live := r.tr
-	if live == nil || live.info.ID != id || r.members[mb.info.ID] != mb {
-		return "", false, ErrNoTranscription
-	}
-	subject = mb.subject()
-	answer := ConsentDeclined
-	if given {
-		answer = ConsentGiven
-	}
-	if live.consent[mb.info.ID] == answer {
-		return subject, false, nil
-	}
-	live.consent[mb.info.ID] = answer
-	if given {
-		live.names[mb.info.ID] = mb.info.Name
-		live.tr.Allow(mb.info.ID, subject)
-	} else {
-		live.tr.Deny(mb.info.ID)
-	}
-	mb.events.Deliver(TranscriptionChanged{Transcription: &live.info, Consent: answer})
-	return subject, true, nil
+	return transcription.answer(mb, id, given)
 }
 
 // Transcription returns the running transcription and mb's answer to it;
 // nil when none runs.
-func (mb *Member) Transcription() (*TranscriptionInfo, string) {
-	r := mb.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.tr == nil {
-		return nil, ""
-	}
-	info := r.tr.info
-	return &info, r.tr.consent[mb.info.ID]
+func (mb *Member) Transcription() (*TranscriptionInfo, string) { return transcription.current(mb) }
+
+// WithdrawTranscription leaves an account out of every running
+// transcription from now on, as when it withdraws its transcription
+// consent from its own page; it returns how many were being transcribed.
+func (m *Manager) WithdrawTranscription(userID string) int {
+	return transcription.withdraw(m, userID)
 }
 
 // SetCaptions turns live captions on or off for mb (action
@@ -269,15 +178,13 @@ func (mb *Member) SetCaptions(on bool) error {
 // members who turned captions on; false when that transcription runs no
 // more (a late caption after it stopped is dropped).
 func (m *Manager) Caption(meetingID, id string, c Caption) bool {
-	m.mu.Lock()
-	r := m.rooms[meetingID]
-	m.mu.Unlock()
+	r := m.liveRoom(meetingID)
 	if r == nil {
 		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.tr == nil || r.tr.info.ID != id {
+	if r.tr == nil || r.tr.id != id {
 		return false
 	}
 	name := r.tr.names[c.Participant]
@@ -296,15 +203,13 @@ func (m *Manager) Caption(meetingID, id string, c Caption) bool {
 // transcription id, or the name they had when they left; "" when the
 // transcription is not running or they never took part.
 func (m *Manager) SpeakerName(meetingID, id, participantID string) string {
-	m.mu.Lock()
-	r := m.rooms[meetingID]
-	m.mu.Unlock()
+	r := m.liveRoom(meetingID)
 	if r == nil {
 		return ""
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.tr == nil || r.tr.info.ID != id {
+	if r.tr == nil || r.tr.id != id {
 		return ""
 	}
 	if mb := r.members[participantID]; mb != nil {
@@ -313,85 +218,7 @@ func (m *Manager) SpeakerName(meetingID, id, participantID string) string {
 	return r.tr.names[participantID]
 }
 
-// transcriptionJoinedLocked asks a member who was just admitted, when a
-// transcription runs.
-func (r *Room) transcriptionJoinedLocked(mb *Member) {
-	if r.tr == nil {
-		return
-	}
-	r.tr.consent[mb.info.ID] = ConsentPending
-	mb.events.Deliver(TranscriptionChanged{Transcription: &r.tr.info, Consent: ConsentPending})
-}
-
-// transcriptionLeftLocked leaves a member who went out.
-func (r *Room) transcriptionLeftLocked(mb *Member) {
+// captionsLeftLocked forgets the captions of a member who went out.
+func (r *Room) captionsLeftLocked(mb *Member) {
 	delete(r.captions, mb.info.ID)
-	if r.tr == nil {
-		return
-	}
-	if _, ok := r.tr.consent[mb.info.ID]; ok {
-		delete(r.tr.consent, mb.info.ID)
-		r.tr.tr.Deny(mb.info.ID)
-	}
-}
-
-// takeTranscriptionLocked ends the transcription as far as the room goes:
-// nobody is allowed any more, and every member hears why.
-func (r *Room) takeTranscriptionLocked(reason string) *liveTranscription {
-	live := r.tr
-	if live == nil {
-		return nil
-	}
-	r.tr = nil
-	for id := range live.consent {
-		live.tr.Deny(id)
-	}
-	for _, id := range r.order {
-		r.members[id].events.Deliver(TranscriptionChanged{Ended: reason})
-	}
-	return live
-}
-
-// finish detaches the transcriber and stops it; never under the lock.
-func (l *liveTranscription) finish(reason string) {
-	if l == nil {
-		return
-	}
-	if l.untap != nil {
-		l.untap()
-	}
-	l.tr.Stop(reason)
-}
-
-// endTranscription stops the transcription of a room that closes.
-func (r *Room) endTranscription(reason string) {
-	r.mu.Lock()
-	live := r.takeTranscriptionLocked(reason)
-	r.mu.Unlock()
-	live.finish(reason)
-}
-
-// WithdrawTranscription leaves an account out of every running
-// transcription from now on, as when it withdraws its transcription
-// consent from its own page; it returns how many were being transcribed.
-func (m *Manager) WithdrawTranscription(userID string) int {
-	if userID == "" {
-		return 0
-	}
-	n := 0
-	for _, r := range m.live() {
-		r.mu.Lock()
-		if live := r.tr; live != nil {
-			for id, answer := range live.consent {
-				if mb := r.members[id]; mb != nil && mb.userID == userID && answer == ConsentGiven {
-					live.consent[id] = ConsentDeclined
-					live.tr.Deny(id)
-					mb.events.Deliver(TranscriptionChanged{Transcription: &live.info, Consent: ConsentDeclined})
-					n++
-				}
-			}
-		}
-		r.mu.Unlock()
-	}
-	return n
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 )
 
+// transcribable is a meeting's policy that lets hosts transcribe it.
+var transcribable = Policy{HostID: "u_host", JoinBeforeHost: true, Transcription: true}
+
 func transcriptionManager(t *testing.T, org OrgPolicy) *Manager {
 	m, _ := newFakeManager(t, 0)
 	m.SetOrgPolicy(org)
@@ -20,9 +23,9 @@ func transcriptionManager(t *testing.T, org OrgPolicy) *Manager {
 // name.
 func TestTranscriptionConsent(t *testing.T) {
 	m := transcriptionManager(t, OrgPolicy{Transcription: true})
-	h, rh := join(t, m, "m", "Hana", "u_host", recordable)
-	g, rg := join(t, m, "m", "Gus", "", recordable)
-	a, ra := join(t, m, "m", "Ada", "u_ada", recordable)
+	h, rh := join(t, m, "m", "Hana", "u_host", transcribable)
+	g, rg := join(t, m, "m", "Gus", "", transcribable)
+	a, ra := join(t, m, "m", "Ada", "u_ada", transcribable)
 	tr := newFakeRecorder()
 	if err := g.MayTranscribe(); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("a guest may transcribe: %v", err)
@@ -66,7 +69,7 @@ func TestTranscriptionConsent(t *testing.T) {
 		t.Fatal("a caption reached someone who did not turn captions on")
 	}
 
-	late, rl := join(t, m, "m", "Lea", "", recordable)
+	late, rl := join(t, m, "m", "Lea", "", transcribable)
 	rl.waitFor(t, "transcription t_1 pending")
 	if n := m.WithdrawTranscription("u_ada"); n != 1 {
 		t.Fatalf("withdrew %d, want 1", n)
@@ -102,22 +105,32 @@ func TestTranscriptionConsent(t *testing.T) {
 // E2EE says why.
 func TestTranscriptionPolicy(t *testing.T) {
 	m := transcriptionManager(t, OrgPolicy{Recording: true})
-	h, _ := join(t, m, "m", "Hana", "u_host", recordable)
+	h, _ := join(t, m, "m", "Hana", "u_host", transcribable)
 	if err := h.MayTranscribe(); !errors.Is(err, ErrTranscriptionOff) {
 		t.Fatalf("organisation off: %v", err)
 	}
 	m = transcriptionManager(t, OrgPolicy{Transcription: true})
 	h, _ = join(t, m, "m", "Hana", "u_host", Policy{HostID: "u_host", JoinBeforeHost: true})
 	if err := h.MayTranscribe(); !errors.Is(err, ErrTranscriptionOff) {
-		t.Fatalf("meeting not recordable: %v", err)
+		t.Fatalf("meeting not transcribable: %v", err)
+	}
+	// A recordable meeting is not transcribable for that: each is an
+	// option of its own.
+	m = transcriptionManager(t, OrgPolicy{Recording: true, Transcription: true})
+	h, _ = join(t, m, "m", "Hana", "u_host", recordable)
+	if err := h.MayTranscribe(); !errors.Is(err, ErrTranscriptionOff) {
+		t.Fatalf("recordable, not transcribable: %v", err)
+	}
+	if err := h.MayRecord(); err != nil {
+		t.Fatalf("recordable: %v", err)
 	}
 	m = transcriptionManager(t, OrgPolicy{Transcription: true})
-	h, _ = join(t, m, "m", "Hana", "u_host", Policy{HostID: "u_host", JoinBeforeHost: true, Recording: true, E2EE: true})
+	h, _ = join(t, m, "m", "Hana", "u_host", Policy{HostID: "u_host", JoinBeforeHost: true, Transcription: true, E2EE: true})
 	if err := h.MayTranscribe(); !errors.Is(err, ErrTranscriptionE2EE) {
 		t.Fatalf("E2EE meeting: %v", err)
 	}
 	m = transcriptionManager(t, OrgPolicy{Transcription: true, RequireE2EE: true})
-	h, _ = join(t, m, "m", "Hana", "u_host", recordable)
+	h, _ = join(t, m, "m", "Hana", "u_host", transcribable)
 	if err := h.MayTranscribe(); !errors.Is(err, ErrTranscriptionE2EE) {
 		t.Fatalf("organisation requires E2EE: %v", err)
 	}

@@ -2,6 +2,7 @@ package signal_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -15,7 +16,10 @@ type cell struct {
 	host, actor *raw
 	victim      *raw   // a signed-in attendee others act on
 	waiterID    string // someone in the waiting room
-	srv         *testserver.Server
+	// requestID is a request for control of the actor's screen, grantID
+	// a grant of control of the victim's screen to the host.
+	requestID, grantID string
+	srv                *testserver.Server
 }
 
 // httpProbes answer, for actions taken over HTTP rather than the
@@ -74,6 +78,14 @@ var probes = map[authz.Action]func(c cell) (string, any){
 		return "transcription_start", map[string]string{"purpose": "probe"}
 	},
 	authz.Captions: func(cell) (string, any) { return "captions", map[string]bool{"on": true} },
+	authz.RemoteRequest: func(c cell) (string, any) {
+		return "control_request", map[string]string{"participant": c.victim.id}
+	},
+	// Refusing is an answer too, and leaves nothing to clean up.
+	authz.RemoteGrant: func(c cell) (string, any) {
+		return "control_answer", map[string]any{"request": c.requestID, "grant": false}
+	},
+	authz.RemoteRevoke: func(c cell) (string, any) { return "control_stop", map[string]string{"grant": c.grantID} },
 }
 
 // TestPermissionTable walks authz.Table through the real websocket
@@ -132,6 +144,9 @@ func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) ce
 	if action == authz.TranscriptionStart {
 		o.OrgPolicy.Transcription, o.Transcriptions, o.Consents = true, &fakeTranscriptions{}, &fakeLedger{}
 	}
+	if remoteActions[action] {
+		o.OrgPolicy.RemoteControl, o.OrgPolicy.RemoteControlRoles = true, authz.MeetingRoles
+	}
 	srv := guardedWith(t, o)
 	url := srv.WS
 	host := dialAs(t, url, hostUser.ID)
@@ -182,5 +197,55 @@ func setupCell(t *testing.T, role authz.Role, action authz.Action, open bool) ce
 	}
 	ids := host.lobbyIDs(n)
 	c.waiterID = ids[len(ids)-1]
+	if remoteActions[action] {
+		remoteSetup(t, &c, action, role, open)
+	}
 	return c
+}
+
+var remoteActions = map[authz.Action]bool{authz.RemoteRequest: true, authz.RemoteGrant: true, authz.RemoteRevoke: true}
+
+// remoteSetup prepares a remote control cell: the meeting's switch (open
+// for the actions that do not depend on it), the victim sharing with a
+// grant to the host for revoke, the actor sharing and asked for grant.
+func remoteSetup(t *testing.T, c *cell, action authz.Action, role authz.Role, open bool) {
+	t.Helper()
+	on := open || action != authz.RemoteRequest
+	if got := c.host.outcome("settings", map[string]any{"remote_control": on, "screen_share": "everyone"}); got != "ok" {
+		t.Fatalf("settings: %s", got)
+	}
+	c.requestID = "q_0123456789abcdef" // for the waiting actor, who cannot share
+	switch {
+	case action == authz.RemoteRequest:
+		shareScreen(t, c.victim)
+	case action == authz.RemoteRevoke:
+		shareScreen(t, c.victim)
+		req := askControl(t, c.host, c.victim)
+		c.victim.send("control_answer", map[string]any{"request": req, "grant": true})
+		var g controlMsg
+		if err := json.Unmarshal(c.victim.next("control").Data, &g); err != nil {
+			t.Fatal(err)
+		}
+		c.grantID = g.Grant
+	case role == authz.Host:
+		shareScreen(t, c.host)
+		c.requestID = askControl(t, c.victim, c.host)
+	case role != authz.Waiting:
+		shareScreen(t, c.actor)
+		c.requestID = askControl(t, c.host, c.actor)
+	}
+}
+
+func shareScreen(t *testing.T, r *raw) {
+	t.Helper()
+	if got := r.outcome("media_state", map[string]bool{"screen": true}); got != "ok" {
+		t.Fatalf("share: %s", got)
+	}
+}
+
+// askControl has asker ask sharer for control and returns the request.
+func askControl(t *testing.T, asker, sharer *raw) string {
+	t.Helper()
+	asker.send("control_request", map[string]string{"participant": sharer.id})
+	return nextField(t, sharer, "control_requested", "request")
 }

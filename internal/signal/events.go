@@ -63,6 +63,12 @@ func wireEvent(ev room.Event) (typ string, data any, ok bool) {
 		return "e2ee_pubkey", protocol.E2EEPubKeyOf{Participant: e.Participant, SPKI: e.SPKI}, true
 	case room.E2EEKeyDelivered:
 		return "e2ee_key", protocol.E2EEKeyFrom{From: e.From, Wrapped: e.Wrapped}, true
+	case room.ControlRequested:
+		return "control_requested", wireControlRequested(e), true
+	case room.ControlRefused:
+		return "control_refused", wireControlRefused(e), true
+	case room.ControlChanged:
+		return "control", wireControl(e), true
 	}
 	return "", nil, false
 }
@@ -152,7 +158,7 @@ func wireRecording(e room.RecordingChanged) protocol.RecordingState {
 func wireSettings(s room.Settings) protocol.Settings {
 	return protocol.Settings{Locked: s.Locked, Chat: s.Chat, PrivateChat: s.PrivateChat, ChatWriters: s.ChatWriters,
 		ScreenShare: s.ScreenShare, OrgLocked: s.OrgLocked, Recording: s.Recording, Transcription: s.Transcription,
-		E2EE: s.E2EE}
+		E2EE: s.E2EE, RemoteControl: s.RemoteControl}
 }
 
 func wireWaiters(ws []room.Waiter) []protocol.Waiter {

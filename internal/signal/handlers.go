@@ -74,6 +74,12 @@ var handlers = map[string]handler{
 	// E2EE keys go with media: whoever may publish keys their media.
 	"e2ee_pubkey": on(true, authz.Media, onE2EEPubKey),
 	"e2ee_key":    on(true, authz.Media, onE2EEKey),
+	// Remote control (remotecontrol.go). Stopping one's own grant, as
+	// sharer or controller, is every admitted role's right (remote.grant);
+	// the room checks remote.revoke under its lock for anyone else.
+	"control_request": on(true, authz.RemoteRequest, onControlRequest),
+	"control_answer":  on(true, authz.RemoteGrant, onControlAnswer),
+	"control_stop":    on(true, authz.RemoteGrant, onControlStop),
 }
 
 // joinRefused is the one answer for an unknown meeting and a wrong passcode.

@@ -91,13 +91,13 @@ func onLock(_ context.Context, c *conn, d *protocol.Lock) error {
 }
 
 func onSettings(_ context.Context, c *conn, d *protocol.SettingsChange) error {
-	if d.Chat == nil && d.PrivateChat == nil && d.ChatWriters == "" && d.ScreenShare == "" {
-		return protoErr(protocol.CodeBadRequest, "give chat, private_chat, chat_writers and/or screen_share")
+	if d.Chat == nil && d.PrivateChat == nil && d.ChatWriters == "" && d.ScreenShare == "" && d.RemoteControl == nil {
+		return protoErr(protocol.CodeBadRequest, "give chat, private_chat, chat_writers, screen_share and/or remote_control")
 	}
 	err := c.member.UpdateSettings(room.SettingsChange{Chat: d.Chat, PrivateChat: d.PrivateChat,
-		ChatWriters: d.ChatWriters, ScreenShare: d.ScreenShare})
+		ChatWriters: d.ChatWriters, ScreenShare: d.ScreenShare, RemoteControl: d.RemoteControl})
 	if err != nil {
-		return roomError(err)
+		return controlError(err)
 	}
 	onOff := map[bool]string{true: "on", false: "off"}
 	details := map[string]string{}
@@ -112,6 +112,9 @@ func onSettings(_ context.Context, c *conn, d *protocol.SettingsChange) error {
 	}
 	if d.ScreenShare != "" {
 		details["screen_share"] = d.ScreenShare
+	}
+	if d.RemoteControl != nil {
+		details["remote_control"] = onOff[*d.RemoteControl]
 	}
 	c.auditAct(audit.SettingsChange, "", details)
 	return nil
@@ -190,6 +193,7 @@ func policyOf(m store.Meeting) room.Policy {
 		MaxParticipants:     m.MaxParticipants,
 		ChatHistory:         m.ChatHistory,
 		Recording:           m.Recording,
+		Transcription:       m.Transcription,
 		E2EE:                m.E2EE,
 	}
 }

@@ -192,7 +192,8 @@ func guardedServer(t *testing.T) string {
 func guardedWith(t *testing.T, o testserver.Options) *testserver.Server {
 	t.Helper()
 	o.Meeting = &store.Meeting{Title: "Guarded", HostID: hostUser.ID, Cohosts: []string{cohostUser.ID},
-		WaitingRoom: true, ScreenShare: store.ScreenSharePresenters, Recording: o.Recordings != nil || o.Transcriptions != nil}
+		WaitingRoom: true, ScreenShare: store.ScreenSharePresenters, Recording: o.Recordings != nil,
+		Transcription: o.Transcriptions != nil}
 	o.Users = []store.User{hostUser, cohostUser, attUser, presUser, victimUser}
 	return testserver.Start(t, o)
 }

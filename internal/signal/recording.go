@@ -36,108 +36,48 @@ type ConsentLedger interface {
 	WithdrawConsent(ctx context.Context, subject, kind, meetingID string, at time.Time, ev audit.Event) (int, error)
 }
 
-const recordingTimeout = 10 * time.Second
+// recordingFlow is recording's part of the capture flow (capture.go).
+var recordingFlow = &captureFlow{
+	noun:        "recording",
+	kind:        store.ConsentRecording,
+	startAction: audit.RecordingStart,
+	stopAction:  audit.RecordingStop,
+	notTaken:    "your consent could not be recorded, so you are not recorded",
+	errNone:     room.ErrNoRecording,
+	wireErr:     recordingError,
+	answer:      (*room.Member).RecordingConsent,
+	current: func(mb *room.Member) (string, string) {
+		info, answer := mb.Recording()
+		if info == nil {
+			return "", ""
+		}
+		return info.ID, answer
+	},
+	stop: (*room.Member).StopRecording,
+}
 
 func onRecordingStart(ctx context.Context, c *conn, d *protocol.RecordingStart) error {
 	recs := c.h.opts.Recordings
 	if recs == nil || c.h.opts.Consents == nil {
-		return protoErr(protocol.CodeForbidden, "recording is not available on this server")
+		return recordingFlow.unavailable()
 	}
 	if err := c.member.MayRecord(); err != nil {
 		return recordingError(err)
 	}
-	by := c.subject()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingTimeout)
 	defer cancel()
 	meetingID, rooms := c.meetingID, c.h.opts.Rooms
-	rec, info, err := recs.Start(ctx, room.RecordingRequest{MeetingID: meetingID, StartedBy: by, Purpose: d.Purpose},
+	rec, info, err := recs.Start(ctx, room.RecordingRequest{MeetingID: meetingID, StartedBy: c.subject(), Purpose: d.Purpose},
 		func(id, reason string) { rooms.EndRecording(meetingID, id, reason) })
-	var refused interface{ Refusal() string }
-	switch {
-	case errors.As(err, &refused):
-		return protoErr(protocol.CodeForbidden, "%s", refused.Refusal())
-	case err != nil:
-		c.log.Error("start recording", "err", err)
-		return &ProtocolError{Code: protocol.CodeInternal, Message: "the recording could not be started"}
-	}
-	if err := c.member.StartRecording(info, rec); err != nil {
-		rec.Stop(room.RecordingFailed)
-		return recordingError(err)
-	}
-	c.auditAct(audit.RecordingStart, "", map[string]string{"recording": info.ID})
-	return nil
+	return beginCapture(c, recordingFlow, rec, info.ID, err, func() error { return c.member.StartRecording(info, rec) })
 }
 
 func onRecordingStop(_ context.Context, c *conn, d *protocol.RecordingStop) error {
-	if err := c.member.StopRecording(d.ID); err != nil {
-		return recordingError(err)
-	}
-	c.auditAct(audit.RecordingStop, "", map[string]string{"recording": d.ID, "reason": room.RecordingStopped})
-	return nil
+	return recordingFlow.onStop(c, d.ID)
 }
 
-// onRecordingConsent records an answer. Consent is written to the ledger
-// before the room lets the recorder take the participant's media; a
-// refusal or withdrawal takes effect in the room first, at once, and is
-// then written.
 func onRecordingConsent(ctx context.Context, c *conn, d *protocol.RecordingConsent) error {
-	if c.h.opts.Consents == nil {
-		return protoErr(protocol.CodeForbidden, "recording is not available on this server")
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingTimeout)
-	defer cancel()
-	if !d.Consent {
-		subject, changed, err := c.member.RecordingConsent(d.ID, false)
-		if err != nil {
-			return recordingError(err)
-		}
-		if changed {
-			c.ledgerDecline(ctx, subject, d.ID)
-		}
-		return nil
-	}
-	info, answer := c.member.Recording()
-	if info == nil || info.ID != d.ID {
-		return recordingError(room.ErrNoRecording)
-	}
-	if answer == room.ConsentGiven {
-		return nil
-	}
-	subject := c.subject()
-	ev := c.fillEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: c.member.ID(), Outcome: audit.Success,
-		Details: map[string]string{"kind": store.ConsentRecording, "recording": d.ID}})
-	if _, err := c.h.opts.Consents.AppendConsent(ctx, store.Consent{SubjectID: subject, Kind: store.ConsentRecording,
-		MeetingID: c.meetingID, GivenAt: time.Now().UTC()}, ev); err != nil {
-		c.log.Error("record recording consent", "err", err)
-		return &ProtocolError{Code: protocol.CodeInternal, Message: "your consent could not be recorded, so you are not recorded"}
-	}
-	if _, _, err := c.member.RecordingConsent(d.ID, true); err != nil {
-		// The recording ended meanwhile: the consent on record covers
-		// nothing more, and is withdrawn again.
-		c.ledgerDecline(ctx, subject, d.ID)
-		return recordingError(err)
-	}
-	return nil
-}
-
-// ledgerDecline puts a refusal into the ledger: a withdrawal of the
-// participant's standing recording consent in this meeting, or, when none
-// stood (a decline), a consent withdrawn the moment it was given; each
-// with its audit entry. The room already acts on it: a failure to write
-// is logged, and the participant stays unrecorded.
-func (c *conn) ledgerDecline(ctx context.Context, subject, recording string) {
-	now := time.Now().UTC()
-	ev := c.fillEvent(audit.Event{Action: audit.ConsentWithdrawn, Meeting: c.meetingID, Target: c.member.ID(), Outcome: audit.Success,
-		Details: map[string]string{"kind": store.ConsentRecording, "recording": recording}})
-	n, err := c.h.opts.Consents.WithdrawConsent(ctx, subject, store.ConsentRecording, c.meetingID, now, ev)
-	if err == nil && n == 0 {
-		ev.Action = audit.ConsentDeclined
-		_, err = c.h.opts.Consents.AppendConsent(ctx, store.Consent{SubjectID: subject, Kind: store.ConsentRecording,
-			MeetingID: c.meetingID, GivenAt: now, WithdrawnAt: now}, ev)
-	}
-	if err != nil {
-		c.log.Error("record recording refusal", "err", err)
-	}
+	return recordingFlow.onConsent(ctx, c, d.ID, d.Consent)
 }
 
 func recordingError(err error) error {

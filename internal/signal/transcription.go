@@ -38,10 +38,31 @@ type Transcriptions interface {
 	Start(ctx context.Context, req room.TranscriptionRequest, hooks TranscriptionHooks) (room.Transcriber, room.TranscriptionInfo, error)
 }
 
+// transcriptionFlow is transcription's part of the capture flow
+// (capture.go).
+var transcriptionFlow = &captureFlow{
+	noun:        "transcription",
+	kind:        store.ConsentTranscription,
+	startAction: audit.TranscriptionStart,
+	stopAction:  audit.TranscriptionStop,
+	notTaken:    "your consent could not be recorded, so you are not transcribed",
+	errNone:     room.ErrNoTranscription,
+	wireErr:     transcriptionError,
+	answer:      (*room.Member).TranscriptionConsent,
+	current: func(mb *room.Member) (string, string) {
+		info, answer := mb.Transcription()
+		if info == nil {
+			return "", ""
+		}
+		return info.ID, answer
+	},
+	stop: (*room.Member).StopTranscription,
+}
+
 func onTranscriptionStart(ctx context.Context, c *conn, d *protocol.TranscriptionStart) error {
 	trs := c.h.opts.Transcriptions
 	if trs == nil || c.h.opts.Consents == nil {
-		return protoErr(protocol.CodeForbidden, "transcription is not available on this server")
+		return transcriptionFlow.unavailable()
 	}
 	if err := c.member.MayTranscribe(); err != nil {
 		return transcriptionError(err)
@@ -55,70 +76,15 @@ func onTranscriptionStart(ctx context.Context, c *conn, d *protocol.Transcriptio
 			Fault:   func(id, reason string) { rooms.EndTranscription(meetingID, id, reason) },
 			Name:    func(id, pid string) string { return rooms.SpeakerName(meetingID, id, pid) },
 		})
-	var refused interface{ Refusal() string }
-	switch {
-	case errors.As(err, &refused):
-		return protoErr(protocol.CodeForbidden, "%s", refused.Refusal())
-	case err != nil:
-		c.log.Error("start transcription", "err", err)
-		return &ProtocolError{Code: protocol.CodeInternal, Message: "the transcription could not be started"}
-	}
-	if err := c.member.StartTranscription(info, tr); err != nil {
-		tr.Stop(room.RecordingFailed)
-		return transcriptionError(err)
-	}
-	c.auditAct(audit.TranscriptionStart, "", map[string]string{"transcription": info.ID})
-	return nil
+	return beginCapture(c, transcriptionFlow, tr, info.ID, err, func() error { return c.member.StartTranscription(info, tr) })
 }
 
 func onTranscriptionStop(_ context.Context, c *conn, d *protocol.TranscriptionStop) error {
-	if err := c.member.StopTranscription(d.ID); err != nil {
-		return transcriptionError(err)
-	}
-	c.auditAct(audit.TranscriptionStop, "", map[string]string{"transcription": d.ID, "reason": room.RecordingStopped})
-	return nil
+	return transcriptionFlow.onStop(c, d.ID)
 }
 
-// onTranscriptionConsent records an answer: consent is written to the
-// ledger before the room lets the transcriber take the participant's
-// audio; a refusal or withdrawal takes effect in the room first, at once,
-// and is then written.
 func onTranscriptionConsent(ctx context.Context, c *conn, d *protocol.TranscriptionConsent) error {
-	if c.h.opts.Consents == nil {
-		return protoErr(protocol.CodeForbidden, "transcription is not available on this server")
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingTimeout)
-	defer cancel()
-	if !d.Consent {
-		subject, changed, err := c.member.TranscriptionConsent(d.ID, false)
-		if err != nil {
-			return transcriptionError(err)
-		}
-		if changed {
-			c.ledgerRefusal(ctx, subject, store.ConsentTranscription, "transcription", d.ID)
-		}
-		return nil
-	}
-	info, answer := c.member.Transcription()
-	if info == nil || info.ID != d.ID {
-		return transcriptionError(room.ErrNoTranscription)
-	}
-	if answer == room.ConsentGiven {
-		return nil
-	}
-	subject := c.subject()
-	ev := c.fillEvent(audit.Event{Action: audit.ConsentGiven, Meeting: c.meetingID, Target: c.member.ID(), Outcome: audit.Success,
-		Details: map[string]string{"kind": store.ConsentTranscription, "transcription": d.ID}})
-	if _, err := c.h.opts.Consents.AppendConsent(ctx, store.Consent{SubjectID: subject, Kind: store.ConsentTranscription,
-		MeetingID: c.meetingID, GivenAt: time.Now().UTC()}, ev); err != nil {
-		c.log.Error("record transcription consent", "err", err)
-		return &ProtocolError{Code: protocol.CodeInternal, Message: "your consent could not be recorded, so you are not transcribed"}
-	}
-	if _, _, err := c.member.TranscriptionConsent(d.ID, true); err != nil {
-		c.ledgerRefusal(ctx, subject, store.ConsentTranscription, "transcription", d.ID)
-		return transcriptionError(err)
-	}
-	return nil
+	return transcriptionFlow.onConsent(ctx, c, d.ID, d.Consent)
 }
 
 func onCaptions(_ context.Context, c *conn, d *protocol.Captions) error {
@@ -126,26 +92,6 @@ func onCaptions(_ context.Context, c *conn, d *protocol.Captions) error {
 		return roomError(err)
 	}
 	return nil
-}
-
-// ledgerRefusal puts a refusal of consent kind into the ledger: a
-// withdrawal of the participant's standing consent in this meeting, or,
-// when none stood (a decline), a consent withdrawn the moment it was
-// given; each with its audit entry (details: kind and detail=id). The room
-// already acts on it: a failure to write is logged.
-func (c *conn) ledgerRefusal(ctx context.Context, subject, kind, detail, id string) {
-	now := time.Now().UTC()
-	ev := c.fillEvent(audit.Event{Action: audit.ConsentWithdrawn, Meeting: c.meetingID, Target: c.member.ID(), Outcome: audit.Success,
-		Details: map[string]string{"kind": kind, detail: id}})
-	n, err := c.h.opts.Consents.WithdrawConsent(ctx, subject, kind, c.meetingID, now, ev)
-	if err == nil && n == 0 {
-		ev.Action = audit.ConsentDeclined
-		_, err = c.h.opts.Consents.AppendConsent(ctx, store.Consent{SubjectID: subject, Kind: kind,
-			MeetingID: c.meetingID, GivenAt: now, WithdrawnAt: now}, ev)
-	}
-	if err != nil {
-		c.log.Error("record consent refusal", "kind", kind, "err", err)
-	}
 }
 
 func transcriptionError(err error) error {

@@ -111,9 +111,9 @@ func transcriptionServer(t *testing.T, org, e2ee bool) (*testserver.Server, *fak
 	trs, ledger := &fakeTranscriptions{}, &fakeLedger{}
 	srv := testserver.Start(t, testserver.Options{
 		Meeting: &store.Meeting{Title: "Transcribed", HostID: hostUser.ID, Cohosts: []string{cohostUser.ID}, JoinBeforeHost: true,
-			ScreenShare: store.ScreenSharePresenters, Recording: !e2ee, E2EE: e2ee},
+			ScreenShare: store.ScreenSharePresenters, Transcription: !e2ee, E2EE: e2ee},
 		Users:          []store.User{hostUser, cohostUser, attUser},
-		OrgPolicy:      room.OrgPolicy{Recording: true, Transcription: org},
+		OrgPolicy:      room.OrgPolicy{Transcription: org},
 		Transcriptions: trs, Consents: ledger,
 	})
 	return srv, trs, ledger

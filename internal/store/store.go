@@ -122,6 +122,10 @@ type Meeting struct {
 	// organisation allows recording (off by default; docs/privacy.md,
 	// "Recording").
 	Recording bool
+	// Transcription lets its hosts and co-hosts transcribe it, where the
+	// organisation allows transcription (off by default;
+	// docs/transcripts.md).
+	Transcription bool
 	// E2EE: media is end-to-end encrypted in the browsers (docs/e2ee.md);
 	// off by default, required for every meeting by config require_e2ee.
 	E2EE bool

@@ -19,6 +19,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/metrics"
+	controlrelay "github.com/conclave-meet/conclave/internal/remotecontrol/relay"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/signal"
@@ -92,6 +93,11 @@ type Options struct {
 	Consents   signal.ConsentLedger
 	// Transcriptions makes transcription available (with Consents).
 	Transcriptions signal.Transcriptions
+	// ControlNow and ControlAfter are remote control's clock and timers
+	// (room.ControlOptions; nil: the real ones). Remote control itself
+	// is on where OrgPolicy allows it.
+	ControlNow   func() time.Time
+	ControlAfter func(d time.Duration, f func()) room.Timer
 }
 
 // Server is a running test server.
@@ -106,6 +112,13 @@ type Server struct {
 	TURN *turn.Server
 	// Signal is the signalling handler (also the file routes' Access).
 	Signal *signal.Handler
+	// Control is remote control's input path, at /api/control/agent and
+	// /api/control/input; ControlAudit its audit recorder (nil without
+	// Options.Audit).
+	Control      *controlrelay.Relay
+	ControlAudit *controlrelay.AuditRecorder
+	// URL is the HTTP root (http://127.0.0.1:port).
+	URL string
 }
 
 // Start runs a server until the test ends. Server logs at warning level and
@@ -148,6 +161,16 @@ func Start(t testing.TB, o Options) *Server {
 		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true,
 		Recordings: o.Recordings, Consents: o.Consents, Transcriptions: o.Transcriptions})
 	mux.Handle("/ws", sigHandler)
+	control := controlrelay.New(controlrelay.Options{Rooms: rooms, Now: o.ControlNow, Origin: sigHandler.OriginAllowed, Logger: log})
+	var controlAudit *controlrelay.AuditRecorder
+	var rec room.ControlRecorder
+	if o.Audit != nil {
+		controlAudit = controlrelay.NewAuditRecorder(o.Audit, log)
+		rec = controlAudit
+	}
+	rooms.SetRemoteControl(room.ControlOptions{Relay: control, Recorder: rec, Now: o.ControlNow, AfterFunc: o.ControlAfter})
+	mux.Handle("GET /api/control/agent", control.AgentHandler())
+	mux.Handle("GET /api/control/input", control.InputHandler())
 	sig := httptest.NewServer(mux)
 	met := httptest.NewServer(reg.Handler(o.MetricsToken))
 	t.Cleanup(func() {
@@ -168,6 +191,8 @@ func Start(t testing.TB, o Options) *Server {
 		Engine:  engine,
 		TURN:    turnSrv,
 		Signal:  sigHandler,
+		Control: control, ControlAudit: controlAudit,
+		URL: sig.URL,
 	}
 }
 

@@ -13,15 +13,21 @@ import "time"
 // locks its keys; the next one is refused.
 func (l *Limiter) Attempt(keys ...string) (wait time.Duration, locked []string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	now := l.elapsed()
 	for _, k := range keys {
 		wait = max(wait, l.tableFor(k).remaining(k, now))
 	}
 	if wait > 0 {
+		l.mu.Unlock()
 		return wait, nil
 	}
-	return 0, l.failLocked(now, keys)
+	locked = l.failLocked(now, keys)
+	p := l.peers
+	l.mu.Unlock()
+	if p != nil {
+		p.Failed(keys)
+	}
+	return 0, locked
 }
 
 // joinMeetingKeys bounds the meeting scope of the join limiter: its

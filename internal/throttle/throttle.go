@@ -1,8 +1,9 @@
 // Package throttle counts failed attempts (wrong passwords, wrong meeting
 // passcodes) per key and locks a key out once it has failed too often.
 //
-// A Limiter is in memory and per process: a restart forgets every count
-// and lock, and several server processes do not share them. Keys are
+// A Limiter is in memory: a restart forgets every count and lock. Nodes of
+// a cluster share their limiters' failures (Share, Peers; package cluster
+// carries them through PostgreSQL), so that each counts every node's. Keys are
 // opaque strings of the form "scope:id", built with Key or HashedKey, for
 // example "ip:203.0.113.5", "account:<hash of the e-mail>" or
 // "meeting:<id>". Keys never hold raw e-mail addresses: HashedKey hashes
@@ -83,6 +84,39 @@ type Limiter struct {
 	mu     sync.Mutex
 	def    *table            // keys of scopes not in scoped
 	scoped map[string]*table // by scope
+	peers  Peers             // nil: this process only
+}
+
+// Peers receives what a Limiter records, for the same limiter on the
+// other nodes of a cluster (package cluster carries it through
+// PostgreSQL): with it every node counts every node's failures, so a
+// guesser gains nothing by spreading attempts over nodes. Calls happen
+// outside the Limiter's lock and must not block.
+type Peers interface {
+	Failed(keys []string)
+	Reset(keys []string)
+}
+
+// Share sends every failure and reset from now on to p.
+func (l *Limiter) Share(p Peers) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.peers = p
+}
+
+// PeerFailed counts a failure another node recorded, as Fail would, but
+// without sending it on.
+func (l *Limiter) PeerFailed(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failLocked(l.elapsed(), keys)
+}
+
+// PeerReset forgets keys another node reset, without sending it on.
+func (l *Limiter) PeerReset(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetLocked(keys)
 }
 
 // New returns a Limiter that applies p to every key. now is the clock
@@ -124,8 +158,13 @@ func (l *Limiter) Check(keys ...string) time.Duration {
 // caller can audit the lock-out once.
 func (l *Limiter) Fail(keys ...string) []string {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.failLocked(l.elapsed(), keys)
+	locked := l.failLocked(l.elapsed(), keys)
+	p := l.peers
+	l.mu.Unlock()
+	if p != nil {
+		p.Failed(keys)
+	}
+	return locked
 }
 
 // failLocked is Fail with the mutex held, at now.
@@ -146,7 +185,15 @@ func (l *Limiter) failLocked(now time.Duration, keys []string) []string {
 // after a correct password).
 func (l *Limiter) Reset(keys ...string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.resetLocked(keys)
+	p := l.peers
+	l.mu.Unlock()
+	if p != nil {
+		p.Reset(keys)
+	}
+}
+
+func (l *Limiter) resetLocked(keys []string) {
 	for _, k := range keys {
 		delete(l.tableFor(k).entries, k)
 	}

@@ -1,78 +1,18 @@
 package transcriber
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	"github.com/conclave-meet/conclave/internal/eventually"
 	"github.com/conclave-meet/conclave/internal/testlog"
 	"github.com/conclave-meet/conclave/internal/transcribe"
 	"github.com/conclave-meet/conclave/internal/transcribe/pocketsphinx"
+	"github.com/conclave-meet/conclave/internal/transcribe/speechtest"
 )
-
-// needTool fails in CI, where test.sh installs every tool, and skips on a
-// developer's machine without it.
-func needTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (test.sh installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
-// spokenOpus is text spoken by Flite and encoded as a browser would send
-// it (Opus, 32 kbit/s, in-band FEC, 20 ms packets), with a second of
-// silence after it: the packets.
-func spokenOpus(t *testing.T, text string) [][]byte {
-	t.Helper()
-	needTool(t, "flite")
-	needTool(t, "ffmpeg")
-	dir := t.TempDir()
-	wav, ogg := filepath.Join(dir, "speech.wav"), filepath.Join(dir, "speech.ogg")
-	if out, err := exec.Command("flite", "-voice", "slt", "-t", text, "-o", wav).CombinedOutput(); err != nil {
-		t.Fatalf("flite: %v\n%s", err, out)
-	}
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", wav, "-af", "apad=pad_dur=1", "-ar", "48000",
-		"-c:a", "libopus", "-b:a", "32k", "-application", "voip", "-fec", "1", "-packet_loss", "10",
-		"-page_duration", "20000", ogg).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	f, err := os.Open(ogg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, _, err := oggreader.NewWith(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkts [][]byte
-	for {
-		p, _, err := rd.ParseNextPage()
-		if errors.Is(err, io.EOF) {
-			return pkts
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p) > 0 && !bytes.HasPrefix(p, []byte("OpusTags")) {
-			pkts = append(pkts, p)
-		}
-	}
-}
 
 // countingEngine counts the streams a real engine is asked for, and by
 // whom.
@@ -94,14 +34,14 @@ func (e *countingEngine) Open(ctx context.Context, o transcribe.StreamOptions) (
 // consented, Bob did not. PocketSphinx hears Ana's words, attributed to
 // her; Bob's audio never reaches it.
 func TestTranscribesOnlyWhoConsented(t *testing.T) {
-	needTool(t, pocketsphinx.DefaultProgram)
+	speechtest.NeedTool(t, pocketsphinx.DefaultProgram)
 	ps, err := pocketsphinx.New(pocketsphinx.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const anaSaid = "please open the door and close the window"
 	const bobSaid = "the quick brown fox jumped over the lazy dog"
-	anaPkts, bobPkts := spokenOpus(t, anaSaid), spokenOpus(t, bobSaid)
+	anaPkts, bobPkts := speechtest.SpokenOpus(t, anaSaid, 10), speechtest.SpokenOpus(t, bobSaid, 10)
 
 	eng := &countingEngine{Engine: ps}
 	caps := &captions{}

@@ -78,7 +78,10 @@ type Live struct {
 
 	mu      sync.Mutex
 	running map[string]bool // transcription IDs
-	wg      sync.WaitGroup  // sessions stopping
+	// wg counts sessions from their start until they have stopped: added
+	// at Start, not at Stop, so that a Wait begun after a room announced
+	// the end, but before the room got to Stop, still waits for it.
+	wg sync.WaitGroup
 
 	stored, storeFailures atomic.Int64 // transcript segments
 }
@@ -122,6 +125,7 @@ func (l *Live) Start(ctx context.Context, req room.TranscriptionRequest, hooks s
 		return nil, room.TranscriptionInfo{}, refusal{fmt.Errorf("%w (%d)", ErrTooMany, l.o.Max)}
 	}
 	l.running[id] = true
+	l.wg.Add(1)
 	l.mu.Unlock()
 	var w *segmentWriter
 	if l.o.Store != nil {
@@ -147,6 +151,7 @@ func (l *Live) Start(ctx context.Context, req room.TranscriptionRequest, hooks s
 			_ = w.close(context.Background()) // nothing queued yet
 		}
 		l.done(id)
+		l.wg.Done()
 		return nil, room.TranscriptionInfo{}, err
 	}
 	l.log.Info("transcription started", "transcription", id, "meeting", req.MeetingID, "stored", w != nil)
@@ -166,8 +171,9 @@ func (l *Live) done(id string) {
 	l.mu.Unlock()
 }
 
-// Wait waits until every stopped session has finished, at most until ctx
-// is done.
+// Wait waits until every session started has been stopped and has
+// finished, at most until ctx is done (at shutdown, after the rooms have
+// stopped theirs).
 func (l *Live) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { l.wg.Wait(); close(done) }()
@@ -198,7 +204,6 @@ func (t *liveTranscription) Tap(tr sfu.Track) sfu.Sink { return t.sess.Tap(tr) }
 // have (the room hands on no more captions), then the slot is free.
 func (t *liveTranscription) Stop(reason string) {
 	t.once.Do(func() {
-		t.l.wg.Add(1)
 		go func() {
 			defer t.l.wg.Done()
 			defer t.l.done(t.id)

@@ -1,15 +1,10 @@
 package transcriptions_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +12,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/client"
@@ -28,6 +22,7 @@ import (
 	"github.com/conclave-meet/conclave/internal/testserver"
 	"github.com/conclave-meet/conclave/internal/transcribe"
 	"github.com/conclave-meet/conclave/internal/transcribe/pocketsphinx"
+	"github.com/conclave-meet/conclave/internal/transcribe/speechtest"
 	"github.com/conclave-meet/conclave/internal/transcriptions"
 )
 
@@ -36,59 +31,6 @@ import (
 // captions back to a viewer, with Pion clients sending speech Flite made.
 
 var host = store.User{ID: "u_host", Email: "h@example.org", Name: "Hana", Role: store.RoleMember, PasswordHash: "x"}
-
-// needTool fails in CI, where test.sh installs every tool, and skips on a
-// developer's machine without it.
-func needTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (test.sh installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
-// spokenOpus is text spoken by Flite, encoded as a browser sends it (Opus,
-// 32 kbit/s, in-band FEC, 20 ms packets), with a second of silence after
-// it.
-func spokenOpus(t *testing.T, text string) [][]byte {
-	t.Helper()
-	needTool(t, "flite")
-	needTool(t, "ffmpeg")
-	dir := t.TempDir()
-	wav, ogg := filepath.Join(dir, "speech.wav"), filepath.Join(dir, "speech.ogg")
-	if out, err := exec.Command("flite", "-voice", "slt", "-t", text, "-o", wav).CombinedOutput(); err != nil {
-		t.Fatalf("flite: %v\n%s", err, out)
-	}
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", wav, "-af", "apad=pad_dur=1", "-ar", "48000",
-		"-c:a", "libopus", "-b:a", "32k", "-application", "voip", "-fec", "1",
-		"-page_duration", "20000", ogg).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	f, err := os.Open(ogg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, _, err := oggreader.NewWith(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkts [][]byte
-	for {
-		p, _, err := rd.ParseNextPage()
-		if errors.Is(err, io.EOF) {
-			return pkts
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p) > 0 && !bytes.HasPrefix(p, []byte("OpusTags")) {
-			pkts = append(pkts, p)
-		}
-	}
-}
 
 // countingEngine remembers whom the real engine was opened for.
 type countingEngine struct {
@@ -200,21 +142,21 @@ func (p *participant) speak(pkts [][]byte) {
 // error rate; none of Bob's words, and the engine was never opened for
 // him.
 func TestDeclinerNeverReachesTheEngine(t *testing.T) {
-	needTool(t, pocketsphinx.DefaultProgram)
+	speechtest.NeedTool(t, pocketsphinx.DefaultProgram)
 	ps, err := pocketsphinx.New(pocketsphinx.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const anaSaid = "please open the door and close the window"
 	const bobSaid = "the quick brown fox jumped over the lazy dog"
-	anaPkts, bobPkts := spokenOpus(t, anaSaid), spokenOpus(t, bobSaid)
+	anaPkts, bobPkts := speechtest.SpokenOpus(t, anaSaid, 0), speechtest.SpokenOpus(t, bobSaid, 0)
 
 	eng := &countingEngine{Engine: ps}
 	kept := &segments{}
 	live := transcriptions.New(transcriptions.Options{Engine: eng, EngineText: "PocketSphinx, on this server", Language: "en",
 		Store: kept, Retention: func(context.Context, string) time.Duration { return 30 * 24 * time.Hour }})
 	led := &ledger{}
-	m := store.Meeting{Title: "Transcribed", HostID: host.ID, JoinBeforeHost: true, ScreenShare: store.ScreenShareEveryone, Recording: true}
+	m := store.Meeting{Title: "Transcribed", HostID: host.ID, JoinBeforeHost: true, ScreenShare: store.ScreenShareEveryone, Transcription: true}
 	srv := testserver.Start(t, testserver.Options{Meeting: &m, Users: []store.User{host},
 		OrgPolicy: room.OrgPolicy{Transcription: true}, Transcriptions: live, Consents: led})
 

@@ -179,6 +179,9 @@ type meResponse struct {
 	// Recording: the organisation allows recording, so a meeting may be
 	// made recordable (each participant is still asked).
 	Recording bool `json:"recording"`
+	// Transcription: the organisation allows transcription, so a meeting
+	// may be made transcribable (each participant is still asked).
+	Transcription bool `json:"transcription"`
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +197,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 			resp.OrgLocked = append(resp.OrgLocked, "e2ee")
 		}
 		resp.Recording = s.Meetings != nil && s.Meetings.Policy.Recording
+		resp.Transcription = s.Meetings != nil && s.Meetings.Policy.Transcription
 		writeJSON(w, http.StatusOK, resp)
 	}
 }

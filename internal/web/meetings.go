@@ -32,6 +32,7 @@ type meetingJSON struct {
 	ChatHistory     bool       `json:"chat_history"`
 	ChatAfter       bool       `json:"chat_after"`
 	Recording       bool       `json:"recording"`
+	Transcription   bool       `json:"transcription"`
 	E2EE            bool       `json:"e2ee"`
 	Sensitive       bool       `json:"sensitive"`
 }
@@ -45,7 +46,7 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 		Cohosts:      append([]string{}, cohostEmails...), // [] rather than null
 		SignedInOnly: m.SignedInOnly,
 		ChatHistory:  m.ChatHistory, ChatAfter: m.ChatAfter, Recording: m.Recording, E2EE: m.E2EE,
-		Sensitive: m.Sensitive,
+		Transcription: m.Transcription, Sensitive: m.Sensitive,
 	}
 	if !m.StartsAt.IsZero() {
 		starts := m.StartsAt.UTC()
@@ -103,6 +104,7 @@ type createMeetingRequest struct {
 	ChatHistory     bool     `json:"chat_history"`
 	ChatAfter       bool     `json:"chat_after"`
 	Recording       bool     `json:"recording"`
+	Transcription   bool     `json:"transcription"`
 	E2EE            *bool    `json:"e2ee"`
 	// Sensitive turns E2EE on unless "e2ee": false says otherwise.
 	Sensitive bool `json:"sensitive"`
@@ -116,7 +118,7 @@ func (s *server) options(ctx context.Context, req createMeetingRequest) (meeting
 		Title: req.Title, WaitingRoom: req.WaitingRoom, JoinBeforeHost: req.JoinBeforeHost,
 		ScreenShare: req.ScreenShare, MaxParticipants: req.MaxParticipants, Recurrence: req.Recurrence,
 		SignedInOnly: req.SignedInOnly, ChatHistory: req.ChatHistory, ChatAfter: req.ChatAfter,
-		Recording: req.Recording, E2EE: req.E2EE, Sensitive: req.Sensitive,
+		Recording: req.Recording, Transcription: req.Transcription, E2EE: req.E2EE, Sensitive: req.Sensitive,
 	}
 	var err error
 	if o.StartsAt, err = parseOptionTime("starts_at", req.StartsAt); err != nil {

@@ -42,6 +42,10 @@ type Options struct {
 	// Files serves the meeting file routes (files.Routes) with its own
 	// body limits and capability checks; nil serves none.
 	Files http.Handler
+	// ControlAgent and ControlInput are remote control's WebSockets,
+	// GET /api/control/agent and /api/control/input (package
+	// remotecontrol/relay, docs/api.md); nil serves none.
+	ControlAgent, ControlInput http.Handler
 	// Notices is the privacy notice and consent ledger; nil serves no
 	// notice API (tests that do not need it).
 	Notices *notice.Service
@@ -177,6 +181,10 @@ func (s *server) routes() *http.ServeMux {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
 	mux.Handle("GET /ws", s.WS)
+	if s.ControlAgent != nil && s.ControlInput != nil {
+		mux.Handle("GET /api/control/agent", s.ControlAgent)
+		mux.Handle("GET /api/control/input", s.ControlInput)
+	}
 	if s.Files != nil {
 		// Streaming uploads: not under the API's 64 KiB body limit and
 		// JSON check, which the route() helper adds.

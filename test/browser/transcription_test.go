@@ -46,9 +46,8 @@ func speechWAV(t *testing.T) string {
 
 func TestTranscriptionWithConsentAndCaptions(t *testing.T) {
 	wav := speechWAV(t)
-	t.Setenv("CONCLAVE_RECORDING", "true") // meetings are created recordable, which transcription needs
-	t.Setenv("CONCLAVE_TRANSCRIPTION", "true")
-	srv := startServerWith(t, "--host", hostEmail, "--no-waiting-room", "--join-before-host", "--recording")
+	t.Setenv("CONCLAVE_TRANSCRIPTION", "true") // and no recording: transcription is an option of its own
+	srv := startServerWith(t, "--host", hostEmail, "--no-waiting-room", "--join-before-host", "--transcription")
 	browser := newBrowser(t)
 	speaking := newBrowser(t, chromedp.Flag("use-file-for-fake-audio-capture", wav))
 	host := hostJoins(t, browser, srv, devices{})

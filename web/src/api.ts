@@ -21,7 +21,8 @@ export interface MeetingOptions {
   chat_history?: boolean; // late joiners see earlier messages to everyone
   chat_after?: boolean; // accounts read their chat after the meeting
   recording?: boolean; // hosts may record, each participant consenting
-  e2ee?: boolean; // media end-to-end encrypted (no recording then)
+  transcription?: boolean; // hosts may transcribe, each participant consenting
+  e2ee?: boolean; // media end-to-end encrypted (no recording or transcription then)
   sensitive?: boolean; // telehealth and the like: e2ee unless it says false
 }
 
@@ -43,6 +44,7 @@ export interface Meeting {
   chat_history?: boolean;
   chat_after?: boolean;
   recording?: boolean;
+  transcription?: boolean;
   e2ee?: boolean;
   sensitive?: boolean;
 }
@@ -111,10 +113,16 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
 
 let orgLockedOptions: readonly string[] = [];
 let recordingAllowed = false;
+let transcriptionAllowed = false;
 
 /** Whether the organisation allows recording, as the last getMe learned. */
 export function orgAllowsRecording(): boolean {
   return recordingAllowed;
+}
+
+/** Whether the organisation allows transcription, as the last getMe learned. */
+export function orgAllowsTranscription(): boolean {
+  return transcriptionAllowed;
 }
 
 /**
@@ -139,9 +147,10 @@ let passwordOwed = false;
 export async function getMe(): Promise<User | null> {
   passwordOwed = false;
   try {
-    const r = await request<{ user: User; org_locked?: string[]; recording?: boolean }>('GET', '/api/me');
+    const r = await request<{ user: User; org_locked?: string[]; recording?: boolean; transcription?: boolean }>('GET', '/api/me');
     orgLockedOptions = Array.isArray(r.org_locked) ? r.org_locked : [];
     recordingAllowed = r.recording === true;
+    transcriptionAllowed = r.transcription === true;
     return r.user;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {

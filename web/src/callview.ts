@@ -12,6 +12,8 @@ import type { ChatLog, ModActions } from './panelmodel';
 import { SidePanels } from './panels';
 import { Prompts } from './prompts';
 import { RecordingControl } from './recording';
+import { RemoteControlView } from './remotecontrolview';
+import type { Bytes } from './e2ee/sframe';
 import { TranscriptionControl } from './transcription';
 import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
 import type { SendFn } from './rtc';
@@ -62,6 +64,8 @@ export interface CallActions {
   mod: ModActions;
   /** Sends the recording messages (recording.ts). */
   send: SendFn;
+  /** The remote control grant key shared with peer in an E2EE meeting, null otherwise (remotecontrolview.ts). */
+  remoteControlKey(peer: string, grant: string): Promise<Bytes | null>;
 }
 
 interface ToggleSpec {
@@ -152,6 +156,7 @@ export class CallView {
   readonly prompts: Prompts;
   readonly recording: RecordingControl;
   readonly transcription: TranscriptionControl;
+  readonly remoteControl: RemoteControlView;
   readonly mic: ToggleButton;
   readonly camera: ToggleButton;
   readonly share: ToggleButton;
@@ -189,6 +194,7 @@ export class CallView {
     this.prompts = new Prompts((source) => actions.turnOn(source));
     this.recording = new RecordingControl(actions.send);
     this.transcription = new TranscriptionControl(actions.send);
+    this.remoteControl = new RemoteControlView({ send: actions.send, grantKey: (peer, grant) => actions.remoteControlKey(peer, grant) });
     this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
       h('span', { class: 'control-icon' }, [icon('leave')]),
       h('span', { class: 'control-text', text: 'Leave' }),
@@ -219,7 +225,7 @@ export class CallView {
     this.controlsNote.hidden = true;
     this.stage.appendChild(this.transcription.captionsEl);
     const body = h('div', { class: 'call-body' }, [this.stage, this.panels.el, this.panels.notices.el]);
-    this.el = h('div', { class: 'call' }, [this.notice, this.recording.el, this.transcription.el, this.prompts.el, body, controls, this.controlsNote, this.audioBox]);
+    this.el = h('div', { class: 'call' }, [this.notice, this.recording.el, this.transcription.el, this.prompts.el, this.remoteControl.el, body, controls, this.controlsNote, this.audioBox]);
 
     this.layoutObserver =
       typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.layout()) : null;
@@ -290,6 +296,13 @@ export class CallView {
     this.stage.classList.toggle('has-screen', screenOrder.length > 0);
     this.grid.dataset['count'] = String(cameraOrder.length);
     this.screens.dataset['count'] = String(screenOrder.length);
+    this.remoteControl.sync({
+      selfId: m.selfId,
+      role: m.role,
+      settings: m.settings,
+      others: m.others,
+      screens: [...this.tiles.values()].filter((t) => t.source === 'screen'),
+    });
 
     this.syncAudio(m);
     this.mic.set(m.mic !== null);
@@ -427,6 +440,7 @@ export class CallView {
     this.prompts.destroy();
     this.recording.destroy();
     this.transcription.destroy();
+    this.remoteControl.destroy();
     this.layoutObserver?.disconnect();
     this.reporter.destroy();
     for (const tile of this.tiles.values()) tile.destroy();

@@ -36,6 +36,8 @@ import {
 import type { FrameEvent } from './e2ee/transform';
 import { E2EEChat } from './e2eechat';
 import { E2EEView } from './e2eeview';
+import { deriveGrantKey } from './remotecontrolseal';
+import type { Bytes } from './e2ee/sframe';
 import type { MediaTransforms, SendFn } from './rtc';
 
 /** Why a browser without encoded transforms is turned away (session.ts ends the call with it). */
@@ -191,6 +193,17 @@ export class E2EESession implements MediaTransforms {
   }
 
   // ---- Signalling ----
+
+  /**
+   * The remote control grant key shared with peer (remotecontrolseal.ts,
+   * docs/e2ee.md "Remote control"); rejects while their public key has
+   * not come.
+   */
+  remoteControlKey(peer: string, grant: string): Promise<Bytes> {
+    const spki = this.directory.key(peer);
+    if (!spki) return Promise.reject(new Error('no public key yet'));
+    return deriveGrantKey(this.identity, spki, grant);
+  }
 
   /** e2ee_pubkey: someone's public key for this stay. */
   onPublicKey(participant: string, spki: string): void {

@@ -8,6 +8,7 @@ import {
   listMeetings,
   newPasswordOwed,
   orgAllowsRecording,
+  orgAllowsTranscription,
   orgLocked,
   setupNeeded,
 } from './api';
@@ -80,7 +81,7 @@ function renderDashboard(root: HTMLElement, me: User): void {
   const err = errorBox();
   const title = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'Weekly sync' });
   const create = h('button', { type: 'submit', id: 'create-meeting', class: 'button primary', text: 'Create meeting' });
-  const options = meetingOptionsForm(orgLocked(), orgAllowsRecording());
+  const options = meetingOptionsForm(orgLocked(), orgAllowsRecording(), orgAllowsTranscription());
   const form = h('form', { id: 'new-meeting-form', class: 'stack' }, [
     field('meeting-title', 'Title', title),
     options.el,

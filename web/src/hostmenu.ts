@@ -49,6 +49,8 @@ export class HostMenu {
   private readonly share: HTMLInputElement;
   private readonly chat: HTMLInputElement;
   private readonly privateChat: HTMLInputElement;
+  /** Remote control in this meeting (remotecontrolview.ts). */
+  private readonly remoteControl: HTMLInputElement;
   private readonly writers: Record<Writers, HTMLInputElement>;
   private readonly writersRow: HTMLElement;
   private readonly notes: Record<LockKey, HTMLElement>;
@@ -70,6 +72,13 @@ export class HostMenu {
       'Private messages',
       'Off: only the host and co-hosts can send private and group messages; everyone can still receive them.',
     );
+    const remoteControl = switchRow(
+      'setting-remote-control',
+      'Remote control',
+      'Participants may ask someone who shares their screen for control of it; the sharer decides each time and can stop it at once. Only where your organisation allows it.',
+    );
+    this.remoteControl = remoteControl.input;
+    this.remoteControl.addEventListener('change', () => act.settings({ remote_control: this.remoteControl.checked }));
     this.share = share.input;
     this.chat = chat.input;
     this.privateChat = privateChat.input;
@@ -132,6 +141,7 @@ export class HostMenu {
       chat.row,
       writersRow,
       privateChat.row,
+      remoteControl.row,
       this.endBox,
     ]);
   }
@@ -142,6 +152,7 @@ export class HostMenu {
     this.share.checked = settings.screen_share === 'everyone';
     this.chat.checked = settings.chat;
     this.privateChat.checked = settings.private_chat;
+    this.remoteControl.checked = settings.remote_control === true;
     this.writers.everyone.checked = settings.chat_writers === 'everyone';
     this.writers.presenters.checked = settings.chat_writers === 'presenters';
     // The server refuses changes of what the organisation locked; say so

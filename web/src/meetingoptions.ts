@@ -18,13 +18,14 @@ export interface OptionsForm {
  * /api/me), which are disabled with the note "Locked by your
  * organisation".
  */
-export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingAllowed = false): OptionsForm {
+export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingAllowed = false, transcriptionAllowed = false): OptionsForm {
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
   const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
   const chatHistory = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-history' });
   const chatAfter = h('input', { type: 'checkbox', role: 'switch', id: 'opt-chat-after' });
   const recording = h('input', { type: 'checkbox', role: 'switch', id: 'opt-recording' });
+  const transcription = h('input', { type: 'checkbox', role: 'switch', id: 'opt-transcription' });
   const e2ee = h('input', { type: 'checkbox', role: 'switch', id: 'opt-e2ee' });
   // A sensitive meeting (telehealth, counselling) turns E2EE on; the host
   // may still turn it off, which is then sent as an explicit false.
@@ -60,26 +61,31 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   waiting.addEventListener('change', sync);
   sync();
 
-  // End-to-end encryption and recording exclude each other: the server
-  // cannot record media it cannot read. Encrypting turns recording off and
-  // disables it; the hints say why.
+  // End-to-end encryption excludes recording and transcription: the
+  // server cannot record or transcribe media it cannot read. Encrypting
+  // turns both off and disables them; the hints say why.
   const e2eeHint = h('p', { class: 'hint', id: 'opt-e2ee-hint' });
   e2ee.setAttribute('aria-describedby', e2eeHint.id);
   const recordingHint = h('p', { class: 'hint', id: 'opt-recording-hint' });
   recording.setAttribute('aria-describedby', recordingHint.id);
+  const transcriptionHint = h('p', { class: 'hint', id: 'opt-transcription-hint' });
+  transcription.setAttribute('aria-describedby', transcriptionHint.id);
   const syncE2EE = (): void => {
     if (e2eeLocked) e2ee.checked = true;
     e2ee.disabled = e2eeLocked;
-    if (e2ee.checked) recording.checked = false;
-    recording.disabled = e2ee.checked;
+    if (e2ee.checked) recording.checked = transcription.checked = false;
+    recording.disabled = transcription.disabled = e2ee.checked;
     e2eeHint.textContent =
       (e2eeLocked ? 'Locked by your organisation. ' : '') +
       'Audio, video and screen shares are encrypted in each browser; this server cannot see or hear them. Chat and files are not covered. ' +
-      (recordingAllowed ? 'An encrypted meeting cannot be recorded. ' : '') +
+      (recordingAllowed || transcriptionAllowed ? 'An encrypted meeting cannot be recorded or transcribed. ' : '') +
       'Everyone needs a recent browser (Chrome, Edge, Firefox or Safari).';
     recordingHint.textContent = e2ee.checked
       ? 'Not possible in an end-to-end encrypted meeting: the server cannot record what it cannot see.'
       : 'Everyone is asked before recording starts; whoever declines is not recorded.';
+    transcriptionHint.textContent = e2ee.checked
+      ? 'Not possible in an end-to-end encrypted meeting: the server has no audio to transcribe.'
+      : 'Speech is turned into text by a speech engine on this server. Everyone is asked first; whoever declines is not transcribed.';
   };
   e2ee.addEventListener('change', syncE2EE);
   sensitive.addEventListener('change', () => {
@@ -105,6 +111,15 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
     ...(recordingAllowed
       ? [
           h('div', { class: 'setting-option' }, [switchRow(recording, 'Let hosts and co-hosts record this meeting'), recordingHint]),
+        ]
+      : []),
+    // Offered only where the organisation allows transcription (config transcription).
+    ...(transcriptionAllowed
+      ? [
+          h('div', { class: 'setting-option' }, [
+            switchRow(transcription, 'Let hosts and co-hosts transcribe this meeting (live captions and a transcript)'),
+            transcriptionHint,
+          ]),
         ]
       : []),
     h('div', { class: 'setting-option' }, [
@@ -137,6 +152,7 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       chat_history: chatHistory.checked,
       chat_after: chatAfter.checked,
       ...(recording.checked && !e2ee.checked ? { recording: true } : {}),
+      ...(transcription.checked && !e2ee.checked ? { transcription: true } : {}),
       // Left out when off: a server requiring it refuses an explicit false.
       // A sensitive meeting is encrypted unless told otherwise: it says so.
       ...(e2ee.checked ? { e2ee: true } : sensitive.checked ? { e2ee: false } : {}),
@@ -146,7 +162,7 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       waiting.checked = true;
       early.checked = false;
       signedIn.checked = false;
-      chatHistory.checked = chatAfter.checked = recording.checked = e2ee.checked = sensitive.checked = false;
+      chatHistory.checked = chatAfter.checked = recording.checked = transcription.checked = e2ee.checked = sensitive.checked = false;
       share.value = 'presenters';
       repeat.value = 'none';
       cohosts.value = max.value = ends.value = '';
@@ -208,6 +224,7 @@ export function settingsSummary(m: Meeting): string {
   if (m.e2ee) parts.push('end-to-end encrypted');
   else if (m.sensitive) parts.push('not end-to-end encrypted');
   if (m.recording) parts.push('may be recorded');
+  if (m.transcription) parts.push('may be transcribed');
   if (m.screen_share === 'everyone') parts.push('everyone can share');
   if (m.recurrence === 'daily' || m.recurrence === 'weekly') parts.push('repeats ' + m.recurrence);
   if (m.max_participants) parts.push(`up to ${m.max_participants}`);

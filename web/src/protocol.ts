@@ -56,5 +56,6 @@ export const OPEN_SETTINGS: MeetingSettings = {
   org_locked: [],
   recording: false,
   transcription: false,
+  remote_control: false,
   e2ee: false,
 };

@@ -271,6 +271,15 @@ export class MeetingSession {
       case 'caption':
         this.view?.transcription.caption(msg.data);
         break;
+      case 'control_requested':
+        this.view?.remoteControl.requested(msg.data);
+        break;
+      case 'control_refused':
+        this.view?.remoteControl.refused(msg.data);
+        break;
+      case 'control':
+        this.view?.remoteControl.state(msg.data);
+        break;
       case 'chat':
         if (msg.data.ciphertext) this.openChat([msg.data], true);
         else if (addChat(this.chat, msg.data)) this.changed();
@@ -387,6 +396,7 @@ export class MeetingSession {
         leave: () => this.leave(),
         turnOn: (source) => void this.turnOn(source),
         send: this.send,
+        remoteControlKey: (peer, grant) => (this.e2ee ? this.e2ee.remoteControlKey(peer, grant) : Promise.resolve(null)),
         mod: {
           ...modCommands(this.send),
           chat: (text, to) => this.sendChat(text, to),

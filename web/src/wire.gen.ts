@@ -126,6 +126,7 @@ export interface SettingsChange {
   private_chat?: boolean | null;
   chat_writers?: '' | 'everyone' | 'presenters';
   screen_share?: '' | 'presenters' | 'everyone';
+  remote_control?: boolean | null;
 }
 
 export type EndMeeting = Record<string, never>;
@@ -193,6 +194,23 @@ export interface E2EEKey {
   wrapped: string;
 }
 
+export interface ControlRequest {
+  /** required, at most 64 bytes */
+  participant: string;
+}
+
+export interface ControlAnswer {
+  /** required, at most 64 bytes */
+  request: string;
+  grant?: boolean;
+  pointer_only?: boolean;
+}
+
+export interface ControlStop {
+  /** required, at most 64 bytes */
+  grant: string;
+}
+
 export interface SetRole {
   participant_id?: string;
   role: 'cohost' | 'presenter' | 'attendee';
@@ -210,6 +228,8 @@ export interface Settings {
   recording: boolean;
   /** omitted when empty */
   transcription: boolean;
+  /** omitted when empty */
+  remote_control: boolean;
   /** omitted when empty */
   e2ee: boolean;
 }
@@ -425,6 +445,45 @@ export interface Caption {
   text: string;
 }
 
+export interface ControlRequested {
+  /** required, at most 64 bytes */
+  request: string;
+  /** required, at most 64 bytes */
+  from: string;
+  /** at most 200 bytes */
+  name: string;
+}
+
+export interface ControlRefused {
+  /** required, at most 64 bytes */
+  request: string;
+  reason: 'refused' | 'busy' | 'share_ended' | 'left' | 'timeout';
+}
+
+export interface ControlState {
+  active: boolean;
+  /** required, at most 64 bytes */
+  grant: string;
+  /** required, at most 64 bytes */
+  sharer: string;
+  /** at most 200 bytes */
+  sharer_name: string;
+  /** required, at most 64 bytes */
+  controller: string;
+  /** at most 200 bytes */
+  controller_name: string;
+  pointer_only: boolean;
+  /** RFC 3339 time, omitted when empty */
+  expires_at: string | null;
+  agent_connected: boolean;
+  /** at most 128 bytes, omitted when empty */
+  token: string;
+  /** at most 128 bytes, omitted when empty */
+  agent_code: string;
+  /** omitted when empty */
+  ended: '' | 'stopped' | 'stop_key' | 'share_ended' | 'left' | 'revoked' | 'expired' | 'released' | 'flood' | 'bad_input' | 'agent_closed' | 'meeting_end';
+}
+
 export interface E2EEPubKeyOf {
   /** required, at most 64 bytes */
   participant: string;
@@ -509,7 +568,7 @@ export interface ClientMessages {
   deny: Deny;
   /** Lock or unlock the meeting. Action meeting.lock. */
   lock: Lock;
-  /** Change chat, private_chat, chat_writers and/or screen_share (at least one). Action meeting.settings. */
+  /** Change chat, private_chat, chat_writers, screen_share and/or remote_control (at least one). Action meeting.settings. */
   settings: SettingsChange;
   /** End the meeting for everyone. Action meeting.end. */
   end_meeting: EndMeeting;
@@ -537,6 +596,12 @@ export interface ClientMessages {
   e2ee_pubkey: E2EEPubKey;
   /** Give one admitted participant your media key, wrapped for them (E2EE meetings); delivered to them only as e2ee_key. */
   e2ee_key: E2EEKey;
+  /** Ask a participant who shares their screen for control of it. Action remote.request, where the organisation and the meeting allow remote control; the sharer is asked (control_requested). */
+  control_request: ControlRequest;
+  /** The sharer grants (optionally pointer only) or refuses a control request addressed to them. Action remote.grant. One controller at a time. */
+  control_answer: ControlAnswer;
+  /** End a grant: the sharer stops it, the controller gives control back (no action needed), or a host revokes it (action remote.revoke). */
+  control_stop: ControlStop;
   /** Give a participant a role (attendee: no extra role). Action role.cohost or role.presenter. */
   set_role: SetRole;
 }
@@ -583,6 +648,12 @@ export interface ServerMessages {
   transcription: TranscriptionState;
   /** A live caption, to those who turned captions on: the speaker and the text. A partial (final false) is replaced by the next caption of the same participant and utterance. */
   caption: Caption;
+  /** To the sharer: someone asks for control of your screen. Answer with control_answer. */
+  control_requested: ControlRequested;
+  /** To the asker: the sharer refused, or the request lapsed (why in reason). */
+  control_refused: ControlRefused;
+  /** To everyone: who controls whose screen (active), or that control ended (ended: why). The controller's copy carries the token for /api/control/input, the sharer's the agent_code for conclave agent. */
+  control: ControlState;
   /** A participant's end-to-end encryption public key (after welcome: everyone's already published; then each new one). A new key from the same participant replaces the old: flag it. */
   e2ee_pubkey: E2EEPubKeyOf;
   /** A media key wrapped for you by `from`. */
@@ -681,6 +752,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'private_chat', f: 'private_chat', t: { k: 'p', e: { k: 'b' } } },
     { j: 'chat_writers', f: 'chat_writers', t: { k: 's', en: ['', 'everyone', 'presenters'] } },
     { j: 'screen_share', f: 'screen_share', t: { k: 's', en: ['', 'presenters', 'everyone'] } },
+    { j: 'remote_control', f: 'remote_control', t: { k: 'p', e: { k: 'b' } } },
   ],
   EndMeeting: [],
   Remove: [
@@ -725,6 +797,17 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'to', f: 'to', t: { k: 's', req: true, max: 64 } },
     { j: 'wrapped', f: 'wrapped', t: { k: 's', req: true, max: 512 } },
   ],
+  ControlRequest: [
+    { j: 'participant', f: 'participant', t: { k: 's', req: true, max: 64 } },
+  ],
+  ControlAnswer: [
+    { j: 'request', f: 'request', t: { k: 's', req: true, max: 64 } },
+    { j: 'grant', f: 'grant', t: { k: 'b' } },
+    { j: 'pointer_only', f: 'pointer_only', t: { k: 'b' } },
+  ],
+  ControlStop: [
+    { j: 'grant', f: 'grant', t: { k: 's', req: true, max: 64 } },
+  ],
   SetRole: [
     { j: 'participant_id', f: 'participant_id', t: { k: 's' } },
     { j: 'role', f: 'role', t: { k: 's', en: ['cohost', 'presenter', 'attendee'] } },
@@ -738,6 +821,7 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'org_locked', f: 'org_locked', t: { k: 'l', max: 5, e: { k: 's', en: ['screen_share', 'chat', 'private_chat', 'chat_writers', 'e2ee'] } } },
     { j: 'recording', f: 'recording', t: { k: 'b' } },
     { j: 'transcription', f: 'transcription', t: { k: 'b' } },
+    { j: 'remote_control', f: 'remote_control', t: { k: 'b' } },
     { j: 'e2ee', f: 'e2ee', t: { k: 'b' } },
   ],
   MeetingInfo: [
@@ -877,6 +961,29 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'end_ms', f: 'end_ms', t: { k: 'i', lo: -(2 ** 63), hx: 2 ** 63, min: 0 } },
     { j: 'text', f: 'text', t: { k: 's', max: 5000 } },
   ],
+  ControlRequested: [
+    { j: 'request', f: 'request', t: { k: 's', req: true, max: 64 } },
+    { j: 'from', f: 'from', t: { k: 's', req: true, max: 64 } },
+    { j: 'name', f: 'name', t: { k: 's', max: 200 } },
+  ],
+  ControlRefused: [
+    { j: 'request', f: 'request', t: { k: 's', req: true, max: 64 } },
+    { j: 'reason', f: 'reason', t: { k: 's', en: ['refused', 'busy', 'share_ended', 'left', 'timeout'] } },
+  ],
+  ControlState: [
+    { j: 'active', f: 'active', t: { k: 'b' } },
+    { j: 'grant', f: 'grant', t: { k: 's', req: true, max: 64 } },
+    { j: 'sharer', f: 'sharer', t: { k: 's', req: true, max: 64 } },
+    { j: 'sharer_name', f: 'sharer_name', t: { k: 's', max: 200 } },
+    { j: 'controller', f: 'controller', t: { k: 's', req: true, max: 64 } },
+    { j: 'controller_name', f: 'controller_name', t: { k: 's', max: 200 } },
+    { j: 'pointer_only', f: 'pointer_only', t: { k: 'b' } },
+    { j: 'expires_at', f: 'expires_at', t: { k: 'p', e: { k: 't' } } },
+    { j: 'agent_connected', f: 'agent_connected', t: { k: 'b' } },
+    { j: 'token', f: 'token', t: { k: 's', max: 128 } },
+    { j: 'agent_code', f: 'agent_code', t: { k: 's', max: 128 } },
+    { j: 'ended', f: 'ended', t: { k: 's', en: ['', 'stopped', 'stop_key', 'share_ended', 'left', 'revoked', 'expired', 'released', 'flood', 'bad_input', 'agent_closed', 'meeting_end'] } },
+  ],
   E2EEPubKeyOf: [
     { j: 'participant', f: 'participant', t: { k: 's', req: true, max: 64 } },
     { j: 'spki', f: 'spki', t: { k: 's', req: true, max: 256 } },
@@ -940,6 +1047,9 @@ const CLIENT: ReadonlyMap<string, string> = new Map([
   ['captions', 'Captions'],
   ['e2ee_pubkey', 'E2EEPubKey'],
   ['e2ee_key', 'E2EEKey'],
+  ['control_request', 'ControlRequest'],
+  ['control_answer', 'ControlAnswer'],
+  ['control_stop', 'ControlStop'],
   ['set_role', 'SetRole'],
 ]);
 
@@ -964,6 +1074,9 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['recording', 'RecordingState'],
   ['transcription', 'TranscriptionState'],
   ['caption', 'Caption'],
+  ['control_requested', 'ControlRequested'],
+  ['control_refused', 'ControlRefused'],
+  ['control', 'ControlState'],
   ['e2ee_pubkey', 'E2EEPubKeyOf'],
   ['e2ee_key', 'E2EEKeyFrom'],
   ['guest_proof', 'GuestProof'],
@@ -1503,6 +1616,18 @@ export function decodeE2EEKey(data: unknown): Decoded<E2EEKey> {
   return decodeAs('E2EEKey', data) as Decoded<E2EEKey>;
 }
 
+export function decodeControlRequest(data: unknown): Decoded<ControlRequest> {
+  return decodeAs('ControlRequest', data) as Decoded<ControlRequest>;
+}
+
+export function decodeControlAnswer(data: unknown): Decoded<ControlAnswer> {
+  return decodeAs('ControlAnswer', data) as Decoded<ControlAnswer>;
+}
+
+export function decodeControlStop(data: unknown): Decoded<ControlStop> {
+  return decodeAs('ControlStop', data) as Decoded<ControlStop>;
+}
+
 export function decodeSetRole(data: unknown): Decoded<SetRole> {
   return decodeAs('SetRole', data) as Decoded<SetRole>;
 }
@@ -1581,6 +1706,18 @@ export function decodeTranscriptionState(data: unknown): Decoded<TranscriptionSt
 
 export function decodeCaption(data: unknown): Decoded<Caption> {
   return decodeAs('Caption', data) as Decoded<Caption>;
+}
+
+export function decodeControlRequested(data: unknown): Decoded<ControlRequested> {
+  return decodeAs('ControlRequested', data) as Decoded<ControlRequested>;
+}
+
+export function decodeControlRefused(data: unknown): Decoded<ControlRefused> {
+  return decodeAs('ControlRefused', data) as Decoded<ControlRefused>;
+}
+
+export function decodeControlState(data: unknown): Decoded<ControlState> {
+  return decodeAs('ControlState', data) as Decoded<ControlState>;
 }
 
 export function decodeE2EEPubKeyOf(data: unknown): Decoded<E2EEPubKeyOf> {

@@ -15,7 +15,7 @@ import (
 // meetingColumns are the stored columns; title and passcode are sealed
 // (package sealed).
 const meetingColumns = "id, title_sealed, passcode_sealed, host_id, created_at, waiting_room, join_before_host, " +
-	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only, chat_history, chat_after, recording, e2ee, sensitive"
+	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only, chat_history, chat_after, recording, e2ee, sensitive, transcription"
 
 // CreateMeeting stores m and its co-hosts in one transaction; ErrConflict
 // on a duplicate ID, ErrNotFound when the host or a co-host does not exist.
@@ -26,11 +26,11 @@ func (s *Store) CreateMeeting(ctx context.Context, m store.Meeting) error {
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx,
-			"INSERT INTO meetings ("+meetingColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+			"INSERT INTO meetings ("+meetingColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
 			m.ID, sm.TitleSealed, sm.PasscodeSealed, m.HostID, toDB(m.CreatedAt), m.WaitingRoom,
 			m.JoinBeforeHost, m.ScreenShare, m.MaxParticipants, m.Recurrence,
 			optionalToDB(m.StartsAt), optionalToDB(m.EndsAt), m.SignedInOnly,
-			m.ChatHistory, m.ChatAfter, m.Recording, m.E2EE, m.Sensitive)
+			m.ChatHistory, m.ChatAfter, m.Recording, m.E2EE, m.Sensitive, m.Transcription)
 		if err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func scanMeeting(row pgx.Row) (sealed.Meeting, error) {
 	)
 	err := row.Scan(&m.ID, &sm.TitleSealed, &sm.PasscodeSealed, &m.HostID, &created, &m.WaitingRoom, &m.JoinBeforeHost,
 		&m.ScreenShare, &m.MaxParticipants, &m.Recurrence, &starts, &ends, &m.SignedInOnly,
-		&m.ChatHistory, &m.ChatAfter, &m.Recording, &m.E2EE, &m.Sensitive)
+		&m.ChatHistory, &m.ChatAfter, &m.Recording, &m.E2EE, &m.Sensitive, &m.Transcription)
 	if err != nil {
 		return sealed.Meeting{}, err
 	}

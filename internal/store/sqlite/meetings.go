@@ -14,7 +14,7 @@ import (
 // meetingColumns are the stored columns; title and passcode are sealed
 // under the meeting's key (the passcode is compared after opening).
 const meetingColumns = "id, title_sealed, passcode_sealed, host_id, created_at, waiting_room, join_before_host, " +
-	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only, chat_history, chat_after, recording, e2ee, sensitive"
+	"screen_share, max_participants, recurrence, starts_at, ends_at, signed_in_only, chat_history, chat_after, recording, e2ee, sensitive, transcription"
 
 func meetingOwner(id string) string { return sealed.MeetingOwner(id) }
 
@@ -71,11 +71,12 @@ func (s *Store) openMeeting(ctx context.Context, sm sealedMeeting) (store.Meetin
 func insertMeeting(ctx context.Context, tx *sql.Tx, sm sealedMeeting) error {
 	m := sm.Meeting
 	_, err := tx.ExecContext(ctx,
-		"INSERT INTO meetings ("+meetingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO meetings ("+meetingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		m.ID, sm.title, sm.passcode, m.HostID, toDB(m.CreatedAt), boolToDB(m.WaitingRoom),
 		boolToDB(m.JoinBeforeHost), m.ScreenShare, m.MaxParticipants, m.Recurrence,
 		optionalToDB(m.StartsAt), optionalToDB(m.EndsAt), boolToDB(m.SignedInOnly),
-		boolToDB(m.ChatHistory), boolToDB(m.ChatAfter), boolToDB(m.Recording), boolToDB(m.E2EE), boolToDB(m.Sensitive))
+		boolToDB(m.ChatHistory), boolToDB(m.ChatAfter), boolToDB(m.Recording), boolToDB(m.E2EE), boolToDB(m.Sensitive),
+		boolToDB(m.Transcription))
 	return err
 }
 
@@ -87,11 +88,11 @@ func scanMeeting(row rowScanner) (sealedMeeting, error) {
 		waitingRoom, joinBeforeHost int64
 		signedInOnly, chatHistory   int64
 		chatAfter, recording, e2ee  int64
-		sensitive                   int64
+		sensitive, transcription    int64
 	)
 	err := row.Scan(&m.ID, &sm.title, &sm.passcode, &m.HostID, &created, &waitingRoom, &joinBeforeHost,
 		&m.ScreenShare, &m.MaxParticipants, &m.Recurrence, &starts, &ends, &signedInOnly,
-		&chatHistory, &chatAfter, &recording, &e2ee, &sensitive)
+		&chatHistory, &chatAfter, &recording, &e2ee, &sensitive, &transcription)
 	if err != nil {
 		return sealedMeeting{}, err
 	}
@@ -104,6 +105,7 @@ func scanMeeting(row rowScanner) (sealedMeeting, error) {
 	m.Recording = recording != 0
 	m.E2EE = e2ee != 0
 	m.Sensitive = sensitive != 0
+	m.Transcription = transcription != 0
 	m.StartsAt = optionalFromDB(starts)
 	m.EndsAt = optionalFromDB(ends)
 	return sm, nil

@@ -88,6 +88,7 @@ func testMeetingPolicyRoundTrip(t *testing.T, s store.Store) {
 	m := meeting("k3m9-x2qa-7hvt-p4dz", "u_1", base)
 	m.WaitingRoom, m.JoinBeforeHost, m.SignedInOnly = false, true, true
 	m.ChatHistory, m.ChatAfter, m.Recording, m.E2EE, m.Sensitive = true, true, true, true, true
+	m.Transcription = true
 	m.ScreenShare, m.Recurrence, m.MaxParticipants = store.ScreenShareEveryone, store.RecurrenceWeekly, 25
 	m.StartsAt = base.Add(24*time.Hour + 1)
 	m.EndsAt = base.Add(90*24*time.Hour + 7)
@@ -98,11 +99,20 @@ func testMeetingPolicyRoundTrip(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	sameMeeting(t, got, m)
-	m.Recurrence = store.RecurrenceDaily
+	// Recording and transcription are options of their own, each kept
+	// without the other.
+	m.Recurrence, m.Recording = store.RecurrenceDaily, false
 	m.ID, m.Cohosts = "aaaa-bbbb-cccc-dddd", nil
 	mustCreateMeeting(t, s, m)
-	if got, err := s.MeetingByID(ctx, m.ID); err != nil || got.Recurrence != store.RecurrenceDaily {
-		t.Fatalf("daily: %+v %v", got, err)
+	if got, err := s.MeetingByID(ctx, m.ID); err != nil || got.Recurrence != store.RecurrenceDaily ||
+		got.Recording || !got.Transcription {
+		t.Fatalf("daily, transcribed, not recorded: %+v %v", got, err)
+	}
+	m.Recording, m.Transcription = true, false
+	m.ID = "eeee-ffff-gggg-hhhh"
+	mustCreateMeeting(t, s, m)
+	if got, err := s.MeetingByID(ctx, m.ID); err != nil || !got.Recording || got.Transcription {
+		t.Fatalf("recorded, not transcribed: %+v %v", got, err)
 	}
 }
 
