@@ -17,6 +17,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/transcribe"
 	"github.com/conclave-meet/conclave/internal/transcribe/audio"
+	"github.com/conclave-meet/conclave/internal/transcribe/transcribetest"
 )
 
 // The recognition tests speak known sentences with Flite (Debian's flite,
@@ -34,21 +35,9 @@ const (
 	maxWEROpus   = 0.10 // through a browser's Opus settings and back
 )
 
-// needTool fails in CI, where test.sh installs every tool, and skips on a
-// developer's machine without it.
-func needTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (test.sh installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
 func realEngine(t *testing.T) *Engine {
 	t.Helper()
-	needTool(t, DefaultProgram)
+	transcribetest.NeedTool(t, DefaultProgram)
 	e, err := New(Config{})
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -59,54 +48,6 @@ func realEngine(t *testing.T) *Engine {
 	return e
 }
 
-// speak returns Flite's rendering of text: 16 kHz mono.
-func speak(t *testing.T, text string) []int16 {
-	t.Helper()
-	needTool(t, "flite")
-	wav := filepath.Join(t.TempDir(), "speech.wav")
-	if out, err := exec.Command("flite", "-voice", "slt", "-t", text, "-o", wav).CombinedOutput(); err != nil {
-		t.Fatalf("flite: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(wav)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, rate, err := readWAV(data)
-	if err != nil || rate != transcribe.SampleRate {
-		t.Fatalf("flite's WAV: %d Hz, %v", rate, err)
-	}
-	return pcm
-}
-
-// readWAV reads a mono 16-bit PCM WAV file.
-func readWAV(b []byte) ([]int16, int, error) {
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, 0, errors.New("not a WAV file")
-	}
-	rate := 0
-	for b = b[12:]; len(b) >= 8; {
-		id, size := string(b[:4]), int(binary.LittleEndian.Uint32(b[4:8]))
-		b = b[8:]
-		if size > len(b) {
-			size = len(b)
-		}
-		switch id {
-		case "fmt ":
-			if size < 16 || binary.LittleEndian.Uint16(b[0:]) != 1 || binary.LittleEndian.Uint16(b[2:]) != 1 ||
-				binary.LittleEndian.Uint16(b[14:]) != 16 {
-				return nil, 0, errors.New("not mono 16-bit PCM")
-			}
-			rate = int(binary.LittleEndian.Uint32(b[4:]))
-		case "data":
-			pcm := make([]int16, size/2)
-			_ = binary.Read(bytes.NewReader(b[:size/2*2]), binary.LittleEndian, pcm)
-			return pcm, rate, nil
-		}
-		b = b[min(size+size%2, len(b)):]
-	}
-	return nil, 0, errors.New("no data chunk")
-}
-
 // script is the sentences spoken one after another, a second apart, with
 // where each starts.
 func script(t *testing.T) ([]int16, []int) {
@@ -115,7 +56,7 @@ func script(t *testing.T) ([]int16, []int) {
 	for _, s := range sentences {
 		pcm = append(pcm, make([]int16, transcribe.SampleRate)...)
 		starts = append(starts, len(pcm))
-		pcm = append(pcm, speak(t, s)...)
+		pcm = append(pcm, transcribetest.Speak(t, s)...)
 	}
 	return append(pcm, make([]int16, transcribe.SampleRate)...), starts
 }
@@ -202,7 +143,7 @@ func TestRecognisesSpeech(t *testing.T) {
 func TestRecognisesOpusSpeech(t *testing.T) {
 	t.Parallel()
 	e := realEngine(t)
-	needTool(t, "ffmpeg")
+	transcribetest.NeedTool(t, "ffmpeg")
 	pcm, starts := script(t)
 	dir := t.TempDir()
 	raw, ogg := filepath.Join(dir, "speech.raw"), filepath.Join(dir, "speech.ogg")

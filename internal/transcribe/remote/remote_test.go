@@ -84,17 +84,6 @@ func open(t *testing.T, e *Engine, lang string) transcribe.Stream {
 	return s
 }
 
-func feed(t *testing.T, s transcribe.Stream, pcm []int16) {
-	t.Helper()
-	for len(pcm) > 0 {
-		n := min(len(pcm), 320)
-		if err := s.Write(context.Background(), pcm[:n]); err != nil {
-			t.Fatal(err)
-		}
-		pcm = pcm[n:]
-	}
-}
-
 var sentences = []string{
 	"the quick brown fox jumped over the lazy dog",
 	"please open the door and close the window",
@@ -122,7 +111,7 @@ func TestTranscribesThroughAWorker(t *testing.T) {
 	ts, ca := worker(t, eng, 2)
 	s := open(t, client(t, ts, ca, token), "en")
 	results := transcribetest.Collect(s)
-	feed(t, s, pcm)
+	transcribetest.Feed(t, s, pcm)
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +139,7 @@ func TestProtocol(t *testing.T) {
 	ts, ca := worker(t, eng, 2)
 	s := open(t, client(t, ts, ca, token), "en-GB")
 	results := transcribetest.Collect(s)
-	feed(t, s, make([]int16, 3*transcribe.SampleRate))
+	transcribetest.Feed(t, s, make([]int16, 3*transcribe.SampleRate))
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +255,7 @@ func TestBackPressure(t *testing.T) {
 		t.Fatalf("%d samples taken ahead of the engine, window %d", written, Window)
 	}
 	close(eng.gate)
-	feed(t, s, chunk)
+	transcribetest.Feed(t, s, chunk)
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +293,7 @@ func TestWorkerDiesMidStream(t *testing.T) {
 	ts, ca := worker(t, eng, 2)
 	s := open(t, client(t, ts, ca, token), "")
 	results := transcribetest.Collect(s)
-	feed(t, s, make([]int16, transcribe.SampleRate))
+	transcribetest.Feed(t, s, make([]int16, transcribe.SampleRate))
 	eventually.True(t, "the engine to have the audio", func() bool { _, n, _ := eng.counts(); return n == transcribe.SampleRate })
 	kill(ts)
 	results()

@@ -5,6 +5,7 @@ package transcribetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -101,4 +102,16 @@ func Finals(rs []transcribe.Result) []transcribe.Result {
 		}
 	}
 	return out
+}
+
+// Feed writes pcm to s in 20 ms writes, as a meeting's audio comes.
+func Feed(t testing.TB, s transcribe.Stream, pcm []int16) {
+	t.Helper()
+	for len(pcm) > 0 {
+		n := min(len(pcm), transcribe.SampleRate/50)
+		if err := s.Write(context.Background(), pcm[:n]); err != nil {
+			t.Fatal(err)
+		}
+		pcm = pcm[n:]
+	}
 }

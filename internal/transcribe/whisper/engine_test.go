@@ -110,7 +110,7 @@ func TestRealServer(t *testing.T) {
 	pcm, spans := script(t)
 	s := open(t, e)
 	results := transcribetest.Collect(s)
-	feed(t, s, pcm)
+	transcribetest.Feed(t, s, pcm)
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -74,18 +74,6 @@ func open(t *testing.T, e *Engine) transcribe.Stream {
 	return s
 }
 
-// feed writes pcm in 20 ms writes, as a meeting's audio comes.
-func feed(t *testing.T, s transcribe.Stream, pcm []int16) {
-	t.Helper()
-	for len(pcm) > 0 {
-		n := min(len(pcm), 320)
-		if err := s.Write(context.Background(), pcm[:n]); err != nil {
-			t.Fatal(err)
-		}
-		pcm = pcm[n:]
-	}
-}
-
 // TestCutsSpeechAtPauses: Flite's three sentences, 1.5 s apart, become
 // three requests, one sentence each (the pauses between words do not cut
 // them), and three final results in order, timed from the stream's start
@@ -96,7 +84,7 @@ func TestCutsSpeechAtPauses(t *testing.T) {
 	f := newFake(t, hearScript(pcm, spans))
 	s := open(t, newEngine(t, f, Config{}))
 	results := transcribetest.Collect(s)
-	feed(t, s, pcm)
+	transcribetest.Feed(t, s, pcm)
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +155,7 @@ func TestCutsLongSpeech(t *testing.T) {
 	f := newFake(t, always("on and on"))
 	s := open(t, newEngine(t, f, Config{}))
 	results := transcribetest.Collect(s)
-	feed(t, s, append(silence(time.Second), tone(60*time.Second)...))
+	transcribetest.Feed(t, s, append(silence(time.Second), tone(60*time.Second)...))
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +195,7 @@ func TestIgnoresClicksAndMarkers(t *testing.T) {
 	pcm = append(pcm, tone(time.Second)...) // noise whisper hears nothing in
 	pcm = append(pcm, silence(time.Second)...)
 	pcm = append(pcm, tone(time.Second)...)
-	feed(t, s, pcm)
+	transcribetest.Feed(t, s, pcm)
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -318,8 +306,8 @@ func TestConcurrencyBound(t *testing.T) {
 	a, b := open(t, e), open(t, e)
 	ra, rb := transcribetest.Collect(a), transcribetest.Collect(b)
 	utter := append(tone(500*time.Millisecond), silence(700*time.Millisecond)...)
-	feed(t, a, utter)
-	feed(t, b, utter)
+	transcribetest.Feed(t, a, utter)
+	transcribetest.Feed(t, b, utter)
 	eventually.True(t, "a request in flight", func() bool { return len(f.got()) == 1 })
 	close(f.hold)
 	for _, s := range []transcribe.Stream{a, b} {
@@ -340,7 +328,7 @@ func TestCloseAbortsTheRequest(t *testing.T) {
 	f.hold = make(chan struct{}) // never released
 	s := open(t, newEngine(t, f, Config{}))
 	results := transcribetest.Collect(s)
-	feed(t, s, append(tone(500*time.Millisecond), silence(700*time.Millisecond)...))
+	transcribetest.Feed(t, s, append(tone(500*time.Millisecond), silence(700*time.Millisecond)...))
 	eventually.True(t, "a request in flight", func() bool { return len(f.got()) == 1 })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -367,7 +355,7 @@ func TestFinishHonoursContext(t *testing.T) {
 	f.hold = make(chan struct{})
 	s := open(t, newEngine(t, f, Config{}))
 	results := transcribetest.Collect(s)
-	feed(t, s, tone(time.Second)) // still open: Finish sends it
+	transcribetest.Feed(t, s, tone(time.Second)) // still open: Finish sends it
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		eventually.True(t, "the last utterance sent", func() bool { return len(f.got()) == 1 })
@@ -387,14 +375,14 @@ func TestPartials(t *testing.T) {
 	s := open(t, newEngine(t, f, Config{Partials: true, PartialEvery: time.Second}))
 	results := transcribetest.Collect(s)
 	for k := range 6 { // 6 s of speech, written as it comes: a partial a second
-		feed(t, s, tone(time.Second))
+		transcribetest.Feed(t, s, tone(time.Second))
 		eventually.True(t, "the partial request answered", func() bool {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			return len(f.requests) == k+1 && f.inFlight == 0
 		})
 	}
-	feed(t, s, silence(time.Second))
+	transcribetest.Feed(t, s, silence(time.Second))
 	if err := s.Finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
