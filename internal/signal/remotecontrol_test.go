@@ -661,10 +661,8 @@ func TestRemoteControlFloodCutOff(t *testing.T) {
 	if got > remotecontrol.Burst {
 		t.Fatalf("%d events passed, the burst is %d", got, remotecontrol.Burst)
 	}
-	for m := nextControl(t, p.host); m.Active || m.Ended != remotecontrol.CauseFlood; m = nextControl(t, p.host) {
-		if !m.Active {
-			t.Fatalf("ended %q, want flood", m.Ended)
-		}
+	if m := nextEnd(t, p.host); m.Ended != remotecontrol.CauseFlood {
+		t.Fatalf("ended %q, want flood", m.Ended)
 	}
 }
 
@@ -680,7 +678,8 @@ func TestRemoteControlBadInputCutOff(t *testing.T) {
 		}
 	}
 	in.closedWith(t, "control has ended")
-	for m := nextControl(t, p.host); m.Active; m = nextControl(t, p.host) {
+	if m := nextEnd(t, p.host); m.Ended != remotecontrol.CauseBadInput {
+		t.Fatalf("ended %q, want bad_input", m.Ended)
 	}
 	eventually.True(t, "audited", func() bool { return slices.Contains(c.auditActions(), "remote_control.end bad_input") })
 }
