@@ -77,6 +77,7 @@ func TestAgentGetsAcceptedEventsInOrder(t *testing.T) {
 		{Event: remotecontrol.Event{Seq: 17, Kind: remotecontrol.Wheel, X: 0.5, Y: 0.5, DY: 3}},
 		{Event: remotecontrol.Event{Seq: 18}, Sealed: "AAAA"}, // sealed in a plain meeting
 		key(19, "Escape"), // Escape alone is an ordinary key
+		move(100, 5, 5),   // refused: its seq must not count
 		move(30, 0, 1),    // gaps are allowed; corners are inside
 	}
 	for _, f := range sent {
