@@ -39,6 +39,8 @@ var otherPrograms = map[string]string{
 	"cd":        "only ever followed by the web client's npm steps",
 	"npm":       "the web client's toolchain, which test.sh runs",
 	"npx":       "the web client's toolchain, which test.sh runs",
+	"sha256sum": "checks a downloaded release against its SHA256SUMS; cmd/release's tests run it",
+	"diff":      "compares a rebuilt release's SHA256SUMS with the published one",
 }
 
 func TestDocsCommandsRun(t *testing.T) {
