@@ -1,8 +1,12 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 // transcriptionKeys are the TOML keys of transcription.go's options, by flag.
@@ -150,5 +154,34 @@ func TestTranscriptionOnThisServer(t *testing.T) {
 		if got := cfg.TranscriptionOnThisServer(); got != want {
 			t.Errorf("%s: on this server %v, want %v", url, got, want)
 		}
+	}
+}
+
+// TestOperationsTranscriptionExamplesValid: every TOML example of
+// docs/operations.md that names a transcription engine is a valid
+// configuration, as written.
+func TestOperationsTranscriptionExamplesValid(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, block := range strings.Split(string(doc), "```toml\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if !strings.Contains(block, "transcription_engine") {
+			continue
+		}
+		n++
+		cfg := Default()
+		if _, err := toml.Decode(block, &cfg); err != nil {
+			t.Errorf("%s: %v", block, err)
+			continue
+		}
+		if err := cfg.validateTranscription(); err != nil {
+			t.Errorf("%s: %v", block, err)
+		}
+	}
+	if n < 4 {
+		t.Fatalf("%d transcription examples in docs/operations.md, want one per engine and place (4)", n)
 	}
 }
