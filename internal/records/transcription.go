@@ -48,23 +48,40 @@ func transcriptionMeasure(c config.Config) string {
 	return start + "the organisation's own " + engineLabel(c) + " at " + c.TranscriptionHost() + ", encrypted in transit (TLS)" + auth + "."
 }
 
+// MaxEngineText is the longest EngineText the wire format carries (the
+// transcription message's engine, at most 200 bytes; clients refuse a
+// longer one, and with it the consent prompt).
+const MaxEngineText = 200
+
 // TranscriptionEngineText says where the audio goes, in the words the
-// consent prompt shows each participant (transcriptions.Options.EngineText).
+// consent prompt shows each participant (transcriptions.Options.EngineText),
+// within MaxEngineText bytes: a long host name shortens the sentence,
+// never drops the host.
 func TranscriptionEngineText(c config.Config) string {
+	host := c.TranscriptionHost()
+	var long, short string
 	switch {
 	case c.TranscriptionEngine == config.EnginePocketSphinx:
 		return "PocketSphinx, a speech engine on this server: the audio never leaves it"
 	case c.TranscriptionEngine == config.EngineWhisper && c.TranscriptionOnThisServer():
 		return "whisper.cpp, a speech engine on this server: the audio never leaves it"
-	case c.TranscriptionEngine == config.EngineWhisper:
-		return "whisper.cpp, the organisation's own speech engine at " + c.TranscriptionHost() +
-			": the audio goes there over an encrypted connection, and nowhere else"
 	case c.TranscriptionOnThisServer():
 		return "a transcription worker on this server: the audio never leaves it"
+	case c.TranscriptionEngine == config.EngineWhisper:
+		long = "whisper.cpp, the organisation's own speech engine at " + host + ": the audio goes there encrypted, and nowhere else"
+		short = "whisper.cpp at "
 	default:
-		return "the organisation's own transcription worker at " + c.TranscriptionHost() +
-			", which runs its speech engine: the audio goes there over an encrypted connection, and nowhere else"
+		long = "the organisation's own transcription worker at " + host + ": the audio goes there encrypted, and nowhere else"
+		short = "a transcription worker at "
 	}
+	if len(long) <= MaxEngineText {
+		return long
+	}
+	const tail = " (the organisation's own, encrypted)"
+	if room := MaxEngineText - len(short) - len(tail); len(host) > room {
+		host = host[:room-len("…")] + "…" // a host name is ASCII: no rune is cut
+	}
+	return short + host + tail
 }
 
 // engineLabel names the engine after "a" or "the organisation's own".

@@ -56,7 +56,7 @@ func TestTranscriptionNamesEachEngine(t *testing.T) {
 		},
 			"goes to the organisation's own speech engine (whisper.cpp) at gpu.example.org:8443, over an encrypted connection (TLS): it goes there and nowhere else",
 			"the organisation's own speech engine (whisper.cpp) at gpu.example.org:8443, encrypted in transit (TLS) and authenticated by a token.",
-			"whisper.cpp, the organisation's own speech engine at gpu.example.org:8443: the audio goes there over an encrypted connection, and nowhere else", true},
+			"whisper.cpp, the organisation's own speech engine at gpu.example.org:8443: the audio goes there encrypted, and nowhere else", true},
 		"whisper without a token": {func(c *config.Config) { c.TranscriptionEngine, c.WhisperURL = "whisper", "https://gpu.example.org" },
 			"(whisper.cpp) at gpu.example.org, over an encrypted connection (TLS)",
 			"(whisper.cpp) at gpu.example.org, encrypted in transit (TLS).",
@@ -66,7 +66,7 @@ func TestTranscriptionNamesEachEngine(t *testing.T) {
 		},
 			"goes to the organisation's own transcription worker (a machine running a speech engine for this server) at stt.example.org:8765, over an encrypted connection (TLS)",
 			"the organisation's own transcription worker (a machine running a speech engine for this server) at stt.example.org:8765, encrypted in transit (TLS) and authenticated by a token.",
-			"the organisation's own transcription worker at stt.example.org:8765, which runs its speech engine: the audio goes there over an encrypted connection, and nowhere else", true},
+			"the organisation's own transcription worker at stt.example.org:8765: the audio goes there encrypted, and nowhere else", true},
 		"worker on loopback": {func(c *config.Config) {
 			c.TranscriptionEngine, c.TranscriptionWorkerURL, c.TranscriptionWorkerTokenFile = "remote", "ws://127.0.0.1:8765", "/tok"
 		},
@@ -90,6 +90,24 @@ func TestTranscriptionNamesEachEngine(t *testing.T) {
 		}
 		if stays := strings.Contains(info, "never leaves this server") || strings.Contains(prompt, "never leaves"); stays == tc.leaves {
 			t.Errorf("%s: audio leaves this server: %v, but the texts say it stays: %v\n%s\n%s", name, tc.leaves, stays, info, prompt)
+		}
+	}
+}
+
+// TestEngineTextFitsTheWire: however long the engine's host name, the
+// consent prompt's text fits the wire format's 200 bytes and still names
+// the host, or as much of it as fits.
+func TestEngineTextFitsTheWire(t *testing.T) {
+	for _, n := range []int{20, 60, 100, 150, 253} {
+		host := strings.Repeat("a", n-len(".example.org")) + ".example.org"
+		for _, c := range []config.Config{
+			{Transcription: config.Transcription{TranscriptionEngine: "whisper", WhisperURL: "https://" + host + ":8443"}},
+			{Transcription: config.Transcription{TranscriptionEngine: "remote", TranscriptionWorkerURL: "wss://" + host + ":8765"}},
+		} {
+			text := TranscriptionEngineText(c)
+			if len(text) > MaxEngineText || !strings.Contains(text, host[:min(n, 40)]) || !strings.Contains(text, "organisation's own") {
+				t.Errorf("host of %d bytes, %s: %d bytes: %q", n, c.TranscriptionEngine, len(text), text)
+			}
 		}
 	}
 }
