@@ -140,10 +140,21 @@ func serveWorker(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h htt
 	// requests' context is cancelled by hand, and a WaitGroup counts them.
 	streams, cut := context.WithCancel(context.Background())
 	defer cut()
-	var running sync.WaitGroup
+	var (
+		mu       sync.Mutex
+		stopping bool // no request starts once set, so Wait has no racing Add
+		running  sync.WaitGroup
+	)
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if stopping {
+				mu.Unlock()
+				http.Error(w, "the worker is stopping", http.StatusServiceUnavailable)
+				return
+			}
 			running.Add(1)
+			mu.Unlock()
 			defer running.Done()
 			h.ServeHTTP(w, r)
 		}),
@@ -171,6 +182,9 @@ func serveWorker(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h htt
 	shutCtx, cancel := context.WithTimeout(context.Background(), workerShutdown)
 	defer cancel()
 	err := srv.Shutdown(shutCtx)
+	mu.Lock()
+	stopping = true
+	mu.Unlock()
 	cut()
 	running.Wait()
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
