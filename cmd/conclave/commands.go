@@ -34,6 +34,7 @@ var commands = []command{
 	{"keys status", true, "count data keys per master key", runKeysStatus},
 	{"keys rotate", true, "re-wrap data keys under a new master key while the server runs", runKeysRotate},
 	{"agent", true, "let the person you granted remote control drive this desktop (X11; --server URL --code-file F)", runAgent},
+	{"transcribe-worker", true, "serve this machine's speech engine to Conclave servers (transcription_engine remote; --token-file F)", runTranscribeWorker},
 	{"loadtest", true, "run synthetic participants against a server and measure it (docs/loadtest.md)", runLoadtest},
 	{"version", false, "print the version", runVersion},
 	{"help", false, "show this help", nil},

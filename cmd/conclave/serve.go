@@ -147,12 +147,16 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 	}
 	passcodes := lim.Passcodes
 	control := &controlRoutes{}
+	transcribing, err := liveTranscriptions(cfg, st, logger)
+	if err != nil {
+		return err
+	}
 	ws, stopConference, err := newConference(ctx, conferenceDeps{
 		Config: cfg, Store: st, Sessions: sessions, Meetings: meetings, Audit: auditLog, Logger: logger,
 		Notices: notices, Ready: ready.Gauges, Refusals: refusals, Live: live, Chat: st, Control: control,
 		FileSharing: true, GuestProofs: guestProofs{newPrivacyService(pdeps, registry)},
 		Recordings:     liveRecordings(cfg, st, recs, auditLog, logger),
-		Transcriptions: liveTranscriptions(cfg, st, logger),
+		Transcriptions: transcribing,
 		Passcodes:      passcodes,
 		Joins:          lim.Joins,
 	})

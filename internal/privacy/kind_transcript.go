@@ -32,7 +32,7 @@ func (TranscriptKind) Declare() Declaration {
 	return Declaration{
 		Name:     "transcript",
 		Category: CatTranscript,
-		Description: "Automatic transcripts of meetings: each line a local speech engine recognised from a participant " +
+		Description: "Automatic transcripts of meetings: each line the organisation's own speech engine recognised from a participant " +
 			"who consented to transcription, with the speaker's display name and when in the meeting it was said " +
 			"(encrypted under the meeting's key); the audio itself is never stored.",
 		Purpose:    "Let the people allowed to see a meeting's recordings read, search and download what was said.",
