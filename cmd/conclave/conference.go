@@ -13,6 +13,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
+	"github.com/conclave-meet/conclave/internal/chat"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/meeting"
 	"github.com/conclave-meet/conclave/internal/metrics"
@@ -47,7 +48,7 @@ type conferenceDeps struct {
 	Control *controlRoutes
 	// Chat keeps chat messages (sealed) before they are delivered
 	// (docs/privacy.md, "Chat"); both stores implement it.
-	Chat signal.ChatStore
+	Chat chat.Store
 	// FileSharing hands participants the capability for the file routes,
 	// which the returned handler answers for (files.Access).
 	FileSharing bool

@@ -8,12 +8,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/conclave-meet/conclave/internal/chat"
 	"github.com/conclave-meet/conclave/internal/config"
 	"github.com/conclave-meet/conclave/internal/crypt"
 	"github.com/conclave-meet/conclave/internal/files"
 	"github.com/conclave-meet/conclave/internal/privacy"
 	"github.com/conclave-meet/conclave/internal/recordings"
-	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/postgres"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
@@ -31,7 +31,7 @@ type serverStore interface {
 	store.KeyStore
 	files.Store
 	recordings.Store
-	signal.ChatStore
+	chat.Store
 	web.ChatArchive
 	privacy.ChatStore
 	privacy.TranscriptStore

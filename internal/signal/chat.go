@@ -9,38 +9,21 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/chat"
 	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
-	"github.com/conclave-meet/conclave/internal/store"
 )
 
 // Chat (docs/protocol.md, "Chat"): a message is checked and numbered by
-// the room, stored (sealed, by the ChatStore), and only then delivered, so
-// that what a participant saw is what was kept; the store's I/O happens
-// between the room's two short critical sections.
-
-// ChatStore keeps chat messages (sqlite.Store implements it).
-type ChatStore interface {
-	// AddChatMessage returns once the message is stored.
-	AddChatMessage(ctx context.Context, m store.ChatMessage) error
-	// ChatToEveryoneSince lists the meeting's messages to everyone sent at
-	// or after since and not deleted, oldest first.
-	ChatToEveryoneSince(ctx context.Context, meetingID string, since time.Time) ([]store.ChatMessage, error)
-	// DeleteChatMessage deletes a message of the meeting for everyone:
-	// its text is erased and the deletion noted (store.ErrNotFound for a
-	// message of another meeting or none).
-	DeleteChatMessage(ctx context.Context, meetingID, id, by string, at time.Time) error
-}
+// the room, kept (internal/chat), and only then delivered, so that what a
+// participant saw is what was kept; the store's I/O happens between the
+// room's two short critical sections.
 
 // Chat limits per participant: a burst for a quick exchange, then about
 // one message a second.
 const (
 	chatRate  = 1
 	chatBurst = 10
-	// chatTimeout bounds storing one message.
-	chatTimeout = 10 * time.Second
-	// historyMax bounds the messages sent to a late joiner.
-	historyMax = 500
 	// minChatCiphertext is the shortest sealed message: a version and a
 	// kind byte, a 12-byte nonce and a 16-byte tag at least.
 	minChatCiphertext = 30
@@ -88,20 +71,10 @@ func onChat(ctx context.Context, c *conn, d *protocol.Chat) error {
 
 // storeChat keeps m; without a store (tests) nothing is kept.
 func (c *conn) storeChat(ctx context.Context, m room.ChatMessage) error {
-	if c.h.opts.Chat == nil {
+	if c.h.chat == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), chatTimeout)
-	defer cancel()
-	sm := store.ChatMessage{ID: m.ID, MeetingID: c.meetingID, SenderID: m.From, SenderUser: m.FromUser,
-		SenderName: m.FromName, Text: m.Text, Ciphertext: m.Ciphertext, CreatedAt: m.Time}
-	if m.File != nil {
-		sm.File = &store.ChatFile{ID: m.File.ID}
-	}
-	for _, r := range m.To {
-		sm.To = append(sm.To, store.ChatRecipient{ParticipantID: r.ID, UserID: r.UserID})
-	}
-	if err := c.h.opts.Chat.AddChatMessage(ctx, sm); err != nil {
+	if err := c.h.chat.Keep(ctx, c.meetingID, m); err != nil {
 		c.log.Error("store chat message", "err", err)
 		return &ProtocolError{Code: protocol.CodeInternal, Message: "the message could not be kept and was not sent"}
 	}
@@ -109,11 +82,9 @@ func (c *conn) storeChat(ctx context.Context, m room.ChatMessage) error {
 }
 
 func onChatDelete(ctx context.Context, c *conn, d *protocol.ChatDelete) error {
-	if c.h.opts.Chat != nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), chatTimeout)
-		defer cancel()
-		err := c.h.opts.Chat.DeleteChatMessage(ctx, c.meetingID, d.ID, c.member.ID(), time.Now().UTC())
-		if errors.Is(err, store.ErrNotFound) {
+	if c.h.chat != nil {
+		err := c.h.chat.Delete(ctx, c.meetingID, d.ID, c.member.ID(), c.h.opts.Clock().UTC())
+		if errors.Is(err, chat.ErrNotFound) {
 			return protoErr(protocol.CodeNotFound, "no such message in this meeting")
 		}
 		if err != nil {
@@ -133,15 +104,10 @@ func onChatDelete(ctx context.Context, c *conn, d *protocol.ChatDelete) error {
 // keeps them for late joiners. It runs on its own goroutine: the messages
 // may arrive after the first live ones, and clients order them by time.
 func (c *conn) sendChatHistory(since time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), chatTimeout)
-	defer cancel()
-	msgs, err := c.h.opts.Chat.ChatToEveryoneSince(ctx, c.meetingID, since)
+	msgs, err := c.h.chat.History(context.Background(), c.meetingID, since)
 	if err != nil {
 		c.log.Error("load chat history", "err", err)
 		return
-	}
-	if len(msgs) > historyMax {
-		msgs = msgs[len(msgs)-historyMax:]
 	}
 	out := make([]protocol.ChatMessage, 0, len(msgs))
 	for _, m := range msgs {

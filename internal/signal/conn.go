@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/chat"
 	"github.com/conclave-meet/conclave/internal/protocol"
 	"github.com/conclave-meet/conclave/internal/room"
 	"github.com/conclave-meet/conclave/internal/store"
@@ -89,7 +90,7 @@ type Options struct {
 	ResumeGrace time.Duration
 	// Chat keeps chat messages; nil keeps none (tests), and late joiners
 	// then get no history.
-	Chat ChatStore
+	Chat chat.Store
 	// FileSharing hands admitted participants a capability for the file
 	// routes (the Handler is their files.Access); off: none.
 	FileSharing bool
@@ -125,6 +126,7 @@ type Handler struct {
 	grace        time.Duration // 0: resume off
 	resumes      *resumeIndex
 	caps         *capIndex
+	chat         *chat.Keeper // nil: nothing is kept
 }
 
 // NewHandler returns the websocket endpoint.
@@ -157,8 +159,12 @@ func NewHandler(opts Options) *Handler {
 	case grace < 0:
 		grace = 0
 	}
-	return &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout,
+	h := &Handler{opts: opts, log: opts.Logger, passcodes: opts.Passcodes, helloTimeout: opts.HelloTimeout,
 		grace: grace, resumes: newResumeIndex(), caps: newCapIndex()}
+	if opts.Chat != nil {
+		h.chat = chat.NewKeeper(opts.Chat)
+	}
+	return h
 }
 
 // ServeHTTP accepts the websocket (same origin only: scheme, host and port,

@@ -94,7 +94,7 @@ func (c *conn) admitted(w room.Admitted) {
 		ICEServers:    ice,
 		FileToken:     fileToken,
 	}, true)
-	if !w.ChatSince.IsZero() && c.h.opts.Chat != nil {
+	if !w.ChatSince.IsZero() && c.h.chat != nil {
 		go c.sendChatHistory(w.ChatSince) // I/O: not under the room lock
 	}
 }

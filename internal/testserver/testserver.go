@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
+	"github.com/conclave-meet/conclave/internal/chat"
 	"github.com/conclave-meet/conclave/internal/metrics"
 	controlrelay "github.com/conclave-meet/conclave/internal/remotecontrol/relay"
 	"github.com/conclave-meet/conclave/internal/room"
@@ -85,7 +86,7 @@ type Options struct {
 	ResumeGrace time.Duration
 	AfterFunc   func(d time.Duration, f func()) signal.Timer
 	// Chat keeps chat messages (nil: none are kept).
-	Chat signal.ChatStore
+	Chat chat.Store
 	// OrgPolicy is the organisation's lock-down of live settings.
 	OrgPolicy room.OrgPolicy
 	// Recordings and Consents make recording available (signal.Options).
