@@ -39,9 +39,17 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Store is what the log needs of the database: the log itself, its
+// truncation, and consents written with their entries in one transaction.
+type Store interface {
+	store.AuditLogStore
+	store.AuditRetentionStore
+	store.ConsentAuditStore
+}
+
 // Log appends to, reads and verifies the audit log in a store.
 type Log struct {
-	store store.Store
+	store Store
 	chain chain
 	now   func() time.Time
 	// onAppend is told of every entry appended through this Log (see
@@ -51,7 +59,7 @@ type Log struct {
 }
 
 // New returns a Log over st.
-func New(st store.Store, o Options) *Log {
+func New(st Store, o Options) *Log {
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -22,7 +22,7 @@ const (
 
 // Accounts creates users and checks their passwords.
 type Accounts struct {
-	store  store.Store
+	store  Store
 	hasher *Hasher
 	now    func() time.Time
 	// breached is the operator's breached-password list, or nil.
@@ -53,7 +53,7 @@ func (a *Accounts) AcceptablePassword(pw, email, name string) error {
 }
 
 // NewAccounts returns an Accounts; now defaults to time.Now.
-func NewAccounts(st store.Store, h *Hasher, now func() time.Time) *Accounts {
+func NewAccounts(st Store, h *Hasher, now func() time.Time) *Accounts {
 	if now == nil {
 		now = time.Now
 	}

@@ -53,7 +53,7 @@ type SessionOptions struct {
 // Sessions issues, checks and revokes login sessions. Only SHA-256 of the
 // cookie token is stored.
 type Sessions struct {
-	store  store.Store
+	store  Store
 	extra  store.SessionStore // nil when the store lacks it (test wrappers)
 	secure bool
 	ttl    time.Duration
@@ -64,7 +64,7 @@ type Sessions struct {
 }
 
 // NewSessions returns a Sessions over st.
-func NewSessions(st store.Store, o SessionOptions) *Sessions {
+func NewSessions(st Store, o SessionOptions) *Sessions {
 	if o.TTL <= 0 {
 		o.TTL = DefaultSessionTTL
 	}

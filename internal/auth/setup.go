@@ -15,13 +15,13 @@ const SetupTokenTTL = 24 * time.Hour
 // Setup bootstraps the first administrator on an empty server. There is no
 // default password: the server prints a one-time token instead.
 type Setup struct {
-	store    store.Store
+	store    Store
 	accounts *Accounts
 	now      func() time.Time
 }
 
 // NewSetup returns a Setup; now defaults to time.Now.
-func NewSetup(st store.Store, accounts *Accounts, now func() time.Time) *Setup {
+func NewSetup(st Store, accounts *Accounts, now func() time.Time) *Setup {
 	if now == nil {
 		now = time.Now
 	}

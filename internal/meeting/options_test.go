@@ -23,7 +23,7 @@ func addUsers(t *testing.T, s *Service, n int) []string {
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("u_%d", i)
 		u := store.User{ID: id, Email: id + "@example.org", Name: id, Role: store.RoleMember, PasswordHash: "x", CreatedAt: t0}
-		if err := s.Store.CreateUser(context.Background(), u); err != nil {
+		if err := s.Store.(store.Store).CreateUser(context.Background(), u); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

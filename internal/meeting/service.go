@@ -38,9 +38,17 @@ const createAttempts = 3
 // refusal costs the same as a wrong passcode.
 var dummyPasscode = strings.Repeat("0", passcodeChars)
 
+// Store is what the service needs of the database.
+type Store interface {
+	CreateMeeting(ctx context.Context, m store.Meeting) error
+	MeetingByID(ctx context.Context, id string) (store.Meeting, error)
+	MeetingsByHost(ctx context.Context, hostID string) ([]store.Meeting, error)
+	SetMeetingPasscode(ctx context.Context, id, passcode string) error
+}
+
 // Service creates and authorises meetings.
 type Service struct {
-	Store store.Store
+	Store Store
 	// Policy is the organisation's frame for meeting settings.
 	Policy Policy
 	// Clock returns the current time; nil means time.Now.

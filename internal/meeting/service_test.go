@@ -69,7 +69,7 @@ func TestCreateUnknownHost(t *testing.T) {
 
 // collidingStore reports a conflict for the first n creations.
 type collidingStore struct {
-	store.Store
+	Store
 	n, calls int
 }
 
@@ -133,7 +133,7 @@ func TestRefusalsIndistinguishable(t *testing.T) {
 	}
 }
 
-type brokenStore struct{ store.Store }
+type brokenStore struct{ Store }
 
 func (brokenStore) MeetingByID(context.Context, string) (store.Meeting, error) {
 	return store.Meeting{}, errors.New("disk I/O error")

@@ -157,6 +157,23 @@ type SetupToken struct {
 	ExpiresAt time.Time
 }
 
+// AuditLogStore appends to and reads the audit log.
+type AuditLogStore interface {
+	// AppendAudit adds e to the end of the audit log. In one write
+	// transaction, serialised with every other append, it sets e.Seq to the
+	// last entry's Seq+1 (1 for the first) and e.PrevHash to the last entry's
+	// Hash (nil for the first), calls seal, and inserts what seal returns.
+	// Seal must keep Seq and fill in PrevHash and Hash; its error aborts the
+	// append.
+	AppendAudit(ctx context.Context, e AuditEntry, seal AuditSeal) (AuditEntry, error)
+	// AuditEntries returns the entries matching f, in chain order (ascending
+	// Seq) unless f.Newest.
+	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// LastAudit returns the entry with the highest Seq; ErrNotFound when the
+	// log is empty.
+	LastAudit(ctx context.Context) (AuditEntry, error)
+}
+
 // Store is the persistence interface. Every method takes a context and wraps
 // backend errors; ErrNotFound and ErrConflict are returned unwrapped-comparable
 // (use errors.Is).
@@ -203,19 +220,7 @@ type Store interface {
 	// MeetingBanned reports whether subject is banned from the meeting.
 	MeetingBanned(ctx context.Context, meetingID, kind, subject string) (bool, error)
 
-	// AppendAudit adds e to the end of the audit log. In one write
-	// transaction, serialised with every other append, it sets e.Seq to the
-	// last entry's Seq+1 (1 for the first) and e.PrevHash to the last entry's
-	// Hash (nil for the first), calls seal, and inserts what seal returns.
-	// Seal must keep Seq and fill in PrevHash and Hash; its error aborts the
-	// append.
-	AppendAudit(ctx context.Context, e AuditEntry, seal AuditSeal) (AuditEntry, error)
-	// AuditEntries returns the entries matching f, in chain order (ascending
-	// Seq) unless f.Newest.
-	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
-	// LastAudit returns the entry with the highest Seq; ErrNotFound when the
-	// log is empty.
-	LastAudit(ctx context.Context) (AuditEntry, error)
+	AuditLogStore
 	AuditRetentionStore
 
 	AccountStore
