@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/eventually"
+	"github.com/conclave-meet/conclave/internal/sfu"
 	"github.com/conclave-meet/conclave/internal/testclock"
 )
 
@@ -537,4 +538,59 @@ func TestExistingFileIsNotOverwritten(t *testing.T) {
 	if st := s.Stats(); st.FilesOpened != 0 {
 		t.Fatalf("stats %+v (the refusal is not retried before consent changes)", st)
 	}
+}
+
+// TestRecordsAScreenShare: a screen share is one more consenting video
+// track: it gets its own file, catalogued as the "screen" source beside
+// the same person's camera, and plays as VP8 WebM from the recording's
+// clock like the camera does.
+func TestRecordsAScreenShare(t *testing.T) {
+	cat := newMemCatalog(t)
+	s, clk := newTestSession(t, cat, nil)
+	s.Allow("p_ada", "acct_ada")
+	cam, screen := newVideoSource("p_ada", ""), newVideoSource("p_ada", "")
+	screen.source = sfu.SourceScreen
+	fc := &feeder{k: attach(t, s, cam), l: cam.ls[0], s: newVideoStream(1111, "ADA-CAM"), adv: func(time.Duration) {}}
+	fs := &feeder{k: attach(t, s, screen), l: screen.ls[0], s: newVideoStream(3333, "ADA-SCREEN"), adv: func(time.Duration) {}}
+	clk.Advance(time.Second)
+	for i := range 60 { // 2 s at 30 frames a second
+		fc.one(i%30 == 0)
+		fs.one(i%30 == 0)
+		clk.Advance(time.Second / 30)
+	}
+	stop(t, s)
+
+	sources := map[string]decodedTrack{}
+	for _, tr := range cat.tracks() {
+		if !tr.Done || !tr.End.Complete || tr.Meta.Kind != "video" || tr.Meta.Codec != "VP8" || tr.Meta.Subject != "acct_ada" {
+			t.Fatalf("%s: %+v, %+v", tr.ID, tr.Meta, tr.End)
+		}
+		d := decodeFile(t, tr.File)
+		if !d.Complete || d.Cut || d.Entry.CodecID != "V_VP8" || int64(len(d.Frames)) != tr.End.Frames {
+			t.Fatalf("%s (%s): complete %v, cut %v, codec %s, %d frames, catalog %d",
+				tr.ID, tr.Meta.Source, d.Complete, d.Cut, d.Entry.CodecID, len(d.Frames), tr.End.Frames)
+		}
+		sources[tr.Meta.Source] = d
+	}
+	d, screenOK := sources["screen"]
+	if _, camOK := sources["camera"]; len(sources) != 2 || !screenOK || !camOK {
+		t.Fatalf("sources %v, want camera and screen", keys(sources))
+	}
+	if len(d.Frames) != 60 || !d.Frames[0].Key || !d.Frames[30].Key || d.Frames[1].Key || d.Frames[0].TC != 1000 {
+		t.Fatalf("screen: %d frames, first at %d ms", len(d.Frames), d.Frames[0].TC)
+	}
+	for i, m := range d.markers() {
+		if m != "ADA-SCREEN" {
+			t.Fatalf("screen frame %d carries %q", i, m)
+		}
+	}
+	scanPlaintext(t, cat.dir, "ADA-CAM", "ADA-SCREEN")
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

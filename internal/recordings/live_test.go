@@ -20,6 +20,8 @@ import (
 	"github.com/conclave-meet/conclave/internal/eventually"
 	"github.com/conclave-meet/conclave/internal/recordings"
 	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/sfu"
+	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/store"
 	"github.com/conclave-meet/conclave/internal/store/sqlite"
 	"github.com/conclave-meet/conclave/internal/testserver"
@@ -40,6 +42,7 @@ type liveEnv struct {
 	log  *audit.Log
 	dir  string
 	data string
+	taps *tapLog
 }
 
 func newLiveEnv(t *testing.T) *liveEnv {
@@ -71,10 +74,92 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	log := audit.New(st, audit.Options{Key: []byte("recordings live test audit key!!")})
 	live := recordings.NewLive(svc, recordings.LiveOptions{Audit: log,
 		Retention: func(context.Context, string) time.Duration { return 7 * 24 * time.Hour }})
+	taps := &tapLog{offered: map[string]map[uint32]bool{}, taken: map[string]map[uint32]bool{}}
 	m.ID, m.Passcode = "", ""
 	srv := testserver.Start(t, testserver.Options{Meeting: &m, Users: []store.User{host},
-		OrgPolicy: room.OrgPolicy{Recording: true}, Recordings: live, Consents: log, Audit: log})
-	return &liveEnv{srv: srv, st: st, svc: svc, log: log, dir: dir, data: data}
+		OrgPolicy: room.OrgPolicy{Recording: true}, Recordings: watched{live, taps}, Consents: log, Audit: log})
+	return &liveEnv{srv: srv, st: st, svc: svc, log: log, dir: dir, data: data, taps: taps}
+}
+
+// tapLog notes, per publisher, the SSRCs the SFU offered to the recorder
+// and those the recorder took, that is queued for its file writer (a
+// superset of what it wrote: it checks consent again before writing). A
+// WebM file holds no SSRCs, so this is where "none of the decliner's
+// streams reached the recorder" can be seen.
+type tapLog struct {
+	mu             sync.Mutex
+	offered, taken map[string]map[uint32]bool // owner → SSRCs
+}
+
+func (l *tapLog) note(owner string, ssrc uint32, took bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	add := func(m map[string]map[uint32]bool) {
+		if m[owner] == nil {
+			m[owner] = map[uint32]bool{}
+		}
+		m[owner][ssrc] = true
+	}
+	add(l.offered)
+	if took {
+		add(l.taken)
+	}
+}
+
+// ssrcs returns copies of owner's offered and taken SSRCs.
+func (l *tapLog) ssrcs(owner string) (offered, taken []uint32) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s := range l.offered[owner] {
+		offered = append(offered, s)
+	}
+	for s := range l.taken[owner] {
+		taken = append(taken, s)
+	}
+	return offered, taken
+}
+
+// watched is the live recordings service with every recorder sink wrapped
+// to note into log what it was offered and took; the recorder itself is
+// the real one.
+type watched struct {
+	*recordings.Live
+	log *tapLog
+}
+
+var _ signal.Recordings = watched{}
+
+func (w watched) Start(ctx context.Context, req room.RecordingRequest, onFault func(string, string)) (room.Recorder, room.RecordingInfo, error) {
+	r, info, err := w.Live.Start(ctx, req, onFault)
+	if err != nil {
+		return r, info, err
+	}
+	return watchedRecorder{r, w.log}, info, nil
+}
+
+type watchedRecorder struct {
+	room.Recorder
+	log *tapLog
+}
+
+func (w watchedRecorder) Tap(t sfu.Track) sfu.Sink {
+	k := w.Recorder.Tap(t)
+	if k == nil {
+		return nil
+	}
+	return watchedSink{k, t.Owner(), w.log}
+}
+
+type watchedSink struct {
+	sfu.Sink
+	owner string
+	log   *tapLog
+}
+
+func (w watchedSink) WriteRTP(l sfu.Layer, pkt *rtp.Packet, keyframe bool) bool {
+	took := w.Sink.WriteRTP(l, pkt, keyframe)
+	w.log.note(w.owner, pkt.SSRC, took)
+	return took
 }
 
 // publisher dials as a guest (or the host) and publishes a camera and a
@@ -156,7 +241,8 @@ func (p *publisher) send(t *testing.T, typ string, data any) {
 
 // TestRecordingOnlyOfThoseWhoConsent: the host records, Ada consents and
 // Bob declines; the recording holds Ada's camera and microphone and
-// nothing of Bob's (not his marker, not his SSRCs), and no plain media
+// nothing of Bob's: no file of his, not his marker, and none of his SSRCs
+// ever taken by the recorder (though the SFU offered them), and no plain media
 // reaches the data directory while it runs or after. Ada then withdraws:
 // her files end there. The ledger holds Ada's consent and withdrawal and
 // Bob's decline.
@@ -230,6 +316,21 @@ func TestRecordingOnlyOfThoseWhoConsent(t *testing.T) {
 	}
 	if len(kinds) != 2 {
 		t.Fatalf("kinds %v, want audio and video", kinds)
+	}
+	offered, taken := e.taps.ssrcs(bob.c.ID())
+	if len(offered) != 2 || len(taken) != 0 {
+		t.Fatalf("Bob's SSRCs: %v offered to the recorder (want his camera and microphone), %v taken (want none)", offered, taken)
+	}
+	adaOffered, adaTaken := e.taps.ssrcs(ada.c.ID())
+	if len(adaOffered) != 2 || len(adaTaken) != 2 {
+		t.Fatalf("Ada's SSRCs: %v offered, %v taken; want both of hers taken", adaOffered, adaTaken)
+	}
+	for _, b := range offered {
+		for _, a := range adaTaken {
+			if a == b {
+				t.Fatalf("SSRC %d taken for Ada is Bob's", b)
+			}
+		}
 	}
 	scanPlain(t, e.data, ada.marker, bob.marker)
 

@@ -247,23 +247,29 @@ func TestFileSharing(t *testing.T) {
 	})
 }
 
-// TestFileSharingFirefox: a file picked in Firefox's chat (the file input
-// set through WebDriver BiDi) goes privately to a Chromium participant,
-// who downloads it.
+// TestFileSharingFirefox: Ada and Cy in Chromium, Fiona in Firefox. A
+// file picked in Firefox's chat (the file input set through WebDriver
+// BiDi) goes privately to Ada, who downloads it; Ada sends a file
+// privately to Fiona, whose Download in Firefox saves exactly its bytes.
+// Cy, a recipient of neither, sees neither, and Cy's capability cannot
+// fetch them (404).
 func TestFileSharingFirefox(t *testing.T) {
 	srv := startServer(t)
 	waitFirefox := startFirefoxAsync(t)
 	browser := newBrowser(t)
 	ada := join(t, browser, srv, "Ada", devices{})
+	cy := join(t, browser, srv, "Cy", devices{})
 	ff := waitFirefox()
 	t.Logf("browser: %s", ff.version)
 	fox := joinFirefox(t, ff, srv, "Fiona", devices{})
-	adaID := ada.id()
-	fox.waitFor("two in the meeting", `window.conclave.state().others.length === 1`, 10*time.Second)
-	fox.waitFor("file sharing on", `window.conclave.state().fileSharing === true`, 5*time.Second)
+	adaID, foxID := ada.id(), fox.id()
+	for _, p := range []*person{ada, cy, fox} {
+		p.waitFor("three in the meeting", `window.conclave.state().others.length === 2`, 10*time.Second)
+		p.waitFor("file sharing on", `window.conclave.state().fileSharing === true`, 5*time.Second)
+	}
 
-	const content = "from Firefox, with love\n"
-	path := writeFile(t, "fox.txt", content)
+	const foxContent = "from Firefox, with love\n"
+	path := writeFile(t, "fox.txt", foxContent)
 	fox.chatTo(adaID)
 	fox.waitFor("Attach file enabled", `(() => { const b = document.querySelector("#chat-attach"); return !!b && b.checkVisibility() && !b.disabled })()`, 10*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -280,17 +286,51 @@ func TestFileSharingFirefox(t *testing.T) {
 	}, nil); err != nil {
 		t.Fatalf("set the file in Firefox: %v", err)
 	}
-	msgID, _ := fox.fileMessage("fox.txt")
-	fox.waitText(chatRow(msgID)+" .chat-to", "privately to Ada", 10*time.Second)
+	foxMsg, foxFile := fox.fileMessage("fox.txt")
+	fox.waitText(chatRow(foxMsg)+" .chat-to", "privately to Ada", 10*time.Second)
 
-	if got, _ := ada.fileMessage("fox.txt"); got != msgID {
-		t.Fatalf("Ada's file message is %s, want %s", got, msgID)
+	if got, _ := ada.fileMessage("fox.txt"); got != foxMsg {
+		t.Fatalf("Ada's file message is %s, want %s", got, foxMsg)
 	}
 	ada.openPanel("chat")
-	ada.waitText(chatRow(msgID)+" .chat-from", "Fiona", 10*time.Second)
-	ada.waitText(chatRow(msgID)+" .chat-to", "privately to you", 5*time.Second)
-	saved := ada.downloadCard(msgID, "fox.txt")
-	if saved.Name != "fox.txt" || saved.Text != content {
+	ada.waitText(chatRow(foxMsg)+" .chat-from", "Fiona", 10*time.Second)
+	ada.waitText(chatRow(foxMsg)+" .chat-to", "privately to you", 5*time.Second)
+	saved := ada.downloadCard(foxMsg, "fox.txt")
+	if saved.Name != "fox.txt" || saved.Text != foxContent {
 		t.Errorf("Ada saved %q: %q", saved.Name, saved.Text)
+	}
+
+	// Not ASCII, so that "exactly the bytes" covers the text's encoding.
+	const adaContent = "Für Fiona — nur für dich\n"
+	ada.chatTo(foxID)
+	ada.attachFiles(writeFile(t, "for-fiona.txt", adaContent))
+	adaMsg, adaFile := ada.fileMessage("for-fiona.txt")
+	if got, _ := fox.fileMessage("for-fiona.txt"); got != adaMsg {
+		t.Fatalf("Fiona's file message is %s, want %s", got, adaMsg)
+	}
+	fox.openPanel("chat")
+	fox.waitText(chatRow(adaMsg)+" .chat-from", "Ada", 10*time.Second)
+	fox.waitText(chatRow(adaMsg)+" .chat-to", "privately to you", 5*time.Second)
+	saved = fox.downloadCard(adaMsg, "for-fiona.txt")
+	if saved.Name != "for-fiona.txt" || saved.Text != adaContent || saved.Size != len(adaContent) {
+		t.Errorf("Fiona saved %q (%d bytes): %q", saved.Name, saved.Size, saved.Text)
+	}
+
+	// Messages reach everyone in order: once Cy has the next message to
+	// everyone, both files would have come before it.
+	ada.chatTo()
+	ada.say("after the files")
+	cy.chatID("after the files")
+	cy.openPanel("chat")
+	cy.neverSaw("fox.txt")
+	cy.neverSaw("for-fiona.txt")
+	if eval[bool](cy, `window.conclave.state().chat.some(m => m.file) || !!document.querySelector(".chat-file")`) {
+		t.Error("Cy received a file message")
+	}
+	for _, id := range []string{foxFile, adaFile} {
+		denied := eval[map[string]any](cy, `window.conclave.fetchFile(`+strconv.Quote(id)+`)`)
+		if denied["status"] != 404.0 || denied["code"] != "not_found" {
+			t.Errorf("Cy's fetch of file %s: %v, want 404 not_found", id, denied)
+		}
 	}
 }

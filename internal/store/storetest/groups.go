@@ -34,6 +34,7 @@ var groups = map[string]map[string]func(*testing.T, store.Store){
 	"consentaudit": consentAuditTests,
 	"rights":       rightsTests,
 	"chat":         chatTests,
+	"files":        fileTests,
 	"transcripts":  transcriptTests,
 	"recordings":   recordingTests,
 	"credentials":  credentialTests,
