@@ -211,7 +211,8 @@ func guestText(in Inputs) string {
 		"by a participant ID, new for every meeting you join. So that you can show later that a participant ID was " +
 		"yours, Conclave gives you a one-time code for it in the meeting; keep it with the participant ID. With both " +
 		"you can ask for a copy of what is stored about that participation, its erasure or restriction, or object to " +
-		"it: the request goes to the privacy officer's register at this server's address /api/privacy/guest-requests, " +
+		"it, with the form at " + strings.TrimRight(in.Config.PublicURL, "/") + "/privacy/request (programs may send the same " +
+		"request to /api/privacy/guest-requests): the request goes to the privacy officer's register, " +
 		"and the officer answers within one month. A code works once, only with its own participant ID, and for " +
 		retention.Text(valid) + "; the server keeps only a hash of it. Without it the organisation cannot tell that " +
 		"the participant ID was yours."

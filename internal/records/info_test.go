@@ -90,7 +90,7 @@ func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 func TestInfoTellsGuestsHowToExerciseTheirRights(t *testing.T) {
 	md := markdown(t, Info(serverInputs(t, nil)))
 	for _, want := range []string{"If you took part as a guest", "participant ID", "one-time code",
-		"/api/privacy/guest-requests", "A code works once, only with its own participant ID, and for 90 days",
+		"/api/privacy/guest-requests", "with the form at https://meet.example.org/privacy/request", "A code works once, only with its own participant ID, and for 90 days",
 		"If you have an account, you can do much of this yourself on your account page", "correct your name and e-mail address"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("info lacks %q:\n%s", want, md)
