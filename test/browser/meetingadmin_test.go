@@ -62,7 +62,7 @@ func TestMeetingManage(t *testing.T) {
 	})
 
 	// The meeting's own retention, within the administrator's limit (90
-	// days by default): more is refused with the server's reason and
+	// days by default), for what this server stores: more is refused with the server's reason and
 	// changes nothing; a shorter period is saved and shown; emptied, the
 	// meeting follows the organisation again.
 	t.Run("retention", func(t *testing.T) {
@@ -71,6 +71,16 @@ func TestMeetingManage(t *testing.T) {
 		host.click(panel + ` > summary`)
 		host.waitFor("the retention fields", `!!document.querySelector(`+strconv.Quote(chat)+`)`, 10*time.Second)
 		host.waitText(chat+"-hint", "at most 2160h", 5*time.Second)
+		// Recording and transcription are off on this server: no field
+		// suggests the meeting could have recordings or transcripts.
+		for _, cat := range []string{"recording", "transcript"} {
+			if eval[bool](host, `!!document.querySelector(`+strconv.Quote(button("retention-"+cat))+`)`) {
+				t.Errorf("a %s period is offered on a server that does not allow them", cat)
+			}
+		}
+		if !eval[bool](host, `!!document.querySelector(`+strconv.Quote(button("retention-file"))+`)`) {
+			t.Error("no period for shared files")
+		}
 		own := func() string {
 			return eval[string](host, `fetch("/api/meetings/`+srv.meetingID+`/retention").then(r => r.json()).then(j => j.overrides.chat ?? "")`)
 		}
