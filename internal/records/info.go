@@ -10,7 +10,7 @@ import (
 // Info returns the transparency page for participants (Art. 13): what is
 // collected about them, where, who sees it, how long, and their rights.
 func Info(in Inputs) Document {
-	ds := in.declarations()
+	ds := in.collected()
 	org := in.Config.Organisation
 	if strings.TrimSpace(org) == "" {
 		org = "the organisation that runs this server"
@@ -81,13 +81,20 @@ func contactSentence(in Inputs) string {
 }
 
 // liveText says what happens to what participants share live, from the
-// kinds the server registers: a promise of recording, transcripts or
-// stored chat is made only where a kind stores them.
+// kinds the server collects under its configuration (Inputs.collected): a
+// promise of recording, transcripts or stored chat is made only where a
+// kind stores them and the configuration lets meetings produce them.
 func liveText(ds []privacy.Declaration) string {
-	recorded := len(kindsIn(ds, privacy.CatRecording)) > 0 || len(kindsIn(ds, privacy.CatTranscript)) > 0
+	rec, tr := len(kindsIn(ds, privacy.CatRecording)) > 0, len(kindsIn(ds, privacy.CatTranscript)) > 0
 	t := "Audio, video and screen sharing pass through this server to the other participants and are not stored."
-	if recorded {
-		t = "Audio, video and screen sharing pass through this server to the other participants; they are stored only as the recordings and transcripts listed here."
+	stored := "Audio, video and screen sharing pass through this server to the other participants; they are stored only as the "
+	switch {
+	case rec && tr:
+		t = stored + "recordings and transcripts listed here."
+	case rec:
+		t = stored + "recordings listed here."
+	case tr:
+		t = stored + "transcripts listed here."
 	}
 	if len(kindsIn(ds, privacy.CatChat)) == 0 {
 		t += " Chat messages are relayed and not stored."
@@ -204,7 +211,8 @@ func guestText(in Inputs) string {
 		"by a participant ID, new for every meeting you join. So that you can show later that a participant ID was " +
 		"yours, Conclave gives you a one-time code for it in the meeting; keep it with the participant ID. With both " +
 		"you can ask for a copy of what is stored about that participation, its erasure or restriction, or object to " +
-		"it: the request goes to the privacy officer's register at this server's address /api/privacy/guest-requests, " +
+		"it, with the form at " + strings.TrimRight(in.Config.PublicURL, "/") + "/privacy/request (programs may send the same " +
+		"request to /api/privacy/guest-requests): the request goes to the privacy officer's register, " +
 		"and the officer answers within one month. A code works once, only with its own participant ID, and for " +
 		retention.Text(valid) + "; the server keeps only a hash of it. Without it the organisation cannot tell that " +
 		"the participant ID was yours."

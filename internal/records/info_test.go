@@ -49,7 +49,9 @@ func TestInfoWithoutContact(t *testing.T) {
 // the transparency page and the default notice, generated from its
 // registry, promise none of it. It stores chat, and both say so and who
 // reads it; without a chat kind they say chat is not stored. A kind that
-// stores recordings brings the words back.
+// stores recordings brings the words back, where recording is allowed
+// (cmd/conclave TestPrivacyTextsFollowConfiguration checks the real
+// registry, which always holds that kind).
 func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 	in := serverInputs(t, nil)
 	absent := regexp.MustCompile(`(?i)recording|transcri|\bfiles?\b|consents? to|relayed and not stored`)
@@ -73,8 +75,8 @@ func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 			t.Errorf("%s without a chat kind:\n%s", name, text)
 		}
 	}
-	withRec := markdown(t, Info(inputs(t, nil)))
-	for _, want := range []string{"stored only as the recordings and transcripts", "that meeting's recordings, within limits"} {
+	withRec := markdown(t, Info(inputs(t, func(c *config.Config) { c.Recording.Recording = true })))
+	for _, want := range []string{"stored only as the recordings listed here", "that meeting's recordings, within limits"} {
 		if !strings.Contains(withRec, want) {
 			t.Errorf("info with a recording kind lacks %q:\n%s", want, withRec)
 		}
@@ -88,7 +90,7 @@ func TestInfoOnlyDescribesWhatTheServerStores(t *testing.T) {
 func TestInfoTellsGuestsHowToExerciseTheirRights(t *testing.T) {
 	md := markdown(t, Info(serverInputs(t, nil)))
 	for _, want := range []string{"If you took part as a guest", "participant ID", "one-time code",
-		"/api/privacy/guest-requests", "A code works once, only with its own participant ID, and for 90 days",
+		"/api/privacy/guest-requests", "with the form at https://meet.example.org/privacy/request", "A code works once, only with its own participant ID, and for 90 days",
 		"If you have an account, you can do much of this yourself on your account page", "correct your name and e-mail address"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("info lacks %q:\n%s", want, md)

@@ -18,7 +18,7 @@ import (
 // notice service publishes it again as a new version when, and only when,
 // it changes.
 func NoticeMarkdown(in Inputs) string {
-	ds := in.declarations()
+	ds := in.collected()
 	org := strings.TrimSpace(in.Config.Organisation)
 	who := "This video conferencing server is run by " + org + ", the controller of your personal data."
 	if org == "" {

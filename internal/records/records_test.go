@@ -111,7 +111,10 @@ func TestReportNamesWhatIsMissing(t *testing.T) {
 // TestHTMLIsSelfContained: the file handed to a DPO loads nothing, and the
 // policy served with it admits exactly its stylesheet.
 func TestHTMLIsSelfContained(t *testing.T) {
-	for name, d := range map[string]Document{"report": Report(inputs(t, nil)), "info": Info(inputs(t, nil))} {
+	// The example recording kind shows on the info page only where
+	// recording is allowed (Inputs.collected).
+	recOn := func(c *config.Config) { c.Recording.Recording = true }
+	for name, d := range map[string]Document{"report": Report(inputs(t, nil)), "info": Info(inputs(t, recOn))} {
 		page := htmlOf(t, d)
 		if regexp.MustCompile(`(?i)<(script|link|img|iframe)|src=|href=|url\(|@import`).MatchString(page) {
 			t.Errorf("%s loads external resources:\n%s", name, page)
@@ -131,7 +134,7 @@ func TestHTMLIsSelfContained(t *testing.T) {
 }
 
 func TestInfoTellsParticipantsTheirRights(t *testing.T) {
-	md := markdown(t, Info(inputs(t, func(c *config.Config) { c.RetentionRecording = 48 * time.Hour })))
+	md := markdown(t, Info(inputs(t, func(c *config.Config) { c.RetentionRecording, c.Recording.Recording = 48*time.Hour, true })))
 	for _, want := range []string{
 		"The controller is Example e.V.", "dpo@example.org", "| recording (recording) | 2 days |",
 		"Access (Art. 15)", "Erasure (Art. 17)", "Rectification (Art. 16)", "Objection (Art. 21)", "Complaint (Art. 77)",

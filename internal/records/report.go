@@ -39,6 +39,35 @@ func (in Inputs) declarations() []privacy.Declaration {
 	return ds
 }
 
+// collected are the declarations of what the server collects under its
+// configuration. The recording and transcript kinds stay registered while
+// their feature is off, so that export, erasure and retention still reach
+// what was made while it was on; but the texts that tell participants what
+// is collected about them (Info, NoticeMarkdown) must not promise
+// recordings or transcripts that no meeting can make (issue 16, defect 3).
+func (in Inputs) collected() []privacy.Declaration {
+	var out []privacy.Declaration
+	for _, d := range in.declarations() {
+		if in.allows(d.Category) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// allows reports whether the configuration lets meetings produce data of
+// category cat: recordings and transcripts only where the organisation
+// allows them, everything else always.
+func (in Inputs) allows(cat privacy.Category) bool {
+	switch cat {
+	case privacy.CatRecording:
+		return in.Config.Recording.Recording
+	case privacy.CatTranscript:
+		return in.Config.Transcription.Transcription
+	}
+	return true
+}
+
 func orUnset(s, what string) string {
 	if strings.TrimSpace(s) == "" {
 		return "not configured (set " + what + ")"
@@ -63,7 +92,7 @@ func Report(in Inputs) Document {
 			recipientsSection(ds),
 			transfersSection(in),
 			measuresSection(in),
-			dpiaSection(ds),
+			dpiaSection(in, ds),
 		},
 	}
 }
@@ -284,7 +313,7 @@ func measuresSection(in Inputs) Section {
 	return Section{ID: "measures", Title: "Technical and organisational security measures (Art. 32)", List: Measures(in)}
 }
 
-func dpiaSection(ds []privacy.Declaration) Section {
+func dpiaSection(in Inputs, ds []privacy.Declaration) Section {
 	cats := map[privacy.Category]bool{}
 	for _, d := range ds {
 		cats[d.Category] = true
@@ -297,14 +326,34 @@ func dpiaSection(ds []privacy.Declaration) Section {
 	}
 	list := []string{
 		"Categories of data held: " + orNone(held) + ".",
-		"Live audio and video are forwarded to the meeting's participants only and are not stored unless a recording kind is registered above.",
+		liveStored(in),
 		"No profiling, no automated decisions, no tracking, no advertising.",
 		"Data subjects' rights are served through export and erasure over the same registry (docs/privacy.md).",
 	}
-	if slices.Contains(held, string(privacy.CatRecording)) || slices.Contains(held, string(privacy.CatTranscript)) {
+	// What the configuration allows decides, not what is registered: the
+	// kinds stay registered while their feature is off (Inputs.collected).
+	rec := slices.Contains(held, string(privacy.CatRecording)) && in.allows(privacy.CatRecording)
+	tr := slices.Contains(held, string(privacy.CatTranscript)) && in.allows(privacy.CatTranscript)
+	if rec || tr {
 		list = append(list, "Recordings or transcripts are processed: assess consent and the risk to participants.")
 	}
 	return Section{ID: "dpia", Title: "Facts for a data protection impact assessment (Art. 35)", List: list}
+}
+
+// liveStored says whether live media is ever stored, from what the
+// configuration allows (recordingMeasure and transcriptionMeasure say how).
+func liveStored(in Inputs) string {
+	rec, tr := in.Config.Recording.Recording, in.Config.Transcription.Transcription
+	switch {
+	case rec && tr:
+		return "Live audio and video are forwarded to the meeting's participants and stored only as recordings and transcripts of the participants who consent."
+	case rec:
+		return "Live audio and video are forwarded to the meeting's participants and stored only as recordings of the participants who consent; transcription is off."
+	case tr:
+		return "Live audio and video are forwarded to the meeting's participants and stored only as transcripts of the participants who consent; recording is off."
+	}
+	return "Live audio and video are forwarded to the meeting's participants only and are not stored: recording and transcription are off. " +
+		"The recording and transcript kinds above stay registered so that export, erasure and retention reach anything made while they were on."
 }
 
 func orNone(s []string) string {

@@ -182,6 +182,10 @@ type meResponse struct {
 	// Transcription: the organisation allows transcription, so a meeting
 	// may be made transcribable (each participant is still asked).
 	Transcription bool `json:"transcription"`
+	// MaxParticipants: the organisation's cap on a meeting's own limit
+	// (config max_participants), shown on the meeting form so that a
+	// host sees it before the server refuses more; 0 when none.
+	MaxParticipants int `json:"max_participants,omitempty"`
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +202,9 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Recording = s.Meetings != nil && s.Meetings.Policy.Recording
 		resp.Transcription = s.Meetings != nil && s.Meetings.Policy.Transcription
+		if s.Meetings != nil {
+			resp.MaxParticipants = s.Meetings.Policy.MaxParticipants
+		}
 		writeJSON(w, http.StatusOK, resp)
 	}
 }

@@ -194,7 +194,7 @@ func (s *server) routes() *http.ServeMux {
 	}
 	mux.HandleFunc("GET /static/{file...}", s.static)
 	mux.HandleFunc("GET /m/{id}", s.meetingPage)
-	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /admin/chat", "GET /account", "GET /admin/users", "GET /recordings"} {
+	for _, page := range []string{"GET /{$}", "GET /login", "GET /setup", "GET /admin/audit", "GET /admin/requests", "GET /admin/processing", "GET /admin/chat", "GET /account", "GET /admin/users", "GET /recordings", "GET /privacy/request"} {
 		mux.HandleFunc(page, s.index)
 	}
 	return mux

@@ -261,20 +261,18 @@ func TestChat(t *testing.T) {
 	})
 
 	t.Run("a guest's proof on the ended screen", func(t *testing.T) {
-		// Where the server does not send guest_proof (yet), Cy's page adds
-		// one after welcome, as the server would; a real one wins.
+		// The server issues every guest a proof on entry (signal
+		// sendGuestProof, wired in serve): Cy's page only records the
+		// token the server sent, to compare it with the one shown.
 		cy := newPerson(t, browser, "Cy")
 		cy.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fakeGuestProof})
+			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordGuestProof})
 			return err
 		}))
 		cy.enter(srv, devices{})
 		cy.waitStatus("joined", 15*time.Second)
 		cyID := cy.id()
-		cy.waitFor("a guest proof", `window.conclave.state().guestProof !== null`, 10*time.Second)
-		if eval[bool](cy, `window.__fakeGuestProof === true`) {
-			t.Log("the server sent no guest_proof: the page made one up")
-		}
+		cy.waitFor("the server's guest proof", `window.conclave.state().guestProof !== null && typeof window.__guestToken === "string"`, 10*time.Second)
 		token := eval[string](cy, `window.__guestToken`)
 		if eval[bool](cy, `(JSON.stringify(localStorage) + JSON.stringify(sessionStorage)).includes(window.__guestToken)`) {
 			t.Error("the one-time code is kept in the browser's storage")
@@ -298,32 +296,51 @@ func TestChat(t *testing.T) {
 		if eval[bool](host, `!!window.conclave.state().guestProof`) {
 			t.Error("the signed-in host got a guest proof")
 		}
+		if got := eval[string](cy, `document.querySelector("#guest-proof-request").getAttribute("href")`); got != "/privacy/request" {
+			t.Errorf("the request link goes to %q", got)
+		}
+
+		// Cy, who left, asks for erasure with the ID and code the ended
+		// screen showed; a wrong code is refused with a clear error and
+		// does not use up the right one.
+		cy.do(chromedp.Navigate(srv.base + "/privacy/request"))
+		cy.waitFor("the request form", `!!document.querySelector("#guest-request-form")`, 10*time.Second)
+		cy.click("#guest-request-submit")
+		cy.waitText("#guest-request-error", "Enter the participant ID", 5*time.Second)
+		cy.do(chromedp.SetValue("#guest-request-participant", cyID), chromedp.SetValue("#guest-request-proof", token+"x"),
+			chromedp.SetValue("#guest-request-kind", "erasure"), chromedp.SetValue("#guest-request-notes", "Please erase what you keep of me."))
+		cy.click("#guest-request-submit")
+		cy.waitText("#guest-request-error", "do not match, or the code was already used or has expired", 10*time.Second)
+		cy.do(chromedp.SetValue("#guest-request-proof", token))
+		cy.click("#guest-request-submit")
+		cy.waitText("#guest-request-done", "was sent to the privacy officer", 10*time.Second)
+		if !eval[bool](cy, `document.querySelector("#guest-request-error").hidden && document.querySelector("#guest-request-form").hidden`) {
+			t.Error("the error or the form still shows after the request was sent")
+		}
+
+		// The host is an administrator: the request is in the register.
+		host.do(chromedp.Navigate(srv.base + "/admin/requests"))
+		row := `[...document.querySelectorAll("#request-rows tr")].find(tr => tr.textContent.includes(` + strconv.Quote(cyID) + `))`
+		host.waitFor("Cy's request in the register", `!!`+row, 10*time.Second)
+		if got := eval[string](host, row+`.textContent`); !strings.Contains(got, "erasure") {
+			t.Errorf("the register's row for Cy reads %q", got)
+		}
 	})
 }
 
-// fakeGuestProof runs before the page's own scripts: one second after
-// welcome, unless the server sent a guest_proof meanwhile, it delivers one
-// on the signalling socket as the server would (seq 0: not numbered). It
-// records the token shown in window.__guestToken either way.
-const fakeGuestProof = `(() => {
+// recordGuestProof runs before the page's own scripts: it records the
+// token of the guest_proof the server sends in window.__guestToken, so
+// that the test can compare it with the one the ended screen shows (the
+// page's test hook leaves the token out on purpose).
+const recordGuestProof = `(() => {
 	const Native = window.WebSocket;
 	window.WebSocket = class extends Native {
 		constructor(...args) {
 			super(...args);
-			let real = false;
 			this.addEventListener("message", (ev) => {
 				let m;
 				try { m = JSON.parse(ev.data); } catch { return; }
-				if (m.type === "guest_proof") { real = real || !ev.__fake; window.__guestToken = m.data.token; return; }
-				if (m.type !== "welcome") return;
-				setTimeout(() => {
-					if (real) return;
-					const data = {participant_id: m.data.participant_id, token: "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6", expires: "2027-03-03T10:00:00Z"};
-					const e = new MessageEvent("message", {data: JSON.stringify({type: "guest_proof", seq: 0, data})});
-					e.__fake = true;
-					window.__fakeGuestProof = true;
-					this.dispatchEvent(e);
-				}, 1000);
+				if (m.type === "guest_proof") window.__guestToken = m.data.token;
 			});
 		}
 	};

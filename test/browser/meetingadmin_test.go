@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestMeetingManage: the host makes a new passcode from the meeting's
 // Manage panel on the home page; the old link is refused, the new one gets
-// a guest in; then the host deletes the meeting and it leaves the list.
+// a guest in; the host sets the meeting's own retention within the
+// limits; then the host deletes the meeting and it leaves the list.
 func TestMeetingManage(t *testing.T) {
 	srv := startServer(t)
 	browser := newBrowser(t)
@@ -56,6 +59,56 @@ func TestMeetingManage(t *testing.T) {
 		guest := newPerson(t, browser, "New link")
 		guest.enter(&fresh, devices{})
 		guest.waitFor("joined or waiting", `["joined", "waiting"].includes(window.conclave.state().status)`, 15*time.Second)
+	})
+
+	// The meeting's own retention, within the administrator's limit (90
+	// days by default), for what this server stores: more is refused with the server's reason and
+	// changes nothing; a shorter period is saved and shown; emptied, the
+	// meeting follows the organisation again.
+	t.Run("retention", func(t *testing.T) {
+		panel := `li[data-meeting-id="` + srv.meetingID + `"] details.meeting-retention`
+		chat := button("retention-chat")
+		host.click(panel + ` > summary`)
+		host.waitFor("the retention fields", `!!document.querySelector(`+strconv.Quote(chat)+`)`, 10*time.Second)
+		host.waitText(chat+"-hint", "at most 2160h", 5*time.Second)
+		// Recording and transcription are off on this server: no field
+		// suggests the meeting could have recordings or transcripts.
+		for _, cat := range []string{"recording", "transcript"} {
+			if eval[bool](host, `!!document.querySelector(`+strconv.Quote(button("retention-"+cat))+`)`) {
+				t.Errorf("a %s period is offered on a server that does not allow them", cat)
+			}
+		}
+		if !eval[bool](host, `!!document.querySelector(`+strconv.Quote(button("retention-file"))+`)`) {
+			t.Error("no period for shared files")
+		}
+		own := func() string {
+			return eval[string](host, `fetch("/api/meetings/`+srv.meetingID+`/retention").then(r => r.json()).then(j => j.overrides.chat ?? "")`)
+		}
+
+		host.do(chromedp.SetValue(chat, "5000h"))
+		host.click(button("retention-save"))
+		host.waitText(panel+" .error-box", "chat retention must be at most 90 days, the organisation's limit", 10*time.Second)
+		if got := own(); got != "" {
+			t.Errorf("a refused period was stored: %q", got)
+		}
+
+		host.do(chromedp.SetValue(chat, "2h"))
+		host.click(button("retention-save"))
+		host.waitText(chat+"-hint", "Now this meeting: 2h", 10*time.Second)
+		if got := own(); got != "2h" {
+			t.Errorf("the meeting's chat is kept for %q, want 2h", got)
+		}
+		if !eval[bool](host, `document.querySelector(`+strconv.Quote(panel+" .error-box")+`).hidden`) {
+			t.Error("the earlier error still shows after a save")
+		}
+
+		// chromedp's SetValue cannot set an empty value: clear it here.
+		_ = eval[bool](host, `(document.querySelector(`+strconv.Quote(chat)+`).value = "", true)`)
+		host.click(button("retention-save"))
+		host.waitText(chat+"-hint", "Now organisation's period", 10*time.Second)
+		if got := own(); got != "" {
+			t.Errorf("emptied, the meeting still keeps chat for %q", got)
+		}
 	})
 
 	t.Run("delete", func(t *testing.T) {

@@ -114,6 +114,12 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
 let orgLockedOptions: readonly string[] = [];
 let recordingAllowed = false;
 let transcriptionAllowed = false;
+let maxParticipants = 0;
+
+/** The organisation's cap on a meeting's participants (0: not known), as the last getMe learned. */
+export function orgMaxParticipants(): number {
+  return maxParticipants;
+}
 
 /** Whether the organisation allows recording, as the last getMe learned. */
 export function orgAllowsRecording(): boolean {
@@ -147,8 +153,9 @@ let passwordOwed = false;
 export async function getMe(): Promise<User | null> {
   passwordOwed = false;
   try {
-    const r = await request<{ user: User; org_locked?: string[]; recording?: boolean; transcription?: boolean }>('GET', '/api/me');
+    const r = await request<{ user: User; org_locked?: string[]; recording?: boolean; transcription?: boolean; max_participants?: number }>('GET', '/api/me');
     orgLockedOptions = Array.isArray(r.org_locked) ? r.org_locked : [];
+    maxParticipants = typeof r.max_participants === 'number' && r.max_participants > 0 ? r.max_participants : 0;
     recordingAllowed = r.recording === true;
     transcriptionAllowed = r.transcription === true;
     return r.user;

@@ -11,6 +11,9 @@ import type { GuestProof } from './protocol';
 /** Where the transparency page explains how to use them. */
 export const PRIVACY_INFO = '/privacy/info';
 
+/** The form where a guest makes a request with them (guestrequest.ts). */
+export const GUEST_REQUEST = '/privacy/request';
+
 function day(time: string): string {
   const t = Date.parse(time);
   if (Number.isNaN(t)) return '';
@@ -58,7 +61,9 @@ export function guestProofPanel(proofs: readonly GuestProof[]): HTMLElement | nu
       'You joined as a guest, without an account. With this ID and code you can ask for a copy of the data this server keeps about you, or for its erasure',
       until === '' ? '' : `, until ${until}`,
       '; the code works once. ',
-      h('a', { href: PRIVACY_INFO, target: '_blank', rel: 'noopener', id: 'guest-proof-info', text: 'What is stored about you, and how to ask' }),
+      h('a', { href: PRIVACY_INFO, target: '_blank', rel: 'noopener', id: 'guest-proof-info', text: 'What is stored about you' }),
+      '; ',
+      h('a', { href: GUEST_REQUEST, target: '_blank', rel: 'noopener', id: 'guest-proof-request', text: 'make a request with them' }),
       '. This page does not keep them: copy them now.',
     ]),
     earlier.length === 0

@@ -10,6 +10,7 @@ import {
   orgAllowsRecording,
   orgAllowsTranscription,
   orgLocked,
+  orgMaxParticipants,
   setupNeeded,
 } from './api';
 import type { Meeting, User } from './api';
@@ -81,7 +82,12 @@ function renderDashboard(root: HTMLElement, me: User): void {
   const err = errorBox();
   const title = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', placeholder: 'Weekly sync' });
   const create = h('button', { type: 'submit', id: 'create-meeting', class: 'button primary', text: 'Create meeting' });
-  const options = meetingOptionsForm(orgLocked(), orgAllowsRecording(), orgAllowsTranscription());
+  const options = meetingOptionsForm({
+    locked: orgLocked(),
+    recording: orgAllowsRecording(),
+    transcription: orgAllowsTranscription(),
+    maxParticipants: orgMaxParticipants(),
+  });
   const form = h('form', { id: 'new-meeting-form', class: 'stack' }, [
     field('meeting-title', 'Title', title),
     options.el,

@@ -16,7 +16,7 @@ import type {
   WaitingInfo,
 } from './protocol';
 
-export type Route = 'home' | 'login' | 'setup' | 'meeting' | 'audit' | 'privacy_notice' | 'processing' | 'requests' | 'account' | 'users' | 'not_found';
+export type Route = 'home' | 'login' | 'setup' | 'meeting' | 'audit' | 'privacy_notice' | 'processing' | 'requests' | 'account' | 'users' | 'guest_request' | 'not_found';
 export type MeetingStatus = 'prejoin' | 'connecting' | 'waiting' | 'joined' | 'ended' | 'error';
 
 export interface TileState {

@@ -6,6 +6,7 @@ import { renderLogin, renderSetup } from './auth';
 import { renderChatReview } from './chatreview';
 import { appRoot, clear, h } from './dom';
 import { installHook } from './hook';
+import { renderGuestRequest } from './guestrequest';
 import { renderHome } from './home';
 import { page } from './layout';
 import { renderMeeting } from './meeting';
@@ -44,6 +45,9 @@ async function route(): Promise<void> {
   } else if (path === '/admin/requests') {
     installHook('requests', null);
     await renderRequests(root);
+  } else if (path === '/privacy/request') {
+    installHook('guest_request', null);
+    renderGuestRequest(root);
   } else if (path === '/admin/processing') {
     installHook('processing', null);
     await renderProcessing(root);

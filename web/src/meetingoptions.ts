@@ -4,6 +4,7 @@
 
 import type { Meeting, MeetingOptions } from './api';
 import { h } from './dom';
+import { ORG_LOCKED_NOTE } from './hostmenu';
 import { field } from './layout';
 
 export interface OptionsForm {
@@ -13,12 +14,25 @@ export interface OptionsForm {
   reset(): void;
 }
 
+/** What the organisation decided for every meeting (GET /api/me). */
+export interface OrgPolicy {
+  /** The options the organisation locked, such as "screen_share". */
+  locked: readonly string[];
+  recording: boolean;
+  transcription: boolean;
+  /** The organisation's cap on a meeting's participants; 0 for none known. */
+  maxParticipants: number;
+}
+
 /**
- * The form; orgLocked names the options the organisation locked (GET
- * /api/me), which are disabled with the note "Locked by your
- * organisation".
+ * The form. What the organisation locked or forbids is shown disabled
+ * with the note "Locked by your organisation", never hidden: a host
+ * should see that the choice exists and who made it.
  */
-export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingAllowed = false, transcriptionAllowed = false): OptionsForm {
+export function meetingOptionsForm(org: OrgPolicy = { locked: [], recording: false, transcription: false, maxParticipants: 0 }): OptionsForm {
+  const orgLocked = org.locked;
+  const recordingAllowed = org.recording;
+  const transcriptionAllowed = org.transcription;
   const waiting = h('input', { type: 'checkbox', role: 'switch', id: 'opt-waiting-room', checked: true });
   const early = h('input', { type: 'checkbox', role: 'switch', id: 'opt-join-before-host' });
   const signedIn = h('input', { type: 'checkbox', role: 'switch', id: 'opt-signed-in-only' });
@@ -46,6 +60,13 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   share.disabled = shareLocked;
   const cohosts = h('input', { type: 'text', autocomplete: 'off', placeholder: 'ana@example.org, bo@example.org' });
   const max = h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'Server default' });
+  // The server refuses more than the organisation's cap: the field says
+  // the cap before anyone types past it.
+  const orgMax = org.maxParticipants > 0 ? org.maxParticipants : 0;
+  if (orgMax > 0) {
+    max.max = String(orgMax);
+    max.placeholder = `Up to ${orgMax}`;
+  }
   const ends = h('input', { type: 'date' });
 
   // Joining before the host only means something without a waiting room;
@@ -73,19 +94,25 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
   const syncE2EE = (): void => {
     if (e2eeLocked) e2ee.checked = true;
     e2ee.disabled = e2eeLocked;
-    if (e2ee.checked) recording.checked = transcription.checked = false;
-    recording.disabled = transcription.disabled = e2ee.checked;
+    if (e2ee.checked || !recordingAllowed) recording.checked = false;
+    if (e2ee.checked || !transcriptionAllowed) transcription.checked = false;
+    recording.disabled = e2ee.checked || !recordingAllowed;
+    transcription.disabled = e2ee.checked || !transcriptionAllowed;
     e2eeHint.textContent =
       (e2eeLocked ? 'Locked by your organisation. ' : '') +
       'Audio, video and screen shares are encrypted in each browser; this server cannot see or hear them. Chat and files are not covered. ' +
       (recordingAllowed || transcriptionAllowed ? 'An encrypted meeting cannot be recorded or transcribed. ' : '') +
       'Everyone needs a recent browser (Chrome, Edge, Firefox or Safari).';
-    recordingHint.textContent = e2ee.checked
-      ? 'Not possible in an end-to-end encrypted meeting: the server cannot record what it cannot see.'
-      : 'Everyone is asked before recording starts; whoever declines is not recorded.';
-    transcriptionHint.textContent = e2ee.checked
-      ? 'Not possible in an end-to-end encrypted meeting: the server has no audio to transcribe.'
-      : 'Speech is turned into text by a speech engine on this server. Everyone is asked first; whoever declines is not transcribed.';
+    recordingHint.textContent = !recordingAllowed
+      ? `${ORG_LOCKED_NOTE}: meetings on this server cannot be recorded.`
+      : e2ee.checked
+        ? 'Not possible in an end-to-end encrypted meeting: the server cannot record what it cannot see.'
+        : 'Everyone is asked before recording starts; whoever declines is not recorded.';
+    transcriptionHint.textContent = !transcriptionAllowed
+      ? `${ORG_LOCKED_NOTE}: meetings on this server cannot be transcribed.`
+      : e2ee.checked
+        ? 'Not possible in an end-to-end encrypted meeting: the server has no audio to transcribe.'
+        : 'Speech is turned into text by a speech engine on this server. Everyone is asked first; whoever declines is not transcribed.';
   };
   e2ee.addEventListener('change', syncE2EE);
   sensitive.addEventListener('change', () => {
@@ -107,21 +134,13 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       switchRow(chatAfter, 'Let participants with an account read the chat after the meeting'),
       hint('opt-chat-after-hint', chatAfter, 'They see the messages sent while they were there and their own private messages, until the chat is deleted with the retention period.'),
     ]),
-    // Offered only where the organisation allows recording (config recording).
-    ...(recordingAllowed
-      ? [
-          h('div', { class: 'setting-option' }, [switchRow(recording, 'Let hosts and co-hosts record this meeting'), recordingHint]),
-        ]
-      : []),
-    // Offered only where the organisation allows transcription (config transcription).
-    ...(transcriptionAllowed
-      ? [
-          h('div', { class: 'setting-option' }, [
-            switchRow(transcription, 'Let hosts and co-hosts transcribe this meeting (live captions and a transcript)'),
-            transcriptionHint,
-          ]),
-        ]
-      : []),
+    // Disabled, with the note, where the organisation does not allow
+    // recording or transcription (config recording, transcription).
+    h('div', { class: 'setting-option' }, [switchRow(recording, 'Let hosts and co-hosts record this meeting'), recordingHint]),
+    h('div', { class: 'setting-option' }, [
+      switchRow(transcription, 'Let hosts and co-hosts transcribe this meeting (live captions and a transcript)'),
+      transcriptionHint,
+    ]),
     h('div', { class: 'setting-option' }, [
       switchRow(sensitive, 'Sensitive meeting (telehealth, counselling, legal advice)'),
       hint('opt-sensitive-hint', sensitive, 'Turns end-to-end encryption on, and the meeting list and the invitation screen say the meeting is sensitive.'),
@@ -132,7 +151,9 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       : field('opt-screen-share', 'Who can share their screen', share),
     field('opt-recurrence', 'Repeats', repeat, 'A repeating meeting needs an end date.'),
     field('opt-ends', 'End date', ends, 'Nobody can join after this day. Leave empty for the server default.'),
-    field('opt-max', 'Maximum participants', max),
+    orgMax > 0
+      ? field('opt-max', 'Maximum participants', max, `Your organisation allows at most ${orgMax} per meeting; leave empty for ${orgMax}.`)
+      : field('opt-max', 'Maximum participants', max),
     field('opt-cohosts', 'Co-hosts', cohosts, 'E-mail addresses of accounts on this server, separated by commas.'),
   ]);
 
@@ -143,7 +164,7 @@ export function meetingOptionsForm(orgLocked: readonly string[] = [], recordingA
       join_before_host: !waiting.checked && early.checked,
       screen_share: share.value,
       recurrence: repeat.value,
-      max_participants: wholeNumber(max.value),
+      max_participants: wholeNumber(max.value, orgMax),
       cohosts: cohosts.value.split(/[\s,;]+/).filter((s) => s !== ''),
       ...endOfDay(ends.value),
       // Sent only when on: left out, the server's policy decides (a server
@@ -192,10 +213,11 @@ function switchRow(input: HTMLInputElement, label: string): HTMLElement {
   return h('div', { class: 'switch-row' }, [input, h('label', { for: input.id, text: label })]);
 }
 
-function wholeNumber(v: string): number {
+function wholeNumber(v: string, cap: number): number {
   if (v.trim() === '') return 0;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error('Maximum participants must be a whole number.');
+  if (cap > 0 && n > cap) throw new Error(`Maximum participants: your organisation allows at most ${cap}.`);
   return n;
 }
 

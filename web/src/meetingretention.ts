@@ -1,8 +1,9 @@
 // A host's retention periods for one meeting's recordings, transcripts,
-// chat and files, within the limits the administrator set. The server
+// chat and files, within the limits the administrator set (recordings and
+// transcripts only where the organisation allows them). The server
 // checks every period against the limits; this only collects and shows.
 
-import { getMeetingRetention, setMeetingRetention } from './api';
+import { getMeetingRetention, orgAllowsRecording, orgAllowsTranscription, setMeetingRetention } from './api';
 import type { MeetingRetention } from './api';
 import { announce, append, busyButton, clear, errorMessage, h, showError } from './dom';
 
@@ -36,7 +37,13 @@ export function retentionPanel(meetingId: string): HTMLElement {
   function render(r: MeetingRetention): void {
     clear(body);
     const inputs: [string, HTMLInputElement][] = [];
-    for (const cat of Object.keys(r.limits).sort()) {
+    // Recordings and transcripts are offered only where the organisation
+    // allows them (or the meeting already has a period of its own): a
+    // field for data no meeting here can make would suggest it does.
+    const offered = (cat: string): boolean =>
+      r.overrides[cat] !== undefined ||
+      (cat === 'recording' ? orgAllowsRecording() : cat === 'transcript' ? orgAllowsTranscription() : true);
+    for (const cat of Object.keys(r.limits).sort().filter(offered)) {
       const id = prefix + cat;
       const input = h('input', {
         type: 'text',

@@ -55,8 +55,8 @@ export const REQUEST_WORDS: Record<string, string> = {
 /** What withdrawing each kind of consent does (docs/privacy.md). */
 export const WITHDRAW_EFFECT: Record<string, string> = {
   notice: 'You will be asked to read and accept the privacy notice again before your next meeting.',
-  recording: 'You will be left out of future recordings. (Conclave does not record meetings yet.)',
-  transcription: 'You will be left out of future transcripts. (Conclave does not transcribe meetings yet.)',
+  recording: 'You are left out at once of any recording running now; every later recording asks you again.',
+  transcription: 'You are left out at once of any transcription running now; every later transcription asks you again.',
 };
 
 const CONSENT_WORDS: Record<string, string> = {
