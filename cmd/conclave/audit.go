@@ -16,13 +16,25 @@ import (
 )
 
 // openAuditLog returns the audit log over st, keyed with the data dir's
-// key (created on first use). Server and CLI share key and database.
+// key (created on first use) or the cluster's (audit_key_file, never
+// created). Server and CLI share key and database.
 func openAuditLog(st store.Store, cfg config.Config) (*audit.Log, error) {
-	key, err := audit.LoadOrCreateKey(cfg.AuditKeyPath())
+	key, err := loadAuditKey(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return audit.New(st, audit.Options{Key: key}), nil
+}
+
+func loadAuditKey(cfg config.Config) ([]byte, error) {
+	if cfg.AuditKeyFile == "" {
+		return audit.LoadOrCreateKey(cfg.AuditKeyPath())
+	}
+	key, err := audit.LoadKey(cfg.AuditKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("audit_key_file: %w (it is never created: provision it once for every node, e.g. openssl rand -hex 32)", err)
+	}
+	return key, nil
 }
 
 // recordCLI appends an entry for an administration command. The operator

@@ -213,9 +213,13 @@ func startMetrics(cfg config.Config, reg *metrics.Registry, log *slog.Logger) (f
 // server's UDP socket (on its own address and, behind 1:1 NAT, its public
 // one).
 func startTURN(cfg config.Config, media *net.UDPAddr, public net.IP, log *slog.Logger) (*turn.Server, error) {
-	secret, err := turn.LoadOrCreateSecret(cfg.TURNSecretPath())
+	load := turn.LoadOrCreateSecret
+	if cfg.TURNSecretFile != "" {
+		load = turn.LoadSecret // the cluster's: never created here
+	}
+	secret, err := load(cfg.TURNSecretPath())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("turn secret: %w", err)
 	}
 	mediaAP := media.AddrPort()
 	peers := []netip.AddrPort{mediaAP}

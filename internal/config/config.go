@@ -78,7 +78,7 @@ type Config struct {
 	// MediaPort is shared by the UDP mux and ICE-TCP.
 	MediaPort int `toml:"media_port"`
 	// TURNPort is the embedded TURN server's port; 0 disables TURN. Its
-	// secret is not configurable: see TURNSecretPath.
+	// secret's file is TURNSecretPath.
 	TURNPort int `toml:"turn_port"`
 	// TURNMaxPerCredential and TURNMaxPerAddress bound the live relay
 	// allocations one participant's credential and one client address may
@@ -146,6 +146,8 @@ type Config struct {
 	// Transcription: whether meetings may be transcribed, and by which
 	// local engine (transcription.go).
 	Transcription
+	// Secrets: key files shared by every node of a cluster (secrets.go).
+	Secrets
 	// RemoteControl: whether and by whom shared screens may be controlled
 	// remotely, and for how long (remotecontrol.go).
 	RemoteControl
@@ -234,16 +236,6 @@ func (c Config) DBPath() string { return filepath.Join(c.DataDir, "conclave.db")
 
 // ACMECacheDir holds autocert's account key and certificates.
 func (c Config) ACMECacheDir() string { return filepath.Join(c.DataDir, "acme") }
-
-// TURNSecretPath is the file holding the TURN REST-credential secret
-// (created on first use by turn.LoadOrCreateSecret). It lives in the data
-// dir rather than the config so it never has to be typed or shared.
-func (c Config) TURNSecretPath() string { return filepath.Join(c.DataDir, "turn.secret") }
-
-// AuditKeyPath is the file holding the audit log's HMAC key (created on
-// first use by audit.LoadOrCreateKey). Keeping it out of the database means
-// a copy of, or write access to, the database alone cannot forge the log.
-func (c Config) AuditKeyPath() string { return filepath.Join(c.DataDir, "audit.key") }
 
 // SlogLevel maps LogLevel to a slog level; Validate rejects unknown names, so
 // anything unexpected here falls back to info.

@@ -335,6 +335,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, recordingKeys)
 	maps.Copy(keys, transcriptionKeys)
 	maps.Copy(keys, remoteControlKeys)
+	maps.Copy(keys, secretKeys)
 	maps.Copy(keys, mediaKeys)
 	maps.Copy(keys, accountKeys)
 	if len(keys) != len(options) {

@@ -132,7 +132,7 @@ var options = append([]option{
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
 		str(func(c *Config) *string { return &c.MetricsToken })},
-}, slices.Concat(privacyOptions, auditAnchorOptions, releaseOptions, filesOptions, mediaOptions, recordingOptions, transcriptionOptions, remoteControlOptions, accountOptions)...)
+}, slices.Concat(privacyOptions, auditAnchorOptions, releaseOptions, filesOptions, mediaOptions, recordingOptions, transcriptionOptions, remoteControlOptions, secretOptions, accountOptions)...)
 
 // durationText writes d the way operators type it: "720h", not "720h0m0s".
 func durationText(d time.Duration) string { return strings.TrimSuffix(d.String(), "0m0s") }

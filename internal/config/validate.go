@@ -41,6 +41,7 @@ func (c Config) Validate() error {
 		c.validateRecording(),
 		c.validateTranscription(),
 		c.validateRemoteControl(),
+		c.validateSecrets(),
 		c.validateAccounts(),
 		c.validateOIDC(),
 		c.validateStore(),

@@ -260,22 +260,30 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
+// LoadSecret reads the secret at path and never creates one: a cluster's
+// nodes share one the operator provisioned (config turn_secret_file). A
+// missing file is an error wrapping os.ErrNotExist; a file that group or
+// others can read is refused (keyfile.ErrExposed).
+func LoadSecret(path string) (string, error) {
+	b, err := keyfile.Read(path)
+	if err != nil {
+		return "", fmt.Errorf("turn: read secret: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) < 32 {
+		return "", fmt.Errorf("turn: secret in %s is too short", path)
+	}
+	return s, nil
+}
+
 // LoadOrCreateSecret reads the TURN secret from path, creating a random one
 // (mode 0600) on first use. A secret readable by group or others is
 // refused, as every key file is (package keyfile). Grants live in memory,
 // so a restart voids every credential issued before it; clients rejoin and
 // get new ones.
 func LoadOrCreateSecret(path string) (string, error) {
-	b, err := keyfile.Read(path)
-	if err == nil {
-		s := strings.TrimSpace(string(b))
-		if len(s) < 32 {
-			return "", fmt.Errorf("turn: secret in %s is too short", path)
-		}
-		return s, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("turn: read secret: %w", err)
+	if s, err := LoadSecret(path); !errors.Is(err, os.ErrNotExist) {
+		return s, err
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
