@@ -51,10 +51,7 @@ func TestPairingCodeUnusedEnded(t *testing.T) {
 // TestAgentGetsAcceptedEventsInOrder: the agent gets exactly the events
 // that pass, in the order sent; every refusal is dropped on the way.
 func TestAgentGetsAcceptedEventsInOrder(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, _, a, in := controlled(t, false, false)
 	sent := []remotecontrol.Frame{
 		move(1, 0.25, 0.75),
 		move(2, 1.5, 0.5),  // out of bounds
@@ -93,10 +90,7 @@ func TestAgentGetsAcceptedEventsInOrder(t *testing.T) {
 
 // TestPointerOnly: a view-pointer grant passes moves only.
 func TestPointerOnly(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, true)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	_, _, a, in := controlled(t, false, true)
 	in.send(t, key(1, "KeyA"))
 	in.send(t, remotecontrol.Frame{Event: remotecontrol.Event{Seq: 2, Kind: remotecontrol.Down, X: 0.5, Y: 0.5}})
 	in.send(t, remotecontrol.Frame{Event: remotecontrol.Event{Seq: 3, Kind: remotecontrol.Wheel, X: 0.5, Y: 0.5, DY: 1}})
@@ -233,10 +227,7 @@ func TestNoAgentNoEvents(t *testing.T) {
 // control (flood); the agent gets at most the burst, in order, then the
 // end.
 func TestFloodCutOff(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, _, a, in := controlled(t, false, false)
 	n := remotecontrol.Burst + remotecontrol.FloodCut + 1
 	for i := 1; i <= n; i++ {
 		if in.try(move(uint64(i), 0.5, 0.5)) != nil {
@@ -264,10 +255,7 @@ func TestFloodCutOff(t *testing.T) {
 // are dropped without counting as bad input, and pass again once the
 // bucket refills.
 func TestRateLimitedNotRefused(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, _, a, in := controlled(t, false, false)
 	in.send(t, move(1, 0.5, 0.5))
 	a.events(t, 1)
 	before := r.clock.readings()
@@ -291,10 +279,7 @@ func TestRateLimitedNotRefused(t *testing.T) {
 // TestBadInputCutOff: MaxRefused refused events end control (bad_input),
 // even with good ones between them.
 func TestBadInputCutOff(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, _, a, in := controlled(t, false, false)
 	seq := uint64(0)
 	for i := range MaxRefused {
 		seq++
@@ -319,10 +304,7 @@ func TestBadInputCutOff(t *testing.T) {
 // TestExpiredOnInput: the first event past the time limit ends control
 // (expired) even if the room's timer has not fired.
 func TestExpiredOnInput(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, _, a, in := controlled(t, false, false)
 	in.send(t, move(1, 0.5, 0.5))
 	a.events(t, 1)
 	r.clock.add(time.Hour)
@@ -408,10 +390,7 @@ func TestAgentGoesAway(t *testing.T) {
 // connections at once, the agent after the end message with the cause,
 // and no event passes after.
 func TestEndClosesBoth(t *testing.T) {
-	r := newRig(t)
-	g := r.start(t, "g1", false, false)
-	a := r.paired(t, g)
-	in := r.input(t, g.ID, g.Token)
+	r, g, a, in := controlled(t, false, false)
 	in.send(t, move(1, 0.5, 0.5))
 	a.events(t, 1)
 	r.rel.End(g.ID, remotecontrol.CauseRevoked)

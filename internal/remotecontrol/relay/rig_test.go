@@ -149,6 +149,15 @@ func (r *rig) dial(t *testing.T, path string) *websocket.Conn {
 	return ws
 }
 
+// controlled is a rig with grant g1 (e2ee, pointerOnly) under way: its
+// agent paired past "granted" and the controller's input connected.
+func controlled(t *testing.T, e2ee, pointerOnly bool) (r *rig, g room.ControlGrant, agent, input *peer) {
+	t.Helper()
+	r = newRig(t)
+	g = r.start(t, "g1", e2ee, pointerOnly)
+	return r, g, r.paired(t, g), r.input(t, g.ID, g.Token)
+}
+
 // peer is one raw connection, agent or controller: what the relay sends,
 // and why it closed.
 type peer struct {
