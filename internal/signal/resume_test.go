@@ -176,6 +176,9 @@ func TestResumeKeepsPlace(t *testing.T) {
 	if got := a2.next("chat"); !got.has("welcome back") {
 		t.Fatalf("chat after resume %s", got.Data)
 	}
+	// The entry is appended after the resumed participant hears the
+	// replay, so wait for it.
+	eventually.True(t, "the meeting.resume entry", func() bool { return len(log.find(audit.MeetingResume, a.id)) > 0 })
 	if n := len(log.find(audit.MeetingResume, a.id)); n != 1 {
 		t.Fatalf("%d meeting.resume entries, want 1", n)
 	}
