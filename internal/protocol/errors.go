@@ -57,12 +57,16 @@ const (
 	ByeReplaced = "replaced"
 	// ByeTimedOut: a time limit of the connection ran out.
 	ByeTimedOut = "timed_out"
+	// ByeMoved: the meeting's node lost its lease (a cluster took the
+	// meeting elsewhere): join again, on the same address, and the meeting's
+	// new node takes the participant in.
+	ByeMoved = "moved"
 )
 
 // byeReasons lists every reason; Bye.Reason's enum tag must match it.
 var byeReasons = []string{
 	ByeLeft, ByeServerShutdown, ByeMeetingEnded, ByeDenied, ByeRemoved, ByeBanned,
-	ByeAccountDisabled, ByeRateLimited, ByeProtocolError, ByeReplaced, ByeTimedOut,
+	ByeAccountDisabled, ByeRateLimited, ByeProtocolError, ByeReplaced, ByeTimedOut, ByeMoved,
 }
 
 // ErrorCodes returns every error code, in a stable order.

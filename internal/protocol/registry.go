@@ -103,6 +103,7 @@ var specs = []Spec{
 	msg[E2EEPubKeyOf](`e2ee_pubkey`, s2c, "A participant's end-to-end encryption public key (after welcome: everyone's already published; then each new one). A new key from the same participant replaces the old: flag it."),
 	msg[E2EEKeyFrom](`e2ee_key`, s2c, "A media key wrapped for you by `from`."),
 	msg[GuestProof](`guest_proof`, s2c, "A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only."),
+	msg[Redirect](`redirect`, s2c, "Instead of welcome or waiting: the meeting runs on another node of the cluster. Connect to url (same origin, naming the meeting) and send the same hello again; the socket closes."),
 	msg[Bye](`bye`, s2c, "Why the server closes the socket, just before it does."),
 	msg[ErrorData](`error`, s2c, "A message (its seq in `ref`) or a join was refused; fatal errors close the socket."),
 	msg[Pong](`pong`, s2c, "Answer to ping."),

@@ -88,7 +88,16 @@ type UnmuteRequest struct {
 
 // Bye says why the server closes the connection.
 type Bye struct {
-	Reason string `json:"reason" proto:"enum=left|server_shutdown|meeting_ended|denied|removed|banned|account_disabled|rate_limited|protocol_error|replaced|timed_out"`
+	Reason string `json:"reason" proto:"enum=left|server_shutdown|meeting_ended|denied|removed|banned|account_disabled|rate_limited|protocol_error|replaced|timed_out|moved"`
+}
+
+// Redirect sends a hello elsewhere: the meeting runs on another node of
+// the cluster. URL is the signalling address to connect to and send the
+// same hello again; it names the meeting (?meeting=), so that whichever
+// node the address reaches passes the socket to the meeting's node. It is
+// always on the origin the client connected to.
+type Redirect struct {
+	URL string `json:"url" proto:"required,max=2048"`
 }
 
 // ErrorData refuses a message (Ref: its seq) or a join. NoticeVersion

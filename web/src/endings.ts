@@ -21,6 +21,9 @@ export const BYE_MESSAGES: Record<string, Ending> = {
   removed: { status: 'ended', message: 'You were removed from the meeting.' },
   banned: { status: 'ended', message: BANNED_TEXT },
   account_disabled: { status: 'ended', message: 'An administrator disabled your account, so you were signed out of this meeting.' },
+  // The meeting moved to another node of the cluster; the client joins
+  // again on its own, so this shows only if that fails.
+  moved: { status: 'error', message: 'The meeting moved to another server and could not be rejoined. Reload the page to join again.' },
 };
 
 /** Errors at hello that refuse the join (the server then closes). */

@@ -19,7 +19,7 @@ export const ERROR_CODES = ['bad_json', 'unknown_type', 'bad_request', 'out_of_o
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Reasons of the bye message. */
-export const BYE_REASONS = ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out'] as const;
+export const BYE_REASONS = ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out', 'moved'] as const;
 export type ByeReason = (typeof BYE_REASONS)[number];
 
 export interface Hello {
@@ -507,6 +507,11 @@ export interface GuestProof {
   expires: string;
 }
 
+export interface Redirect {
+  /** required, at most 2048 bytes */
+  url: string;
+}
+
 export interface Bye {
   reason: ByeReason;
 }
@@ -660,6 +665,8 @@ export interface ServerMessages {
   e2ee_key: E2EEKeyFrom;
   /** A guest's one-time proof that the participant ID was theirs, once they enter (waiting room or meeting; guests only, unnumbered): show it when the call ends, keep it in memory only. */
   guest_proof: GuestProof;
+  /** Instead of welcome or waiting: the meeting runs on another node of the cluster. Connect to url (same origin, naming the meeting) and send the same hello again; the socket closes. */
+  redirect: Redirect;
   /** Why the server closes the socket, just before it does. */
   bye: Bye;
   /** A message (its seq in `ref`) or a join was refused; fatal errors close the socket. */
@@ -997,8 +1004,11 @@ const STRUCTS: { readonly [name: string]: readonly Field[] } = {
     { j: 'token', f: 'token', t: { k: 's', req: true, max: 128 } },
     { j: 'expires', f: 'expires', t: { k: 't' } },
   ],
+  Redirect: [
+    { j: 'url', f: 'url', t: { k: 's', req: true, max: 2048 } },
+  ],
   Bye: [
-    { j: 'reason', f: 'reason', t: { k: 's', en: ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out'] } },
+    { j: 'reason', f: 'reason', t: { k: 's', en: ['left', 'server_shutdown', 'meeting_ended', 'denied', 'removed', 'banned', 'account_disabled', 'rate_limited', 'protocol_error', 'replaced', 'timed_out', 'moved'] } },
   ],
   ErrorData: [
     { j: 'code', f: 'code', t: { k: 's', en: ['bad_json', 'unknown_type', 'bad_request', 'out_of_order', 'unsupported_version', 'join_refused', 'meeting_full', 'rate_limited', 'internal', 'meeting_locked', 'banned', 'meeting_expired', 'too_many_attempts', 'forbidden', 'not_found', 'notice_required', 'sign_in_required', 'resume_failed'] } },
@@ -1080,6 +1090,7 @@ const SERVER: ReadonlyMap<string, string> = new Map([
   ['e2ee_pubkey', 'E2EEPubKeyOf'],
   ['e2ee_key', 'E2EEKeyFrom'],
   ['guest_proof', 'GuestProof'],
+  ['redirect', 'Redirect'],
   ['bye', 'Bye'],
   ['error', 'ErrorData'],
   ['pong', 'Pong'],
@@ -1730,6 +1741,10 @@ export function decodeE2EEKeyFrom(data: unknown): Decoded<E2EEKeyFrom> {
 
 export function decodeGuestProof(data: unknown): Decoded<GuestProof> {
   return decodeAs('GuestProof', data) as Decoded<GuestProof>;
+}
+
+export function decodeRedirect(data: unknown): Decoded<Redirect> {
+  return decodeAs('Redirect', data) as Decoded<Redirect>;
 }
 
 export function decodeBye(data: unknown): Decoded<Bye> {
