@@ -6,10 +6,19 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/conclave-meet/conclave/internal/cluster"
 	"github.com/conclave-meet/conclave/internal/config"
+	"github.com/conclave-meet/conclave/internal/room"
+	"github.com/conclave-meet/conclave/internal/signal"
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
@@ -73,4 +82,115 @@ func nodeID() (string, error) {
 		return "", fmt.Errorf("node ID: %w", err)
 	}
 	return host + "-" + hex.EncodeToString(b), nil
+}
+
+// clusterNode is this node's part in placing meetings (node_url set):
+// its leases, and once the conference runs, the placement that keeps
+// them and the router that passes a meeting's requests to its node.
+type clusterNode struct {
+	cfg    config.Config
+	log    *slog.Logger
+	pool   *pgxpool.Pool
+	leases *cluster.Leases
+	key    []byte // forwarding key (cluster.ForwardKey)
+	// placement exists once attach has the room manager.
+	placement *cluster.Placement
+}
+
+// startNode opens the leases of a clustered node, named as on its bus;
+// nil without node_url.
+func startNode(ctx context.Context, cfg config.Config, bus *cluster.Bus, logger *slog.Logger) (*clusterNode, error) {
+	if !cfg.Clustered() || bus == nil {
+		return nil, nil
+	}
+	id := bus.Node()
+	auditKey, err := loadAuditKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := cluster.ForwardKey(auditKey)
+	if err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("cluster leases: database address: %w", err)
+	}
+	pcfg.MaxConns = 4
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster leases: connect: %w", err)
+	}
+	leases, err := cluster.NewLeases(pool, cluster.LeaseOptions{Node: id, URL: strings.TrimSuffix(cfg.NodeURL, "/")})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &clusterNode{cfg: cfg, log: logger, pool: pool, leases: leases, key: key}, nil
+}
+
+// attach starts placing meetings on rooms: the heartbeat and renewal
+// loop runs until ctx ends, then gives this node's leases back.
+func (n *clusterNode) attach(ctx context.Context, rooms *room.Manager) (signal.Placer, error) {
+	cpu := newCPUSampler()
+	p, err := cluster.NewPlacement(n.leases, cluster.PlacementOptions{Rooms: rooms, Log: n.log,
+		Load: func() cluster.Load {
+			_, participants := rooms.Count()
+			return cluster.Load{Participants: participants, CPUMilli: cpu.sample()}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	n.placement = p
+	p.Step(ctx) // the first heartbeat before any join can ask for placement
+	go func() {
+		p.Run(ctx)
+		n.pool.Close()
+	}()
+	return placer{p}, nil
+}
+
+// route puts the cluster's router in front of this node's handler
+// (after attach).
+func (n *clusterNode) route(h http.Handler) (http.Handler, error) {
+	return cluster.NewRouter(h, cluster.RouterOptions{Holders: n.placement, Key: n.key, Log: n.log})
+}
+
+// placer adapts cluster.Placement to signal.Placer.
+type placer struct{ p *cluster.Placement }
+
+func (pl placer) Place(ctx context.Context, meetingID string) (bool, error) {
+	w, err := pl.p.Place(ctx, meetingID)
+	return w.Local, err
+}
+
+// cpuSampler measures this process's CPU use between samples, in
+// thousandths of the machine (1000: every core busy), for the heartbeat.
+type cpuSampler struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func newCPUSampler() *cpuSampler {
+	return &cpuSampler{wall: time.Now(), cpu: processCPU()}
+}
+
+func (s *cpuSampler) sample() int {
+	now, cpu := time.Now(), processCPU()
+	wall := now.Sub(s.wall)
+	used := cpu - s.cpu
+	s.wall, s.cpu = now, cpu
+	if wall <= 0 {
+		return 0
+	}
+	return int(1000 * used / (wall * time.Duration(runtime.NumCPU())))
+}
+
+// processCPU is the user and system time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

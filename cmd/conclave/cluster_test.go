@@ -17,17 +17,17 @@ import (
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
-// clusterNode is one `conclave serve` sharing a PostgreSQL store.
-type clusterNode struct {
+// servedNode is one `conclave serve` sharing a PostgreSQL store.
+type servedNode struct {
 	base string
 	out  *testlog.Buffer
 	errb *testlog.Buffer
 }
 
 // startNode runs serve with vars until the test ends.
-func startNode(t *testing.T, vars map[string]string) clusterNode {
+func startServedNode(t *testing.T, vars map[string]string) servedNode {
 	t.Helper()
-	n := clusterNode{out: &testlog.Buffer{}, errb: &testlog.Buffer{}}
+	n := servedNode{out: &testlog.Buffer{}, errb: &testlog.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := env{stdin: strings.NewReader(""), stdout: n.out, stderr: n.errb, getenv: func(k string) string { return vars[k] }}
 	done := make(chan int, 1)
@@ -53,11 +53,11 @@ func TestPasscodeGuessesSharedAcrossNodes(t *testing.T) {
 		"CONCLAVE_MASTER_KEY": base64.StdEncoding.EncodeToString(key),
 		"CONCLAVE_PASSWORD":   testPassword,
 	}
-	a := startNode(t, vars)
+	a := startServedNode(t, vars)
 	token := waitMatch(t, a.errb, regexp.MustCompile(`/setup#token=([A-Za-z0-9_-]{43})`))
 	host := jarClient(t)
 	post(t, host, a.base+"/api/setup", `{"token":"`+token+`","email":"admin@example.org","name":"Admin","password":"`+testPassword+`"}`, http.StatusCreated)
-	b := startNode(t, vars) // after set-up: a node that finds no administrator offers its own set-up link
+	b := startServedNode(t, vars) // after set-up: a node that finds no administrator offers its own set-up link
 	var m struct{ ID, Passcode string }
 	if err := json.Unmarshal(post(t, host, a.base+"/api/meetings", `{"title":"Board"}`, http.StatusCreated), &m); err != nil {
 		t.Fatal(err)

@@ -66,6 +66,8 @@ type conferenceDeps struct {
 	// Joins counts joins per address and meeting (nil: a limiter of
 	// this process alone, from the configuration).
 	Joins *throttle.Limiter
+	// Node, in a cluster, places meetings on nodes (nil: one node).
+	Node *clusterNode
 }
 
 // liveRooms lets the web API reach the room manager, which exists only
@@ -99,7 +101,7 @@ func (l *liveRooms) DisconnectDisabled(userID string) int {
 // newConference starts the media server (and the embedded TURN server unless
 // disabled) and returns the signalling websocket handler and a shutdown
 // function that ends every meeting cleanly and releases the sockets.
-func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shutdown func(context.Context), err error) {
+func newConference(ctx context.Context, d conferenceDeps) (ws *signal.Handler, shutdown func(context.Context), err error) {
 	cfg := d.Config
 	ip := net.ParseIP(cfg.MediaAddr)
 	var public net.IP
@@ -127,6 +129,13 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		Transcription: cfg.Transcription.Transcription, RequireE2EE: cfg.RequireE2EE}, cfg))
 	if d.Live != nil {
 		d.Live.rooms = rooms
+	}
+	var placement signal.Placer
+	if d.Node != nil {
+		if placement, err = d.Node.attach(ctx, rooms); err != nil {
+			engine.Close()
+			return nil, nil, err
+		}
 	}
 	src := metrics.Sources{Media: engine, Live: rooms.Count, Ready: d.Ready}
 	if turnSrv != nil {
@@ -156,6 +165,7 @@ func newConference(_ context.Context, d conferenceDeps) (ws *signal.Handler, shu
 		Recordings:     d.Recordings,
 		Consents:       d.Audit,
 		Transcriptions: d.Transcriptions,
+		Placement:      placement,
 		// 0 in the configuration turns resume off; the handler reads 0 as
 		// its default and a negative grace as off.
 		ResumeGrace: resumeGrace(cfg.ResumeGrace),

@@ -142,7 +142,12 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 	// One passcode budget for joining and for the pre-join check; every
 	// limiter is shared with the cluster's other nodes, if any.
 	lim := newLimiters(cfg)
-	if _, err := startCluster(ctx, cfg, lim, logger); err != nil {
+	bus, err := startCluster(ctx, cfg, lim, logger)
+	if err != nil {
+		return err
+	}
+	node, err := startNode(ctx, cfg, bus, logger)
+	if err != nil {
 		return err
 	}
 	passcodes := lim.Passcodes
@@ -159,6 +164,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 		Transcriptions: transcribing,
 		Passcodes:      passcodes,
 		Joins:          lim.Joins,
+		Node:           node,
 	})
 	if err != nil {
 		return fmt.Errorf("start conference server: %w", err)
@@ -194,6 +200,12 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 		Recordings:    recs,
 		Transcripts:   st,
 	})
+	if node != nil {
+		// A meeting's socket and files go to the node that runs it.
+		if handler, err = node.route(handler); err != nil {
+			return err
+		}
+	}
 	go sessions.RunCleanup(ctx, sessionCleanupInterval)
 	startRetention(ctx, cfg, st, auditLog, registry, logger)
 	return listenAndServe(ctx, cfg, ln, handler, stopConference, logger, e.stdout)

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,8 +151,45 @@ type (
 )
 
 // Dial connects to wsURL (ws://host/ws), joins with hello and starts
-// publishing. It returns once the server has welcomed the client.
+// publishing. It returns once the server has welcomed the client. A
+// redirect (the meeting runs on another node of a cluster) is followed on
+// the same origin, a few times at most.
 func Dial(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client, error) {
+	for hops := 0; ; hops++ {
+		c, err := dialOnce(ctx, wsURL, hello, opts)
+		var r *Redirect
+		if !errors.As(err, &r) {
+			return c, err
+		}
+		if hops == maxRedirects {
+			return nil, fmt.Errorf("client: more than %d redirects", maxRedirects)
+		}
+		if !sameOrigin(wsURL, r.URL) {
+			return nil, fmt.Errorf("client: redirect to another origin refused: %s", r.URL)
+		}
+		wsURL = r.URL
+	}
+}
+
+// maxRedirects bounds a join's redirects: one is the rule (the meeting's
+// node is known once placed), a second covers a move meanwhile.
+const maxRedirects = 3
+
+// Redirect is returned by one dial when the server sends the client to
+// the meeting's node.
+type Redirect struct {
+	URL string `json:"url"`
+}
+
+func (r *Redirect) Error() string { return "server redirected to " + r.URL }
+
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
+}
+
+func dialOnce(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client, error) {
 	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: opts.Header})
 	if err != nil {
 		return nil, fmt.Errorf("client: dial: %w", err)
@@ -212,6 +251,10 @@ func (c *Client) awaitWelcome(ctx context.Context) (json.RawMessage, error) {
 			var b Bye
 			_ = json.Unmarshal(data, &b)
 			return nil, &b
+		case "redirect":
+			var r Redirect
+			_ = json.Unmarshal(data, &r)
+			return nil, &r
 		default:
 			return nil, fmt.Errorf("client: expected welcome, got %s", typ)
 		}

@@ -138,6 +138,25 @@ func (l *Leases) Place(ctx context.Context, meetingID string) (Lease, error) {
 	return out, nil
 }
 
+// Holder returns the live lease on meetingID, if any, and writes
+// nothing.
+func (l *Leases) Holder(ctx context.Context, meetingID string) (Lease, bool, error) {
+	var c current
+	var found bool
+	err := pgx.BeginTxFunc(ctx, l.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		c, found, err = l.current(ctx, tx, meetingID)
+		return err
+	})
+	if err != nil {
+		return Lease{}, false, fmt.Errorf("cluster: read lease: %w", err)
+	}
+	if !found || !c.live || c.Node == "" {
+		return Lease{}, false, nil
+	}
+	return c.Lease, true, nil
+}
+
 type current struct {
 	Lease
 	live bool

@@ -148,6 +148,8 @@ type Config struct {
 	Transcription
 	// Secrets: key files shared by every node of a cluster (secrets.go).
 	Secrets
+	// Cluster: this node among several (cluster.go).
+	Cluster
 	// RemoteControl: whether and by whom shared screens may be controlled
 	// remotely, and for how long (remotecontrol.go).
 	RemoteControl

@@ -336,6 +336,7 @@ func TestOptionsMatchTOML(t *testing.T) {
 	maps.Copy(keys, transcriptionKeys)
 	maps.Copy(keys, remoteControlKeys)
 	maps.Copy(keys, secretKeys)
+	maps.Copy(keys, clusterKeys)
 	maps.Copy(keys, mediaKeys)
 	maps.Copy(keys, accountKeys)
 	if len(keys) != len(options) {

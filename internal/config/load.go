@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,7 +133,7 @@ var options = append([]option{
 		str(func(c *Config) *string { return &c.MetricsListen })},
 	{"metrics-token", "CONCLAVE_METRICS_TOKEN", "bearer token required on /metrics; needed off loopback",
 		str(func(c *Config) *string { return &c.MetricsToken })},
-}, slices.Concat(privacyOptions, auditAnchorOptions, releaseOptions, filesOptions, mediaOptions, recordingOptions, transcriptionOptions, remoteControlOptions, secretOptions, accountOptions)...)
+}, slices.Concat(privacyOptions, auditAnchorOptions, releaseOptions, filesOptions, mediaOptions, recordingOptions, transcriptionOptions, remoteControlOptions, secretOptions, clusterOptions, accountOptions)...)
 
 // durationText writes d the way operators type it: "720h", not "720h0m0s".
 func durationText(d time.Duration) string { return strings.TrimSuffix(d.String(), "0m0s") }
@@ -287,7 +288,19 @@ func (c Config) Bound(addr string) Config {
 	if derived {
 		c.PublicURL = c.derivePublicURL()
 	}
+	c.NodeURL = boundNodeURL(c.NodeURL, port)
 	return c
+}
+
+// boundNodeURL gives a node URL that names port 0 (the system picks the
+// listening port: tests) the real port.
+func boundNodeURL(nodeURL, port string) string {
+	u, err := url.Parse(nodeURL)
+	if err != nil || u.Port() != "0" {
+		return nodeURL
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return u.String()
 }
 
 // derivePublicURL returns "" when no usable host is known (an unspecified

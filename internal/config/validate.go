@@ -42,6 +42,7 @@ func (c Config) Validate() error {
 		c.validateTranscription(),
 		c.validateRemoteControl(),
 		c.validateSecrets(),
+		c.validateCluster(),
 		c.validateAccounts(),
 		c.validateOIDC(),
 		c.validateStore(),

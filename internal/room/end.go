@@ -3,7 +3,22 @@ package room
 // EndMeeting ends the live meeting id for everyone (they are told
 // ReasonMeetingEnded), as when its host deletes it. It reports whether the
 // meeting was live.
-func (m *Manager) EndMeeting(id string) bool {
+func (m *Manager) EndMeeting(id string) bool { return m.end(id, ReasonMeetingEnded) }
+
+// MoveMeeting ends this node's copy of the live meeting id because the
+// meeting now runs on another node of the cluster (its lease was taken
+// over): everyone is told ReasonMoved and joins again, landing on the
+// meeting's new node. It reports whether the meeting was live here.
+func (m *Manager) MoveMeeting(id string) bool { return m.end(id, ReasonMoved) }
+
+// Live reports whether meeting id is live on this node.
+func (m *Manager) Live(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rooms[id] != nil
+}
+
+func (m *Manager) end(id, reason string) bool {
 	m.mu.Lock()
 	r := m.rooms[id]
 	m.mu.Unlock()
@@ -17,7 +32,7 @@ func (m *Manager) EndMeeting(id string) bool {
 		r.mu.Unlock()
 		return false
 	}
-	r.endLocked(ReasonMeetingEnded)
+	r.endLocked(reason)
 	r.mu.Unlock()
 	r.closeMedia(RecordingEnded)
 	m.forget(r)

@@ -24,6 +24,26 @@ func TestManagerEndMeeting(t *testing.T) {
 	}
 }
 
+// TestManagerMoveMeeting: a meeting whose lease another node took is
+// ended here with "moved", for everyone, and no longer live here.
+func TestManagerMoveMeeting(t *testing.T) {
+	m := newManager(t, 0)
+	_, rh := join(t, m, "m", "Hana", "u_host", guarded)
+	_, rw := join(t, m, "m", "W", "", guarded)
+	if !m.Live("m") || m.Live("other") {
+		t.Fatal("Live does not report the live meeting alone")
+	}
+	if !m.MoveMeeting("m") {
+		t.Fatal("live meeting not moved")
+	}
+	if !rh.has("ended moved") || !rw.has("ended moved") {
+		t.Fatalf("after move: %v / %v", rh.lines(), rw.lines())
+	}
+	if m.Live("m") || m.MoveMeeting("m") {
+		t.Fatal("a moved meeting is still live here")
+	}
+}
+
 // TestDisconnectUser: a disabled account's participants are ended in every
 // meeting, waiting or admitted; guests and other accounts stay.
 func TestDisconnectUser(t *testing.T) {

@@ -36,6 +36,9 @@ const (
 	ReasonBanned         = "banned"  // removed, and may not return
 	// ReasonAccountDisabled: an administrator disabled the account.
 	ReasonAccountDisabled = "account_disabled"
+	// ReasonMoved: this node lost the meeting's lease in a cluster; the
+	// meeting goes on elsewhere and clients join again.
+	ReasonMoved = "moved"
 )
 
 // ErrFull is returned when a meeting has reached its participant limit.

@@ -109,6 +109,9 @@ type Options struct {
 	// Transcriptions starts transcriptions where policy allows them; nil
 	// (or no Consents): transcription is unavailable.
 	Transcriptions Transcriptions
+	// Placement, in a cluster, says on which node each meeting runs; a
+	// hello for a meeting elsewhere is redirected. Nil: one node.
+	Placement Placer
 }
 
 // Timer is the part of *time.Timer the resume grace period needs.
@@ -190,7 +193,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		addr = host
 	}
-	newLink(h, ws, user, addr).run(r.Context())
+	l := newLink(h, ws, user, addr)
+	l.base = signallingBase(r, h.opts.PublicOrigin)
+	l.run(r.Context())
 }
 
 // conn is one participant's signalling session, from hello until they

@@ -117,6 +117,9 @@ func onHello(ctx context.Context, c *conn, d *protocol.Hello) error {
 	if m.SignedInOnly && userID == "" {
 		return c.joinError(m.ID, errSignInRequired)
 	}
+	if moved, err := c.redirected(ctx, m.ID); moved || err != nil {
+		return err
+	}
 	c.meetingID, c.title = m.ID, m.Title
 	pid, err := room.NewParticipantID()
 	if err != nil {

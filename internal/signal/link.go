@@ -25,6 +25,7 @@ type link struct {
 	log     *slog.Logger
 	user    *store.User // the account of the request that opened it
 	addr    string      // client IP, for the audit log and throttles only
+	base    string      // ws(s)://host the client reached, for redirect
 	limiter *rate.Limiter
 	out     chan outgoing
 	cancel  context.CancelFunc

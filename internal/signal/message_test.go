@@ -44,7 +44,7 @@ func TestRoomReasonsAreWireReasons(t *testing.T) {
 		byes[r] = true
 	}
 	for _, r := range []string{room.ReasonLeft, room.ReasonServerShutdown, room.ReasonMeetingEnded, room.ReasonDenied,
-		room.ReasonRemoved, room.ReasonBanned, room.ReasonAccountDisabled} {
+		room.ReasonRemoved, room.ReasonBanned, room.ReasonAccountDisabled, room.ReasonMoved} {
 		if !byes[r] {
 			t.Errorf("room reason %q is not a protocol bye reason", r)
 		}

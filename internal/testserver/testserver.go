@@ -99,6 +99,8 @@ type Options struct {
 	// is on where OrgPolicy allows it.
 	ControlNow   func() time.Time
 	ControlAfter func(d time.Duration, f func()) room.Timer
+	// Placement says on which node a meeting runs (nil: here).
+	Placement signal.Placer
 }
 
 // Server is a running test server.
@@ -160,7 +162,7 @@ func Start(t testing.TB, o Options) *Server {
 	sigHandler := signal.NewHandler(signal.Options{Meetings: meetings, Users: users, Rooms: rooms, HelloTimeout: o.HelloTimeout, Logger: log,
 		Notices: o.Notices, Audit: o.Audit, Clock: o.Clock, Passcodes: o.Passcodes, Relay: relay,
 		Joins: o.Joins, Refusals: o.Refusals, ResumeGrace: o.ResumeGrace, AfterFunc: o.AfterFunc, Chat: o.Chat, FileSharing: true,
-		Recordings: o.Recordings, Consents: o.Consents, Transcriptions: o.Transcriptions})
+		Recordings: o.Recordings, Consents: o.Consents, Transcriptions: o.Transcriptions, Placement: o.Placement})
 	mux.Handle("/ws", sigHandler)
 	control := controlrelay.New(controlrelay.Options{Rooms: rooms, Now: o.ControlNow, Origin: sigHandler.OriginAllowed, Logger: log})
 	var controlAudit *controlrelay.AuditRecorder
