@@ -273,7 +273,6 @@ export class MeetingPage {
       media: this.media,
       container: this.main,
       onWaiting: (info) => {
-        this.rejoined();
         if (!waitingView) {
           waitingView = new WaitingView(() => this.session?.leave());
           pending.replaceWith(waitingView.el);
@@ -283,6 +282,8 @@ export class MeetingPage {
         } else {
           waitingView.update(info);
         }
+        // After the replaceWith: pending may be the stale view this removes.
+        this.rejoined();
         this.setStatus('waiting', { hostAbsent: info.reason === 'host_absent' });
       },
       onJoined: (title) => {
