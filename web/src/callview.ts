@@ -15,7 +15,7 @@ import { RecordingControl } from './recording';
 import { RemoteControlView } from './remotecontrolview';
 import type { Bytes } from './e2ee/sframe';
 import { TranscriptionControl } from './transcription';
-import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, VideoSize } from './protocol';
+import type { LobbyEntry, MeetingSettings, ParticipantInfo, Role, TrackOwner, VideoSize } from './protocol';
 import type { SendFn } from './rtc';
 import { SHARE_FORBIDDEN_TITLE } from './roles';
 import { SizeReporter, Tile, fitTiles, tileKey } from './tiles';
@@ -24,6 +24,24 @@ export interface RemoteMedia {
   audio: MediaStreamTrack | null;
   camera: MediaStreamTrack | null;
   screen: MediaStreamTrack | null;
+}
+
+/** A remote track arrived: it shows on its owner's tile. */
+export function bindTrack(remote: Map<string, RemoteMedia>, owner: TrackOwner, track: MediaStreamTrack): void {
+  let r = remote.get(owner.participant_id);
+  if (!r) {
+    r = { audio: null, camera: null, screen: null };
+    remote.set(owner.participant_id, r);
+  }
+  r[owner.source] = track;
+}
+
+/** A remote track ended; false when another had taken its place already. */
+export function unbindTrack(remote: Map<string, RemoteMedia>, owner: TrackOwner, track: MediaStreamTrack): boolean {
+  const r = remote.get(owner.participant_id);
+  if (!r || r[owner.source] !== track) return false;
+  r[owner.source] = null;
+  return true;
 }
 
 export interface CallModel {

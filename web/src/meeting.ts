@@ -11,6 +11,8 @@ import type { ConclavePcs, ConclaveState, MeetingStatus, TileState } from './hoo
 import { icon } from './icons';
 import { LocalMedia } from './media';
 import { PrejoinView } from './prejoin';
+import { Rejoiner } from './rejoin';
+import type { CallView } from './callview';
 import type { MediaDefaults } from './prejoin';
 import type { GuestProof } from './protocol';
 import { isConnected } from './rtc';
@@ -78,6 +80,12 @@ export class MeetingPage {
   private announcedE2EE: boolean | null = null;
   private session: MeetingSession | null = null;
   private lastEnd: SessionEnd | null = null;
+  /** The name given on the pre-join screen; a rejoin says it again. */
+  private joinName = '';
+  /** Joining again on our own after bye moved or resume_failed (rejoin.ts). */
+  private readonly rejoiner = new Rejoiner<SessionEnd>();
+  /** The ended session's call view, up saying "Reconnecting…" while the rejoin runs. */
+  private staleView: CallView | null = null;
   /**
    * The title, once the server accepted the passcode (welcome): the page
    * shows "Meeting" before that, never the ID, and never the title to
@@ -177,9 +185,10 @@ export class MeetingPage {
     document.body.dataset['meetingState'] = status;
   }
 
-  /** The pill says "Reconnecting…" while the connection is being resumed. */
+  /** The pill says "Reconnecting…" while the connection is being resumed or the meeting rejoined. */
   private showStatusText(): void {
-    const reconnecting = this.session?.reconnecting === true && (this.status === 'joined' || this.status === 'waiting');
+    const resuming = this.session?.reconnecting === true && (this.status === 'joined' || this.status === 'waiting');
+    const reconnecting = resuming || (this.rejoiner.active && this.status === 'connecting');
     this.statusEl.dataset['reconnecting'] = reconnecting ? 'true' : 'false';
     this.statusEl.textContent = reconnecting ? 'Reconnecting…' : statusText(this.status, { ...this.statusDetail, wasIn: this.wasIn });
   }
@@ -231,24 +240,30 @@ export class MeetingPage {
       this.passcode = r.passcode;
       this.noticeVersion = r.noticeVersion;
       this.announcedE2EE = r.e2ee;
-      this.join(r.name || this.me?.name || '', r.passcode);
+      this.joinName = r.name || this.me?.name || '';
+      this.join(this.joinName, r.passcode);
     });
   }
 
+  /**
+   * Starts a session. A rejoin (rejoin.ts) keeps the ended session's call
+   * view up in place of the spinner, as a resume would, until the new
+   * session enters or ends.
+   */
   private join(name: string, passcode: string): void {
-    clear(this.main);
+    const rejoining = this.rejoiner.active;
+    if (!rejoining || !this.staleView) clear(this.main);
     this.showError(null);
     this.lastEnd = null;
-    this.wasIn = false;
+    if (!rejoining) this.wasIn = false;
     this.setStatus('connecting');
-    let pending: HTMLElement = h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [
-      h('div', { class: 'spinner' }),
-      h('p', { text: 'Connecting…' }),
-    ]);
-    this.main.appendChild(pending);
-    announce('Connecting to the meeting.');
+    const text = rejoining ? 'Reconnecting…' : 'Connecting…';
+    let pending: HTMLElement =
+      this.staleView?.el ?? h('div', { class: 'connecting card', 'aria-hidden': 'true' }, [h('div', { class: 'spinner' }), h('p', { text })]);
+    if (!this.staleView) this.main.appendChild(pending);
+    announce(rejoining ? 'Connection to the server lost. Reconnecting…' : 'Connecting to the meeting.');
     let waitingView: WaitingView | null = null;
-    this.session = new MeetingSession({
+    const session: MeetingSession = new MeetingSession({
       meetingId: this.meetingId,
       passcode,
       name,
@@ -267,10 +282,13 @@ export class MeetingPage {
         } else {
           waitingView.update(info);
         }
+        // After the replaceWith: pending may be the stale view this removes.
+        this.rejoined();
         this.setStatus('waiting', { hostAbsent: info.reason === 'host_absent' });
       },
       onJoined: (title) => {
         pending.remove();
+        this.rejoined();
         this.wasIn = true;
         this.setStatus('joined');
         this.knownTitle = title || null;
@@ -280,10 +298,36 @@ export class MeetingPage {
       onReconnecting: () => this.showStatusText(),
       onChange: () => this.updateCount(),
       onEnd: (end) => this.onEnd(end),
+      // The stale view's leave button belongs to the ended session: it
+      // leaves the one that replaced it.
+      onLeaveAfterEnd: () => {
+        if (this.session !== session) this.session?.leave();
+      },
     });
+    this.session = session;
   }
 
-  private onEnd(end: SessionEnd): void {
+  /** The new session entered: a rejoin under way is over, its stale view goes. */
+  private rejoined(): void {
+    this.rejoiner.entered();
+    this.staleView?.destroy();
+    this.staleView = null;
+    this.showStatusText();
+  }
+
+  private onEnd(ended: SessionEnd): void {
+    this.keepGuestProof();
+    const end = this.rejoiner.ended(ended);
+    if (end === null) {
+      // The same hello again on a new session (first-join path: new peer
+      // connections after its welcome), the old view up meanwhile.
+      this.staleView = ended.rejoin?.view ?? null;
+      this.join(this.joinName, this.passcode ?? '');
+      return;
+    }
+    this.staleView?.destroy();
+    this.staleView = null;
+    if (ended.rejoin) this.media.stopAll(); // handed over, but no rejoin follows
     if (end.code === 'notice_required') {
       // A new notice was published: show it again (the pre-join screen
       // fetches the current version) instead of an error page.
@@ -293,8 +337,6 @@ export class MeetingPage {
       return;
     }
     this.lastEnd = end;
-    const proof = this.session?.guestProof ?? null;
-    if (proof && !this.guestProofs.some((p) => p.token === proof.token)) this.guestProofs.push(proof);
     this.setStatus(end.status, { code: end.code });
     this.updateCount();
     clear(this.main);
@@ -328,6 +370,12 @@ export class MeetingPage {
     (again ?? home).focus();
   }
 
+  /** The ending session's guest proof joins the page's list (a rejoin does not lose it). */
+  private keepGuestProof(): void {
+    const proof = this.session?.guestProof ?? null;
+    if (proof && !this.guestProofs.some((p) => p.token === proof.token)) this.guestProofs.push(proof);
+  }
+
   private pcs(): ConclavePcs {
     return { publish: this.session?.publisher?.pc ?? null, subscribe: this.session?.subscriber?.pc ?? null };
   }
@@ -357,7 +405,7 @@ export class MeetingPage {
     st.guestProof = s.guestProof ? { participantId: s.guestProof.participant_id, expires: s.guestProof.expires } : null;
     st.byeReason = s.byeReason;
     st.errors = s.errors.map((e) => ({ ...e }));
-    st.reconnecting = s.reconnecting;
+    st.reconnecting = s.reconnecting || this.rejoiner.active;
     st.reconnectAttempts = s.reconnectAttempts;
     st.resumes = s.resumes;
     st.resumable = s.canResume;

@@ -12,6 +12,15 @@ export const ROLE_LABEL: Record<Role, string> = {
   guest: 'Guest',
 };
 
+/** For "You are now …" announcements. */
+export const ROLE_NEWS: Record<Role, string> = {
+  host: 'the host',
+  cohost: 'a co-host',
+  presenter: 'a presenter',
+  attendee: 'an attendee',
+  guest: 'a guest',
+};
+
 /** Hosts and co-hosts run the waiting room and moderate. */
 export function canModerate(role: Role | null): boolean {
   return role === 'host' || role === 'cohost';

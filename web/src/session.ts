@@ -2,7 +2,7 @@
 // the participant list and the call view. Ends exactly once (onEnd).
 
 import type { User } from './api';
-import { CallView } from './callview';
+import { CallView, bindTrack, unbindTrack } from './callview';
 import type { CallModel, RemoteMedia } from './callview';
 import { announce } from './dom';
 import { modCommands } from './commands';
@@ -24,17 +24,17 @@ import type {
   Role,
   ServerMessage,
   ServerMessages,
-  TrackOwner,
   WaitingInfo,
 } from './protocol';
-import { canModerate, canShareScreen } from './roles';
+import { ROLE_NEWS, canModerate, canShareScreen } from './roles';
 import { Publisher, Subscriber } from './rtc';
 import type { SendFn } from './rtc';
 import { addChat, addHistory, deleteChat, newChatLog } from './panelmodel';
 import type { ChatLog } from './panelmodel';
 import { LocalControls } from './localcontrols';
 import { Resumer } from './reconnect';
-import { DROP_CODE, Signaling } from './signaling';
+import { Joiner } from './join';
+import { DROP_CODE, Signaling, signalingUrl } from './signaling';
 import { deviceToken } from './storage';
 
 export interface SessionEnd {
@@ -42,6 +42,13 @@ export interface SessionEnd {
   message: string;
   /** bye reason, error code, or a local reason (connection_lost, ...). */
   code: string;
+  /**
+   * Set when the page should join again on its own with hello (bye moved,
+   * resume_failed: the session is gone from the server, the meeting is
+   * not): local media stays on, and the call view, if any, stays up saying
+   * "Reconnecting…" until the next session takes its place.
+   */
+  rejoin?: { view: CallView | null };
 }
 
 export interface SessionOptions {
@@ -62,6 +69,8 @@ export interface SessionOptions {
   onReconnecting?(reconnecting: boolean): void;
   onChange(): void;
   onEnd(end: SessionEnd): void;
+  /** Leave was pressed on the view an ended session handed over (SessionEnd.rejoin). */
+  onLeaveAfterEnd?(): void;
 }
 
 const JOIN_TIMEOUT_MS = 20_000;
@@ -71,16 +80,6 @@ const LEAVE_WAIT_MS = 1500;
 /** WebSocket close code of a deliberate, orderly close. */
 const NORMAL_CLOSURE = 1000;
 const MAX_ERRORS = 20;
-
-
-/** For "You are now …" announcements. */
-const ROLE_NEWS: Record<Role, string> = {
-  host: 'the host',
-  cohost: 'a co-host',
-  presenter: 'a presenter',
-  attendee: 'an attendee',
-  guest: 'a guest',
-};
 
 export interface ErrorRecord {
   code: string;
@@ -133,7 +132,8 @@ export class MeetingSession {
   private closeHandled = 0;
 
   private chain: Promise<void> = Promise.resolve();
-  private helloSeq = 0;
+  /** hello, the same on every socket of the join, and the redirects (join.ts). */
+  private readonly joiner: Joiner;
   private joinTimer: ReturnType<typeof setTimeout> | undefined;
   private leaveTimer: ReturnType<typeof setTimeout> | undefined;
   private leaving = false;
@@ -160,6 +160,14 @@ export class MeetingSession {
         this.enqueue(async () => this.onClose(gen, opened, ev.code));
         setTimeout(() => this.onClose(gen, opened, ev.code), 2000);
       },
+    }, signalingUrl(opts.meetingId));
+    this.joiner = new Joiner(this.sig, {
+      version: PROTOCOL_VERSION,
+      meeting_id: opts.meetingId,
+      passcode: opts.passcode,
+      name: opts.name,
+      device: deviceToken(),
+      notice_version: opts.noticeVersion ?? 0,
     });
     this.resume = new Resumer({
       sig: this.sig,
@@ -218,14 +226,14 @@ export class MeetingSession {
 
   private onOpen(): void {
     if (this.done || this.resume.resumeOnOpen()) return;
-    this.helloSeq = this.send('hello', {
-      version: PROTOCOL_VERSION,
-      meeting_id: this.opts.meetingId,
-      passcode: this.opts.passcode,
-      name: this.opts.name,
-      device: deviceToken(),
-      notice_version: this.opts.noticeVersion ?? 0,
-    });
+    this.joiner.send();
+  }
+
+  /** hello was answered with redirect: the same hello goes to the node named. */
+  private onRedirect(url: string): void {
+    if (this.status !== 'connecting') return; // only ever an answer to hello
+    const refused = this.joiner.redirect(url);
+    if (refused) this.end('error', refused.message, refused.code);
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -242,6 +250,9 @@ export class MeetingSession {
         break;
       case 'waiting':
         this.onWaiting(msg.data);
+        break;
+      case 'redirect':
+        this.onRedirect(msg.data.url);
         break;
       case 'lobby':
         this.lobby = msg.data.waiting;
@@ -344,7 +355,8 @@ export class MeetingSession {
           break;
         }
         const known = BYE_MESSAGES[msg.data.reason];
-        if (known) this.end(known.status, known.message, msg.data.reason);
+        // moved: the meeting runs on another node now; the page joins it again.
+        if (known) this.end(known.status, known.message, msg.data.reason, msg.data.reason === 'moved');
         else this.end('ended', `Disconnected by the server (${msg.data.reason || 'no reason given'}).`, msg.data.reason);
         break;
       }
@@ -368,6 +380,7 @@ export class MeetingSession {
     // pings keep the connection alive meanwhile.
     if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
     this.resume.startPings();
+    this.joiner.entered();
     this.status = 'waiting';
     this.waiting = d;
     this.opts.onWaiting(d);
@@ -377,6 +390,7 @@ export class MeetingSession {
   private async onWelcome(d: ServerMessages['welcome']): Promise<void> {
     if (this.status !== 'connecting' && this.status !== 'waiting') return;
     if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
+    this.joiner.entered();
     this.status = 'joined';
     this.waiting = null;
     this.selfId = d.participant_id;
@@ -417,7 +431,15 @@ export class MeetingSession {
     this.subscriber = new Subscriber(
       d.ice_servers,
       this.send,
-      { bind: (owner, track) => this.bind(owner, track), unbind: (owner, track) => this.unbind(owner, track) },
+      {
+        bind: (owner, track) => {
+          bindTrack(this.remote, owner, track);
+          this.changed();
+        },
+        unbind: (owner, track) => {
+          if (unbindTrack(this.remote, owner, track)) this.changed();
+        },
+      },
       this.e2ee,
     );
     for (const pc of [this.publisher.pc, this.subscriber.pc]) {
@@ -557,7 +579,9 @@ export class MeetingSession {
       // The answer to resume: refused for good, or (anything else) the
       // socket closes or times out and the next attempt follows.
       if (d.code === 'resume_failed') {
-        this.end('error', LOST_MESSAGE, 'resume_failed');
+        // The session is gone (its node may have died), the meeting may
+        // not be: the page joins again as a first join does.
+        this.end('error', LOST_MESSAGE, 'resume_failed', true);
         return;
       }
       const fatal = d.code === 'unsupported_version' ? FATAL_ERRORS[d.code] : undefined;
@@ -571,13 +595,13 @@ export class MeetingSession {
     // The join refusals end the call only while joining: the same codes
     // answer moderation later (meeting_full refuses a host's admit past the
     // participant limit), and the host must stay in their own meeting.
-    const joining = !this.admitted || (ref !== null && ref === this.helloSeq);
+    const joining = !this.admitted || (ref !== null && ref === this.joiner.seq);
     const fatal = !joining ? undefined : d.code === 'too_many_attempts' ? tooManyAttempts(d.retry_after) : FATAL_ERRORS[d.code];
     if (fatal) {
       this.end('error', fatal, d.code);
       return;
     }
-    if (this.status === 'connecting' || (ref !== null && ref === this.helloSeq)) {
+    if (this.status === 'connecting' || (ref !== null && ref === this.joiner.seq)) {
       this.end('error', `Could not join: ${d.message || d.code}`, d.code);
       return;
     }
@@ -609,29 +633,6 @@ export class MeetingSession {
     else if (!opened) this.end('error', 'Could not connect to the server. Check your connection and try again.', 'connect_failed');
     else if (!this.admitted) this.end('error', 'The server closed the connection before you joined.', 'closed');
     else this.end('error', 'The connection to the server was lost.', 'connection_lost');
-  }
-
-  private bind(owner: TrackOwner, track: MediaStreamTrack): void {
-    const r = this.remoteOf(owner.participant_id);
-    r[owner.source] = track;
-    this.changed();
-  }
-
-  private unbind(owner: TrackOwner, track: MediaStreamTrack): void {
-    const r = this.remote.get(owner.participant_id);
-    if (r && r[owner.source] === track) {
-      r[owner.source] = null;
-      this.changed();
-    }
-  }
-
-  private remoteOf(pid: string): RemoteMedia {
-    let r = this.remote.get(pid);
-    if (!r) {
-      r = { audio: null, camera: null, screen: null };
-      this.remote.set(pid, r);
-    }
-    return r;
   }
 
   model(): CallModel {
@@ -736,6 +737,7 @@ export class MeetingSession {
 
   /** Leave politely: the server answers with bye (left). */
   leave(): void {
+    if (this.done) this.opts.onLeaveAfterEnd?.();
     if (this.done || this.leaving) return;
     this.leaving = true;
     if (this.reconnecting) {
@@ -758,8 +760,14 @@ export class MeetingSession {
     this.end('ended', 'You left the meeting.', 'left');
   }
 
-  private end(status: SessionEnd['status'], message: string, code: string): void {
+  /**
+   * Ends the session once. rejoin (moved, resume_failed): a session that
+   * had entered hands its view and local media to the page, which joins
+   * again; the peer connections go, as the next welcome sets up new ones.
+   */
+  private end(status: SessionEnd['status'], message: string, code: string, rejoin = false): void {
     if (this.done) return;
+    const handover = rejoin && (this.status === 'joined' || this.status === 'waiting');
     this.done = true;
     this.status = status;
     for (const t of [this.joinTimer, this.leaveTimer]) {
@@ -770,12 +778,20 @@ export class MeetingSession {
     this.publisher?.close();
     this.subscriber?.close();
     this.e2ee?.close();
-    this.opts.media.stopAll(); // camera and microphone lights go off
     this.sig.close();
-    this.view?.destroy();
+    const view = this.view;
     this.view = null;
     this.remote.clear();
     this.activeSpeaker = '';
+    if (handover) {
+      // Camera and microphone carry over; a screen share does not, as a reload would end it.
+      this.opts.media.stopScreen();
+      view?.setReconnecting(true);
+      this.opts.onEnd({ status, message, code, rejoin: { view } });
+      return;
+    }
+    this.opts.media.stopAll(); // camera and microphone lights go off
+    view?.destroy();
     this.opts.onEnd({ status, message, code });
   }
 }

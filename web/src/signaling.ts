@@ -15,8 +15,42 @@
 import { parseServerMessage } from './protocol';
 import type { ClientMessages, ServerMessage } from './protocol';
 
-export function signalingUrl(): string {
-  return (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/ws';
+/** The parts of the page's location a signalling URL depends on. */
+export interface PageOrigin {
+  protocol: string;
+  host: string;
+}
+
+/**
+ * The websocket URL for a meeting. It names the meeting so that any node
+ * of a cluster can route the socket before hello (a single node ignores
+ * the parameter).
+ */
+export function signalingUrl(meetingId: string, loc: PageOrigin = location): string {
+  return wsOrigin(loc) + '/ws?meeting=' + encodeURIComponent(meetingId);
+}
+
+/** ws://host or wss://host: the websocket twin of the page's origin. */
+function wsOrigin(loc: PageOrigin): string {
+  return (loc.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + loc.host;
+}
+
+/**
+ * A redirect's url made absolute, or null when it leaves the page's
+ * origin: a server (or whoever forged the frame) must not send the
+ * passcode and name to another host.
+ */
+export function sameOriginUrl(url: string, loc: PageOrigin = location): string | null {
+  let u: URL;
+  try {
+    u = new URL(url, wsOrigin(loc));
+  } catch {
+    return null;
+  }
+  // The page's http(s) twin names the same origin as ws(s).
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  return u.protocol + '//' + u.host === wsOrigin(loc) ? u.href : null;
 }
 
 export interface SignalingHandlers {
@@ -63,7 +97,7 @@ export class Signaling {
 
   constructor(
     private readonly handlers: SignalingHandlers,
-    private readonly url = signalingUrl(),
+    private url: string,
   ) {
     this.connect();
   }
@@ -116,6 +150,20 @@ export class Signaling {
       this.holding = true;
       this.handlers.close(ev, this.opened);
     });
+  }
+
+  /**
+   * Before the session exists (a redirect answered hello): opens a fresh
+   * socket to url, used by every later socket too (resumes must reach the
+   * node that holds the session). Nothing is held, since nothing was sent
+   * that a resume could owe, and the server seqs start again on the new node.
+   */
+  redirect(url: string): void {
+    if (this.finished) return;
+    this.url = url;
+    this.connect();
+    this.holding = false;
+    this.last = 0;
   }
 
   /**
