@@ -159,9 +159,9 @@ func (n *clusterNode) route(h http.Handler) (http.Handler, error) {
 // placer adapts cluster.Placement to signal.Placer.
 type placer struct{ p *cluster.Placement }
 
-func (pl placer) Place(ctx context.Context, meetingID string) (bool, error) {
+func (pl placer) Place(ctx context.Context, meetingID string) (bool, time.Time, error) {
 	w, err := pl.p.Place(ctx, meetingID)
-	return w.Local, err
+	return w.Local, w.Started, err
 }
 
 // cpuSampler measures this process's CPU use between samples, in

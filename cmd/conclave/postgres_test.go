@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,17 +31,7 @@ const pgPassword = "pg-s3cret-never-shown"
 // for.
 func pgURL(t *testing.T, dsn string) string {
 	t.Helper()
-	kv := map[string]string{}
-	for _, f := range strings.Fields(dsn) {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			t.Fatalf("pgtest DSN field %q", f)
-		}
-		kv[k] = v
-	}
-	q := url.Values{"host": {kv["host"]}, "port": {kv["port"]}, "sslmode": {kv["sslmode"]}}
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(kv["user"], pgPassword), Path: "/" + kv["dbname"], RawQuery: q.Encode()}
-	return u.String()
+	return pgtest.URL(t, dsn, pgPassword)
 }
 
 // TestServeOnPostgres: serve runs on PostgreSQL end to end. The setup

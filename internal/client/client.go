@@ -189,7 +189,23 @@ func sameOrigin(a, b string) bool {
 	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }
 
+// withMeeting names the meeting in the signalling URL (?meeting=), as the
+// browser does, so that any node of a cluster can pass the socket to the
+// meeting's node before hello (and a node that died is answered 503
+// there, without a hello counted against the join limits).
+func withMeeting(wsURL, meetingID string) string {
+	u, err := url.Parse(wsURL)
+	if err != nil || meetingID == "" || u.Query().Has("meeting") {
+		return wsURL
+	}
+	q := u.Query()
+	q.Set("meeting", meetingID)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func dialOnce(ctx context.Context, wsURL string, hello Hello, opts Options) (*Client, error) {
+	wsURL = withMeeting(wsURL, hello.MeetingID)
 	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: opts.Header})
 	if err != nil {
 		return nil, fmt.Errorf("client: dial: %w", err)

@@ -44,6 +44,10 @@ type Lease struct {
 	URL     string // the node's public URL, from its heartbeat
 	Epoch   int64
 	Expires time.Time
+	// Started is when the live meeting began: kept when a lease is taken
+	// over from a node that died (the meeting goes on elsewhere), new when
+	// the meeting was not live (its lease given back, or none).
+	Started time.Time
 }
 
 // ErrFenced is returned by Renew when the lease was taken over (or
@@ -126,11 +130,15 @@ func (l *Leases) Place(ctx context.Context, meetingID string) (Lease, error) {
 			return err
 		}
 		out = Lease{Meeting: meetingID, Node: node, URL: url, Epoch: cur.Epoch + 1}
-		return tx.QueryRow(ctx, `INSERT INTO meeting_leases (meeting_id, node_id, epoch, expires_at)
-			VALUES ($2, $3, $4, `+clock+` + $5 * interval '1 millisecond')
-			ON CONFLICT (meeting_id) DO UPDATE SET node_id = $3, epoch = $4, expires_at = EXCLUDED.expires_at
-			RETURNING expires_at`,
-			l.now(), meetingID, node, out.Epoch, l.o.TTL.Milliseconds()).Scan(&out.Expires)
+		// A holder that expired without giving the lease back died: its
+		// meeting goes on, from when it began.
+		goesOn := found && cur.Node != ""
+		return tx.QueryRow(ctx, `INSERT INTO meeting_leases (meeting_id, node_id, epoch, expires_at, started_at)
+			VALUES ($2, $3, $4, `+clock+` + $5 * interval '1 millisecond', `+clock+`)
+			ON CONFLICT (meeting_id) DO UPDATE SET node_id = $3, epoch = $4, expires_at = EXCLUDED.expires_at,
+				started_at = CASE WHEN $6 THEN meeting_leases.started_at ELSE EXCLUDED.started_at END
+			RETURNING expires_at, started_at`,
+			l.now(), meetingID, node, out.Epoch, l.o.TTL.Milliseconds(), goesOn).Scan(&out.Expires, &out.Started)
 	})
 	if err != nil {
 		return Lease{}, fmt.Errorf("cluster: place meeting: %w", err)
@@ -165,9 +173,9 @@ type current struct {
 // current reads meetingID's lease, live or not, with its node's URL.
 func (l *Leases) current(ctx context.Context, tx pgx.Tx, meetingID string) (current, bool, error) {
 	var c current
-	err := tx.QueryRow(ctx, `SELECT m.node_id, COALESCE(n.url, ''), m.epoch, m.expires_at, m.expires_at > `+clock+`
+	err := tx.QueryRow(ctx, `SELECT m.node_id, COALESCE(n.url, ''), m.epoch, m.expires_at, m.started_at, m.expires_at > `+clock+`
 		FROM meeting_leases m LEFT JOIN cluster_nodes n ON n.id = m.node_id WHERE m.meeting_id = $2`,
-		l.now(), meetingID).Scan(&c.Node, &c.URL, &c.Epoch, &c.Expires, &c.live)
+		l.now(), meetingID).Scan(&c.Node, &c.URL, &c.Epoch, &c.Expires, &c.Started, &c.live)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return current{}, false, nil
 	}

@@ -116,6 +116,10 @@ func TestDeadNodeMeetingMovesAndIsFenced(t *testing.T) {
 	if moved.Node != "b" || moved.Epoch != held.Epoch+1 {
 		t.Fatalf("after a died: %+v, want b at epoch %d", moved, held.Epoch+1)
 	}
+	// The meeting goes on: it began when it began on a.
+	if !held.Started.Equal(clock.Now().Add(-ttl/3-ttl-time.Second)) || !moved.Started.Equal(held.Started) {
+		t.Fatalf("started %v on a, %v on b: the moved meeting must keep its start", held.Started, moved.Started)
+	}
 	// a comes back: its renewal is fenced, and it does not get the
 	// meeting back by placing it either.
 	if _, err := n["a"].Renew(context.Background(), renewed); !errors.Is(err, ErrFenced) {
@@ -141,9 +145,14 @@ func TestReleasedLeaseNeverRevives(t *testing.T) {
 	if _, err := n["a"].Renew(context.Background(), first); !errors.Is(err, ErrFenced) {
 		t.Fatalf("a released lease renewed: %v", err)
 	}
+	clock.Advance(time.Minute)
 	second := place(t, n["a"], "m1")
 	if second.Node != "a" || second.Epoch <= first.Epoch {
 		t.Fatalf("placed again: %+v after %+v", second, first)
+	}
+	// The meeting had ended: the new live meeting begins now.
+	if !second.Started.Equal(clock.Now()) {
+		t.Fatalf("a meeting live again started %v, want now (%v)", second.Started, clock.Now())
 	}
 	if _, err := n["a"].Renew(context.Background(), first); !errors.Is(err, ErrFenced) {
 		t.Fatalf("the first epoch renewed the second: %v", err)

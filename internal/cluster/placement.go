@@ -76,6 +76,8 @@ type Where struct {
 	Local bool
 	// Node and URL name the holder (URL: its address for other nodes).
 	Node, URL string
+	// Started is when the live meeting began (Lease.Started).
+	Started time.Time
 }
 
 // Place returns where meetingID runs, placing it by load when no node
@@ -93,7 +95,7 @@ func (p *Placement) Place(ctx context.Context, meetingID string) (Where, error) 
 		p.held[meetingID] = held{Lease: l, since: p.now()}
 	}
 	p.mu.Unlock()
-	return Where{Local: true, Node: l.Node, URL: l.URL}, nil
+	return Where{Local: true, Node: l.Node, URL: l.URL, Started: l.Started}, nil
 }
 
 // Holder returns the node that holds a live lease on meetingID, without

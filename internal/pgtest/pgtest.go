@@ -25,9 +25,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,6 +117,25 @@ func New(t testing.TB) string {
 		}
 	})
 	return s.dsn(name)
+}
+
+// URL turns a connection string of New's into the postgres:// URL
+// Conclave's store setting takes, with password as the password (the
+// test server asks for none, so any works: tests use one to check it is
+// never shown).
+func URL(t testing.TB, dsn, password string) string {
+	t.Helper()
+	kv := map[string]string{}
+	for _, f := range strings.Fields(dsn) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Fatalf("pgtest: DSN field %q", f)
+		}
+		kv[k] = v
+	}
+	q := url.Values{"host": {kv["host"]}, "port": {kv["port"]}, "sslmode": {kv["sslmode"]}}
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(kv["user"], password), Path: "/" + kv["dbname"], RawQuery: q.Encode()}
+	return u.String()
 }
 
 // NewFrom is New, but the database starts as a copy of one that prepare

@@ -160,6 +160,10 @@ type JoinRequest struct {
 	UserID     string // empty for guests
 	DeviceHash string // hex SHA-256 of the browser's device token, if any
 	Policy     Policy // the meeting's stored policy
+	// Started is when the live meeting began, where it began elsewhere
+	// (a cluster moved it here after its node died); zero: now, when this
+	// join starts it.
+	Started time.Time
 }
 
 // Join enters a participant into the live meeting, creating it on first
@@ -169,7 +173,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest, ev Events) (*Member
 		return nil, err
 	}
 	for {
-		r, err := m.room(req.MeetingID, req.Policy)
+		r, err := m.room(req.MeetingID, req.Policy, req.Started)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +207,7 @@ func (m *Manager) checkStoredBans(ctx context.Context, req JoinRequest) error {
 // errRoomClosed means the room emptied and closed between lookup and join.
 var errRoomClosed = errors.New("room: closed")
 
-func (m *Manager) room(id string, p Policy) (*Room, error) {
+func (m *Manager) room(id string, p Policy, started time.Time) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopping {
@@ -212,6 +216,9 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 	if r := m.rooms[id]; r != nil {
 		return r, nil
 	}
+	if started.IsZero() {
+		started = time.Now()
+	}
 	share := sharePresenters
 	if p.ScreenShareEveryone {
 		share = shareEveryone
@@ -219,7 +226,7 @@ func (m *Manager) room(id string, p Policy) (*Room, error) {
 	r := &Room{
 		mgr: m, id: id, policy: p, org: m.org,
 		members: map[string]*Member{}, waiting: map[string]*Member{}, admitting: map[string]*Member{},
-		bans: map[string]bool{}, started: time.Now().UTC(),
+		bans: map[string]bool{}, started: started.UTC(),
 		settings: m.org.apply(Settings{Chat: true, PrivateChat: true, ChatWriters: ChatWritersEveryone, ScreenShare: share,
 			Recording:     p.Recording && m.org.Recording && !(p.E2EE || m.org.RequireE2EE),
 			Transcription: p.Transcription && m.org.Transcription && !(p.E2EE || m.org.RequireE2EE), E2EE: p.E2EE}),

@@ -117,7 +117,8 @@ func onHello(ctx context.Context, c *conn, d *protocol.Hello) error {
 	if m.SignedInOnly && userID == "" {
 		return c.joinError(m.ID, errSignInRequired)
 	}
-	if moved, err := c.redirected(ctx, m.ID); moved || err != nil {
+	moved, started, err := c.redirected(ctx, m.ID)
+	if moved || err != nil {
 		return err
 	}
 	c.meetingID, c.title = m.ID, m.Title
@@ -126,7 +127,7 @@ func onHello(ctx context.Context, c *conn, d *protocol.Hello) error {
 		return err
 	}
 	return c.enter(ctx, room.JoinRequest{
-		ID: pid, MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m),
+		ID: pid, MeetingID: m.ID, Name: name, UserID: userID, DeviceHash: device, Policy: policyOf(m), Started: started,
 	}, d.NoticeVersion)
 }
 

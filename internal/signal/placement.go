@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/protocol"
 )
@@ -21,37 +22,40 @@ import (
 // Placer says where a meeting runs; nil: always here (one node).
 type Placer interface {
 	// Place returns whether meetingID runs on this node, placing it by
-	// load when no node holds it.
-	Place(ctx context.Context, meetingID string) (local bool, err error)
+	// load when no node holds it, and, when it does, since when the live
+	// meeting runs (zero: from now; earlier where it ran on a node that
+	// died and goes on here).
+	Place(ctx context.Context, meetingID string) (local bool, started time.Time, err error)
 }
 
 // MeetingParam names the meeting in the signalling URL, for routing.
 const MeetingParam = "meeting"
 
 // redirected sends the client to the meeting's node when it runs
-// elsewhere; it reports whether it did.
-func (c *conn) redirected(ctx context.Context, meetingID string) (bool, error) {
+// elsewhere; it reports whether it did and, when not, since when the
+// meeting runs here.
+func (c *conn) redirected(ctx context.Context, meetingID string) (bool, time.Time, error) {
 	if c.h.opts.Placement == nil {
-		return false, nil
+		return false, time.Time{}, nil
 	}
-	local, err := c.h.opts.Placement.Place(ctx, meetingID)
+	local, started, err := c.h.opts.Placement.Place(ctx, meetingID)
 	if err != nil {
 		c.log.Error("placing the meeting failed", "err", err)
-		return false, &ProtocolError{Code: protocol.CodeInternal, Message: "the meeting cannot be placed now; try again", Fatal: true}
+		return false, time.Time{}, &ProtocolError{Code: protocol.CodeInternal, Message: "the meeting cannot be placed now; try again", Fatal: true}
 	}
 	if local {
-		return false, nil
+		return false, started, nil
 	}
 	c.mu.Lock()
 	l := c.link
 	c.final = true
 	c.mu.Unlock()
 	if l == nil {
-		return true, nil
+		return true, time.Time{}, nil
 	}
 	u := l.base + "/ws?" + url.Values{MeetingParam: {meetingID}}.Encode()
 	l.push(c.h.frame("redirect", 0, protocol.Redirect{URL: u}), "redirect")
-	return true, nil
+	return true, time.Time{}, nil
 }
 
 // signallingBase is the scheme and host the client reached this socket

@@ -17,17 +17,18 @@ import (
 
 // placer places every meeting where the test says, and counts its calls.
 type placer struct {
-	mu    sync.Mutex
-	local bool
-	err   error
-	calls []string
+	mu      sync.Mutex
+	local   bool
+	started time.Time
+	err     error
+	calls   []string
 }
 
-func (p *placer) Place(_ context.Context, id string) (bool, error) {
+func (p *placer) Place(_ context.Context, id string) (bool, time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, id)
-	return p.local, p.err
+	return p.local, p.started, p.err
 }
 
 func (p *placer) called() []string {
