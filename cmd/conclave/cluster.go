@@ -38,10 +38,11 @@ func newLimiters(cfg config.Config) limiters {
 }
 
 // startCluster joins the cluster's signals when the store is PostgreSQL
-// (several nodes may share it) and shares the limiters through them, so
-// that guesses spread over nodes count as on one. With SQLite there is
-// one node and nothing to share. It returns when the bus listens.
-func startCluster(ctx context.Context, cfg config.Config, lim limiters, logger *slog.Logger) (*cluster.Bus, error) {
+// (several nodes may share it) and shares through them the limiters, so
+// that guesses spread over nodes count as on one, and the web API's
+// actions on live meetings, which may run on any node. With SQLite there
+// is one node and nothing to share. It returns when the bus listens.
+func startCluster(ctx context.Context, cfg config.Config, lim limiters, live *liveRooms, logger *slog.Logger) (*cluster.Bus, error) {
 	if cfg.StoreKind() != config.StorePostgres {
 		return nil, nil
 	}
@@ -57,6 +58,7 @@ func startCluster(ctx context.Context, cfg config.Config, lim limiters, logger *
 		"joins": lim.Joins, "guest_requests": lim.GuestRequests} {
 		cluster.ShareLimiter(ctx, bus, name, l)
 	}
+	live.share(bus, logger)
 	go func() {
 		if err := bus.Run(ctx); err != nil {
 			logger.Error("cluster signals stopped", "err", err)

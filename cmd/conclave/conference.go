@@ -70,34 +70,6 @@ type conferenceDeps struct {
 	Node *clusterNode
 }
 
-// liveRooms lets the web API reach the room manager, which exists only
-// once the conference server has started.
-type liveRooms struct{ rooms *room.Manager }
-
-// EndMeeting implements web.LiveMeetings.
-func (l *liveRooms) EndMeeting(id string) bool {
-	if l.rooms == nil {
-		return false
-	}
-	return l.rooms.EndMeeting(id)
-}
-
-// WithdrawRecording implements web.LiveMeetings.
-func (l *liveRooms) WithdrawRecording(userID string) int {
-	if l.rooms == nil {
-		return 0
-	}
-	return l.rooms.WithdrawRecording(userID)
-}
-
-// DisconnectDisabled implements web.LiveMeetings.
-func (l *liveRooms) DisconnectDisabled(userID string) int {
-	if l.rooms == nil {
-		return 0
-	}
-	return l.rooms.DisconnectUser(userID, room.ReasonAccountDisabled)
-}
-
 // newConference starts the media server (and the embedded TURN server unless
 // disabled) and returns the signalling websocket handler and a shutdown
 // function that ends every meeting cleanly and releases the sockets.

@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, st serverSto
 	// One passcode budget for joining and for the pre-join check; every
 	// limiter is shared with the cluster's other nodes, if any.
 	lim := newLimiters(cfg)
-	bus, err := startCluster(ctx, cfg, lim, logger)
+	bus, err := startCluster(ctx, cfg, lim, live, logger)
 	if err != nil {
 		return err
 	}

@@ -85,11 +85,3 @@ func newSpeechEngine(cfg config.Config, logger *slog.Logger) (transcribe.Engine,
 	}
 }
 
-// WithdrawTranscription leaves the account out of every running
-// transcription (web: a withdrawal of transcription consent).
-func (l *liveRooms) WithdrawTranscription(userID string) int {
-	if l.rooms == nil {
-		return 0
-	}
-	return l.rooms.WithdrawTranscription(userID)
-}

@@ -25,6 +25,7 @@ type person struct {
 	received map[string]*atomic.Int64 // owner participant → packets
 	history  []string                 // chat texts in chat_history
 	chats    atomic.Int64             // chat messages delivered (own echo included)
+	bye      atomic.Value             // the reason of the last bye (string)
 	stop     context.CancelFunc
 }
 
@@ -49,6 +50,11 @@ func (p *person) onTrack(owner, _ string, tr *webrtc.TrackRemote) {
 func (p *person) onMessage(typ string, data json.RawMessage) {
 	if typ == "chat" {
 		p.chats.Add(1)
+	}
+	if typ == "bye" {
+		var b struct{ Reason string }
+		_ = json.Unmarshal(data, &b)
+		p.bye.Store(b.Reason)
 	}
 	if typ != "chat_history" {
 		return

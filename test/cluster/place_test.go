@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -75,4 +77,58 @@ func hasID(ps []client.Participant, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestDeletingAMeetingEndsItOnItsNode: an administrator who deletes a
+// live meeting through a node that does not run it ends it all the same:
+// the action travels to the meeting's node, and its participants are told
+// the meeting ended.
+func TestDeletingAMeetingEndsItOnItsNode(t *testing.T) {
+	c := newCluster(t)
+	nodes := []*node{c.start()}
+	c.setUp(nodes[0])
+	nodes = append(nodes, c.start())
+	m := c.meeting(nodes[0].base, "Ward round")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p := &person{name: "Ada"}
+	if err := p.join(ctx, nodes[0].base, m); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.leave)
+	other := nodes[0]
+	if home := c.holder(m.ID); home == other.base {
+		other = nodes[1]
+	}
+	req, _ := http.NewRequest(http.MethodDelete, other.base+"/api/meetings/"+m.ID, nil)
+	// The admin's cookie was issued by node 0; every node accepts it.
+	req.Header.Set("Origin", other.base)
+	for _, ck := range c.admin.Jar.Cookies(mustURL(t, nodes[0].base)) {
+		req.AddCookie(ck)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("DELETE through %s: %d", other.base, resp.StatusCode)
+	}
+	select {
+	case <-p.client().Done():
+	case <-ctx.Done():
+		t.Fatal("the participant is still in the deleted meeting")
+	}
+	if got, _ := p.bye.Load().(string); got != "meeting_ended" {
+		t.Fatalf("bye %q, want meeting_ended", got)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
