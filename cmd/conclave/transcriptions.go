@@ -84,4 +84,3 @@ func newSpeechEngine(cfg config.Config, logger *slog.Logger) (transcribe.Engine,
 		return eng, nil
 	}
 }
-
