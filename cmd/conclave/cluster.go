@@ -132,8 +132,12 @@ func startNode(ctx context.Context, cfg config.Config, bus *cluster.Bus, logger 
 }
 
 // attach starts placing meetings on rooms: the heartbeat and renewal
-// loop runs until ctx ends, then gives this node's leases back.
+// loop runs until ctx ends, then leaves the cluster and gives this
+// node's leases back.
 func (n *clusterNode) attach(ctx context.Context, rooms *room.Manager) (signal.Placer, error) {
+	// A node that stops (an upgrade, node by node) hands its meetings
+	// over: its participants join again, elsewhere, on their own.
+	rooms.SetShutdownMoves()
 	cpu := newCPUSampler()
 	p, err := cluster.NewPlacement(n.leases, cluster.PlacementOptions{Rooms: rooms, Log: n.log,
 		Load: func() cluster.Load {

@@ -111,6 +111,15 @@ func (l *Leases) Heartbeat(ctx context.Context, load Load) error {
 	return nil
 }
 
+// Leave removes this node's heartbeat: a node that stops is no longer
+// chosen for meetings, even before its last heartbeat would go stale.
+func (l *Leases) Leave(ctx context.Context) error {
+	if _, err := l.pool.Exec(ctx, `DELETE FROM cluster_nodes WHERE id = $1`, l.o.Node); err != nil {
+		return fmt.Errorf("cluster: leave: %w", err)
+	}
+	return nil
+}
+
 // Place returns the node that runs meetingID: the holder of a live lease,
 // or else the least loaded live node, for which a new lease is written
 // (this node when no node has a live heartbeat, itself included).
@@ -219,6 +228,19 @@ func (l *Leases) Release(ctx context.Context, lease Lease) error {
 		WHERE meeting_id = $1 AND node_id = $2 AND epoch = $3`, lease.Meeting, l.o.Node, lease.Epoch)
 	if err != nil {
 		return fmt.Errorf("cluster: release lease: %w", err)
+	}
+	return nil
+}
+
+// HandOver gives up this node's lease on a meeting that goes on (the
+// node stops while it is live): the lease expires now but keeps its
+// holder, so that the next placement, on another node, continues the
+// meeting (Lease.Started kept) instead of starting it afresh.
+func (l *Leases) HandOver(ctx context.Context, lease Lease) error {
+	_, err := l.pool.Exec(ctx, `UPDATE meeting_leases SET expires_at = `+clock+`
+		WHERE meeting_id = $2 AND node_id = $3 AND epoch = $4`, l.now(), lease.Meeting, l.o.Node, lease.Epoch)
+	if err != nil {
+		return fmt.Errorf("cluster: hand over lease: %w", err)
 	}
 	return nil
 }

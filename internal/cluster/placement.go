@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -35,6 +34,7 @@ type Placement struct {
 type held struct {
 	Lease
 	since time.Time
+	live  bool // the meeting was live here at the last round (or just placed)
 }
 
 // Rooms is what placement needs of the node's live meetings.
@@ -92,7 +92,7 @@ func (p *Placement) Place(ctx context.Context, meetingID string) (Where, error) 
 	}
 	p.mu.Lock()
 	if h, ok := p.held[meetingID]; !ok || h.Epoch != l.Epoch {
-		p.held[meetingID] = held{Lease: l, since: p.now()}
+		p.held[meetingID] = held{Lease: l, since: p.now(), live: true}
 	}
 	p.mu.Unlock()
 	return Where{Local: true, Node: l.Node, URL: l.URL, Started: l.Started}, nil
@@ -114,8 +114,9 @@ func (p *Placement) Holder(ctx context.Context, meetingID string) (w Where, ok b
 func (p *Placement) Node() string { return p.leases.o.Node }
 
 // Run beats and renews every third of the lease TTL until ctx ends, then
-// gives back every lease it holds (a node that stops cleanly frees its
-// meetings at once instead of making them wait for the expiry).
+// leaves the cluster and gives back every lease it holds (a node that
+// stops cleanly frees its meetings at once instead of making them wait
+// for the expiry, and is chosen for no new one).
 func (p *Placement) Run(ctx context.Context) {
 	t := time.NewTicker(p.leases.o.TTL / 3)
 	defer t.Stop()
@@ -158,6 +159,7 @@ func (p *Placement) keep(ctx context.Context, h held) {
 		if p.now().Sub(h.since) < p.leases.o.TTL {
 			return // placed here a moment ago; the join is on its way
 		}
+		p.setLive(h, false)
 		if err := p.leases.Release(ctx, h.Lease); err != nil {
 			p.log.Warn("cluster: giving back a lease failed", "err", err)
 			return // the next round tries again; expiry frees it anyway
@@ -177,10 +179,19 @@ func (p *Placement) keep(ctx context.Context, h held) {
 	default:
 		p.mu.Lock()
 		if cur, ok := p.held[h.Meeting]; ok && cur.Epoch == l.Epoch {
-			cur.Expires = l.Expires
+			cur.Expires, cur.live = l.Expires, true
 			p.held[h.Meeting] = cur
 		}
 		p.mu.Unlock()
+	}
+}
+
+func (p *Placement) setLive(h held, live bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cur, ok := p.held[h.Meeting]; ok && cur.Epoch == h.Epoch {
+		cur.live = live
+		p.held[h.Meeting] = cur
 	}
 }
 
@@ -193,12 +204,24 @@ func (p *Placement) drop(h held) {
 	}
 }
 
+// releaseAll leaves the cluster first, so that the participants told to
+// join again are not placed back here, then hands over the leases of the
+// meetings that were live at the last round (they go on elsewhere, from
+// when they began) and gives the others back. The rooms themselves may
+// already be closing: the shutdown runs beside this.
 func (p *Placement) releaseAll(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	if err := p.leases.Leave(ctx); err != nil {
+		p.log.Warn("cluster: leaving at stop failed", "err", err)
+	}
 	for _, h := range p.snapshot() {
-		if err := p.leases.Release(ctx, h.Lease); err != nil {
-			p.log.Warn("cluster: giving back a lease at stop failed", "err", fmt.Errorf("%w", err))
+		give := p.leases.Release
+		if h.live {
+			give = p.leases.HandOver
+		}
+		if err := give(ctx, h.Lease); err != nil {
+			p.log.Warn("cluster: giving up a lease at stop failed", "err", err)
 		}
 		p.drop(h)
 	}

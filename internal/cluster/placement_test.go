@@ -168,19 +168,37 @@ func TestPlacementFencesATakenOverMeeting(t *testing.T) {
 }
 
 // TestPlacementReleasesAtStop: a node that stops cleanly gives its leases
-// back at once, so its meetings are placed again without waiting.
+// up at once, so its meetings are placed again without waiting; a live
+// meeting is handed over (it goes on, from when it began), one no longer
+// live is given back (it starts afresh).
 func TestPlacementReleasesAtStop(t *testing.T) {
 	clock := newClock()
 	ns := placements(t, clock, "a", "b")
 	ns["a"].rooms.set("m1", true)
 	ns["a"].Step(context.Background())
-	if w := wherePlaced(t, ns["a"], "m1"); !w.Local {
-		t.Fatalf("placed on %+v, want a", w)
+	first := wherePlaced(t, ns["a"], "m1")
+	if !first.Local {
+		t.Fatalf("placed on %+v, want a", first)
 	}
+	ended := wherePlaced(t, ns["a"], "m2")
+	clock.Advance(ttl + time.Second)
+	ns["a"].Step(context.Background()) // m1 renewed (live), m2 no longer live: given back
+	ns["a"].rooms.set("m2", true)      // …but it would be if asked again
+	if w := wherePlaced(t, ns["a"], "m2"); !w.Local || w.Started.Equal(ended.Started) {
+		t.Fatalf("m2 live again: %+v, want a fresh start on a", w)
+	}
+	ns["a"].rooms.set("m2", false)
+	clock.Advance(time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ns["a"].Run(ctx) // one round, then the stop
 	if _, ok, err := ns["b"].Holder(context.Background(), "m1"); err != nil || ok {
 		t.Fatalf("a stopped node's lease still holds: %v %v", ok, err)
+	}
+	// Its heartbeat is gone: b, busier, is chosen over the stopped a.
+	ns["b"].load = Load{Participants: 50}
+	ns["b"].Step(context.Background())
+	if w := wherePlaced(t, ns["b"], "m1"); !w.Local || !w.Started.Equal(first.Started) {
+		t.Fatalf("after a stopped m1 went to %+v, want b, going on from %v", w, first.Started)
 	}
 }

@@ -43,7 +43,7 @@ var filesOptions = []option{
 func (c Config) FileMaxBytes() int64 { return int64(c.FileMaxMB) << 20 }
 
 // FilesDir holds the shared files' encrypted content.
-func (c Config) FilesDir() string { return filepath.Join(c.DataDir, "files") }
+func (c Config) FilesDir() string { return filepath.Join(c.contentDir(), "files") }
 
 func (c Config) validateFiles() error {
 	var errs []error

@@ -54,7 +54,7 @@ var recordingOptions = []option{
 func (c Config) RecordingMinFreeBytes() uint64 { return uint64(max(c.RecordingMinFreeMB, 0)) << 20 }
 
 // RecordingsDir holds the recordings' sealed files.
-func (c Config) RecordingsDir() string { return filepath.Join(c.DataDir, "recordings") }
+func (c Config) RecordingsDir() string { return filepath.Join(c.contentDir(), "recordings") }
 
 func (c Config) validateRecording() error {
 	var errs []error

@@ -77,6 +77,10 @@ type Manager struct {
 	org             OrgPolicy
 	control         ControlOptions // remote control's relay, record and clock (remotecontrol.go)
 
+	// shutdownMoves: a cluster's node, whose shutdown moves its meetings
+	// (SetShutdownMoves); set before any join, read-only after.
+	shutdownMoves bool
+
 	mu       sync.Mutex
 	rooms    map[string]*Room
 	stopping bool
@@ -105,6 +109,18 @@ func (m *Manager) SetBanStore(b BanStore) { m.bans = b }
 // started afterwards applies and no host changes. Call before the first
 // Join.
 func (m *Manager) SetOrgPolicy(o OrgPolicy) { m.org = o }
+
+// SetShutdownMoves makes a shutdown tell participants that their meeting
+// moved (a node of a cluster stopping: the meeting goes on elsewhere)
+// instead of that the server is shutting down. Call before Join.
+func (m *Manager) SetShutdownMoves() { m.shutdownMoves = true }
+
+func (m *Manager) shutdownReason() string {
+	if m.shutdownMoves {
+		return ReasonMoved
+	}
+	return ReasonServerShutdown
+}
 
 // Room is one live meeting.
 type Room struct {
@@ -506,6 +522,10 @@ func (m *Manager) Count() (rooms, participants int) {
 
 // Shutdown ends every meeting: members are told why and disconnected, and
 // no new join is accepted. It returns when all media is closed or ctx ends.
+//
+// The reason participants are told is ReasonServerShutdown, or
+// ReasonMoved on a node of a cluster (SetShutdownMoves), whose clients
+// then join again at once and land on another node.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	m.stopping = true
@@ -518,7 +538,7 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		for _, r := range rooms {
-			r.end(ReasonServerShutdown)
+			r.end(m.shutdownReason())
 		}
 		close(done)
 	}()

@@ -251,6 +251,23 @@ func TestShutdownEndsEveryMeeting(t *testing.T) {
 	}
 }
 
+// TestShutdownOfAClusterNodeMovesMeetings: a node of a cluster that
+// stops tells its participants their meeting moved, so that their
+// clients join again at once, on another node.
+func TestShutdownOfAClusterNodeMovesMeetings(t *testing.T) {
+	m := newManager(t, 0)
+	m.SetShutdownMoves()
+	_, ra := join(t, m, "one", "Ada", "", open)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !ra.has("ended " + ReasonMoved) {
+		t.Fatalf("member saw %v", ra.lines())
+	}
+}
+
 func TestConcurrentJoinsAndLeaves(t *testing.T) {
 	m := newManager(t, 0)
 	var wg sync.WaitGroup

@@ -82,6 +82,9 @@ func newCluster(t *testing.T) *cluster {
 		"CONCLAVE_MASTER_KEY="+base64.StdEncoding.EncodeToString(master),
 		"CONCLAVE_AUDIT_KEY_FILE="+keyFile,
 		"CONCLAVE_PASSWORD="+password,
+		// Shared storage for the meetings' files and recordings: in a
+		// real cluster a network filesystem every node mounts.
+		"CONCLAVE_CONTENT_DIR="+t.TempDir(),
 	)}
 }
 
@@ -115,6 +118,12 @@ func (c *cluster) start() *node {
 	n.base = out.await(t, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`))
 	n.errs.await(t, regexp.MustCompile(`msg="?cluster signals"?`))
 	return n
+}
+
+// stop ends the node cleanly (SIGTERM), as an upgrade does.
+func (n *node) stop() {
+	_ = n.cmd.Process.Signal(syscall.SIGTERM)
+	_ = n.cmd.Wait()
 }
 
 // kill ends the node at once, as a crash or power loss would.

@@ -137,69 +137,84 @@ func (p *person) heard(text string) bool {
 	return false
 }
 
-// TestNodeKilledMidMeeting: three nodes, one meeting with three people
-// who joined through different nodes and see and hear each other. The
-// meeting's node is killed with SIGKILL. Within 10 s everyone is back,
-// through the surviving nodes, in one working meeting on one of them
-// (media flowing between all three), the chat message acknowledged before
-// the crash is still there, and the audit chain verifies.
-func TestNodeKilledMidMeeting(t *testing.T) {
+// ward is a meeting of three people who joined through three different
+// nodes, see and hear each other, and have one chat message on record.
+type ward struct {
+	c         *cluster
+	m         meeting
+	people    []*person
+	home      *node   // the node that runs the meeting
+	survivors []*node // the others
+}
+
+const said = "the chart is on the shared drive"
+
+func newWard(t *testing.T, ctx context.Context) *ward {
 	c := newCluster(t)
 	nodes := []*node{c.start()}
 	c.setUp(nodes[0])
 	nodes = append(nodes, c.start(), c.start())
-	m := c.meeting(nodes[0].base, "Ward round")
-
-	people := []*person{{name: "Ada"}, {name: "Bea"}, {name: "Cy"}}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for i, p := range people {
-		if err := p.join(ctx, nodes[i].base, m); err != nil {
+	w := &ward{c: c, m: c.meeting(nodes[0].base, "Ward round"), people: []*person{{name: "Ada"}, {name: "Bea"}, {name: "Cy"}}}
+	for i, p := range w.people {
+		if err := p.join(ctx, nodes[i].base, w.m); err != nil {
 			t.Fatalf("%s joining through node %d: %v", p.name, i, err)
 		}
 		t.Cleanup(p.leave)
 	}
-	eventually.True(t, "everyone receiving everyone", func() bool {
-		return people[0].hears(people) && people[1].hears(people) && people[2].hears(people)
-	})
-	const said = "the chart is on the shared drive"
-	if err := people[0].client().Send(ctx, "chat", map[string]any{"text": said}); err != nil {
+	eventually.True(t, "everyone receiving everyone", w.working)
+	if err := w.people[0].client().Send(ctx, "chat", map[string]any{"text": said}); err != nil {
 		t.Fatal(err)
 	}
 	// The echo is the acknowledgement: the server stores a message
 	// before it delivers it to anyone.
-	eventually.True(t, "the chat message acknowledged", func() bool { return people[0].chats.Load() > 0 })
-
-	home := c.holder(m.ID)
-	var victim *node
-	var survivors []*node
+	eventually.True(t, "the chat message acknowledged", func() bool { return w.people[0].chats.Load() > 0 })
+	holder := c.holder(w.m.ID)
 	for _, n := range nodes {
-		if n.base == home {
-			victim = n
+		if n.base == holder {
+			w.home = n
 		} else {
-			survivors = append(survivors, n)
+			w.survivors = append(w.survivors, n)
 		}
 	}
-	if victim == nil {
-		t.Fatalf("no node holds the meeting (lease names %q)", home)
+	if w.home == nil {
+		t.Fatalf("no node holds the meeting (lease names %q)", holder)
 	}
-	killed := time.Now()
-	victim.kill()
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range w.people {
+				t.Logf("%s: %s", p.name, p.describe())
+			}
+		}
+	})
+	return w
+}
 
-	// Each person's client notices the drop and joins again, through a
-	// surviving node, as a browser does after a failed resume.
+// working: everyone receives media from everyone.
+func (w *ward) working() bool {
+	for _, p := range w.people {
+		if !p.hears(w.people) {
+			return false
+		}
+	}
+	return true
+}
+
+// rejoin has each person's client, once it noticed the end of its
+// connection, join again through a surviving node, as a browser does
+// after a failed resume or a bye moved; it returns when all are back.
+func (w *ward) rejoin(t *testing.T, ctx context.Context, since time.Time) time.Duration {
 	var wg sync.WaitGroup
-	for i, p := range people {
+	for i, p := range w.people {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-p.client().Done()
 			for attempt := 0; ctx.Err() == nil; attempt++ {
 				actx, acancel := context.WithTimeout(ctx, 3*time.Second)
-				err := p.join(actx, survivors[(i+attempt)%len(survivors)].base, m)
+				err := p.join(actx, w.survivors[(i+attempt)%len(w.survivors)].base, w.m)
 				acancel()
 				if err == nil {
-					t.Logf("%s back after %s, attempt %d", p.name, time.Since(killed).Round(time.Millisecond), attempt)
+					t.Logf("%s back after %s, attempt %d", p.name, time.Since(since).Round(time.Millisecond), attempt)
 					return
 				}
 				select {
@@ -210,38 +225,65 @@ func TestNodeKilledMidMeeting(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	back := time.Since(killed)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, p := range people {
-				t.Logf("%s: %s", p.name, p.describe())
-			}
-			for _, n := range survivors {
-				n.errs.mu.Lock()
-				t.Logf("node %s:\n%s", n.base, strings.Join(n.errs.text, "\n"))
-				n.errs.mu.Unlock()
-			}
+	return time.Since(since)
+}
+
+// checkGoesOn: after the move the meeting runs on a surviving node, with
+// everyone in it, its chat history whole and the audit chain intact.
+func (w *ward) checkGoesOn(t *testing.T) {
+	eventually.True(t, "everyone receiving everyone again", w.working)
+	if now := w.c.holder(w.m.ID); now == "" || now == w.home.base {
+		t.Fatalf("the meeting's lease names %q after %s went", now, w.home.base)
+	}
+	for _, p := range w.people {
+		if !p.heard(said) {
+			t.Errorf("%s's chat history lacks the message acknowledged before the move", p.name)
 		}
-	})
-	eventually.True(t, "everyone receiving everyone again", func() bool {
-		return people[0].hears(people) && people[1].hears(people) && people[2].hears(people)
-	})
-	working := time.Since(killed)
-	t.Logf("after SIGKILL: everyone rejoined in %s, media flowing between all in %s", back.Round(time.Millisecond), working.Round(time.Millisecond))
+	}
+	if out := w.c.verifyAudit(); !strings.Contains(out, "audit log intact") {
+		t.Fatalf("audit verify: %s", out)
+	}
+}
+
+// TestNodeKilledMidMeeting: three nodes, one meeting with three people
+// who joined through different nodes and see and hear each other. The
+// meeting's node is killed with SIGKILL. Within 10 s everyone is back,
+// through the surviving nodes, in one working meeting on one of them
+// (media flowing between all three), the chat message acknowledged before
+// the crash is still there, and the audit chain verifies.
+func TestNodeKilledMidMeeting(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newWard(t, ctx)
+	killed := time.Now()
+	w.home.kill()
+	back := w.rejoin(t, ctx, killed)
+	w.checkGoesOn(t)
+	t.Logf("after SIGKILL: everyone rejoined in %s, media flowing between all in %s", back.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
 	if back > 10*time.Second {
 		t.Errorf("everyone rejoined %s after the crash, want within 10 s", back.Round(time.Millisecond))
 	}
-	if now := c.holder(m.ID); now == "" || now == home {
-		t.Fatalf("the meeting's lease names %q after the crash of %s", now, home)
-	}
-	for _, p := range people {
-		if !p.heard(said) {
-			t.Errorf("%s's chat history lacks the message acknowledged before the crash", p.name)
+}
+
+// TestNodeStoppedHandsOver: the meeting's node stopped cleanly (SIGTERM,
+// as for an upgrade node by node) tells everyone the meeting moved and
+// gives its lease back at once: they are back on another node without
+// waiting for an expiry, chat history and audit chain whole.
+func TestNodeStoppedHandsOver(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newWard(t, ctx)
+	stopped := time.Now()
+	w.home.stop()
+	for _, p := range w.people {
+		<-p.client().Done()
+		if got, _ := p.bye.Load().(string); got != "moved" {
+			t.Fatalf("%s was told %q, want moved", p.name, got)
 		}
 	}
-	if out := c.verifyAudit(); !strings.Contains(out, "audit log intact") {
-		t.Fatalf("audit verify: %s", out)
-	}
+	back := w.rejoin(t, ctx, stopped)
+	w.checkGoesOn(t)
+	t.Logf("after SIGTERM: everyone rejoined in %s", back.Round(time.Millisecond))
 }
 
 func (p *person) describe() string {
