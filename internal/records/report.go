@@ -169,7 +169,15 @@ func storageSection(in Inputs, ds []privacy.Declaration) Section {
 	}
 	where := "All data is stored on the server that runs Conclave, in its data directory " + in.Config.DataDir +
 		" (mode 0700): the SQLite database " + in.Config.DBPath() + " and key files next to it."
-	if in.Config.StoreKind() == config.StorePostgres {
+	switch {
+	case in.Config.Clustered():
+		// Neither the database's nor the nodes' addresses are published:
+		// the page is public.
+		where = "Conclave runs on several servers (nodes) of the organisation, which share one PostgreSQL database " +
+			"(configuration setting store), where personal fields are encrypted under keys it does not hold. Shared files " +
+			"and recordings, encrypted the same way, are in " + in.Config.ContentDir + ", a directory every node mounts; key " +
+			"files are on each node. A meeting's live audio and video pass through the one node that runs it."
+	case in.Config.StoreKind() == config.StorePostgres:
 		// The database's address is not published: the page is public.
 		where = "The database is the organisation's PostgreSQL server (configuration setting store), where personal fields are " +
 			"encrypted under keys it does not hold; key files, shared files and recordings are in the data directory " +

@@ -23,3 +23,24 @@ func TestReportSaysWhichDatabase(t *testing.T) {
 		t.Errorf("PostgreSQL report's storage section:\n%s", md)
 	}
 }
+
+// TestReportDescribesACluster: on several nodes the storage section says
+// so, names the shared content directory, and publishes no node or
+// database address.
+func TestReportDescribesACluster(t *testing.T) {
+	md := markdown(t, Report(inputs(t, func(c *config.Config) {
+		c.Store = "postgres://conclave:s3cret@db.internal.example.org/conclave"
+		c.NodeURL = "http://10.0.0.11:8080"
+		c.ContentDir = "/srv/conclave"
+	})))
+	for _, want := range []string{"several servers (nodes)", "PostgreSQL database", "/srv/conclave", "the one node that runs it"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("cluster report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, leak := range []string{"10.0.0.11", "db.internal.example.org", "s3cret", "SQLite"} {
+		if strings.Contains(md, leak) {
+			t.Errorf("cluster report shows %q", leak)
+		}
+	}
+}
