@@ -181,7 +181,7 @@ type Participant struct {
 // MeetingParticipants lists the participant IDs that tried to join a
 // meeting, so that a guest, who has no account, can be found by meeting
 // and time.
-func MeetingParticipants(ctx context.Context, st AuditStore, meetingID string) ([]Participant, error) {
+func MeetingParticipants(ctx context.Context, st AuditReader, meetingID string) ([]Participant, error) {
 	es, err := st.AuditEntries(ctx, store.AuditFilter{Meeting: meetingID})
 	if err != nil {
 		return nil, fmt.Errorf("meeting participants: %w", err)

@@ -258,7 +258,7 @@ func (s tamperStore) AuditEntries(ctx context.Context, f store.AuditFilter) ([]s
 }
 
 func TestAuditAPIChainStatusShowsTampering(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(tamperStore{o.Store}, audit.Options{Key: auditKey}) })
+	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(tamperStore{sqliteOf(o)}, audit.Options{Key: auditKey}) })
 	admin, _ := e.signedInAs(t, "a@example.org", store.RoleAdmin)
 	createMeeting(t, admin, e.srv.URL, `{}`)
 	createMeeting(t, admin, e.srv.URL, `{}`)
@@ -283,7 +283,7 @@ func (failingAuditStore) AppendAudit(context.Context, store.AuditEntry, store.Au
 // actions are refused with a bare 500 (no session, no meeting data) and
 // the cause is logged; refusals and logout keep their answers.
 func TestAuditFailureFailsClosed(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(failingAuditStore{o.Store}, audit.Options{Key: auditKey}) })
+	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(failingAuditStore{sqliteOf(o)}, audit.Options{Key: auditKey}) })
 	e.user(t, "a@example.org", store.RoleAdmin)
 	c := e.client(t)
 	r := do(t, c, "POST", e.srv.URL+"/api/login", `{"email":"a@example.org","password":"`+password+`"}`)
@@ -304,7 +304,7 @@ func TestAuditFailureFailsClosed(t *testing.T) {
 func TestAuditFailureMeetingAndLogout(t *testing.T) {
 	fail := false
 	e := newTestEnv(t, func(o *Options) {
-		o.Audit = audit.New(switchableStore{Store: o.Store, fail: &fail}, audit.Options{Key: auditKey})
+		o.Audit = audit.New(switchableStore{Store: sqliteOf(o), fail: &fail}, audit.Options{Key: auditKey})
 	})
 	c, _ := e.signedInAs(t, "a@example.org", store.RoleMember)
 	fail = true
@@ -385,7 +385,7 @@ func (brokenReadStore) AuditEntries(context.Context, store.AuditFilter) ([]store
 // TestAuditExportAbortsOnReadError: once the export is under way, a failure
 // breaks the download instead of ending it like a complete file.
 func TestAuditExportAbortsOnReadError(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(brokenReadStore{o.Store}, audit.Options{Key: auditKey}) })
+	e := newTestEnv(t, func(o *Options) { o.Audit = audit.New(brokenReadStore{sqliteOf(o)}, audit.Options{Key: auditKey}) })
 	admin, _ := e.signedInAs(t, "a@example.org", store.RoleAdmin)
 	resp, err := admin.Get(e.srv.URL + "/api/audit/export?format=json")
 	if err == nil {

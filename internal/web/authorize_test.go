@@ -94,8 +94,8 @@ func (s unmappedRoleStore) UserByID(ctx context.Context, id string) (store.User,
 // is refused everything, and the refusal is recorded.
 func TestUnknownRoleFailsClosed(t *testing.T) {
 	e := newTestEnv(t, withPrivacy(time.Now()), func(o *Options) {
-		o.Notices = &notice.Service{Store: o.Store}
-		o.Sessions = auth.NewSessions(unmappedRoleStore{o.Store}, auth.SessionOptions{Logger: o.Logger})
+		o.Notices = &notice.Service{Store: sqliteOf(o)}
+		o.Sessions = auth.NewSessions(unmappedRoleStore{sqliteOf(o)}, auth.SessionOptions{Logger: o.Logger})
 	})
 	c, u := e.signedInAs(t, "x@example.org", store.RoleAdmin)
 	expectError(t, do(t, c, "POST", e.srv.URL+"/api/meetings", `{"title":"x"}`), http.StatusForbidden, "forbidden")

@@ -25,7 +25,7 @@ func newChatEnv(t *testing.T) *chatEnv {
 	ce := &chatEnv{now: time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)}
 	ce.testEnv = newTestEnv(t, func(o *Options) {
 		o.Chat = o.Store.(ChatArchive)
-		o.Audit = audit.New(o.Store, audit.Options{Key: auditKey, Now: ce.clock})
+		o.Audit = audit.New(sqliteOf(o), audit.Options{Key: auditKey, Now: ce.clock})
 	})
 	return ce
 }

@@ -38,6 +38,10 @@ type testEnv struct {
 	accounts *auth.Accounts
 }
 
+// sqliteOf is the test store behind o, whole (Options.Store is only
+// what the handler reads directly).
+func sqliteOf(o *Options) *sqlite.Store { return o.Store.(*sqlite.Store) }
+
 func newOptions(t *testing.T, st store.Store, log io.Writer) Options {
 	t.Helper()
 	h := auth.NewHasher(cheap, 2)

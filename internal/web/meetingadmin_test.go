@@ -159,7 +159,7 @@ func TestDeleteMeeting(t *testing.T) {
 // for its own meeting, and the refusal is recorded.
 func TestMeetingAdminUnknownRole(t *testing.T) {
 	e := newTestEnv(t, func(o *Options) {
-		o.Sessions = auth.NewSessions(unmappedRoleStore{o.Store}, auth.SessionOptions{Logger: o.Logger})
+		o.Sessions = auth.NewSessions(unmappedRoleStore{sqliteOf(o)}, auth.SessionOptions{Logger: o.Logger})
 	})
 	c, u := e.signedInAs(t, "host@example.org", store.RoleMember)
 	m, err := e.opts.Meetings.Create(context.Background(), u.ID, meeting.Options{Title: "Board"})
@@ -193,7 +193,7 @@ func TestCreateSignedInOnly(t *testing.T) {
 	}
 
 	strict := newTestEnv(t, func(o *Options) {
-		o.Meetings = &meeting.Service{Store: o.Store, Policy: meeting.Policy{RequireSignedIn: true}}
+		o.Meetings = &meeting.Service{Store: sqliteOf(o), Policy: meeting.Policy{RequireSignedIn: true}}
 	})
 	sc := strict.signedIn(t, "host@example.org")
 	if m := createMeeting(t, sc, strict.srv.URL, `{"title":"Members"}`); !m.SignedInOnly {

@@ -58,7 +58,9 @@ func (s *server) toMeetingJSON(m store.Meeting, cohostEmails []string) meetingJS
 // emailCache resolves user IDs to e-mail addresses once per request, since
 // the same co-hosts tend to recur across a host's meetings.
 type emailCache struct {
-	st   store.Store
+	st interface {
+		UserByID(ctx context.Context, id string) (store.User, error)
+	}
 	byID map[string]string
 }
 

@@ -19,7 +19,7 @@ func newNoticeEnv(t *testing.T) *testEnv {
 	t.Helper()
 	var svc *notice.Service
 	e := newTestEnv(t, func(o *Options) {
-		svc = &notice.Service{Store: o.Store}
+		svc = &notice.Service{Store: sqliteOf(o)}
 		o.Notices = svc
 	})
 	if _, err := svc.EnsureDefault(context.Background()); err != nil {
@@ -56,10 +56,10 @@ func TestServedDefaultIsComplete(t *testing.T) {
 			o.Config.Organisation = org
 			o.Config.PrivacyContact = ""
 			reg := privacy.NewRegistry()
-			if err := reg.Register(notice.ConsentKind{Store: o.Store}); err != nil {
+			if err := reg.Register(notice.ConsentKind{Store: sqliteOf(o)}); err != nil {
 				t.Fatal(err)
 			}
-			svc = &notice.Service{Store: o.Store, Default: records.NoticeMarkdown(records.Inputs{Config: o.Config, Registry: reg})}
+			svc = &notice.Service{Store: sqliteOf(o), Default: records.NoticeMarkdown(records.Inputs{Config: o.Config, Registry: reg})}
 			o.Notices = svc
 		})
 		if _, err := svc.EnsureDefault(context.Background()); err != nil {

@@ -18,8 +18,8 @@ func agingEnv(t *testing.T, age time.Duration) (*mfaEnv, *testclock.Clock) {
 	t.Helper()
 	clock := testclock.New(time.Now().UTC())
 	e := newTestEnv(t, func(o *Options) {
-		o.Accounts = auth.NewAccounts(o.Store, auth.NewHasher(cheap, 2), clock.Now)
-		o.Sessions = auth.NewSessions(o.Store, auth.SessionOptions{PasswordMaxAge: age, Now: clock.Now, Idle: -1})
+		o.Accounts = auth.NewAccounts(sqliteOf(o), auth.NewHasher(cheap, 2), clock.Now)
+		o.Sessions = auth.NewSessions(sqliteOf(o), auth.SessionOptions{PasswordMaxAge: age, Now: clock.Now, Idle: -1})
 		o.Factors = auth.NewFactors(o.Store.(auth.CredentialStore), auth.FactorOptions{
 			Required: []store.Role{store.RoleAdmin}, Now: clock.Now})
 	})

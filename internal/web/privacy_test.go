@@ -22,14 +22,14 @@ import (
 func withPrivacy(now time.Time) func(*Options) {
 	return func(o *Options) {
 		reg := privacy.NewRegistry()
-		for _, k := range []privacy.Kind{privacy.AuditKind{Store: o.Store}, privacy.SessionKind{Store: o.Store},
-			privacy.BanKind{Store: o.Store}} {
+		for _, k := range []privacy.Kind{privacy.AuditKind{Store: sqliteOf(o)}, privacy.SessionKind{Store: sqliteOf(o)},
+			privacy.BanKind{Store: sqliteOf(o)}} {
 			if err := reg.Register(k); err != nil {
 				panic(err)
 			}
 		}
 		o.Privacy = &privacy.Service{Registry: reg, Scrub: o.Store.(store.Scrubber).ScrubDeleted}
-		o.Requests = &privacy.Requests{Store: o.Store, Now: func() time.Time { return now }}
+		o.Requests = &privacy.Requests{Store: sqliteOf(o), Now: func() time.Time { return now }}
 	}
 }
 

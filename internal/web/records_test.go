@@ -201,7 +201,7 @@ func TestMeetingRetentionChangeNeedsAuditEntry(t *testing.T) {
 	fail := false
 	e := newTestEnv(t, func(o *Options) {
 		o.Config.Privacy = config.DefaultPrivacy()
-		o.Audit = audit.New(switchableStore{Store: o.Store, fail: &fail}, audit.Options{Key: auditKey})
+		o.Audit = audit.New(switchableStore{Store: sqliteOf(o), fail: &fail}, audit.Options{Key: auditKey})
 	})
 	host := e.signedIn(t, "host@example.org")
 	m := createMeeting(t, host, e.srv.URL, `{"title":"Board"}`)

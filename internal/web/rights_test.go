@@ -23,10 +23,10 @@ import (
 func withRights(clk *testclock.Clock) func(*Options) {
 	return func(o *Options) {
 		withPrivacy(clk.Now())(o)
-		o.Privacy.Proofs = o.Store
+		o.Privacy.Proofs = sqliteOf(o)
 		o.Privacy.Now = clk.Now
 		o.Requests.Now = clk.Now
-		o.Notices = &notice.Service{Store: o.Store, Audit: o.Audit, Now: clk.Now}
+		o.Notices = &notice.Service{Store: sqliteOf(o), Audit: o.Audit, Now: clk.Now}
 		o.GuestThrottle = throttle.NewGuestRequests(clk.Now)
 	}
 }
@@ -374,7 +374,7 @@ func TestGuestRequestsThrottled(t *testing.T) {
 func TestUnknownRoleRefusedOwnRights(t *testing.T) {
 	clk := testclock.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	e := newTestEnv(t, withRights(clk), func(o *Options) {
-		o.Sessions = auth.NewSessions(unmappedRoleStore{o.Store}, auth.SessionOptions{Logger: o.Logger})
+		o.Sessions = auth.NewSessions(unmappedRoleStore{sqliteOf(o)}, auth.SessionOptions{Logger: o.Logger})
 	})
 	c, u := e.signedInAs(t, "x@example.org", store.RoleAdmin)
 	for _, r := range []struct{ method, path, body string }{

@@ -3,11 +3,13 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/conclave-meet/conclave/internal/audit"
 	"github.com/conclave-meet/conclave/internal/auth"
@@ -21,10 +23,27 @@ import (
 	"github.com/conclave-meet/conclave/internal/throttle"
 )
 
+// Store is what the HTTP handler uses of the store directly. Meeting
+// deletion also needs privacy.MeetingStore and readiness a WriteProber,
+// both asked of the same value where they are used (both backends
+// implement them).
+type Store interface {
+	CountUsers(ctx context.Context) (int, error)
+	UserByID(ctx context.Context, id string) (store.User, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	ListUsers(ctx context.Context) ([]store.User, error)
+	MeetingByID(ctx context.Context, id string) (store.Meeting, error)
+	AuditEntries(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
+	MeetingRetention(ctx context.Context, meetingID string) (map[string]time.Duration, error)
+	SetMeetingRetention(ctx context.Context, meetingID string, periods map[string]time.Duration) error
+}
+
 // Options are the dependencies of the HTTP handler.
 type Options struct {
-	// Store backs the health check and the co-host e-mail lookups.
-	Store    store.Store
+	// Store backs the health check, the co-host e-mail lookups, the user
+	// list, meeting retention and the audit reads (Store: only what the
+	// API reads and writes directly; the services below take their own).
+	Store    Store
 	Sessions *auth.Sessions
 	Accounts *auth.Accounts
 	Setup    *auth.Setup
