@@ -57,7 +57,11 @@ type template struct {
 
 // Main runs the tests and then stops the server, if one was started, and
 // exits with the tests' status.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to do after the tests: it runs
+// them, stops the server and returns the status to exit with.
+func Run(m *testing.M) int {
 	mu.Lock()
 	inMain = true
 	mu.Unlock()
@@ -68,7 +72,7 @@ func Main(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // stop stops the server if it runs; New fails afterwards.

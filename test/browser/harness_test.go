@@ -8,6 +8,7 @@ package browser
 import (
 	"bufio"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/conclave-meet/conclave/internal/pgtest"
 )
 
 var conclaveBin string
@@ -52,7 +55,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build conclave:", err)
 		return 1
 	}
-	return m.Run()
+	// PostgreSQL, for the cluster test, starts on first use.
+	return pgtest.Run(m)
 }
 
 func chromiumPath() string {
@@ -175,7 +179,7 @@ func cli(t *testing.T, data string, args ...string) string {
 	cmd.Stdin = strings.NewReader("")
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("conclave %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("conclave %s: %v\n%s%s", strings.Join(args, " "), err, out, stderrOf(err))
 	}
 	return string(out)
 }
@@ -232,4 +236,13 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		cancelAlloc()
 	})
 	return ctx
+}
+
+// stderrOf is what a failed command printed on stderr.
+func stderrOf(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(ee.Stderr)
+	}
+	return ""
 }
