@@ -28,6 +28,7 @@ import (
 func runAgent(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("agent", e)
 	server := fs.String("server", "", "the Conclave server, https://host[:port] (required)")
+	meeting := fs.String("meeting", "", "the meeting's ID, as the meeting page's command gives it: a cluster of nodes passes the agent to the node running the meeting")
 	code := fs.String("code", "", "the pairing code the meeting page shows (visible to other local users in the process list; prefer --code-file)")
 	codeFile := fs.String("code-file", "", "read the pairing code from this file, or - for standard input")
 	caFile := fs.String("ca-file", "", "PEM file of the certificate authority that signed the server's certificate, when it is private")
@@ -39,7 +40,7 @@ func runAgent(ctx context.Context, args []string, e env) error {
 	if *server == "" {
 		return usageError{"agent: --server is required"}
 	}
-	if _, err := agent.Endpoint(*server); err != nil {
+	if _, err := agent.Endpoint(*server, *meeting); err != nil {
 		return usageError{err.Error()}
 	}
 	pc, err := readPairingCode(*code, *codeFile, e.stdin)
@@ -69,7 +70,7 @@ func runAgent(ctx context.Context, args []string, e env) error {
 	}
 	defer desk.Close()
 	fmt.Fprintf(e.stderr, "conclave agent: waiting for the grant; press Ctrl+Alt+Escape on this computer to stop control at any time\n")
-	cause, err := agent.Run(ctx, agent.Config{Server: *server, Code: pc, HTTPClient: client, Injector: desk, Logger: logger})
+	cause, err := agent.Run(ctx, agent.Config{Server: *server, Meeting: *meeting, Code: pc, HTTPClient: client, Injector: desk, Logger: logger})
 	if err != nil {
 		return err
 	}

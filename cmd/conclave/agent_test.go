@@ -43,6 +43,8 @@ func TestAgentRefusals(t *testing.T) {
 		{[]string{"--server", "https://meet.example.org", "--code", code, "--bounds", "big"}, "", 2, "--bounds"},
 		{[]string{"--server", "https://meet.example.org", "--code", code, "--ca-file", badCA}, "", 1, "no PEM certificate"},
 		{[]string{"--server", "https://meet.example.org", "--code-file", "-"}, code, 1, "no X display"},
+		{[]string{"--server", "https://meet.example.org", "--meeting", "weekly-sync", "--code-file", "-"}, code, 1, "no X display"},
+		{[]string{"--server", "https://meet.example.org/?meeting=weekly-sync", "--code", code}, "", 2, "only the scheme, host and path"},
 		{[]string{"--server", "http://127.0.0.1:1", "--code", code, "--display", ":99999"}, "", 1, "X display"},
 	} {
 		r := cli(t, nil, tc.stdin, append([]string{"agent"}, tc.args...)...)

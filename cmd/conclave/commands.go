@@ -33,7 +33,7 @@ var commands = []command{
 	{"privacy erase", true, "erase one person's data (--subject ID|--email E --yes)", runPrivacyErase},
 	{"keys status", true, "count data keys per master key", runKeysStatus},
 	{"keys rotate", true, "re-wrap data keys under a new master key while the server runs", runKeysRotate},
-	{"agent", true, "let the person you granted remote control drive this desktop (X11; --server URL --code-file F)", runAgent},
+	{"agent", true, "let the person you granted remote control drive this desktop (X11; --server URL --meeting ID --code-file F)", runAgent},
 	{"transcribe-worker", true, "serve this machine's speech engine to Conclave servers (transcription_engine remote; --token-file F)", runTranscribeWorker},
 	{"loadtest", true, "run synthetic participants against a server and measure it (docs/loadtest.md)", runLoadtest},
 	{"version", false, "print the version", runVersion},

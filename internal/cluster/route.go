@@ -21,8 +21,9 @@ import (
 // Routing requests to a meeting's node (docs/architecture.md, "Placing
 // meetings on nodes"). Behind one public name every node may receive any
 // request; the requests that belong to a live meeting — its signalling
-// socket (/ws?meeting=ID) and its shared files
-// (/api/meetings/ID/files…) — are passed to the node that holds the
+// socket (/ws?meeting=ID), its shared files (/api/meetings/ID/files…) and
+// its remote control sockets (/api/control/input?meeting=ID,
+// /api/control/agent?meeting=ID) — are passed to the node that holds the
 // meeting's lease, which serves them as its own. Everything else (pages,
 // accounts, the API) is served by whichever node got it: all nodes share
 // the database.
@@ -133,7 +134,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // MeetingOf names the live meeting a request belongs to, or "".
 func MeetingOf(r *http.Request) string {
-	if r.URL.Path == "/ws" {
+	switch r.URL.Path {
+	case "/ws", "/api/control/input", "/api/control/agent":
+		// Their state (the signalling hub, the control relay's pairings)
+		// lives in memory on the meeting's node. Without the parameter
+		// (older clients and agents) they are served where they arrive,
+		// as before: right on a single node.
 		return r.URL.Query().Get("meeting")
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/api/meetings/")

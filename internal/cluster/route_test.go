@@ -72,8 +72,8 @@ func entry(t *testing.T, h holders, clock *testclock.Clock, method, target, clie
 	return w
 }
 
-// TestRouterPassesAMeetingsRequestsToItsNode: a meeting's files reach the
-// node holding its lease, with the client's address (not the forwarding
+// TestRouterPassesAMeetingsRequestsToItsNode: a meeting's files and
+// remote control sockets reach the node holding its lease, with the client's address (not the forwarding
 // node's) and the Host the client used; other requests, and meetings held
 // here or by nobody, are served where they arrived.
 func TestRouterPassesAMeetingsRequestsToItsNode(t *testing.T) {
@@ -82,15 +82,18 @@ func TestRouterPassesAMeetingsRequestsToItsNode(t *testing.T) {
 	b := routedNode(t, holders{"m1": {Local: true, Node: "b"}}, testKey, clock, got)
 	h := holders{"m1": {Node: "b", URL: b.URL}, "m2": {Local: true, Node: "a"}}
 
-	w := entry(t, h, clock, "GET", "/api/meetings/m1/files/f_1", "203.0.113.9:5555")
-	if w.Code != http.StatusNoContent || w.Header().Get("X-Served") != "" {
-		t.Fatalf("answer %d %v, want b's", w.Code, w.Header())
+	for _, target := range []string{"/api/meetings/m1/files/f_1", "/api/control/input?meeting=m1", "/api/control/agent?meeting=m1"} {
+		w := entry(t, h, clock, "GET", target, "203.0.113.9:5555")
+		if w.Code != http.StatusNoContent || w.Header().Get("X-Served") != "" {
+			t.Fatalf("%s: answer %d %v, want b's", target, w.Code, w.Header())
+		}
+		s := <-got
+		if s.remote != "203.0.113.9:0" || s.host != "meet.example.org" || s.path != target || s.header != "" {
+			t.Fatalf("%s: b saw %+v", target, s)
+		}
 	}
-	s := <-got
-	if s.remote != "203.0.113.9:0" || s.host != "meet.example.org" || s.path != "/api/meetings/m1/files/f_1" || s.header != "" {
-		t.Fatalf("b saw %+v", s)
-	}
-	for _, target := range []string{"/api/meetings/m2/files", "/api/meetings/m3/files", "/api/meetings/m1/passcode", "/m/m1", "/ws", "/ws?meeting=m3"} {
+	for _, target := range []string{"/api/meetings/m2/files", "/api/meetings/m3/files", "/api/meetings/m1/passcode", "/m/m1", "/ws", "/ws?meeting=m3",
+		"/api/control/input", "/api/control/agent", "/api/control/input?meeting=m2", "/api/control/agent?meeting=m3", "/api/control/other?meeting=m1"} {
 		if w := entry(t, h, clock, "GET", target, "203.0.113.9:5555"); w.Header().Get("X-Served") != "entry" {
 			t.Errorf("%s was not served where it arrived", target)
 		}

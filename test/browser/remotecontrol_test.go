@@ -86,7 +86,7 @@ func TestRemoteControl(t *testing.T) {
 		}
 	}
 	// The sharer: Stop, and the agent's command with a pairing code.
-	sam.waitText(".rc-agent-command", "conclave agent --server "+srv.base+" --code ", 10*time.Second)
+	sam.waitText(".rc-agent-command", "conclave agent --server "+srv.base+" --meeting "+srv.meetingID+" --code ", 10*time.Second)
 	if code := eval[string](sam, `document.querySelector(".rc-agent").dataset.code`); code == "" || strings.Contains(code, ".") {
 		t.Errorf("pairing code %q (a meeting without E2EE has no key part)", code)
 	}

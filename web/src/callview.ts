@@ -82,6 +82,8 @@ export interface CallActions {
   mod: ModActions;
   /** Sends the recording messages (recording.ts). */
   send: SendFn;
+  /** The meeting's ID, which remote control's socket and agent command name (remotecontrolview.ts). */
+  meetingId: string;
   /** The remote control grant key shared with peer in an E2EE meeting, null otherwise (remotecontrolview.ts). */
   remoteControlKey(peer: string, grant: string): Promise<Bytes | null>;
 }
@@ -212,7 +214,7 @@ export class CallView {
     this.prompts = new Prompts((source) => actions.turnOn(source));
     this.recording = new RecordingControl(actions.send);
     this.transcription = new TranscriptionControl(actions.send);
-    this.remoteControl = new RemoteControlView({ send: actions.send, grantKey: (peer, grant) => actions.remoteControlKey(peer, grant) });
+    this.remoteControl = new RemoteControlView({ send: actions.send, meetingId: actions.meetingId, grantKey: (peer, grant) => actions.remoteControlKey(peer, grant) });
     this.leaveButton = h('button', { type: 'button', id: 'leave', class: 'control danger', 'aria-label': 'Leave', title: 'Leave the meeting' }, [
       h('span', { class: 'control-icon' }, [icon('leave')]),
       h('span', { class: 'control-text', text: 'Leave' }),

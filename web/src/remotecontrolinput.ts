@@ -17,8 +17,11 @@ import {
   wheelLines,
 } from './remotecontrol';
 import { sealEvent } from './remotecontrolseal';
+import type { PageOrigin } from './signaling';
 
 export interface InputOptions {
+  /** The meeting, named in the socket's URL (inputURL). */
+  meetingId: string;
   grant: string;
   token: string;
   video: HTMLVideoElement;
@@ -31,8 +34,14 @@ export interface InputOptions {
   onLeave?(): void;
 }
 
-export function inputURL(): string {
-  return (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/api/control/input';
+/**
+ * The controller's socket for a meeting. It names the meeting so that any
+ * node of a cluster can pass it to the meeting's node, where the grant is
+ * (a single node ignores the parameter); the grant and token go in the
+ * hello, never in the URL.
+ */
+export function inputURL(meetingId: string, loc: PageOrigin = location): string {
+  return (loc.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + loc.host + '/api/control/input?meeting=' + encodeURIComponent(meetingId);
 }
 
 export class ControlInput {
@@ -55,7 +64,7 @@ export class ControlInput {
       (cb) => requestAnimationFrame(() => cb()),
       opts.pointerOnly,
     );
-    this.ws = new WebSocket(inputURL());
+    this.ws = new WebSocket(inputURL(opts.meetingId));
     // Events wait for the connection and the hello.
     this.chain = new Promise<void>((resolve) => {
       this.ws.addEventListener('open', () => {

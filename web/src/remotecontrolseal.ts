@@ -85,3 +85,18 @@ export async function openEvent(key: CryptoKey, grant: string, seq: number, seal
 export function pairingCode(server: string, key: Bytes | null): string {
   return key ? `${server}.${toBase64url(key)}` : server;
 }
+
+/**
+ * agentCommand: the command line the sharer's page shows. It names the
+ * meeting so that behind one name a cluster passes the agent to the node
+ * running the meeting, where the grant is (docs/operations.md, "Remote
+ * control").
+ */
+export function agentCommand(origin: string, meetingId: string, code: string): string {
+  return `conclave agent --server ${shellWord(origin)} --meeting ${shellWord(meetingId)} --code ${shellWord(code)}`;
+}
+
+/** shellWord quotes s for a POSIX shell unless it is plainly one word (origins, IDs and codes are). */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -20,11 +20,13 @@ import type { MeetingSettings, ParticipantInfo, Role } from './protocol';
 import type { ControlRefused, ControlRequested, ControlState } from './wire.gen';
 import { ENDED_TEXT, REFUSED_TEXT } from './remotecontrol';
 import { ControlInput } from './remotecontrolinput';
-import { importGrantKey, pairingCode } from './remotecontrolseal';
+import { agentCommand, importGrantKey, pairingCode } from './remotecontrolseal';
 import type { SendFn } from './rtc';
 
 export interface RemoteControlHost {
   send: SendFn;
+  /** The meeting's ID: the controller's socket and the agent's command name it, for a cluster's routing. */
+  meetingId: string;
   /**
    * The grant key shared with peer in an end-to-end encrypted meeting
    * (remotecontrolseal.ts deriveGrantKey); null when the meeting is not
@@ -351,7 +353,7 @@ export class RemoteControlView {
   private agentBox(g: Grant): HTMLElement {
     const s = g.state;
     const code = g.codeKey === undefined || !g.agentCode ? '' : pairingCode(g.agentCode, g.codeKey);
-    const command = code ? `conclave agent --server ${location.origin} --code ${code}` : '';
+    const command = code ? agentCommand(location.origin, this.host.meetingId, code) : '';
     const box = h('div', { class: 'rc-agent' });
     box.append(
       h('p', {
@@ -430,6 +432,7 @@ export class RemoteControlView {
           );
           tile.el.classList.add('rc-controlled');
           g.input = new ControlInput({
+            meetingId: this.host.meetingId,
             grant: s.grant,
             token: g.token,
             video: v,

@@ -410,6 +410,7 @@ export class MeetingSession {
         leave: () => this.leave(),
         turnOn: (source) => void this.turnOn(source),
         send: this.send,
+        meetingId: d.meeting.id || this.opts.meetingId,
         remoteControlKey: (peer, grant) => (this.e2ee ? this.e2ee.remoteControlKey(peer, grant) : Promise.resolve(null)),
         mod: {
           ...modCommands(this.send),

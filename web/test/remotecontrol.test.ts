@@ -27,7 +27,8 @@ import {
   type ControlEvent,
   type Unnumbered,
 } from '../src/remotecontrol';
-import { deriveGrantKey, hkdfGrantKey, importGrantKey, openEvent, pairingCode, sealEvent } from '../src/remotecontrolseal';
+import { agentCommand, deriveGrantKey, hkdfGrantKey, importGrantKey, openEvent, pairingCode, sealEvent } from '../src/remotecontrolseal';
+import { inputURL } from '../src/remotecontrolinput';
 
 interface Vectors {
   keys: string[];
@@ -250,5 +251,22 @@ describe('Coalescer', () => {
     frame();
     c.push({ kind: 'keydown', key: 'KeyA' });
     assert.equal(sent.length, 0);
+  });
+});
+
+// Both remote control sockets name the meeting, so that behind one name a
+// cluster passes them to the meeting's node (internal/cluster MeetingOf).
+describe('the meeting in the URLs', () => {
+  test('inputURL names the meeting, encoded, on the page\'s origin', () => {
+    assert.equal(inputURL('k3m9-x2qa', { protocol: 'https:', host: 'meet.example' }), 'wss://meet.example/api/control/input?meeting=k3m9-x2qa');
+    assert.equal(inputURL('a b&c', { protocol: 'http:', host: 'localhost:8080' }), 'ws://localhost:8080/api/control/input?meeting=a%20b%26c');
+  });
+  test('the agent command gives --meeting', () => {
+    assert.equal(
+      agentCommand('https://meet.example', 'k3m9-x2qa', 'AlVleZLT4dw26m8NdrJw-w.abc_-'),
+      'conclave agent --server https://meet.example --meeting k3m9-x2qa --code AlVleZLT4dw26m8NdrJw-w.abc_-',
+    );
+    // Anything a shell would split or expand is quoted.
+    assert.equal(agentCommand('https://meet.example', "it's $x", 'c'), "conclave agent --server https://meet.example --meeting 'it'\\''s $x' --code c");
   });
 });

@@ -44,6 +44,10 @@ type Config struct {
 	// Server is the Conclave server's address, https://host[:port][/prefix];
 	// http only for a loopback address.
 	Server string
+	// Meeting is the meeting's ID, or "": named in the endpoint's query so
+	// that a cluster passes the agent to the node running the meeting,
+	// where the grant lives (a single node ignores it).
+	Meeting string
 	// Code is the pairing code the sharer's page showed.
 	Code remotecontrol.PairingCode
 	// HTTPClient dials the server (its TLS settings trust a private CA);
@@ -74,8 +78,9 @@ var ErrRefused = errors.New("agent: the server's answer was refused")
 
 // Endpoint turns the server's address into the agent's WebSocket URL:
 // wss for https, ws only for a loopback host, where nothing else can
-// read the pairing code or the events on the way.
-func Endpoint(server string) (string, error) {
+// read the pairing code or the events on the way. A meeting ID, when
+// given, becomes ?meeting=ID, as the meeting page's own sockets name it.
+func Endpoint(server, meeting string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(server))
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("agent: server %q is not a URL like https://meet.example.org", server)
@@ -96,6 +101,9 @@ func Endpoint(server string) (string, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + EndpointPath
 	u.RawPath = ""
+	if meeting != "" {
+		u.RawQuery = url.Values{"meeting": {meeting}}.Encode()
+	}
 	return u.String(), nil
 }
 

@@ -384,6 +384,20 @@ func TestAgentNeedsInjectorAndCode(t *testing.T) {
 	}
 }
 
+// TestAgentNamesItsMeeting: with a meeting the agent's socket names it,
+// so that behind one name it reaches the node running the meeting; the
+// connection works as without.
+func TestAgentNamesItsMeeting(t *testing.T) {
+	r := start(t, plainCode(), func(c *Config) { c.Meeting = "weekly-sync" })
+	if r.conn.Meeting != "weekly-sync" {
+		t.Fatalf("the server saw meeting %q", r.conn.Meeting)
+	}
+	r.conn.End(remotecontrol.CauseLeft)
+	if res := r.wait(); res.err != nil || res.cause != remotecontrol.CauseLeft {
+		t.Fatalf("Run = %q, %v", res.cause, res.err)
+	}
+}
+
 func TestEndpoint(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://meet.example.org":           "wss://meet.example.org/api/control/agent",
@@ -394,17 +408,32 @@ func TestEndpoint(t *testing.T) {
 		"http://localhost:8080":              "ws://localhost:8080/api/control/agent",
 		"http://[::1]:8080":                  "ws://[::1]:8080/api/control/agent",
 	} {
-		got, err := Endpoint(in)
+		got, err := Endpoint(in, "")
 		if err != nil || got != want {
 			t.Errorf("Endpoint(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
+	// A meeting is named in the query, encoded, so that a cluster routes
+	// the agent to the meeting's node.
+	for in, want := range map[[2]string]string{
+		{"https://meet.example.org", "m-1"}:           "wss://meet.example.org/api/control/agent?meeting=m-1",
+		{"https://example.org/conclave/", "a b&c=d"}:  "wss://example.org/conclave/api/control/agent?meeting=a+b%26c%3Dd",
+		{"http://127.0.0.1:8080", "weekly-sync-2024"}: "ws://127.0.0.1:8080/api/control/agent?meeting=weekly-sync-2024",
+	} {
+		got, err := Endpoint(in[0], in[1])
+		if err != nil || got != want {
+			t.Errorf("Endpoint(%q, %q) = %q, %v; want %q", in[0], in[1], got, err, want)
+		}
+	}
 	for _, bad := range []string{
 		"http://meet.example.org", "ws://10.0.0.1", "ftp://x", "meet.example.org", "",
-		"https://user:pw@meet.example.org", "https://meet.example.org/?code=1",
+		"https://user:pw@meet.example.org", "https://meet.example.org/?code=1", "https://meet.example.org/?meeting=m-1",
 	} {
-		if got, err := Endpoint(bad); err == nil {
+		if got, err := Endpoint(bad, ""); err == nil {
 			t.Errorf("Endpoint(%q) = %q, want an error", bad, got)
+		}
+		if got, err := Endpoint(bad, "m-1"); err == nil {
+			t.Errorf("Endpoint(%q, m-1) = %q, want an error", bad, got)
 		}
 	}
 }

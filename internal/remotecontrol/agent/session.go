@@ -26,7 +26,7 @@ type received struct {
 }
 
 func connect(ctx context.Context, cfg *Config) (*session, error) {
-	endpoint, err := Endpoint(cfg.Server)
+	endpoint, err := Endpoint(cfg.Server, cfg.Meeting)
 	if err != nil {
 		return nil, err
 	}

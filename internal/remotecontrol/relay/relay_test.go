@@ -454,3 +454,21 @@ func TestOriginAndHelloChecked(t *testing.T) {
 	// The code was not spent by the refused hello.
 	r.paired(t, g)
 }
+
+// TestMeetingInTheURLIsIgnored: the page and the agent name the meeting
+// in the socket's URL (?meeting=ID) for a cluster's router; the relay
+// pairs and relays as without it, by the code and the token alone.
+func TestMeetingInTheURLIsIgnored(t *testing.T) {
+	r := newRig(t)
+	g := r.start(t, "g1", false, false)
+	a := r.connect(t, "/api/control/agent?meeting="+g.MeetingID, remotecontrol.AgentHello{Code: g.AgentCode})
+	if m := a.next(t); m.Type != remotecontrol.TypeGranted || m.Grant != g.ID {
+		t.Fatalf("agent's first message: %+v", m)
+	}
+	// Another meeting's ID does not change whose grant the token opens.
+	in := r.connect(t, "/api/control/input?meeting=other-meeting", remotecontrol.InputHello{Grant: g.ID, Token: g.Token})
+	in.send(t, move(1, 0.5, 0.5))
+	if got := a.events(t, 1); !slices.Equal(got, []uint64{1}) {
+		t.Fatalf("agent got %v", got)
+	}
+}

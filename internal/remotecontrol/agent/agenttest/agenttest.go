@@ -31,6 +31,8 @@ type Conn struct {
 	t     testing.TB
 	ws    *websocket.Conn
 	Hello remotecontrol.AgentHello
+	// Meeting is the endpoint's ?meeting=, which a cluster routes by.
+	Meeting string
 	// from holds the agent's messages after the hello, in order; it is
 	// closed when the connection ends.
 	from chan remotecontrol.AgentMessage
@@ -60,7 +62,7 @@ func (s *Server) accept(t testing.TB, w http.ResponseWriter, r *http.Request) {
 		t.Errorf("agenttest: accept: %v", err)
 		return
 	}
-	c := &Conn{t: t, ws: ws, from: make(chan remotecontrol.AgentMessage, 16)}
+	c := &Conn{t: t, ws: ws, Meeting: r.URL.Query().Get("meeting"), from: make(chan remotecontrol.AgentMessage, 16)}
 	ctx := s.ctx
 	_, b, err := ws.Read(ctx)
 	if err != nil || json.Unmarshal(b, &c.Hello) != nil {
