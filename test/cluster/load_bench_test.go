@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -67,6 +68,9 @@ func benchCluster(b *testing.B, count int) {
 		cfg.Meetings = append(cfg.Meetings, loadtest.Meeting{ID: m.ID, Passcode: m.Passcode})
 		ids = append(ids, m.ID)
 	}
+	// The nodes' own cost with no meeting, over the same span as the
+	// window: what the load's figures include besides forwarding.
+	b.ReportMetric(idleCores(b, nodes, *window), "idle-server-cores")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stop := c.watchHolders(ctx, ids)
@@ -77,6 +81,34 @@ func benchCluster(b *testing.B, count int) {
 	}
 	reportSpread(b, nodes, ids, holders)
 	reportLoad(b, res)
+}
+
+// idleCores is the CPU the nodes use together while idle, in cores, over
+// span.
+func idleCores(b *testing.B, nodes []*node, span time.Duration) float64 {
+	before, start := cpuSeconds(b, nodes), time.Now()
+	<-time.After(span) // a measured span, not a wait for a condition
+	return (cpuSeconds(b, nodes) - before) / time.Since(start).Seconds()
+}
+
+// cpuSeconds sums process_cpu_seconds_total over the nodes.
+func cpuSeconds(b *testing.B, nodes []*node) float64 {
+	total := 0.0
+	for _, n := range nodes {
+		resp, err := http.Get(n.metrics)
+		if err != nil {
+			b.Fatalf("scrape %s: %v", n.metrics, err)
+		}
+		fams, err := loadtest.ParseMetrics(resp.Body)
+		resp.Body.Close()
+		if err != nil || fams["process_cpu_seconds_total"] == nil {
+			b.Fatalf("scrape %s: %v, or no process_cpu_seconds_total", n.metrics, err)
+		}
+		for _, m := range fams["process_cpu_seconds_total"].GetMetric() {
+			total += m.GetCounter().GetValue()
+		}
+	}
+	return total
 }
 
 // watchHolders samples the lease table during the run, for the node
