@@ -205,6 +205,12 @@ func reportLoad(b *testing.B, r *loadtest.Result) {
 	if r.Joined != (r.Publishers+r.Subscribers)*max(len(r.Meetings), 1) || r.Disconnected > 0 {
 		b.Errorf("joined %d, disconnected %d: %v", r.Joined, r.Disconnected, r.JoinErrors)
 	}
+	for _, rr := range r.Receivers {
+		if rr.VideoStreams != rr.ExpectedVideo || rr.AudioStreams != rr.ExpectedAudio {
+			b.Errorf("%s got video from %d of %d and audio from %d of %d publishers",
+				rr.Name, rr.VideoStreams, rr.ExpectedVideo, rr.AudioStreams, rr.ExpectedAudio)
+		}
+	}
 	b.ReportMetric(r.LossRatio*100, "loss-%")
 	b.ReportMetric(r.FirstMedia.P99, "join-to-first-p99-ms")
 	b.ReportMetric(r.Latency.P99, "end-to-end-p99-ms")
