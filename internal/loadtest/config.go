@@ -157,6 +157,16 @@ func (c *Config) normalizeTargets() error {
 			return fmt.Errorf("loadtest: URL %q is not a ws:// or wss:// URL", u)
 		}
 	}
+	for _, u := range c.MetricsURLs {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("loadtest: metrics URL %q is not an http:// or https:// URL", u)
+		}
+	}
+	return c.checkMeetings()
+}
+
+// checkMeetings refuses meetings without an ID, or given twice.
+func (c *Config) checkMeetings() error {
 	seen := map[string]bool{}
 	for i, m := range c.Meetings {
 		switch {
@@ -169,11 +179,6 @@ func (c *Config) normalizeTargets() error {
 			return fmt.Errorf("loadtest: meeting %s given twice", m.ID)
 		}
 		seen[m.ID] = true
-	}
-	for _, u := range c.MetricsURLs {
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return fmt.Errorf("loadtest: metrics URL %q is not an http:// or https:// URL", u)
-		}
 	}
 	return nil
 }
