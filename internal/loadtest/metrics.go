@@ -28,18 +28,27 @@ const (
 	metricMallocs      = "go_memstats_mallocs_total"
 )
 
-// scraper reads the server's Prometheus text endpoint. A nil scraper
-// (no --metrics-url) scrapes nothing.
+// scraper reads the servers' Prometheus text endpoints, one per node. A
+// nil scraper (no --metrics-url) scrapes nothing.
 type scraper struct {
-	url, token string
-	hc         *http.Client
+	urls  []string
+	token string
+	hc    *http.Client
 }
 
-func newScraper(url, token string) *scraper {
-	if url == "" {
+func newScraper(urls []string, token string) *scraper {
+	if len(urls) == 0 {
 		return nil
 	}
-	return &scraper{url: url, token: token, hc: &http.Client{Timeout: 5 * time.Second}}
+	return &scraper{urls: urls, token: token, hc: &http.Client{Timeout: 5 * time.Second}}
+}
+
+// nodes is the number of endpoints scraped (0 for none).
+func (s *scraper) nodes() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.urls)
 }
 
 // sample is one scrape: the metric families by name, or why there are none.
@@ -57,8 +66,35 @@ func (s *scraper) scrape(ctx context.Context) *sample {
 	return &sample{at: time.Now(), fams: fams, err: err}
 }
 
+// fetch scrapes every endpoint and merges them: the sums over the nodes
+// are the cluster's figures. One failed endpoint fails the whole sample,
+// so that no delta compares a sum over three nodes with one over two.
 func (s *scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	all := map[string]*dto.MetricFamily{}
+	for _, u := range s.urls {
+		fams, err := s.fetchOne(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		mergeFamilies(all, fams)
+	}
+	return all, nil
+}
+
+// mergeFamilies adds src's label sets to dst's families of the same name;
+// value and histogram then sum over all of them.
+func mergeFamilies(dst, src map[string]*dto.MetricFamily) {
+	for name, f := range src {
+		if d := dst[name]; d != nil {
+			d.Metric = append(d.Metric, f.GetMetric()...)
+			continue
+		}
+		dst[name] = f
+	}
+}
+
+func (s *scraper) fetchOne(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("metrics request: %w", err)
 	}
@@ -69,12 +105,12 @@ func (s *scraper) fetch(ctx context.Context) (map[string]*dto.MetricFamily, erro
 	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", s.url, err)
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return nil, fmt.Errorf("scrape %s: HTTP %s", s.url, resp.Status)
+		return nil, fmt.Errorf("scrape %s: HTTP %s", url, resp.Status)
 	}
 	return ParseMetrics(io.LimitReader(resp.Body, 16<<20))
 }

@@ -55,7 +55,7 @@ func TestServerSeriesDeltas(t *testing.T) {
 	s.add(mid)
 	s.add(&sample{err: fmt.Errorf("connection refused")})
 	s.add(last)
-	m := s.summary(true)
+	m := s.summary(1)
 	check := func(name string, got *float64, want float64) {
 		t.Helper()
 		if got == nil || math.Abs(*got-want) > 1e-9*math.Max(1, want) {
@@ -92,25 +92,25 @@ func deref(v *float64) any {
 }
 
 func TestServerSeriesWithoutData(t *testing.T) {
-	if newServerSeries().summary(false) != nil {
+	if newServerSeries().summary(0) != nil {
 		t.Fatal("no metrics URL must give no server section")
 	}
 	s := newServerSeries()
 	s.add(&sample{err: fmt.Errorf("refused")})
-	m := s.summary(true)
+	m := s.summary(1)
 	if m == nil || m.CPUSeconds != nil || m.Failures != 1 {
 		t.Fatalf("%+v", m)
 	}
 	// One good scrape: a level (memory) but no deltas.
 	s.add(parse(t, "process_resident_memory_bytes 1e6\n"))
-	if m := s.summary(true); m.PeakRSSBytes == nil || m.CPUSeconds != nil || m.ForwardLatency != nil {
+	if m := s.summary(1); m.PeakRSSBytes == nil || m.CPUSeconds != nil || m.ForwardLatency != nil {
 		t.Fatalf("%+v", m)
 	}
 	// Metrics missing from the exposition altogether.
 	s2 := newServerSeries()
 	s2.add(parse(t, "other_metric 1\n"))
 	s2.add(parse(t, "other_metric 2\n"))
-	m = s2.summary(true)
+	m = s2.summary(1)
 	if m.CPUSeconds != nil || m.PeakRSSBytes != nil || m.ForwardedPacketsPerCPUSecond != nil || m.ForwardLatency != nil {
 		t.Fatalf("%+v", m)
 	}
@@ -149,13 +149,13 @@ func TestScraperSendsTokenAndReportsErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	if s := newScraper(srv.URL, "t0ken").scrape(ctx); s.err != nil || s.fams[metricCPU] == nil {
+	if s := newScraper([]string{srv.URL}, "t0ken").scrape(ctx); s.err != nil || s.fams[metricCPU] == nil {
 		t.Fatalf("scrape: %v", s.err)
 	}
-	if s := newScraper(srv.URL, "wrong").scrape(ctx); s.err == nil || !strings.Contains(s.err.Error(), "401") {
+	if s := newScraper([]string{srv.URL}, "wrong").scrape(ctx); s.err == nil || !strings.Contains(s.err.Error(), "401") {
 		t.Fatalf("unauthorized scrape: %v", s.err)
 	}
-	if newScraper("", "").scrape(ctx) != nil {
+	if newScraper(nil, "").scrape(ctx) != nil {
 		t.Fatal("no URL must mean no scrape")
 	}
 }

@@ -23,7 +23,12 @@ func acceptNotice(ctx context.Context, cfg *Config) {
 	if cfg.NoticeVersion != 0 {
 		return
 	}
-	v, err := fetchNoticeVersion(ctx, cfg.URL)
+	// The nodes of a cluster share one database: one answers for all.
+	target := cfg.URL
+	if len(cfg.URLs) > 0 {
+		target = cfg.URLs[0]
+	}
+	v, err := fetchNoticeVersion(ctx, target)
 	if err != nil {
 		cfg.Logger.Warn("privacy notice not fetched; joining without accepting one", "err", err)
 		return

@@ -17,6 +17,8 @@ import (
 // subscribes to whatever the server forwards, as a browser does.
 type role struct {
 	name         string
+	meeting      int    // index into Config.Meetings
+	url          string // the signalling URL it joins through
 	audio, video bool
 }
 
@@ -59,7 +61,8 @@ func newParticipant(env *runEnv, r role) *participant {
 // are counted in wg.
 func (p *participant) join(ctx, media context.Context, wg *sync.WaitGroup) error {
 	cfg := p.env.cfg
-	c, err := client.Dial(ctx, cfg.URL, client.Hello{MeetingID: cfg.MeetingID, Passcode: cfg.Passcode, Name: p.role.name,
+	m := cfg.Meetings[p.role.meeting]
+	c, err := client.Dial(ctx, p.role.url, client.Hello{MeetingID: m.ID, Passcode: m.Passcode, Name: p.role.name,
 		NoticeVersion: cfg.NoticeVersion},
 		client.Options{Simulcast: cfg.Simulcast, OnTrack: p.onTrack, OnMessage: p.onMessage})
 	if err != nil {

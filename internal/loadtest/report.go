@@ -25,8 +25,12 @@ func WriteJSON(path string, r *Result) error {
 func WriteTable(w io.Writer, r *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
+	meetings := max(len(r.Meetings), 1)
 	row("scenario\t%s: %d publishers, %d subscribe-only; %d of %d joined; %s",
-		r.Scenario, r.Publishers, r.Subscribers, r.Joined, r.Publishers+r.Subscribers, media(r))
+		r.Scenario, r.Publishers, r.Subscribers, r.Joined, (r.Publishers+r.Subscribers)*meetings, media(r))
+	if meetings > 1 || r.URLs > 1 {
+		row("spread\t%d meetings (publishers and subscribers per meeting), participants round-robin over %d URLs", meetings, r.URLs)
+	}
 	row("window\t%.1f s\t(after a %.1f s ramp and %.1f s settle)", r.Window, r.Ramp, r.Settle)
 	row("\tpackets/s\tMbit/s\tpackets\t(video / audio packets/s)")
 	traffic := func(name string, all, v, a Rates) {
@@ -41,6 +45,9 @@ func WriteTable(w io.Writer, r *Result) error {
 	writeServer(row, r.Server)
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("loadtest: write table: %w", err)
+	}
+	if err := writeMeetings(w, r.Meetings); err != nil {
+		return err
 	}
 	for _, e := range r.JoinErrors {
 		fmt.Fprintf(w, "join error: %s\n", e)
@@ -61,6 +68,9 @@ func writeServer(row func(string, ...any), s *ServerMetrics) {
 		row("server\tn/a (no --metrics-url)")
 		return
 	}
+	if s.Nodes > 1 {
+		row("server nodes\t%d\t(figures below are sums over them; RSS: peak of the sum)", s.Nodes)
+	}
 	if s.Failures > 0 {
 		row("server scrapes\t%d of %d failed: %s", s.Failures, s.Scrapes, s.LastError)
 	}
@@ -76,6 +86,25 @@ func writeServer(row func(string, ...any), s *ServerMetrics) {
 	} else {
 		row("server forward latency\tn/a")
 	}
+}
+
+// writeMeetings prints one line per meeting of a run with several.
+func writeMeetings(w io.Writer, ms []MeetingResult) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w)
+	fmt.Fprintln(tw, "meeting\tjoined\tpackets/s\tMbit/s\tloss\tp99 ms\tfirst media p50 ms\tp99 ms\t")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%s\t%.2f\t%.0f\t%.0f\t\n", m.ID, m.Joined,
+			m.Received.PacketsPerSec, m.Received.BitsPerSec/1e6, pct(m.LossRatio), m.Latency.P99,
+			m.FirstMedia.P50, m.FirstMedia.P99)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("loadtest: write table: %w", err)
+	}
+	return nil
 }
 
 func writeReceivers(w io.Writer, rs []ReceiverResult) error {

@@ -7,11 +7,18 @@ import (
 // Result is one run's measurements. Traffic, loss and latency cover the
 // measured window only; join times cover the ramp.
 type Result struct {
-	Scenario    Scenario `json:"scenario"`
-	Publishers  int      `json:"publishers"`
-	Subscribers int      `json:"subscribers"`
-	Joined      int      `json:"joined"`
-	JoinErrors  []string `json:"join_errors,omitempty"`
+	Scenario Scenario `json:"scenario"`
+	// Publishers and Subscribers are per meeting; Joined counts all
+	// meetings.
+	Publishers  int `json:"publishers"`
+	Subscribers int `json:"subscribers"`
+	Joined      int `json:"joined"`
+	// URLs is the number of signalling URLs participants were spread over.
+	URLs int `json:"urls"`
+	// Meetings are the per-meeting figures when the run had several; the
+	// other figures are totals over all of them.
+	Meetings   []MeetingResult `json:"meetings,omitempty"`
+	JoinErrors []string        `json:"join_errors,omitempty"`
 	// Disconnected counts participants whose signalling connection ended
 	// before the window closed (the server sent them away, or it failed).
 	Disconnected int       `json:"disconnected"`
@@ -75,6 +82,82 @@ type ReceiverResult struct {
 	FirstMedia *float64 `json:"join_to_first_media_ms"`
 }
 
+// MeetingResult is one meeting's share of a run with several meetings.
+type MeetingResult struct {
+	ID         string      `json:"id"`
+	Joined     int         `json:"joined"`
+	Received   Rates       `json:"received"`
+	Loss       Loss        `json:"loss"`
+	LossRatio  float64     `json:"loss_ratio"`
+	Latency    Percentiles `json:"latency"`
+	FirstMedia Percentiles `json:"join_to_first_media"`
+}
+
+// tally adds up the participants of one meeting, or of all.
+type tally struct {
+	joined                     int
+	joinErrors                 []string
+	sentV, sentA, recvV, recvA Traffic
+	latency, first             Histogram
+	loss                       Loss
+	worst                      float64
+	missing                    int
+	receivers                  []ReceiverResult
+}
+
+// addMeeting counts the participants of one meeting: each receiver
+// expects media from the other publishers of its own meeting only.
+func (t *tally) addMeeting(ps []*participant, kind string, win time.Duration) {
+	for _, p := range ps {
+		if p.joinErr != nil {
+			t.joinErrors = append(t.joinErrors, p.joinErr.Error())
+			continue
+		}
+		t.joined++
+		t.sentV = t.sentV.Add(p.sent.traffic(true))
+		t.sentA = t.sentA.Add(p.sent.traffic(false))
+		rr, ok := receiverResult(p, ps, kind, win)
+		if !ok {
+			continue
+		}
+		for _, s := range p.recv.snapshot() {
+			if s.source == "audio" {
+				t.recvA = t.recvA.Add(s.traffic)
+			} else {
+				t.recvV = t.recvV.Add(s.traffic)
+			}
+			t.latency.Merge(&s.latency)
+		}
+		t.loss = t.loss.Add(rr.Loss)
+		t.worst = max(t.worst, rr.LossRatio)
+		if rr.FirstMedia == nil {
+			t.missing++
+		} else {
+			t.first.Record(time.Duration(*rr.FirstMedia * float64(time.Millisecond)))
+		}
+		t.receivers = append(t.receivers, rr)
+	}
+}
+
+// merge adds another meeting's tally into t.
+func (t *tally) merge(o *tally) {
+	t.joined += o.joined
+	t.joinErrors = append(t.joinErrors, o.joinErrors...)
+	t.sentV, t.sentA = t.sentV.Add(o.sentV), t.sentA.Add(o.sentA)
+	t.recvV, t.recvA = t.recvV.Add(o.recvV), t.recvA.Add(o.recvA)
+	t.latency.Merge(&o.latency)
+	t.first.Merge(&o.first)
+	t.loss = t.loss.Add(o.loss)
+	t.worst = max(t.worst, o.worst)
+	t.missing += o.missing
+	t.receivers = append(t.receivers, o.receivers...)
+}
+
+func (t *tally) meeting(id string, win time.Duration) MeetingResult {
+	return MeetingResult{ID: id, Joined: t.joined, Received: t.recvV.Add(t.recvA).Rates(win),
+		Loss: t.loss, LossRatio: t.loss.Ratio(), Latency: t.latency.Summary(), FirstMedia: t.first.Summary()}
+}
+
 // buildResult gathers the participants' counters after the window.
 func buildResult(cfg Config, ps []*participant, w measured, disconnected int) *Result {
 	win := w.end.Sub(w.start)
@@ -83,47 +166,29 @@ func buildResult(cfg Config, ps []*participant, w measured, disconnected int) *R
 		VideoKbps: cfg.VideoKbps, Simulcast: cfg.Simulcast,
 		Ramp: cfg.Ramp.Seconds(), Settle: cfg.Settle.Seconds(),
 		Start: w.start, Window: win.Seconds(), Server: w.server, Disconnected: disconnected,
-		FirstMediaKind: "video",
+		FirstMediaKind: "video", URLs: len(cfg.URLs),
 	}
 	if cfg.Scenario == ScenarioAudio {
 		r.FirstMediaKind = "audio"
 	}
-	var sentV, sentA, recvV, recvA Traffic
-	var latency, first Histogram
+	byMeeting := make([][]*participant, len(cfg.Meetings))
 	for _, p := range ps {
-		if p.joinErr != nil {
-			r.JoinErrors = append(r.JoinErrors, p.joinErr.Error())
-			continue
-		}
-		r.Joined++
-		sentV = sentV.Add(p.sent.traffic(true))
-		sentA = sentA.Add(p.sent.traffic(false))
-		rr, ok := receiverResult(p, ps, r.FirstMediaKind, win)
-		if !ok {
-			continue
-		}
-		for _, s := range p.recv.snapshot() {
-			if s.source == "audio" {
-				recvA = recvA.Add(s.traffic)
-			} else {
-				recvV = recvV.Add(s.traffic)
-			}
-			latency.Merge(&s.latency)
-		}
-		r.Loss = r.Loss.Add(rr.Loss)
-		r.WorstLossRatio = max(r.WorstLossRatio, rr.LossRatio)
-		if rr.FirstMedia == nil {
-			r.FirstMediaMissing++
-		} else {
-			first.Record(time.Duration(*rr.FirstMedia * float64(time.Millisecond)))
-		}
-		r.Receivers = append(r.Receivers, rr)
+		byMeeting[p.role.meeting] = append(byMeeting[p.role.meeting], p)
 	}
-	r.SentVideo, r.SentAudio, r.Sent = sentV.Rates(win), sentA.Rates(win), sentV.Add(sentA).Rates(win)
-	r.ReceivedVideo, r.ReceivedAudio, r.Received = recvV.Rates(win), recvA.Rates(win), recvV.Add(recvA).Rates(win)
-	r.LossRatio = r.Loss.Ratio()
-	r.Latency = latency.Summary()
-	r.FirstMedia = first.Summary()
+	var all tally
+	for i, group := range byMeeting {
+		var t tally
+		t.addMeeting(group, r.FirstMediaKind, win)
+		all.merge(&t)
+		if len(cfg.Meetings) > 1 {
+			r.Meetings = append(r.Meetings, t.meeting(cfg.Meetings[i].ID, win))
+		}
+	}
+	r.Joined, r.JoinErrors, r.Receivers = all.joined, all.joinErrors, all.receivers
+	r.SentVideo, r.SentAudio, r.Sent = all.sentV.Rates(win), all.sentA.Rates(win), all.sentV.Add(all.sentA).Rates(win)
+	r.ReceivedVideo, r.ReceivedAudio, r.Received = all.recvV.Rates(win), all.recvA.Rates(win), all.recvV.Add(all.recvA).Rates(win)
+	r.Loss, r.LossRatio, r.WorstLossRatio = all.loss, all.loss.Ratio(), all.worst
+	r.Latency, r.FirstMedia, r.FirstMediaMissing = all.latency.Summary(), all.first.Summary(), all.missing
 	return r
 }
 

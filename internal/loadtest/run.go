@@ -32,7 +32,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		leaveAll(ps)
 		loops.Wait()
 	}
-	cfg.Logger.Info("joining", "scenario", cfg.Scenario, "publishers", cfg.Publishers, "subscribers", cfg.Subscribers, "ramp", cfg.Ramp)
+	cfg.Logger.Info("joining", "scenario", cfg.Scenario, "meetings", len(cfg.Meetings), "urls", len(cfg.URLs),
+		"publishers", cfg.Publishers, "subscribers", cfg.Subscribers, "ramp", cfg.Ramp)
 	joined := joinAll(ctx, media, cfg, ps, &loops)
 	if joined == 0 {
 		stop()
@@ -43,7 +44,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		stop()
 		return nil, fmt.Errorf("loadtest: stopped before measuring: %w", context.Cause(ctx))
 	}
-	w := measure(ctx, env, newScraper(cfg.MetricsURL, cfg.MetricsToken))
+	w := measure(ctx, env, newScraper(cfg.MetricsURLs, cfg.MetricsToken))
 	gone := disconnected(ps)
 	stop()
 	return buildResult(cfg, ps, w, gone), nil
@@ -156,7 +157,7 @@ loop:
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	series.add(sc.scrape(sctx))
-	m.server = series.summary(sc != nil)
+	m.server = series.summary(sc.nodes())
 	return m
 }
 

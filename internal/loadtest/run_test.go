@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,55 @@ func checkJSON(t *testing.T, res *loadtest.Result) {
 	}
 	if back.Sent != res.Sent || back.Latency != res.Latency || len(back.Receivers) != len(res.Receivers) {
 		t.Fatalf("JSON round trip changed the result")
+	}
+}
+
+// TestSeveralMeetingsAndURLs: two meetings at once, participants spread
+// over two signalling URLs and two metrics endpoints (here the same
+// server twice). Each receiver expects media from its own meeting only,
+// and the per-meeting figures add up to the totals.
+func TestSeveralMeetingsAndURLs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a media server and synthetic participants")
+	}
+	wsURL, metricsURL := testServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := loadtest.Run(ctx, loadtest.Config{
+		URLs:     []string{wsURL, wsURL + "?second"},
+		Meetings: []loadtest.Meeting{{ID: testserver.MeetingID, Passcode: testserver.Passcode}, {ID: testserver.OtherMeetingID, Passcode: testserver.Passcode}},
+		Scenario: loadtest.ScenarioMeeting, Publishers: 2,
+		Duration: 2 * time.Second, Ramp: 500 * time.Millisecond, Settle: time.Second,
+		VideoKbps: 200, Simulcast: true, MetricsURLs: []string{metricsURL, metricsURL},
+		Logger: testserver.Logger(t, slog.LevelInfo),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := loadtest.WriteTable(&table, res); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", table.String())
+	if res.Joined != 4 || len(res.Meetings) != 2 || res.URLs != 2 || res.Server == nil || res.Server.Nodes != 2 {
+		t.Fatalf("joined %d, %d meetings, %d URLs, server %+v", res.Joined, len(res.Meetings), res.URLs, res.Server)
+	}
+	var packets uint64
+	for _, m := range res.Meetings {
+		if m.Joined != 2 || m.Received.Packets == 0 || m.FirstMedia.Count != 2 {
+			t.Errorf("meeting %s: %+v", m.ID, m)
+		}
+		packets += m.Received.Packets
+	}
+	if packets != res.Received.Packets {
+		t.Errorf("meetings received %d packets, the total says %d", packets, res.Received.Packets)
+	}
+	for _, rr := range res.Receivers {
+		if rr.ExpectedVideo != 1 || rr.VideoStreams != 1 {
+			t.Errorf("%s expected video from %d and got it from %d publishers, want 1: one other in its meeting", rr.Name, rr.ExpectedVideo, rr.VideoStreams)
+		}
+	}
+	if !strings.Contains(table.String(), "2 meetings") || !strings.Contains(table.String(), testserver.OtherMeetingID) {
+		t.Errorf("table lacks the spread or the per-meeting lines")
 	}
 }

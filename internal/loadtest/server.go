@@ -8,7 +8,10 @@ type ServerMetrics struct {
 	// which the deltas below cover: the window plus two scrapes.
 	Interval float64 `json:"interval_s"`
 	Scrapes  int     `json:"scrapes"`
-	Failures int     `json:"failed_scrapes"`
+	// Nodes is the number of endpoints scraped; with several, every figure
+	// is a sum over them, and PeakRSSBytes the peak of the summed RSS.
+	Nodes    int `json:"nodes"`
+	Failures int `json:"failed_scrapes"`
 	// LastError is the last scrape's failure, if any.
 	LastError string `json:"last_error,omitempty"`
 
@@ -78,11 +81,11 @@ func (s *serverSeries) add(smp *sample) {
 }
 
 // summary turns the series into deltas; nil when nothing was scraped.
-func (s *serverSeries) summary(enabled bool) *ServerMetrics {
-	if !enabled {
+func (s *serverSeries) summary(nodes int) *ServerMetrics {
+	if nodes == 0 {
 		return nil
 	}
-	m := &ServerMetrics{Scrapes: s.scrapes, Failures: s.failures, PeakRSSBytes: s.peakRSS}
+	m := &ServerMetrics{Nodes: nodes, Scrapes: s.scrapes, Failures: s.failures, PeakRSSBytes: s.peakRSS}
 	if s.lastErr != nil {
 		m.LastError = s.lastErr.Error()
 	}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,7 +59,7 @@ const password = "cluster-test-password-1"
 
 // cluster is one database and the settings its nodes share.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	dsn   string
 	env   []string
 	admin *http.Client
@@ -66,7 +67,7 @@ type cluster struct {
 
 // newCluster provisions the shared secrets: the master key (environment),
 // the audit key file, and the database.
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	t.Helper()
 	dsn := pgtest.New(t)
 	master := make([]byte, 32)
@@ -90,19 +91,26 @@ func newCluster(t *testing.T) *cluster {
 
 // node is one `conclave serve` process.
 type node struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	errs *lines
+	cmd     *exec.Cmd
+	base    string // http://127.0.0.1:port
+	metrics string // http://127.0.0.1:port/metrics, with withMetrics
+	errs    *lines
 }
 
-// start runs a node on loopback ports chosen by the system; it returns
-// once the node listens and has joined the cluster's signals.
-func (c *cluster) start() *node {
+// withMetrics is the start option that serves Prometheus metrics, for
+// the load benchmark.
+var withMetrics = []string{"--metrics-listen", "127.0.0.1:0"}
+
+// start runs a node on loopback ports chosen by the system, with extra
+// serve flags; it returns once the node listens and has joined the
+// cluster's signals.
+func (c *cluster) start(extra ...string) *node {
 	t := c.t
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--node-url", "http://127.0.0.1:0",
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--node-url", "http://127.0.0.1:0",
 		"--data", filepath.Join(t.TempDir(), "data"), "--media-addr", "127.0.0.1", "--media-port", "0",
-		"--turn-port", "0", "--mfa-roles", "none", "--log-level", "info")
+		"--turn-port", "0", "--mfa-roles", "none", "--log-level", "info"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = c.env
 	cmd.Stdin = strings.NewReader("")
 	// The node dies with the test binary, whatever ends it.
@@ -117,6 +125,9 @@ func (c *cluster) start() *node {
 	t.Cleanup(func() { n.kill() })
 	n.base = out.await(t, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`))
 	n.errs.await(t, regexp.MustCompile(`msg="?cluster signals"?`))
+	if slices.Contains(extra, "--metrics-listen") {
+		n.metrics = "http://" + n.errs.await(t, regexp.MustCompile(`msg="metrics listening" addr=(127\.0\.0\.1:\d+)`)) + "/metrics"
+	}
 	return n
 }
 
@@ -165,7 +176,7 @@ func (l *lines) find(re *regexp.Regexp) (string, bool) {
 	return "", false
 }
 
-func (l *lines) await(t *testing.T, re *regexp.Regexp) string {
+func (l *lines) await(t testing.TB, re *regexp.Regexp) string {
 	t.Helper()
 	var got string
 	eventually.True(t, "output matching "+re.String(), func() bool {
