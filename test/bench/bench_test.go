@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/conclave-meet/conclave/internal/loadtest"
+	"github.com/conclave-meet/conclave/internal/testbin"
 )
 
 var window = flag.Duration("window", 30*time.Second, "measured window per scenario")
@@ -37,11 +37,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "conclave")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/conclave")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
+	if bin, err = testbin.Conclave(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()

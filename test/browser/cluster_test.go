@@ -2,12 +2,7 @@ package browser
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/conclave-meet/conclave/internal/client"
+	"github.com/conclave-meet/conclave/internal/clustertest"
 	"github.com/conclave-meet/conclave/internal/eventually"
 	"github.com/conclave-meet/conclave/internal/pgtest"
 )
@@ -98,19 +94,9 @@ func TestClusterRedirectAndMove(t *testing.T) {
 // shared content directory and a node URL on the port each node binds.
 func shareClusterSettings(t *testing.T, dsn string) {
 	t.Helper()
-	master := make([]byte, 32)
-	rand.Read(master)
-	audit := make([]byte, 32)
-	rand.Read(audit)
-	keyFile := filepath.Join(t.TempDir(), "audit.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(audit)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for k, v := range clustertest.Env(t, dsn) {
+		t.Setenv(k, v)
 	}
-	t.Setenv("CONCLAVE_STORE", pgtest.URL(t, dsn, "unused-password"))
-	t.Setenv("CONCLAVE_MASTER_KEY", base64.StdEncoding.EncodeToString(master))
-	t.Setenv("CONCLAVE_AUDIT_KEY_FILE", keyFile)
-	t.Setenv("CONCLAVE_CONTENT_DIR", t.TempDir())
-	t.Setenv("CONCLAVE_NODE_URL", "http://127.0.0.1:0")
 	t.Setenv("CONCLAVE_TURN_PORT", "0") // the servers run without TURN, as every browser test
 }
 

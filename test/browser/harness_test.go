@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/conclave-meet/conclave/internal/pgtest"
+	"github.com/conclave-meet/conclave/internal/testbin"
 )
 
 var conclaveBin string
@@ -48,11 +48,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	conclaveBin = filepath.Join(dir, "conclave")
-	build := exec.Command("go", "build", "-o", conclaveBin, "../../cmd/conclave")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build conclave:", err)
+	if conclaveBin, err = testbin.Conclave(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	// PostgreSQL, for the cluster test, starts on first use.

@@ -7,9 +7,6 @@ package cluster_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,30 +25,25 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/conclave-meet/conclave/internal/clustertest"
 	"github.com/conclave-meet/conclave/internal/eventually"
 	"github.com/conclave-meet/conclave/internal/pgtest"
+	"github.com/conclave-meet/conclave/internal/testbin"
 )
 
 var bin string // the conclave binary, built once
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "conclave-cluster")
+	if err == nil {
+		bin, err = testbin.Conclave(dir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "conclave")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/conclave")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
-		os.Exit(1)
-	}
-	code := 0
-	func() {
-		defer os.RemoveAll(dir)
-		pgtest.Main(m)
-	}()
+	code := pgtest.Run(m)
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -65,28 +57,18 @@ type cluster struct {
 	admin *http.Client
 }
 
-// newCluster provisions the shared secrets: the master key (environment),
-// the audit key file, and the database.
+// newCluster provisions the database and what the nodes share
+// (clustertest.Env).
 func newCluster(t testing.TB) *cluster {
 	t.Helper()
 	dsn := pgtest.New(t)
-	master := make([]byte, 32)
-	rand.Read(master)
-	audit := make([]byte, 32)
-	rand.Read(audit)
-	keyFile := filepath.Join(t.TempDir(), "audit.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(audit)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	env := append(os.Environ(), "CONCLAVE_PASSWORD="+password)
+	for k, v := range clustertest.Env(t, dsn) {
+		if k != "CONCLAVE_NODE_URL" { // given to serve as a flag
+			env = append(env, k+"="+v)
+		}
 	}
-	return &cluster{t: t, dsn: dsn, env: append(os.Environ(),
-		"CONCLAVE_STORE="+pgtest.URL(t, dsn, "unused-password"),
-		"CONCLAVE_MASTER_KEY="+base64.StdEncoding.EncodeToString(master),
-		"CONCLAVE_AUDIT_KEY_FILE="+keyFile,
-		"CONCLAVE_PASSWORD="+password,
-		// Shared storage for the meetings' files and recordings: in a
-		// real cluster a network filesystem every node mounts.
-		"CONCLAVE_CONTENT_DIR="+t.TempDir(),
-	)}
+	return &cluster{t: t, dsn: dsn, env: env}
 }
 
 // node is one `conclave serve` process.
