@@ -41,10 +41,11 @@ type Conn struct {
 
 	mu      sync.Mutex
 	queue   []ipv4.Message
+	held    []*datagram // the datagrams of queue, index for index
+	free    []*datagram // sent datagrams, for reuse (at most maxFree)
 	closed  bool
 	wake    chan struct{}
 	done    chan struct{}
-	pool    sync.Pool
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	calls   atomic.Uint64
@@ -68,10 +69,25 @@ func Wrap(udp *net.UDPConn, log *slog.Logger) *Conn {
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
-	c.pool.New = func() any { b := make([]byte, bufSize); return &b }
 	go c.sendLoop()
 	return c
 }
+
+// datagram is a reusable send buffer with the one-element buffer list a
+// message points at, so that queueing and sending a datagram allocate
+// nothing: a fresh [][]byte per message would be an allocation per
+// forwarded packet. Sent datagrams go back on the connection's own free
+// list rather than a sync.Pool, which under the race detector drops
+// items at random and so would allocate where the build tested in CI
+// must not.
+type datagram struct {
+	data [bufSize]byte
+	bufs [1][]byte
+}
+
+// maxFree bounds the memory kept for reuse (1.5 MB); a burst beyond it
+// allocates, and what it allocated goes to the garbage collector.
+const maxFree = 1024
 
 // ReadCalls reports how many recvmmsg calls the reads took.
 func (c *Conn) ReadCalls() uint64 { return c.reads.Load() }
@@ -87,22 +103,27 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if len(b) > bufSize {
 		return c.udp.WriteTo(b, addr) // rare: larger than a media packet
 	}
-	bp := c.pool.Get().(*[]byte)
-	buf := (*bp)[:len(b)]
-	copy(buf, b)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		c.pool.Put(bp)
 		return 0, net.ErrClosed
 	}
 	if len(c.queue) >= maxQueue {
 		c.mu.Unlock()
-		c.pool.Put(bp)
 		c.dropped.Add(1)
 		return len(b), nil
 	}
-	c.queue = append(c.queue, ipv4.Message{Buffers: [][]byte{buf}, Addr: addr})
+	var d *datagram
+	if n := len(c.free); n > 0 {
+		d, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		d = new(datagram)
+	}
+	// Copied under the lock: a media packet's copy is tens of nanoseconds,
+	// and taking the lock once per datagram costs more than that.
+	d.bufs[0] = d.data[:copy(d.data[:], b)]
+	c.queue = append(c.queue, ipv4.Message{Buffers: d.bufs[:], Addr: addr})
+	c.held = append(c.held, d)
 	// Wake the sender while holding the lock: Close closes the channel
 	// under the same lock, so this never sends on a closed channel.
 	select {
@@ -122,12 +143,13 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 func (c *Conn) sendLoop() {
 	defer close(c.done)
 	var spare []ipv4.Message
+	var spareHeld []*datagram
 	for range c.wake {
 		for {
 			// Double buffering: the queue and spare never share an array,
 			// so writers fill one while the other is being sent.
 			c.mu.Lock()
-			msgs := c.queue
+			msgs, held := c.queue, c.held
 			if len(msgs) == 0 {
 				closed := c.closed
 				c.mu.Unlock()
@@ -136,15 +158,18 @@ func (c *Conn) sendLoop() {
 				}
 				break
 			}
-			c.queue = spare[:0]
+			c.queue, c.held = spare[:0], spareHeld[:0]
 			c.mu.Unlock()
 			c.send(msgs)
+			c.mu.Lock()
 			for i := range msgs {
-				b := msgs[i].Buffers[0][:cap(msgs[i].Buffers[0])]
-				c.pool.Put(&b)
-				msgs[i] = ipv4.Message{}
+				if len(c.free) < maxFree {
+					c.free = append(c.free, held[i])
+				}
+				msgs[i], held[i] = ipv4.Message{}, nil
 			}
-			spare = msgs
+			c.mu.Unlock()
+			spare, spareHeld = msgs, held
 		}
 	}
 }
