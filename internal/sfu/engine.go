@@ -58,7 +58,10 @@ type Engine struct {
 	cfg Config
 	log *slog.Logger
 	udp net.PacketConn
-	tcp net.Listener
+	// fanout batches each fan-out's datagrams into one send (the same
+	// socket as udp: udpbatch.Conn.Hold/Release).
+	fanout fanout
+	tcp    net.Listener
 	// The ICE muxes read the sockets; Close closes through them.
 	udpMux ice.UDPMux
 	tcpMux ice.TCPMux
@@ -85,7 +88,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	// Batch writes with sendmmsg: one incoming packet fans out to many
 	// subscribers as a burst of datagrams from one goroutine.
-	e.udp = udpbatch.Wrap(udp, cfg.Logger)
+	batch := udpbatch.Wrap(udp, cfg.Logger)
+	e.udp, e.fanout = batch, batch
 	e.tcp = tcp
 	if e.settings, err = e.settingEngine(); err != nil {
 		e.Close()

@@ -185,6 +185,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 			_ = pc.WriteRTCP(pliPacket(ssrc))
 		})
 		up.observe = &p.room.engine.reg.observe
+		up.fanout = p.room.engine.fanout
 		up.audioLevelID = audioLevelID(receiver)
 		up.blocked.Store(p.blocked[source])
 		p.ups[source] = up

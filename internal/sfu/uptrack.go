@@ -53,6 +53,15 @@ type upTrack struct {
 	stats   totals // keyframe requests sent
 	// observe receives sampled in-server latencies (nil: not measured).
 	observe *atomic.Pointer[func(time.Duration)]
+	// fanout, when set, holds the batch sender for the length of one
+	// packet's fan-out, so that its datagrams leave together.
+	fanout fanout
+}
+
+// fanout is the batch sender's side of a fan-out (udpbatch.Conn).
+type fanout interface {
+	Hold()
+	Release()
 }
 
 // upLayer is one RTP stream (one simulcast layer, or the only one).
@@ -202,6 +211,10 @@ func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 		if ext := pkt.GetExtension(u.audioLevelID); len(ext) > 0 {
 			u.level.observe(ext[0] & 0x7f)
 		}
+	}
+	if u.fanout != nil {
+		u.fanout.Hold()
+		defer u.fanout.Release()
 	}
 	for _, s := range *u.sinks.Load() {
 		if s.WriteRTP(Layer{l}, pkt, keyframe) && !start.IsZero() {

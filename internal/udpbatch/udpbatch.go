@@ -49,6 +49,7 @@ type Conn struct {
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	calls   atomic.Uint64
+	holds   atomic.Int64 // fan-outs under way (Hold): the sender waits for them
 
 	rmu    sync.Mutex     // one reader at a time owns the receive batch
 	rmsgs  []ipv4.Message // datagrams from the last recvmmsg
@@ -124,14 +125,47 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	d.bufs[0] = d.data[:copy(d.data[:], b)]
 	c.queue = append(c.queue, ipv4.Message{Buffers: d.bufs[:], Addr: addr})
 	c.held = append(c.held, d)
-	// Wake the sender while holding the lock: Close closes the channel
-	// under the same lock, so this never sends on a closed channel.
+	// During a fan-out the sender is woken by its Release, once for the
+	// whole burst, unless a full batch is already waiting.
+	if c.holds.Load() == 0 || len(c.queue) >= maxBatch {
+		c.wakeLocked()
+	}
+	c.mu.Unlock()
+	return len(b), nil
+}
+
+// wakeLocked wakes the sender; called with c.mu held: Close closes the
+// channel under the same lock, so this never sends on a closed channel.
+func (c *Conn) wakeLocked() {
+	if c.closed {
+		return
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Hold marks the start of a fan-out (one packet written to many
+// subscribers from one goroutine): its datagrams queue without waking the
+// sender, and Release wakes it once, so that they leave in one system
+// call instead of one wake-up of the sender per datagram. Every Hold
+// needs its Release (defer it). Writes from other goroutines meanwhile
+// wait at most until the last fan-out under way releases.
+func (c *Conn) Hold() { c.holds.Add(1) }
+
+// Release ends a fan-out begun with Hold.
+func (c *Conn) Release() {
+	if c.holds.Add(-1) > 0 {
+		return
+	}
+	// Whatever was queued while held: a write that saw the hold did not
+	// wake the sender, and this one must.
+	c.mu.Lock()
+	if len(c.queue) > 0 {
+		c.wakeLocked()
+	}
 	c.mu.Unlock()
-	return len(b), nil
 }
 
 // WriteToUDPAddrPort is what Pion's ICE mux prefers when a connection has

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conclave-meet/conclave/internal/eventually"
 )
 
 func listen(t testing.TB) *net.UDPConn {
@@ -253,5 +255,75 @@ func TestSendingAllocatesNothing(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(2000, writeAndWait); allocs > 0.05 {
 		t.Fatalf("%.2f allocations per datagram, want none", allocs)
+	}
+}
+
+// TestHeldFanOutLeavesInOneCall: the datagrams of a fan-out (between Hold
+// and Release) do not wake the sender one by one; Release sends them all,
+// in one system call.
+func TestHeldFanOutLeavesInOneCall(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	payload := make([]byte, 1100)
+	c.Hold()
+	for range 20 {
+		if _, err := c.WriteTo(payload, recv.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent, calls, _ := c.Stats(); sent != 0 || calls != 0 {
+		t.Fatalf("while held: %d sent in %d calls, want nothing yet", sent, calls)
+	}
+	c.Release()
+	buf := make([]byte, 2000)
+	for i := range 20 {
+		if err := recv.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := recv.ReadFrom(buf); err != nil {
+			t.Fatalf("datagram %d after Release: %v", i, err)
+		}
+	}
+	// The counts are taken after the system call returns, which may be
+	// after the datagrams arrived.
+	eventually.True(t, "the send counted", func() bool { sent, _, _ := c.Stats(); return sent == 20 })
+	if sent, calls, _ := c.Stats(); sent != 20 || calls != 1 {
+		t.Fatalf("after Release: %d sent in %d calls, want 20 in 1", sent, calls)
+	}
+}
+
+// TestNestedHoldsReleaseOnce: with two fan-outs under way the sender
+// waits for the last one; a full batch goes at once even while held.
+func TestNestedHoldsReleaseOnce(t *testing.T) {
+	recv := listen(t)
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	payload := make([]byte, 100)
+	c.Hold()
+	c.Hold()
+	_, _ = c.WriteTo(payload, recv.LocalAddr())
+	c.Release()
+	if sent, _, _ := c.Stats(); sent != 0 {
+		t.Fatalf("sent %d while one fan-out was still under way", sent)
+	}
+	for range maxBatch { // the batch fills: it leaves without waiting
+		_, _ = c.WriteTo(payload, recv.LocalAddr())
+	}
+	buf := make([]byte, 2000)
+	for i := range maxBatch {
+		if err := recv.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := recv.ReadFrom(buf); err != nil {
+			t.Fatalf("datagram %d of a full batch while held: %v", i, err)
+		}
+	}
+	c.Release()
+	if err := recv.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := recv.ReadFrom(buf); err != nil {
+		t.Fatalf("the last datagram after the last Release: %v", err)
 	}
 }
