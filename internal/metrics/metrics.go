@@ -99,6 +99,8 @@ var (
 	descKeyframes    = prometheus.NewDesc("conclave_keyframe_requests_total", "Keyframe requests (PLI) sent to publishers.", nil, nil)
 	descLost         = prometheus.NewDesc("conclave_subscriber_lost_packets_total", "Packets subscribers reported lost in their receiver reports.", nil, nil)
 	descTCPDropped   = prometheus.NewDesc("conclave_tcp_queue_dropped_packets_total", "Packets dropped for ICE-TCP subscribers whose connection could not keep up, instead of stalling the other subscribers.", nil, nil)
+	descUDPSent      = prometheus.NewDesc("conclave_udp_sent_datagrams_total", "Datagrams the media UDP socket sent (media, RTCP, ICE).", nil, nil)
+	descUDPCalls     = prometheus.NewDesc("conclave_udp_send_calls_total", "sendmmsg system calls that sent them: datagrams per call is the batching achieved.", nil, nil)
 	descRelayAllocs  = prometheus.NewDesc("conclave_turn_allocations", "Live relay allocations on the embedded TURN server.", nil, nil)
 	descRelayGrants  = prometheus.NewDesc("conclave_turn_grants", "Participants currently allowed to use the TURN relay.", nil, nil)
 	descRelayRefused = prometheus.NewDesc("conclave_turn_refused_datagrams_total", "Datagrams the TURN relay dropped for going to, or coming from, anything but the media server.", nil, nil)
@@ -108,7 +110,7 @@ var (
 
 func (c *mediaCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMeetings, descParticipants, descTracks, descRecvPackets, descRecvBytes,
-		descFwdPackets, descFwdBytes, descNACKs, descResent, descKeyframes, descLost, descTCPDropped, descRelayAllocs, descRelayGrants, descRelayRefused, descReady, descFree} {
+		descFwdPackets, descFwdBytes, descNACKs, descResent, descKeyframes, descLost, descTCPDropped, descUDPSent, descUDPCalls, descRelayAllocs, descRelayGrants, descRelayRefused, descReady, descFree} {
 		ch <- d
 	}
 }
@@ -134,6 +136,7 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 		{descFwdPackets, s.ForwardedPackets}, {descFwdBytes, s.ForwardedBytes},
 		{descNACKs, s.NACKedPackets}, {descResent, s.ResentPackets}, {descKeyframes, s.KeyframeRequests}, {descLost, s.SubscriberLost},
 		{descTCPDropped, s.TCPQueueDropped},
+		{descUDPSent, s.UDPSentDatagrams}, {descUDPCalls, s.UDPSendCalls},
 	}
 	for _, m := range counters {
 		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v))

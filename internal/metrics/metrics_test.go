@@ -77,6 +77,10 @@ func TestMetricsCountRealTrafficWithoutPersonalData(t *testing.T) {
 			t.Errorf("%s missing or zero", name)
 		}
 	}
+	// The media socket's batching: each call sent one datagram or more.
+	if sent, calls := value(body, "conclave_udp_sent_datagrams_total"), value(body, "conclave_udp_send_calls_total"); calls <= 0 || calls > sent {
+		t.Errorf("udp sent %v datagrams in %v calls", sent, calls)
+	}
 	for _, personal := range []string{"Ada", "Bob", a.ID(), b.ID(), "m1", "127.0.0.1"} {
 		if strings.Contains(body, personal) {
 			t.Errorf("metrics reveal %q", personal)

@@ -23,6 +23,9 @@ type Stats struct {
 	// TCPQueueDropped counts packets dropped for ICE-TCP subscribers whose
 	// connection could not keep up (rather than stalling everyone else).
 	TCPQueueDropped uint64
+	// UDPSentDatagrams and UDPSendCalls: what the media UDP socket sent
+	// and in how many sendmmsg calls (all time).
+	UDPSentDatagrams, UDPSendCalls uint64
 }
 
 func (s *Stats) addTotals(o *totals) {
@@ -150,6 +153,9 @@ func (e *Engine) Stats() Stats {
 	e.reg.mu.Unlock()
 	s.Rooms = uint64(len(rooms))
 	s.TCPQueueDropped = e.tcpDropped.Load()
+	if b, ok := e.udp.(interface{ Stats() (sent, calls, dropped uint64) }); ok {
+		s.UDPSentDatagrams, s.UDPSendCalls, _ = b.Stats()
+	}
 	for _, r := range rooms {
 		for _, p := range r.snapshot() {
 			s.Participants++

@@ -183,6 +183,35 @@ func BenchmarkFanOut(b *testing.B) {
 			b.ReportMetric(float64(sent)/float64(calls), "datagrams/syscall")
 		}
 	})
+	b.Run("held", func(b *testing.B) { // as the SFU does: Hold around each fan-out
+		c := Wrap(listen(b), nil)
+		defer c.Close()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if i%20 == 0 {
+				c.Hold()
+			}
+			_, _ = c.WriteTo(payload, recv.LocalAddr())
+			if i%20 == 19 {
+				c.Release()
+				for { // let the queue drain between bursts, as between packets
+					c.mu.Lock()
+					q := len(c.queue)
+					c.mu.Unlock()
+					if q == 0 {
+						break
+					}
+				}
+			}
+		}
+		if b.N%20 != 0 {
+			c.Release()
+		}
+		sent, calls, _ := c.Stats()
+		if calls > 0 {
+			b.ReportMetric(float64(sent)/float64(calls), "datagrams/syscall")
+		}
+	})
 }
 
 func TestReadsAreBatched(t *testing.T) {
