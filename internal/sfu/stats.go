@@ -153,7 +153,9 @@ func (e *Engine) Stats() Stats {
 	e.reg.mu.Unlock()
 	s.Rooms = uint64(len(rooms))
 	s.TCPQueueDropped = e.tcpDropped.Load()
-	if b, ok := e.udp.(interface{ Stats() (sent, calls, dropped uint64) }); ok {
+	if b, ok := e.udp.(interface {
+		Stats() (sent, calls, dropped uint64)
+	}); ok {
 		s.UDPSentDatagrams, s.UDPSendCalls, _ = b.Stats()
 	}
 	for _, r := range rooms {
