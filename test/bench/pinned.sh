@@ -57,6 +57,8 @@ run_one() { # publishers subscribers run
 		--scenario webinar --publishers "$pubs" --subscribers "$subs" --duration "$WINDOW" --ramp 5s --settle 3s \
 		--metrics-url "http://127.0.0.1:$METRICS/metrics" --json "$OUT/$name.json" >"$OUT/$name.txt"
 	if [ -n "$prof" ]; then wait "$prof"; fi
+	# The batching achieved: datagrams sent per sendmmsg call.
+	curl -s "http://127.0.0.1:$METRICS/metrics" | grep -E '^conclave_(udp_|forwarded_packets_total)' >"$OUT/$name.metrics" || true
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	rm -rf "$data"
