@@ -352,7 +352,9 @@ func TestAgentRefusesControlWithoutBanner(t *testing.T) {
 		c.Injector.(*fakeInjector).bannerErr = errors.New("no X")
 	})
 	r.conn.Grant("g1", "Ada", false)
-	r.conn.Event(move(1, 0.5, 0.5))
+	// The agent may have refused and closed already: the event is sent if
+	// the socket still takes it, and must not be injected either way.
+	_ = r.conn.Send(remotecontrol.AgentMessage{Type: remotecontrol.TypeEvent, Frame: &remotecontrol.Frame{Event: move(1, 0.5, 0.5)}})
 	r.expectStop(remotecontrol.CauseAgentClosed)
 	if res := r.wait(); res.err == nil {
 		t.Fatal("control went on without a banner")
