@@ -5,9 +5,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-meet/conclave/internal/rtcpraw"
 )
 
 // downTrack sends one upTrack to one subscriber. It implements
@@ -193,51 +194,81 @@ func (d *downTrack) write(pkt *rtp.Packet) {
 	d.stats.fwdBytes.Add(uint64(len(pkt.Payload)))
 }
 
-// readRTCP drains the subscriber's RTCP for this track (which also lets the
-// NACK responder and congestion control see it) and turns keyframe requests
-// into requests to the publisher.
+// rtcpBufSize holds any RTCP compound a browser sends in one datagram.
+const rtcpBufSize = 1500
+
+// readRTCP drains the subscriber's RTCP for this track (which also hands
+// transport-wide feedback to the bandwidth estimator, in its interceptor)
+// and acts on NACKs, reception reports and keyframe requests. It reads the
+// wire bytes in place (internal/rtcpraw): Pion's ReadRTCP would build a
+// value per packet of every compound, feedback included.
 func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
+	buf := make([]byte, rtcpBufSize)
+	var seqs []uint16
 	for {
-		pkts, _, err := sender.ReadRTCP()
+		n, _, err := sender.Read(buf)
 		if err != nil {
 			return
 		}
-		for _, p := range pkts {
-			switch p := p.(type) {
-			case *rtcp.TransportLayerNack:
-				for _, n := range p.Nacks {
-					seqs := n.PacketList()
-					d.stats.nacked.Add(uint64(len(seqs)))
-					d.resend(seqs)
+		seqs = d.handleRTCP(buf[:n], seqs[:0])
+	}
+}
+
+// handleRTCP acts on one compound; seqs is scratch space for NACKed
+// sequence numbers, returned for reuse.
+func (d *downTrack) handleRTCP(b []byte, seqs []uint16) []uint16 {
+	d.mu.Lock()
+	ssrc := d.ssrc
+	d.mu.Unlock()
+	for len(b) > 0 {
+		p, rest, err := rtcpraw.Next(b)
+		if err != nil {
+			return seqs
+		}
+		b = rest
+		switch p.Type {
+		case rtcpraw.TypeReceiverReport, rtcpraw.TypeSenderReport:
+			p.Reports(func(r rtcpraw.ReportBlock) {
+				if r.SSRC == ssrc {
+					d.recordLoss(uint64(r.TotalLost))
 				}
-			case *rtcp.ReceiverReport:
-				d.recordLoss(p.Reports)
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				cur, target, _ := d.state()
-				if cur == nil {
-					cur = target
-				}
-				d.up.keyframe(cur)
+			})
+		case rtcpraw.TypeTransportFB, rtcpraw.TypePayloadFB:
+			// Feedback is about one media SSRC; a compound may carry
+			// feedback about the connection's other tracks too.
+			if m, ok := p.MediaSSRC(); !ok || m != ssrc {
+				continue
 			}
+			seqs = d.feedback(p, seqs)
 		}
 	}
+	return seqs
+}
+
+// feedback acts on a NACK or a keyframe request about this track.
+func (d *downTrack) feedback(p rtcpraw.Packet, seqs []uint16) []uint16 {
+	switch {
+	case p.Type == rtcpraw.TypeTransportFB && p.Format == rtcpraw.FormatNACK:
+		n := p.NACKs(func(s uint16) { seqs = append(seqs, s) })
+		d.stats.nacked.Add(uint64(n))
+		d.resend(seqs)
+	case p.Type == rtcpraw.TypePayloadFB && (p.Format == rtcpraw.FormatPLI || p.Format == rtcpraw.FormatFIR):
+		cur, target, _ := d.state()
+		if cur == nil {
+			cur = target
+		}
+		d.up.keyframe(cur)
+	}
+	return seqs
 }
 
 // recordLoss keeps the subscriber's cumulative loss for this track from its
 // receiver reports.
-func (d *downTrack) recordLoss(reports []rtcp.ReceptionReport) {
-	d.mu.Lock()
-	ssrc := d.ssrc
-	d.mu.Unlock()
-	for _, r := range reports {
-		if r.SSRC != ssrc {
-			continue
-		}
-		for {
-			old := d.stats.lost.Load()
-			if uint64(r.TotalLost) <= old || d.stats.lost.CompareAndSwap(old, uint64(r.TotalLost)) {
-				break
-			}
+func (d *downTrack) recordLoss(total uint64) {
+	for {
+		old := d.stats.lost.Load()
+		if total <= old || d.stats.lost.CompareAndSwap(old, total) {
+			return
 		}
 	}
 }

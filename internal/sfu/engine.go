@@ -18,12 +18,12 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/conclave-meet/conclave/internal/bwe"
 	"github.com/conclave-meet/conclave/internal/pionlog"
 	"github.com/conclave-meet/conclave/internal/udpbatch"
 )
@@ -276,67 +276,77 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 	return nil
 }
 
-// newAPI builds a Pion API. With onBWE set it adds send-side congestion
-// control (transport-wide CC feedback into Google Congestion Control) and
-// hands the estimator over: every subscriber connection gets its own API so
-// that its estimator can be told apart.
-func (e *Engine) newAPI(onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) {
+// newAPI builds a Pion API. With onBWE set it is a subscriber connection's:
+// Conclave's own send-side bandwidth estimator (internal/bwe) numbers each
+// outgoing packet for transport-wide feedback and reads that feedback, and
+// the only other interceptor writes sender reports. Every subscriber
+// connection gets its own API so that its estimator can be told apart.
+// Without onBWE it is for publishers: NACKs for what was lost on the way
+// in, receiver reports and transport-wide feedback to the publisher.
+func (e *Engine) newAPI(onBWE func(*bwe.Estimator)) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
 		return nil, fmt.Errorf("sfu: %w", err)
 	}
-	reg := &interceptor.Registry{}
-	if onBWE != nil {
-		ccFactory, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-			bwe, err := gcc.NewSendSideBWE(
-				gcc.SendSideBWEInitialBitrate(1_000_000),
-				gcc.SendSideBWEMinBitrate(100_000),
-				gcc.SendSideBWEMaxBitrate(20_000_000),
-				// Forward at once; the browser's jitter buffer absorbs
-				// bursts and a pacer would add queueing delay per packet.
-				gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-			)
-			if err == nil {
-				onBWE(bwe)
-			}
-			return bwe, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("sfu: congestion control: %w", err)
-		}
-		reg.Add(ccFactory)
-		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
-			return nil, fmt.Errorf("sfu: twcc header: %w", err)
-		}
-	}
-	// Publishers: the NACK generator asks them to resend what was lost on
-	// the way in. Subscribers: no Pion responder, which would keep a copy
-	// of every packet per subscriber; downTrack.resend answers their NACKs
-	// from one cache per published layer (packetcache.go). The codecs
-	// advertise nack feedback either way (registerCodecs).
-	if onBWE == nil {
-		gen, err := nack.NewGeneratorInterceptor()
-		if err != nil {
-			return nil, fmt.Errorf("sfu: nack: %w", err)
-		}
-		reg.Add(gen)
-	}
-	// Sender/receiver reports, TWCC feedback to publishers, and the RID
-	// extensions simulcast needs.
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("sfu: reports: %w", err)
-	}
 	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
 		return nil, fmt.Errorf("sfu: simulcast: %w", err)
 	}
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
-		return nil, fmt.Errorf("sfu: twcc: %w", err)
+	reg := &interceptor.Registry{}
+	var err error
+	if onBWE != nil {
+		err = subscriberInterceptors(m, reg, onBWE)
+	} else {
+		err = publisherInterceptors(m, reg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sfu: %w", err)
 	}
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),
 		webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(e.settings),
 	), nil
+}
+
+// subscriberInterceptors: no Pion NACK responder either, which would keep a
+// copy of every packet per subscriber; downTrack.resend answers NACKs from
+// one cache per published layer (packetcache.go). The codecs advertise
+// nack and transport-cc feedback either way (registerCodecs).
+func subscriberInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry, onBWE func(*bwe.Estimator)) error {
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return fmt.Errorf("twcc header: %w", err)
+		}
+	}
+	reg.Add(bwe.NewFactory(bwe.Config{
+		Initial: 1_000_000,
+		Min:     100_000,
+		Max:     20_000_000,
+	}, onBWE))
+	sr, err := report.NewSenderInterceptor()
+	if err != nil {
+		return fmt.Errorf("sender reports: %w", err)
+	}
+	reg.Add(sr)
+	return nil
+}
+
+// publisherInterceptors: the NACK generator asks publishers to resend what
+// was lost on the way in; reports both ways; transport-wide feedback lets
+// the publisher's browser estimate its uplink.
+func publisherInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return fmt.Errorf("nack: %w", err)
+	}
+	reg.Add(gen)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return fmt.Errorf("twcc: %w", err)
+	}
+	return nil
 }
 
 // localAddrs returns a test for "is an address of one of this machine's

@@ -8,9 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/conclave-meet/conclave/internal/bwe"
 )
 
 // Peer connection names, as used on the wire.
@@ -43,7 +44,7 @@ type Participant struct {
 	sig  Signaller
 	log  *slog.Logger
 
-	bwe atomic.Pointer[cc.BandwidthEstimator]
+	bwe atomic.Pointer[bwe.Estimator]
 
 	mu          sync.Mutex
 	pub         *webrtc.PeerConnection
@@ -74,7 +75,7 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 		pendingCand: map[string][]webrtc.ICECandidateInit{},
 		blocked:     map[Source]bool{},
 	}
-	api, err := r.engine.newAPI(func(b cc.BandwidthEstimator) { p.bwe.Store(&b) })
+	api, err := r.engine.newAPI(p.bwe.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -475,7 +476,7 @@ func (p *Participant) allocateLayers() {
 	p.mu.Unlock()
 	budget := 0
 	if b := p.bwe.Load(); b != nil {
-		budget = (*b).GetTargetBitrate()
+		budget = b.TargetBitrate()
 	}
 	for i, c := range allocate(demands, budget) {
 		if c == layerPaused || c >= len(layers[i]) {

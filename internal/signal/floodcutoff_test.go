@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/conclave-meet/conclave/internal/testserver"
 )
@@ -48,7 +49,8 @@ func TestSteadyFloodIsCutOff(t *testing.T) {
 	}
 	<-clk.read // the hello's
 	done := make(chan struct{})
-	sent := floodPings(r.ws, clk, flood, done)
+	replies := make(chan struct{}, flood)
+	sent := floodPings(r.ws, clk, flood, replies, done)
 	defer func() { close(done); <-sent }()
 	pongs, limited, bye := 0, 0, ""
 	for bye == "" {
@@ -59,6 +61,7 @@ func TestSteadyFloodIsCutOff(t *testing.T) {
 		switch m.Type {
 		case "pong":
 			pongs++
+			replies <- struct{}{}
 		case "error":
 			var e struct{ Code string }
 			_ = json.Unmarshal(m.Data, &e)
@@ -87,12 +90,34 @@ func TestSteadyFloodIsCutOff(t *testing.T) {
 // floodPings sends up to n pings, each once the server has read the one
 // before, until the connection fails or done closes; it reports how many
 // it wrote on the returned channel.
-func floodPings(ws *websocket.Conn, clk *steppingClock, n int, done <-chan struct{}) <-chan int {
+//
+// On a busy machine the server's writer may lag behind its reader, and a
+// reply queue that fills (sendQueue) ends the link as a slow client, not
+// a flood. So the sender also stays at most replyWindow pongs ahead of
+// those read (one on replies each), counting only the pings the server's
+// limiter lets through: the same token bucket (50 a second, bursts of
+// 100, docs/protocol.md) replayed on the stepping clock's times.
+func floodPings(ws *websocket.Conn, clk *steppingClock, n int, replies <-chan struct{}, done <-chan struct{}) <-chan int {
+	const replyWindow = 100
+	sim := rate.NewLimiter(50, 100)
+	answered, expected := 0, 0
 	sent := make(chan int, 1)
 	go func() {
 		i := 0
 		defer func() { sent <- i }()
 		for ; i < n; i++ {
+			for answered+replyWindow < expected {
+				select {
+				case <-replies:
+					answered++
+				case <-done:
+					return
+				}
+			}
+			// The hello took the clock's first reading; ping i takes reading i+2.
+			if sim.AllowN(clk.start.Add(time.Duration(i+2)*clk.step), 1) {
+				expected++
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
 			cancel()

@@ -1,0 +1,5 @@
+//go:build !race
+
+package bwe
+
+const raceEnabled = false
