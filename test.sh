@@ -64,4 +64,4 @@ echo "== go test"
 go test -race -count=1 -timeout 30m ./...
 # Allocation counts, which the race detector distorts (it makes sync.Pool
 # drop items), are checked in a build without it.
-go test -count=1 -run 'AllocatesNothing' ./internal/udpbatch
+go test -count=1 -run 'AllocatesNothing|AllocateNothing' ./internal/udpbatch ./internal/bwe ./internal/rtphdr

@@ -25,6 +25,7 @@ import (
 
 	"github.com/conclave-meet/conclave/internal/bwe"
 	"github.com/conclave-meet/conclave/internal/pionlog"
+	"github.com/conclave-meet/conclave/internal/rtphdr"
 	"github.com/conclave-meet/conclave/internal/udpbatch"
 )
 
@@ -333,8 +334,11 @@ func subscriberInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry, on
 
 // publisherInterceptors: the NACK generator asks publishers to resend what
 // was lost on the way in; reports both ways; transport-wide feedback lets
-// the publisher's browser estimate its uplink.
+// the publisher's browser estimate its uplink. Innermost, internal/rtphdr
+// parses each packet's header once into a buffer reused per stream for
+// all three, which would otherwise allocate a map and a header per packet.
 func publisherInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	reg.Add(rtphdr.Factory{})
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return fmt.Errorf("nack: %w", err)

@@ -4,6 +4,9 @@
 // many subscribers becomes a burst of writes from one goroutine; batching
 // turns that burst into a few system calls instead of one per packet.
 //
+// Receiving on Linux uses recvmmsg directly (recv_linux.go), with the
+// senders' addresses cached, so that a read allocates nothing.
+//
 // Batching is opportunistic: a write is queued and the sender goroutine is
 // woken at once, so no packet waits for a timer. While the sender is inside
 // a system call, new packets gather and leave together in the next one.
@@ -51,11 +54,11 @@ type Conn struct {
 	calls   atomic.Uint64
 	holds   atomic.Int64 // fan-outs under way (Hold): the sender waits for them
 
-	rmu    sync.Mutex     // one reader at a time owns the receive batch
-	rmsgs  []ipv4.Message // datagrams from the last recvmmsg
-	rnext  int            // next one to hand out
-	rcount int            // how many the last recvmmsg returned
-	reads  atomic.Uint64  // recvmmsg calls
+	rmu    sync.Mutex    // one reader at a time owns the receive batch
+	recv   *receiver     // made on the first read
+	rnext  int           // next datagram of the last batch to hand out
+	rcount int           // how many the last batch held
+	reads  atomic.Uint64 // recvmmsg calls
 }
 
 // Wrap starts batching writes on udp. Close closes udp.
@@ -236,23 +239,23 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if c.rnext >= c.rcount {
-		if c.rmsgs == nil {
-			c.rmsgs = make([]ipv4.Message, maxBatch)
-			for i := range c.rmsgs {
-				c.rmsgs[i].Buffers = [][]byte{make([]byte, readSize)}
+		if c.recv == nil {
+			r, err := newReceiver(c.udp)
+			if err != nil {
+				return 0, nil, err
 			}
+			c.recv = r
 		}
-		n, err := c.batch.ReadBatch(c.rmsgs, 0)
+		n, err := c.recv.readBatch()
 		if err != nil {
 			return 0, nil, err
 		}
 		c.rnext, c.rcount = 0, n
 		c.reads.Add(1)
 	}
-	m := &c.rmsgs[c.rnext]
+	data, addr := c.recv.datagram(c.rnext)
 	c.rnext++
-	n := copy(b, m.Buffers[0][:m.N])
-	return n, m.Addr, nil
+	return copy(b, data), addr, nil
 }
 
 // Close flushes nothing further and closes the socket.

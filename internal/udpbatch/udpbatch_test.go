@@ -3,6 +3,7 @@ package udpbatch
 import (
 	"encoding/binary"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"testing"
@@ -354,5 +355,42 @@ func TestNestedHoldsReleaseOnce(t *testing.T) {
 	}
 	if _, _, err := recv.ReadFrom(buf); err != nil {
 		t.Fatalf("the last datagram after the last Release: %v", err)
+	}
+}
+
+// TestReceivingAllocatesNothing: once a sender has been seen, reading its
+// datagrams allocates nothing, and each datagram carries its own sender's
+// address (two senders, interleaved).
+func TestReceivingAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts need a build without -race (./test.sh runs it so)")
+	}
+	c := Wrap(listen(t), nil)
+	defer c.Close()
+	senders := []*net.UDPConn{listen(t), listen(t)}
+	addrs := []netip.AddrPort{senders[0].LocalAddr().(*net.UDPAddr).AddrPort(), senders[1].LocalAddr().(*net.UDPAddr).AddrPort()}
+	to := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	buf := make([]byte, 2000)
+	payload := make([]byte, 1100)
+	i := 0
+	exchange := func() {
+		s, want := senders[i%2], addrs[i%2]
+		i++
+		if _, err := s.WriteToUDPAddrPort(payload, to); err != nil {
+			t.Fatal(err)
+		}
+		_, from, err := c.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := from.(*net.UDPAddr).AddrPort(); got != want {
+			t.Fatalf("datagram from %v reported from %v", want, got)
+		}
+	}
+	for range 10 {
+		exchange()
+	}
+	if allocs := testing.AllocsPerRun(1000, exchange); allocs > 0 {
+		t.Fatalf("%.2f allocations per datagram received, want none", allocs)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package rtphdr
+
+const raceEnabled = false
