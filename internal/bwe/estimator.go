@@ -59,6 +59,7 @@ type sentPacket struct {
 // Estimator is one subscriber connection's bandwidth estimate.
 type Estimator struct {
 	target atomic.Int64
+	acked  atomic.Uint64 // packets feedback has reported on, received or lost
 
 	mu      sync.Mutex
 	cfg     Config
@@ -96,7 +97,11 @@ func New(cfg Config) *Estimator {
 // TargetBitrate is the current estimate in bits per second.
 func (e *Estimator) TargetBitrate() int { return int(e.target.Load()) }
 
-// sent records a packet of size bytes about to be sent and returns its
+// Reported is how many sent packets feedback has reported on so far,
+// received or lost: that congestion control hears from the receiver.
+func (e *Estimator) Reported() uint64 { return e.acked.Load() }
+
+// stamp records a packet of size bytes about to be sent and returns its
 // transport-wide sequence number, marshalled for the header extension.
 func (e *Estimator) stamp(size int) []byte {
 	at := e.cfg.Now().Sub(e.start)
@@ -141,6 +146,7 @@ func (e *Estimator) feedback(b []byte) {
 			continue // never sent, long forgotten, or reported before
 		}
 		s.reported = true
+		e.acked.Add(1)
 		e.total++
 		if !a.received {
 			e.lost++
