@@ -4,9 +4,11 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/eventually"
@@ -20,6 +22,7 @@ type answeringClient struct {
 	pc       *webrtc.PeerConnection
 	p        atomic.Pointer[Participant]
 	received atomic.Int64
+	onReport func(sr *rtcp.SenderReport, ssrc uint32) // set before joining
 }
 
 func newAnsweringClient(t *testing.T) *answeringClient {
@@ -43,7 +46,20 @@ func newAnsweringClient(t *testing.T) *answeringClient {
 	}
 	t.Cleanup(func() { pc.Close() })
 	c := &answeringClient{t: t, pc: pc}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		go func() {
+			for {
+				pkts, _, err := recv.ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, pk := range pkts {
+					if sr, ok := pk.(*rtcp.SenderReport); ok && c.onReport != nil {
+						c.onReport(sr, uint32(tr.SSRC()))
+					}
+				}
+			}
+		}()
 		buf := make([]byte, 1500)
 		for {
 			if _, _, err := tr.Read(buf); err != nil {
@@ -107,5 +123,43 @@ func TestSubscriberFeedbackReachesTheEstimator(t *testing.T) {
 	eventually.True(t, "feedback on 100 packets to reach the estimator", func() bool { return est.Reported() >= 100 })
 	if got := est.TargetBitrate(); got < 100_000 || got > 20_000_000 {
 		t.Fatalf("estimate %d bit/s outside its bounds", got)
+	}
+}
+
+// TestSubscriberGetsSenderReports: the control loop's sender reports
+// reach the subscriber, for the track it receives, with the packets
+// forwarded so far counted.
+func TestSubscriberGetsSenderReports(t *testing.T) {
+	r := loopbackRoom(t)
+	pp, err := r.Join("p_pub", nopSignaller{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := newAnsweringClient(t)
+	var reports atomic.Int64
+	sub.onReport = func(sr *rtcp.SenderReport, ssrc uint32) {
+		if sr.SSRC == ssrc && sr.PacketCount > 0 && sr.NTPTime != 0 {
+			reports.Add(1)
+		}
+	}
+	sp, err := r.Join("p_sub", sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.p.Store(sp)
+	pub := publish(t, pp)
+	stop := make(chan struct{})
+	defer close(stop)
+	go pub.run(stop)
+	eventually.True(t, "the subscriber to receive 100 packets", func() bool { return sub.received.Load() >= 100 })
+	r.engine.Step(StepReports)
+	eventually.True(t, "a sender report for the received track", func() bool { return reports.Load() > 0 })
+}
+
+// TestNTPTime: the NTP timestamp counts from 1900 with a binary fraction.
+func TestNTPTime(t *testing.T) {
+	got := ntpTime(time.Unix(0, 500_000_000))
+	if secs, frac := got>>32, got&0xffffffff; secs != ntpEpochOffset || frac != 1<<31 {
+		t.Fatalf("Unix epoch + 0.5 s is NTP %d + %d/2^32", secs, frac)
 	}
 }

@@ -9,7 +9,7 @@ import (
 const (
 	speakerTick  = 300 * time.Millisecond
 	allocateTick = 500 * time.Millisecond
-	rateTick     = time.Second
+	rateTick     = time.Second // also the sender-report interval
 )
 
 // A Step is one kind of the control loop's periodic work.
@@ -24,6 +24,9 @@ const (
 	// StepAllocate picks a simulcast layer for every subscriber and video
 	// from tile sizes, layer rates and the bandwidth estimate.
 	StepAllocate
+	// StepReports sends every subscriber a sender report per track it
+	// receives (reports.go).
+	StepReports
 )
 
 // controlLoop runs the room's periodic work on tickers, unless the engine
@@ -49,6 +52,7 @@ func (r *Room) controlLoop(ctx context.Context) {
 			r.step(StepSpeaker)
 		case <-rates.C:
 			r.step(StepRates)
+			r.step(StepReports)
 		case <-alloc.C:
 			r.step(StepAllocate)
 		}
@@ -83,6 +87,11 @@ func (r *Room) step(s Step) {
 	case StepAllocate:
 		for _, p := range r.snapshot() {
 			p.allocateLayers()
+		}
+	case StepReports:
+		now := r.engine.now()
+		for _, p := range r.snapshot() {
+			p.sendReports(now)
 		}
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -279,9 +278,10 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 
 // newAPI builds a Pion API. With onBWE set it is a subscriber connection's:
 // Conclave's own send-side bandwidth estimator (internal/bwe) numbers each
-// outgoing packet for transport-wide feedback and reads that feedback, and
-// the only other interceptor writes sender reports. Every subscriber
-// connection gets its own API so that its estimator can be told apart.
+// outgoing packet for transport-wide feedback and reads that feedback; it
+// is the only interceptor (sender reports are the control loop's,
+// reports.go). Every subscriber connection gets its own API so that its
+// estimator can be told apart.
 // Without onBWE it is for publishers: NACKs for what was lost on the way
 // in, receiver reports and transport-wide feedback to the publisher.
 func (e *Engine) newAPI(onBWE func(*bwe.Estimator)) (*webrtc.API, error) {
@@ -309,7 +309,7 @@ func (e *Engine) newAPI(onBWE func(*bwe.Estimator)) (*webrtc.API, error) {
 	), nil
 }
 
-// subscriberInterceptors: no Pion NACK responder either, which would keep a
+// subscriberInterceptors: no Pion NACK responder, which would keep a
 // copy of every packet per subscriber; downTrack.resend answers NACKs from
 // one cache per published layer (packetcache.go). The codecs advertise
 // nack and transport-cc feedback either way (registerCodecs).
@@ -324,11 +324,6 @@ func subscriberInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry, on
 		Min:     100_000,
 		Max:     20_000_000,
 	}, onBWE))
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return fmt.Errorf("sender reports: %w", err)
-	}
-	reg.Add(sr)
 	return nil
 }
 
