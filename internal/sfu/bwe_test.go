@@ -94,17 +94,16 @@ func (c *answeringClient) SubscribeOffer(offer webrtc.SessionDescription, _ map[
 	}()
 }
 
-// TestSubscriberFeedbackReachesTheEstimator: packets forwarded to a
-// subscriber carry the transport-wide sequence number, the subscriber's
-// feedback about them reaches its connection's estimator (internal/bwe),
-// and the estimate stays within its bounds.
-func TestSubscriberFeedbackReachesTheEstimator(t *testing.T) {
+// publishTo starts a room where a publisher sends a camera that sub
+// receives, and returns sub's participant once 100 packets have arrived.
+// The publisher stops at the end of the test.
+func publishTo(t *testing.T, sub *answeringClient) (*Room, *Participant) {
+	t.Helper()
 	r := loopbackRoom(t)
 	pp, err := r.Join("p_pub", nopSignaller{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := newAnsweringClient(t)
 	sp, err := r.Join("p_sub", sub)
 	if err != nil {
 		t.Fatal(err)
@@ -112,10 +111,18 @@ func TestSubscriberFeedbackReachesTheEstimator(t *testing.T) {
 	sub.p.Store(sp)
 	pub := publish(t, pp)
 	stop := make(chan struct{})
-	defer close(stop)
+	t.Cleanup(func() { close(stop) })
 	go pub.run(stop)
-
 	eventually.True(t, "the subscriber to receive 100 packets", func() bool { return sub.received.Load() >= 100 })
+	return r, sp
+}
+
+// TestSubscriberFeedbackReachesTheEstimator: packets forwarded to a
+// subscriber carry the transport-wide sequence number, the subscriber's
+// feedback about them reaches its connection's estimator (internal/bwe),
+// and the estimate stays within its bounds.
+func TestSubscriberFeedbackReachesTheEstimator(t *testing.T) {
+	_, sp := publishTo(t, newAnsweringClient(t))
 	est := sp.bwe.Load()
 	if est == nil {
 		t.Fatal("the subscribe connection has no estimator")
@@ -130,11 +137,6 @@ func TestSubscriberFeedbackReachesTheEstimator(t *testing.T) {
 // reach the subscriber, for the track it receives, with the packets
 // forwarded so far counted.
 func TestSubscriberGetsSenderReports(t *testing.T) {
-	r := loopbackRoom(t)
-	pp, err := r.Join("p_pub", nopSignaller{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sub := newAnsweringClient(t)
 	var reports atomic.Int64
 	sub.onReport = func(sr *rtcp.SenderReport, ssrc uint32) {
@@ -142,16 +144,7 @@ func TestSubscriberGetsSenderReports(t *testing.T) {
 			reports.Add(1)
 		}
 	}
-	sp, err := r.Join("p_sub", sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub.p.Store(sp)
-	pub := publish(t, pp)
-	stop := make(chan struct{})
-	defer close(stop)
-	go pub.run(stop)
-	eventually.True(t, "the subscriber to receive 100 packets", func() bool { return sub.received.Load() >= 100 })
+	r, _ := publishTo(t, sub)
 	r.engine.Step(StepReports)
 	eventually.True(t, "a sender report for the received track", func() bool { return reports.Load() > 0 })
 }

@@ -126,18 +126,24 @@ func BenchmarkTargets(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				srv := start(b)
-				cfg := c.cfg
-				cfg.URL, cfg.MeetingID, cfg.Passcode, cfg.MetricsURL = srv.ws, srv.meeting, srv.passcode, srv.metrics
-				cfg.Duration, cfg.Ramp, cfg.Settle, cfg.Simulcast, cfg.VideoKbps = *window, 5*time.Second, 3*time.Second, true, 500
-				res, err := loadtest.Run(context.Background(), cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				report(b, res)
+				report(b, runScenario(b, c.cfg))
 			}
 		})
 	}
+}
+
+// runScenario runs cfg's scenario against a fresh server: 500 kbit/s
+// simulcast video, a 5 s ramp and 3 s settle, then the -window.
+func runScenario(b *testing.B, cfg loadtest.Config) *loadtest.Result {
+	b.Helper()
+	srv := start(b)
+	cfg.URL, cfg.MeetingID, cfg.Passcode, cfg.MetricsURL = srv.ws, srv.meeting, srv.passcode, srv.metrics
+	cfg.Duration, cfg.Ramp, cfg.Settle, cfg.Simulcast, cfg.VideoKbps = *window, 5*time.Second, 3*time.Second, true, 500
+	res, err := loadtest.Run(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res
 }
 
 func report(b *testing.B, r *loadtest.Result) {

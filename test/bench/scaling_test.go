@@ -1,13 +1,11 @@
 package bench
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/conclave-meet/conclave/internal/loadtest"
 )
@@ -44,14 +42,7 @@ func BenchmarkScaling(b *testing.B) {
 	for _, r := range runs {
 		b.Run(fmt.Sprintf("%s-%d", r.series, r.n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				srv := start(b)
-				cfg := r.cfg
-				cfg.URL, cfg.MeetingID, cfg.Passcode, cfg.MetricsURL = srv.ws, srv.meeting, srv.passcode, srv.metrics
-				cfg.Duration, cfg.Ramp, cfg.Settle, cfg.Simulcast, cfg.VideoKbps = *window, 5*time.Second, 3*time.Second, true, 500
-				res, err := loadtest.Run(context.Background(), cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
+				res := runScenario(b, r.cfg)
 				report(b, res)
 				p := Point{Series: r.series, Participants: r.n, LossPercent: res.LossRatio * 100}
 				if s := res.Server; s != nil {
