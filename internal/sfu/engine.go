@@ -241,12 +241,6 @@ const (
 	ptOpus = 111
 )
 
-// nackCache is the number of packets kept per published video layer for
-// resending, shared by all its subscribers: over two seconds of 720p video,
-// far more than a retransmission can usefully arrive in. It divides 65536,
-// so ring slots stay consistent across sequence number wrap-around.
-const nackCache = 256
-
 func registerCodecs(m *webrtc.MediaEngine) error {
 	videoFB := []webrtc.RTCPFeedback{
 		{Type: "ccm", Parameter: "fir"},

@@ -6,7 +6,8 @@ import (
 
 // maxSegments is how many layer switches a downTrack remembers for
 // retransmissions; a switch happens at most every few hundred packets, far
-// apart compared with the nackCache packets a NACK can reach back.
+// apart compared with the two seconds a layer's cache reaches back
+// (packetcache.go).
 const maxSegments = 4
 
 // segment is a run of a downTrack's output that came from one layer with

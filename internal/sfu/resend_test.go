@@ -87,7 +87,7 @@ func TestResendSkipsEvictedPackets(t *testing.T) {
 	d.target = l
 	up.forward(l, vp8Packet(1, 0, true), 1000)
 	first := w.pkts[0].SequenceNumber
-	for i := uint16(2); i < 2+nackCache; i++ {
+	for i := uint16(2); i < 2+initialCacheSlots; i++ {
 		up.forward(l, vp8Packet(i, uint32(i)*3000, false), 1000)
 	}
 	n := len(w.pkts)
@@ -98,11 +98,49 @@ func TestResendSkipsEvictedPackets(t *testing.T) {
 }
 
 func BenchmarkPacketCachePut(b *testing.B) {
-	var c packetCache
+	c := newPacketCache()
 	p := vp8Packet(0, 0, false)
 	b.ReportAllocs()
 	for i := range b.N {
 		p.SequenceNumber = uint16(i)
 		c.put(p)
+	}
+}
+
+// TestCacheFitsTheLayerRate: the cache holds about two seconds of the
+// layer's packets, within its bounds, keeps what it held when it is
+// resized, and does not shrink for a small change in rate.
+func TestCacheFitsTheLayerRate(t *testing.T) {
+	for pps, want := range map[float64]int{0: 32, 14: 32, 57: 128, 250: 512, 260: 1024, 5000: 1024} {
+		if got := cacheSlots(pps); got != want {
+			t.Errorf("%v packets a second: %d slots, want %d", pps, got, want)
+		}
+	}
+	c := newPacketCache()
+	for i := range uint16(100) {
+		c.put(vp8Packet(60000+i, uint32(i), false))
+	}
+	c.fit(250) // grow to 512
+	if len(c.slots) != 512 {
+		t.Fatalf("%d slots after growing", len(c.slots))
+	}
+	for i := range uint16(100) {
+		if _, _, _, ok := c.get(60000+i, nil); !ok {
+			t.Fatalf("packet %d lost when the cache grew", 60000+i)
+		}
+	}
+	c.fit(100) // wants 256: not a quarter of 512, so no shrink
+	if len(c.slots) != 512 {
+		t.Fatalf("shrank to %d slots for a small drop in rate", len(c.slots))
+	}
+	c.fit(14) // wants 32: shrink, keeping the newest 32
+	if len(c.slots) != 32 {
+		t.Fatalf("%d slots after shrinking", len(c.slots))
+	}
+	for i := range uint16(100) {
+		_, _, _, ok := c.get(60000+i, nil)
+		if newest := i >= 100-32; ok != newest {
+			t.Fatalf("packet %d cached=%v after shrinking, want %v", 60000+i, ok, newest)
+		}
 	}
 }

@@ -76,6 +76,9 @@ type upLayer struct {
 	stats   totals        // received packets and bytes
 	n       uint32        // packets seen, for latency sampling (reader goroutine only)
 	cache   *packetCache  // video only: for every subscriber's retransmissions
+	// sampledPackets is stats.recvPackets at the last rate sample (the
+	// control loop's, which sizes the cache from the difference).
+	sampledPackets uint64
 }
 
 func newUpTrack(owner string, source Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, pli func(uint32)) *upTrack {
@@ -103,7 +106,7 @@ func ridRank(rid string) int {
 func (u *upTrack) addLayer(rid string, ssrc uint32, remote *webrtc.TrackRemote) *upLayer {
 	l := &upLayer{rid: rid, ssrc: ssrc, remote: remote}
 	if u.kind == webrtc.RTPCodecTypeVideo {
-		l.cache = &packetCache{}
+		l.cache = newPacketCache()
 	}
 	u.mu.Lock()
 	u.layers = append(u.layers, l)
@@ -164,6 +167,11 @@ func (u *upTrack) sampleRates(window time.Duration) {
 	for _, l := range u.layerSnapshot() {
 		b := l.bytes.Swap(0)
 		l.rate.Store(int64(float64(b*8) / window.Seconds()))
+		if l.cache != nil {
+			n := l.stats.recvPackets.Load()
+			l.cache.fit(float64(n-l.sampledPackets) / window.Seconds())
+			l.sampledPackets = n
+		}
 	}
 }
 
