@@ -45,7 +45,7 @@ type delayDetector struct {
 	head         int
 	deltas       int
 	threshold    float64
-	lastAdapt    time.Duration
+	lastAdapt    float64 // ms, the arrival time of the last adaptation; -1 before it
 	overuseTime  float64
 	overuseCount int
 	prevTrend    float64
@@ -125,7 +125,7 @@ func (d *delayDetector) detect(trend, sendDelta, at float64) {
 func (d *delayDetector) adapt(trend, at float64) {
 	abs := max(trend, -trend)
 	last := d.lastAdapt
-	d.lastAdapt = time.Duration(at * float64(time.Millisecond))
+	d.lastAdapt = at
 	if last < 0 || abs > d.threshold+15 {
 		return
 	}
@@ -133,7 +133,7 @@ func (d *delayDetector) adapt(trend, at float64) {
 	if abs > d.threshold {
 		k = kUp
 	}
-	dt := min(at-ms(last), 100)
+	dt := min(at-last, 100)
 	d.threshold = min(max(d.threshold+k*(abs-d.threshold)*dt, thresholdMin), thresholdMax)
 }
 
