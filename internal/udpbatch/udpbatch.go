@@ -7,8 +7,10 @@
 // Receiving on Linux uses recvmmsg directly (recv_linux.go), with the
 // senders' addresses cached, so that a read allocates nothing.
 //
-// Batching is opportunistic: a write is queued and the sender goroutine is
-// woken at once, so no packet waits for a timer. While the sender is inside
+// A fan-out is bracketed by Hold and Release: its datagrams queue, and
+// Release sends them from the forwarding goroutine itself, in one system
+// call. Other writes (RTCP, ICE checks) are queued and a sender goroutine
+// is woken at once, so no packet waits for a timer; while a send is inside
 // a system call, new packets gather and leave together in the next one.
 package udpbatch
 
@@ -52,7 +54,11 @@ type Conn struct {
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 	calls   atomic.Uint64
-	holds   atomic.Int64 // fan-outs under way (Hold): the sender waits for them
+	holds   atomic.Int64 // fan-outs under way (Hold): their Release sends
+
+	sendMu    sync.Mutex // one flush at a time; guards spare and spareHeld
+	spare     []ipv4.Message
+	spareHeld []*datagram
 
 	rmu    sync.Mutex    // one reader at a time owns the receive batch
 	recv   *receiver     // made on the first read
@@ -128,8 +134,8 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	d.bufs[0] = d.data[:copy(d.data[:], b)]
 	c.queue = append(c.queue, ipv4.Message{Buffers: d.bufs[:], Addr: addr})
 	c.held = append(c.held, d)
-	// During a fan-out the sender is woken by its Release, once for the
-	// whole burst, unless a full batch is already waiting.
+	// During a fan-out the sender goroutine is not woken: the fan-out's
+	// Release sends the whole burst, unless a full batch is already waiting.
 	if c.holds.Load() == 0 || len(c.queue) >= maxBatch {
 		c.wakeLocked()
 	}
@@ -151,24 +157,19 @@ func (c *Conn) wakeLocked() {
 
 // Hold marks the start of a fan-out (one packet written to many
 // subscribers from one goroutine): its datagrams queue without waking the
-// sender, and Release wakes it once, so that they leave in one system
-// call instead of one wake-up of the sender per datagram. Every Hold
-// needs its Release (defer it). Writes from other goroutines meanwhile
-// wait at most until the last fan-out under way releases.
+// sender goroutine, and Release sends them from the fan-out's own
+// goroutine, in one system call, so that a forwarded packet costs no
+// goroutine hand-off on its way out. Every Hold needs its Release (defer
+// it). Writes from other goroutines meanwhile wait at most until the next
+// Release.
 func (c *Conn) Hold() { c.holds.Add(1) }
 
-// Release ends a fan-out begun with Hold.
+// Release ends a fan-out begun with Hold and sends what is queued (its
+// own datagrams and whatever other writers queued meanwhile) before it
+// returns.
 func (c *Conn) Release() {
-	if c.holds.Add(-1) > 0 {
-		return
-	}
-	// Whatever was queued while held: a write that saw the hold did not
-	// wake the sender, and this one must.
-	c.mu.Lock()
-	if len(c.queue) > 0 {
-		c.wakeLocked()
-	}
-	c.mu.Unlock()
+	c.holds.Add(-1)
+	c.flush()
 }
 
 // WriteToUDPAddrPort is what Pion's ICE mux prefers when a connection has
@@ -177,38 +178,45 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	return c.WriteTo(b, net.UDPAddrFromAddrPort(addr))
 }
 
+// sendLoop sends the writes made outside a fan-out (RTCP, ICE checks)
+// and batches that fill up while a fan-out is under way.
 func (c *Conn) sendLoop() {
 	defer close(c.done)
-	var spare []ipv4.Message
-	var spareHeld []*datagram
 	for range c.wake {
-		for {
-			// Double buffering: the queue and spare never share an array,
-			// so writers fill one while the other is being sent.
-			c.mu.Lock()
-			msgs, held := c.queue, c.held
-			if len(msgs) == 0 {
-				closed := c.closed
-				c.mu.Unlock()
-				if closed {
-					return
-				}
-				break
-			}
-			c.queue, c.held = spare[:0], spareHeld[:0]
-			c.mu.Unlock()
-			c.send(msgs)
-			c.mu.Lock()
-			for i := range msgs {
-				if len(c.free) < maxFree {
-					c.free = append(c.free, held[i])
-				}
-				msgs[i], held[i] = ipv4.Message{}, nil
-			}
-			c.mu.Unlock()
-			spare, spareHeld = msgs, held
+		for c.flush() > 0 {
 		}
 	}
+}
+
+// flush sends what is queued in the calling goroutine and reports how many
+// datagrams it took. One sender at a time (sendMu), so that datagrams
+// leave in the order they were queued: a forwarding goroutine's packet
+// never overtakes its previous one still waiting in another sender's
+// batch. The socket serialises concurrent writes anyway.
+func (c *Conn) flush() int {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	// Double buffering: the queue and spare never share an array, so
+	// writers fill one while the other is being sent.
+	c.mu.Lock()
+	msgs, held := c.queue, c.held
+	if len(msgs) == 0 {
+		c.mu.Unlock()
+		return 0
+	}
+	c.queue, c.held = c.spare[:0], c.spareHeld[:0]
+	c.mu.Unlock()
+	c.send(msgs)
+	c.mu.Lock()
+	for i := range msgs {
+		if len(c.free) < maxFree {
+			c.free = append(c.free, held[i])
+		}
+		msgs[i], held[i] = ipv4.Message{}, nil
+	}
+	c.mu.Unlock()
+	c.spare, c.spareHeld = msgs, held
+	return len(msgs)
 }
 
 // send writes msgs in chunks of maxBatch, retrying after partial writes.
