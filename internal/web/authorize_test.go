@@ -141,7 +141,7 @@ func TestOrgRoleCoversStoreRoles(t *testing.T) {
 // TestAuditPageServed: /admin/audit is a client page like the others.
 func TestAuditPageServed(t *testing.T) {
 	e := newTestEnv(t)
-	index := string(e.srvAssets(t)["index.html"].body)
+	index := string(embedded(t, "index.html"))
 	r := do(t, e.client(t), "GET", e.srv.URL+"/admin/audit", "")
 	expectStatus(t, r, http.StatusOK)
 	if string(r.body) != index {

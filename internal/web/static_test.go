@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,7 +13,7 @@ import (
 func TestPagesServeIndex(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.client(t)
-	index := string(e.srvAssets(t)["index.html"].body)
+	index := string(embedded(t, "index.html"))
 	for _, path := range []string{"/", "/login", "/setup", "/m/k3m9-x2qa-7hvt-p4dz", "/m/anything"} {
 		r := do(t, c, "GET", e.srv.URL+path, "")
 		expectStatus(t, r, 200)
@@ -29,13 +32,14 @@ func TestPagesServeIndex(t *testing.T) {
 	expectStatus(t, do(t, c, "POST", e.srv.URL+"/login", "x=1", "Content-Type", "application/x-www-form-urlencoded"), 405)
 }
 
-func (e *testEnv) srvAssets(t *testing.T) assets {
+// embedded returns the content of a client file as built into the binary.
+func embedded(t *testing.T, name string) []byte {
 	t.Helper()
-	a, err := loadAssets(staticFS, "static")
+	b, err := fs.ReadFile(staticFS, "static/"+name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	return b
 }
 
 func TestStaticAssets(t *testing.T) {
@@ -83,10 +87,77 @@ func TestLoadAssets(t *testing.T) {
 		a["data.unknownext"].ctype != "application/octet-stream" {
 		t.Fatalf("content types: %+v", a)
 	}
-	if a["index.html"].etag == a["img/logo.svg"].etag {
+	if tag(t, a["index.html"]) == tag(t, a["img/logo.svg"]) {
 		t.Fatal("ETags must depend on content")
 	}
 	if _, err := loadAssets(fstest.MapFS{"static/app.js": {Data: []byte("x")}}, "static"); err == nil {
 		t.Fatal("missing index.html must be an error")
+	}
+}
+
+func tag(t *testing.T, a *asset) string {
+	t.Helper()
+	etag, err := a.tag()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return etag
+}
+
+// countingFS records which files were opened.
+type countingFS struct {
+	fs.FS
+	opened map[string]int
+}
+
+func (c countingFS) Open(name string) (fs.File, error) {
+	f, err := c.FS.Open(name)
+	if err == nil {
+		if st, serr := f.Stat(); serr == nil && !st.IsDir() {
+			c.opened[name]++
+		}
+	}
+	return f, err
+}
+
+// TestAssetsAreReadOnlyWhenServed: start-up lists the client files without
+// reading one (their bytes stay out of the heap and out of resident
+// memory); a request reads only the file it asks for, whole and right,
+// including a range of the largest file.
+func TestAssetsAreReadOnlyWhenServed(t *testing.T) {
+	fsys := countingFS{FS: staticFS, opened: map[string]int{}}
+	a, err := loadAssets(fsys, "static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fsys.opened) != 0 {
+		t.Fatalf("loading the assets opened %v", fsys.opened)
+	}
+	var largest string
+	var size int64
+	for name := range a {
+		st, err := fs.Stat(staticFS, "static/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() > size {
+			largest, size = name, st.Size()
+		}
+	}
+	want := embedded(t, largest)
+	rec := httptest.NewRecorder()
+	a.serve(rec, httptest.NewRequest("GET", "/static/"+largest, nil), largest)
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), want) {
+		t.Fatalf("GET %s: status %d, %d bytes, want 200 and its %d bytes", largest, rec.Code, rec.Body.Len(), len(want))
+	}
+	req := httptest.NewRequest("GET", "/static/"+largest, nil)
+	req.Header.Set("Range", "bytes=1000-1999")
+	rec = httptest.NewRecorder()
+	a.serve(rec, req, largest)
+	if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), want[1000:2000]) {
+		t.Fatalf("range of %s: status %d, %d bytes", largest, rec.Code, rec.Body.Len())
+	}
+	if len(fsys.opened) != 1 || fsys.opened["static/"+largest] == 0 {
+		t.Fatalf("serving %s opened %v", largest, fsys.opened)
 	}
 }

@@ -25,6 +25,11 @@ import (
 
 var window = flag.Duration("window", 30*time.Second, "measured window per scenario")
 
+// serverEnv lets a run vary the server's runtime settings alone (the load
+// tester runs in this process and keeps its own), e.g. GOMAXPROCS=1 or
+// GOMEMLIMIT=40MiB.
+var serverEnv = flag.String("server-env", "", "extra environment for the server only, comma-separated KEY=VALUE")
+
 var bin string
 
 func TestMain(m *testing.M) {
@@ -72,6 +77,10 @@ func start(b *testing.B) server {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--media-port", "0",
 		"--turn-port", "0", "--metrics-listen", "127.0.0.1:0", "--log-level", "info", "--max-participants", "500")
+	cmd.Env = os.Environ()
+	if *serverEnv != "" {
+		cmd.Env = append(cmd.Env, strings.Split(*serverEnv, ",")...)
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	stdout, _ := cmd.StdoutPipe()
