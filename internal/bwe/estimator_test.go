@@ -158,6 +158,24 @@ func TestStaleAndRepeatedFeedbackIgnored(t *testing.T) {
 	}
 }
 
+// TestFeedbackOlderThanTheRingIgnored: once ringSize later packets have
+// been sent, feedback about a packet finds its slot taken and counts for
+// nothing; feedback about the packet in the slot counts.
+func TestFeedbackOlderThanTheRingIgnored(t *testing.T) {
+	l := newLink(t, 3e6, 20e6)
+	for range ringSize + 1 {
+		l.est.stamp(1200)
+	}
+	l.est.ReadRTCP(feedbackFor(t, map[uint16]time.Duration{0: 0}, 0, 1))
+	if l.est.total != 0 {
+		t.Fatalf("feedback about a packet %d sends ago counted", ringSize)
+	}
+	l.est.ReadRTCP(feedbackFor(t, map[uint16]time.Duration{ringSize: 0}, ringSize, ringSize+1))
+	if l.est.total != 1 {
+		t.Fatalf("feedback about the newest packet: %d counted, want 1", l.est.total)
+	}
+}
+
 // TestSendingAndFeedbackAllocateNothing: stamping a packet and reading a
 // feedback packet about it allocate nothing once the parser's scratch
 // space has grown.
