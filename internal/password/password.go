@@ -13,6 +13,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -35,8 +36,10 @@ const MinGuessesLog10 = 10
 //go:embed common.txt
 var commonText string
 
-// common maps each common password to its rank (1 = most common).
-var common = loadCommon(commonText)
+// common maps each common password to its rank (1 = most common). It is
+// built on the first password checked, not at start-up: a media server
+// that never sets a password keeps its megabyte out of the heap.
+var common = sync.OnceValue(func() map[string]int { return loadCommon(commonText) })
 
 func loadCommon(text string) map[string]int {
 	m := make(map[string]int, 10000)
@@ -72,7 +75,7 @@ func Check(pw string, userInputs ...string) error {
 	case !utf8.ValidString(pw):
 		return refuse("password must be valid text")
 	}
-	if _, ok := common[strings.ToLower(pw)]; ok {
+	if _, ok := common()[strings.ToLower(pw)]; ok {
 		return refuse("this password is one of the most common passwords; choose another")
 	}
 	if Strength(pw, userInputs...) < MinGuessesLog10 {
@@ -85,6 +88,6 @@ func Check(pw string, userInputs ...string) error {
 // IsCommon reports whether pw (case-insensitively) is on the built-in
 // list of common passwords.
 func IsCommon(pw string) bool {
-	_, ok := common[strings.ToLower(pw)]
+	_, ok := common()[strings.ToLower(pw)]
 	return ok
 }

@@ -78,10 +78,10 @@ func pieceCost(orig, lower []rune, user map[string]bool, depth int) float64 {
 	if user[s] {
 		cost = min(cost, caseCost)
 	}
-	if rank, ok := common[s]; ok {
+	if rank, ok := common()[s]; ok {
 		cost = min(cost, math.Log10(float64(rank))+caseCost)
 	}
-	if rank, ok := common[reverse(s)]; ok {
+	if rank, ok := common()[reverse(s)]; ok {
 		cost = min(cost, math.Log10(float64(rank)*2)+caseCost)
 	}
 	if c, ok := sequenceCost(lower); ok {
