@@ -19,6 +19,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -322,7 +323,7 @@ func subscriberInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry, on
 }
 
 // publisherInterceptors: the NACK generator asks publishers to resend what
-// was lost on the way in; reports both ways; transport-wide feedback lets
+// was lost on the way in; receiver reports; transport-wide feedback lets
 // the publisher's browser estimate its uplink. Innermost, internal/rtphdr
 // parses each packet's header once into a buffer reused per stream for
 // all three, which would otherwise allocate a map and a header per packet.
@@ -333,9 +334,14 @@ func publisherInterceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) err
 		return fmt.Errorf("nack: %w", err)
 	}
 	reg.Add(gen)
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+	// Receiver reports only: a publisher connection sends no media, so a
+	// sender-report interceptor would be a goroutine and a ticker per
+	// participant with nothing to report.
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
+	reg.Add(rr)
 	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return fmt.Errorf("twcc: %w", err)
 	}
