@@ -70,7 +70,6 @@ type Engine struct {
 	// queue was full (tcpqueue.go).
 	tcpDropped atomic.Uint64
 	settings   webrtc.SettingEngine
-	pubAPI     *webrtc.API
 	reg        registry
 }
 
@@ -93,11 +92,6 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.udp, e.fanout = batch, batch
 	e.tcp = tcp
 	if e.settings, err = e.settingEngine(); err != nil {
-		e.Close()
-		return nil, err
-	}
-	e.pubAPI, err = e.newAPI(nil)
-	if err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -279,7 +273,11 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 // estimator can be told apart.
 // Without onBWE it is for publishers: NACKs for what was lost on the way
 // in, receiver reports and transport-wide feedback to the publisher.
-func (e *Engine) newAPI(onBWE func(*bwe.Estimator)) (*webrtc.API, error) {
+//
+// A publisher connection's API also gets the connection's own buffer
+// factory (bufs, pushbuf.go), so that received packets are forwarded in
+// the SRTP session's goroutine.
+func (e *Engine) newAPI(onBWE func(*bwe.Estimator), bufs *streamBuffers) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
 		return nil, fmt.Errorf("sfu: %w", err)
@@ -297,10 +295,14 @@ func (e *Engine) newAPI(onBWE func(*bwe.Estimator)) (*webrtc.API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfu: %w", err)
 	}
+	settings := e.settings
+	if bufs != nil {
+		settings.BufferFactory = bufs.factory
+	}
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),
 		webrtc.WithInterceptorRegistry(reg),
-		webrtc.WithSettingEngine(e.settings),
+		webrtc.WithSettingEngine(settings),
 	), nil
 }
 

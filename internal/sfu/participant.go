@@ -48,6 +48,7 @@ type Participant struct {
 
 	mu          sync.Mutex
 	pub         *webrtc.PeerConnection
+	pubBuffers  *streamBuffers    // pub's received streams (pushbuf.go)
 	pubSources  map[string]Source // mid → source, from the client
 	sub         *webrtc.PeerConnection
 	ups         map[Source]*upTrack
@@ -75,7 +76,7 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 		pendingCand: map[string][]webrtc.ICECandidateInit{},
 		blocked:     map[Source]bool{},
 	}
-	api, err := r.engine.newAPI(p.bwe.Store)
+	api, err := r.engine.newAPI(p.bwe.Store, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +134,17 @@ func (p *Participant) Publish(offer webrtc.SessionDescription, sources map[strin
 		return webrtc.SessionDescription{}, errors.New("sfu: participant closed")
 	}
 	if p.pub == nil {
-		pc, err := p.room.engine.pubAPI.NewPeerConnection(webrtc.Configuration{})
+		bufs := newStreamBuffers()
+		api, err := p.room.engine.newAPI(nil, bufs)
+		if err != nil {
+			return webrtc.SessionDescription{}, err
+		}
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			return webrtc.SessionDescription{}, fmt.Errorf("sfu: publish connection: %w", err)
 		}
 		pc.OnTrack(p.onTrack)
-		p.pub = pc
+		p.pub, p.pubBuffers = pc, bufs
 	}
 	for mid, s := range sources {
 		p.pubSources[mid] = s
@@ -192,10 +198,15 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 		p.ups[source] = up
 	}
 	layer := up.addLayer(remote.RID(), uint32(remote.SSRC()), remote)
+	bufs := p.pubBuffers
 	p.mu.Unlock()
 
 	p.log.Debug("publishing", "source", source, "rid", remote.RID())
-	go up.readLoop(layer)
+	if b := bufs.get(uint32(remote.SSRC())); b != nil {
+		b.attach(up.consumer(layer, b)) // forwarded in the SRTP session's goroutine
+	} else {
+		go up.readLoop(layer)
+	}
 	if !existed {
 		p.room.publish(p, up)
 	}

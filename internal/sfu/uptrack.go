@@ -1,6 +1,8 @@
 package sfu
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -189,6 +191,31 @@ func (u *upTrack) readLoop(l *upLayer) {
 			continue
 		}
 		u.forward(l, &pkt, n)
+	}
+}
+
+// consumer returns what the layer's stream buffer calls with each received
+// packet (pushbuf.go): it reads the track, so that Pion's interceptors see
+// the packet, and forwards it, in the SRTP session's goroutine. It
+// returns false once the track has ended.
+func (u *upTrack) consumer(l *upLayer, b *pushBuffer) func() bool {
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	return func() bool {
+		for b.pending() {
+			n, _, err := l.remote.Read(buf)
+			if errors.Is(err, io.ErrShortBuffer) {
+				continue // dropped as oversized; the slot is empty now
+			}
+			if err != nil {
+				return false
+			}
+			if err := pkt.Unmarshal(buf[:n]); err != nil {
+				continue
+			}
+			u.forward(l, &pkt, n)
+		}
+		return true
 	}
 }
 
