@@ -177,8 +177,10 @@ func (u *upTrack) sampleRates(window time.Duration) {
 	}
 }
 
-// readLoop forwards one layer until its track ends. One goroutine per layer;
-// nothing is allocated per packet.
+// readLoop forwards one layer until its track ends, in a goroutine of its
+// own: the fallback for a stream whose buffer is not Conclave's (a
+// connection built without streamBuffers); the publisher path uses
+// consumer. Nothing is allocated per packet.
 func (u *upTrack) readLoop(l *upLayer) {
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
@@ -219,7 +221,7 @@ func (u *upTrack) consumer(l *upLayer, b *pushBuffer) func() bool {
 	}
 }
 
-// forward is the per-packet hot path, separate from readLoop so benchmarks
+// forward is the per-packet hot path, separate from consumer so benchmarks
 // can drive it without a network.
 func (u *upTrack) forward(l *upLayer, pkt *rtp.Packet, size int) {
 	var start time.Time
