@@ -2,7 +2,7 @@
 # Re-measures docs/performance.md's "Load tests: three sizes per scenario"
 # table: the real binary, a fresh server per run, the load tester on the
 # same machine. Prints one Markdown row per run. DURATION sets the measured
-# window (default 20s).
+# window (default 20s). Needs jq (Debian: apt-get install jq).
 set -eu
 cd "$(dirname "$0")/../.."
 bin=$(mktemp -d)
