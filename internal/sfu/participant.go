@@ -207,6 +207,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 	} else {
 		go up.readLoop(layer)
 	}
+	if b := bufs.getRTCP(uint32(remote.SSRC())); b != nil {
+		b.attach(receiverRTCP(receiver, remote.RID(), b))
+	}
 	if !existed {
 		p.room.publish(p, up)
 	}

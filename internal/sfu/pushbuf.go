@@ -1,11 +1,13 @@
 package sfu
 
 import (
+	"errors"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/pion/transport/v5/packetio"
+	"github.com/pion/webrtc/v4"
 )
 
 // Received RTP is forwarded in the goroutine that decrypted it.
@@ -29,48 +31,80 @@ const (
 	rtcpQueueBytes = 100 * 1000
 )
 
+// The publisher's RTCP about a stream (its sender reports) takes the same
+// path: nothing else reads it, and Pion's receiver-report interceptor needs
+// to see each sender report to fill in the delay since it (LSR and DLSR),
+// from which the publisher measures its round-trip time. Unread, the
+// reports would also pile up in the stream's buffer for the whole meeting.
+
 // streamBuffers is one publisher connection's buffer factory: it remembers
-// each RTP stream's buffer by SSRC so that onTrack can attach the track's
-// consumer to it. SSRCs are unique within a connection, not across them,
+// each stream's buffers by SSRC so that onTrack can attach the track's
+// consumers to them. SSRCs are unique within a connection, not across them,
 // hence one factory per connection.
 type streamBuffers struct {
-	mu  sync.Mutex
-	rtp map[uint32]*pushBuffer
+	mu   sync.Mutex
+	rtp  map[uint32]*pushBuffer
+	rtcp map[uint32]*pushBuffer
 }
 
 func newStreamBuffers() *streamBuffers {
-	return &streamBuffers{rtp: map[uint32]*pushBuffer{}}
+	return &streamBuffers{rtp: map[uint32]*pushBuffer{}, rtcp: map[uint32]*pushBuffer{}}
 }
 
 // factory is the connection's SettingEngine.BufferFactory.
 func (s *streamBuffers) factory(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
+	m, limit := s.rtp, rtpQueueBytes
 	if kind != packetio.RTPBufferPacket {
-		return newQueueBuffer(rtcpQueueBytes)
+		m, limit = s.rtcp, rtcpQueueBytes
 	}
-	b := &pushBuffer{queue: newQueueBuffer(rtpQueueBytes)}
-	b.onClose = func() { s.forget(ssrc, b) }
+	b := &pushBuffer{queue: newQueueBuffer(limit)}
+	b.onClose = func() { s.forget(m, ssrc, b) }
 	s.mu.Lock()
-	s.rtp[ssrc] = b
+	m[ssrc] = b
 	s.mu.Unlock()
 	return b
 }
 
 // get returns the buffer of the RTP stream ssrc, nil if there is none.
-func (s *streamBuffers) get(ssrc uint32) *pushBuffer {
+func (s *streamBuffers) get(ssrc uint32) *pushBuffer { return s.lookup(s.rtp, ssrc) }
+
+// getRTCP returns the buffer of the publisher's RTCP about ssrc.
+func (s *streamBuffers) getRTCP(ssrc uint32) *pushBuffer { return s.lookup(s.rtcp, ssrc) }
+
+func (s *streamBuffers) lookup(m map[uint32]*pushBuffer, ssrc uint32) *pushBuffer {
 	if s == nil {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rtp[ssrc]
+	return m[ssrc]
 }
 
-func (s *streamBuffers) forget(ssrc uint32, b *pushBuffer) {
+func (s *streamBuffers) forget(m map[uint32]*pushBuffer, ssrc uint32, b *pushBuffer) {
 	s.mu.Lock()
-	if s.rtp[ssrc] == b {
-		delete(s.rtp, ssrc)
+	if m[ssrc] == b {
+		delete(m, ssrc)
 	}
 	s.mu.Unlock()
+}
+
+// receiverRTCP returns the consumer of a published stream's RTCP buffer:
+// it reads the publisher's RTCP about the stream (rid "" for a stream
+// without simulcast) through Pion's interceptors, which is all it is for.
+func receiverRTCP(r *webrtc.RTPReceiver, rid string, b *pushBuffer) func() bool {
+	buf := make([]byte, rtcpBufSize)
+	return func() bool {
+		for b.pending() {
+			_, _, err := r.ReadSimulcast(buf, rid)
+			if errors.Is(err, io.ErrShortBuffer) {
+				continue // dropped as oversized; the slot is empty now
+			}
+			if err != nil {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // queueBuffer adapts packetio.Buffer to the io.ReadWriteCloser (with

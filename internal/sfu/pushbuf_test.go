@@ -137,8 +137,11 @@ func TestPushBufferClose(t *testing.T) {
 	if s.get(1234) != nil {
 		t.Fatal("a closed stream is still remembered")
 	}
-	if _, ok := s.factory(packetio.RTCPBufferPacket, 1234).(*pushBuffer); ok {
-		t.Fatal("RTCP streams need no consumer; they get a plain queue")
+	if s.getRTCP(1234) != nil {
+		t.Fatal("no RTCP stream was made, yet one is remembered")
+	}
+	if _, ok := s.factory(packetio.RTCPBufferPacket, 1234).(*pushBuffer); !ok || s.getRTCP(1234) == nil || s.get(1234) != nil {
+		t.Fatal("an RTCP stream's buffer is a pushBuffer remembered apart from the RTP stream of the same SSRC")
 	}
 }
 
@@ -186,4 +189,36 @@ func TestPublishedPacketsForwardedWithoutAReader(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestPublishersSenderReportsAreRead: the publisher's sender reports reach
+// Pion's receiver-report interceptor through the stream's RTCP buffer, so
+// the server's receiver reports echo them (LSR) and the publisher can
+// measure its round-trip time; nothing else reads that RTCP.
+func TestPublishersSenderReportsAreRead(t *testing.T) {
+	r := loopbackRoom(t)
+	pp, err := r.Join("p_pub", nopSignaller{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := publish(t, pp)
+	stop := make(chan struct{})
+	defer close(stop)
+	go pub.run(stop)
+	// Pion sends a sender report a second, the server a receiver report a
+	// second: the first echo comes within about two.
+	eventually.True(t, "a receiver report that echoes a sender report", func() bool { return pub.rrLSR.Load() > 0 })
+	pp.mu.Lock()
+	bufs := pp.pubBuffers
+	pp.mu.Unlock()
+	bufs.mu.Lock()
+	defer bufs.mu.Unlock()
+	for ssrc, b := range bufs.rtcp {
+		b.mu.Lock()
+		queued := b.queue.Count()
+		b.mu.Unlock()
+		if queued > 0 {
+			t.Errorf("%d RTCP packets about SSRC %d wait in a buffer nobody reads", queued, ssrc)
+		}
+	}
 }

@@ -68,6 +68,9 @@ type publisher struct {
 	track *webrtc.TrackLocalStaticRTP
 	plis  atomic.Int64
 	sent  atomic.Int64
+	// rrLSR counts receiver reports about the camera that echo one of
+	// its sender reports (LSR set): the server read that report.
+	rrLSR atomic.Int64
 }
 
 func publish(t *testing.T, p *Participant) *publisher {
@@ -98,8 +101,15 @@ func publish(t *testing.T, p *Participant) *publisher {
 				return
 			}
 			for _, pk := range pkts {
-				if _, ok := pk.(*rtcp.PictureLossIndication); ok {
+				switch pk := pk.(type) {
+				case *rtcp.PictureLossIndication:
 					pub.plis.Add(1)
+				case *rtcp.ReceiverReport:
+					for _, r := range pk.Reports {
+						if r.SSRC == uint32(tr.Sender().GetParameters().Encodings[0].SSRC) && r.LastSenderReport != 0 {
+							pub.rrLSR.Add(1)
+						}
+					}
 				}
 			}
 		}
