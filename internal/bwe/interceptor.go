@@ -28,8 +28,10 @@ func (f *Factory) NewInterceptor(string) (interceptor.Interceptor, error) {
 }
 
 // Interceptor numbers every outgoing RTP packet with the transport-wide
-// sequence number extension, remembers when it left, and feeds incoming
-// feedback to its Estimator.
+// sequence number extension and remembers when it left. The feedback
+// about those packets is the connection's to hand to the Estimator
+// (Estimator.ReadRTCP): read through an interceptor, it would take a
+// goroutine per stream waiting on Pion's RTCP buffers.
 type Interceptor struct {
 	interceptor.NoOp
 	est *Estimator
@@ -55,16 +57,5 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 			return 0, err
 		}
 		return writer.Write(h, payload, a)
-	})
-}
-
-// BindRTCPReader implements interceptor.Interceptor.
-func (i *Interceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
-	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		n, attr, err := reader.Read(b, a)
-		if err == nil {
-			i.est.ReadRTCP(b[:n])
-		}
-		return n, attr, err
 	})
 }

@@ -26,6 +26,7 @@ type downTrack struct {
 	pt      uint8
 	writer  webrtc.TrackLocalWriter
 	sender  *webrtc.RTPSender
+	routes  *rtcpRoutes // the subscriber connection's RTCP, routed by SSRC
 	paused  bool
 	current *upLayer // layer being forwarded
 	target  *upLayer // layer wanted; forwarding switches at its next keyframe
@@ -80,6 +81,9 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.mu.Lock()
 	d.bound = true
 	d.ssrc = uint32(ctx.SSRC())
+	if d.routes != nil {
+		d.routes.add(d.ssrc, d)
+	}
 	d.pt = uint8(codec.PayloadType)
 	d.writer = ctx.WriteStream()
 	target := d.target
@@ -93,6 +97,9 @@ func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
 	d.mu.Lock()
 	d.bound = false
 	d.writer = nil
+	if d.routes != nil {
+		d.routes.remove(d.ssrc, d)
+	}
 	d.mu.Unlock()
 	return nil
 }
@@ -197,48 +204,22 @@ func (d *downTrack) write(pkt *rtp.Packet) {
 // rtcpBufSize holds any RTCP compound a browser sends in one datagram.
 const rtcpBufSize = 1500
 
-// readRTCP drains the subscriber's RTCP for this track (which also hands
-// transport-wide feedback to the bandwidth estimator, in its interceptor)
-// and acts on NACKs, reception reports and keyframe requests. It reads the
-// wire bytes in place (internal/rtcpraw): Pion's ReadRTCP would build a
-// value per packet of every compound, feedback included.
-func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
-	buf := make([]byte, rtcpBufSize)
-	var seqs []uint16
-	for {
-		n, _, err := sender.Read(buf)
-		if err != nil {
-			return
-		}
-		seqs = d.handleRTCP(buf[:n], seqs[:0])
-	}
-}
-
-// handleRTCP acts on one compound; seqs is scratch space for NACKed
-// sequence numbers, returned for reuse.
-func (d *downTrack) handleRTCP(b []byte, seqs []uint16) []uint16 {
-	d.mu.Lock()
-	ssrc := d.ssrc
-	d.mu.Unlock()
-	for len(b) > 0 {
-		p, rest, err := rtcpraw.Next(b)
-		if err != nil {
-			return seqs
-		}
-		b = rest
-		switch p.Type {
-		case rtcpraw.TypeReceiverReport, rtcpraw.TypeSenderReport:
-			p.Reports(func(r rtcpraw.ReportBlock) {
-				if r.SSRC == ssrc {
-					d.recordLoss(uint64(r.TotalLost))
-				}
-			})
-		case rtcpraw.TypeTransportFB, rtcpraw.TypePayloadFB:
-			// Feedback is about one media SSRC; a compound may carry
-			// feedback about the connection's other tracks too.
-			if m, ok := p.MediaSSRC(); !ok || m != ssrc {
-				continue
+// handleRTCP acts on one RTCP packet about the track's SSRC (rtcproute.go
+// routes it here): NACKs, reception reports and keyframe requests. It
+// reads the wire bytes in place (internal/rtcpraw): Pion's ReadRTCP would
+// build a value per packet. seqs is scratch space for NACKed sequence
+// numbers, returned for reuse.
+func (d *downTrack) handleRTCP(p rtcpraw.Packet, ssrc uint32, seqs []uint16) []uint16 {
+	switch p.Type {
+	case rtcpraw.TypeReceiverReport, rtcpraw.TypeSenderReport:
+		// A report may also cover the connection's other tracks.
+		p.Reports(func(r rtcpraw.ReportBlock) {
+			if r.SSRC == ssrc {
+				d.recordLoss(uint64(r.TotalLost))
 			}
+		})
+	case rtcpraw.TypeTransportFB, rtcpraw.TypePayloadFB:
+		if m, ok := p.MediaSSRC(); ok && m == ssrc {
 			seqs = d.feedback(p, seqs)
 		}
 	}

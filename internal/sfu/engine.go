@@ -8,6 +8,7 @@ package sfu
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/packetio"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/conclave-meet/conclave/internal/bwe"
@@ -267,17 +269,18 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 
 // newAPI builds a Pion API. With onBWE set it is a subscriber connection's:
 // Conclave's own send-side bandwidth estimator (internal/bwe) numbers each
-// outgoing packet for transport-wide feedback and reads that feedback; it
-// is the only interceptor (sender reports are the control loop's,
+// outgoing packet for transport-wide feedback (which rtcproute.go hands
+// to it); it is the only interceptor (sender reports are the control loop's,
 // reports.go). Every subscriber connection gets its own API so that its
 // estimator can be told apart.
 // Without onBWE it is for publishers: NACKs for what was lost on the way
 // in, receiver reports and transport-wide feedback to the publisher.
 //
-// A publisher connection's API also gets the connection's own buffer
-// factory (bufs, pushbuf.go), so that received packets are forwarded in
-// the SRTP session's goroutine.
-func (e *Engine) newAPI(onBWE func(*bwe.Estimator), bufs *streamBuffers) (*webrtc.API, error) {
+// Each connection's API also gets the connection's own buffer factory
+// (buffers): a publisher's (pushbuf.go) forwards received packets in the
+// SRTP session's goroutine, a subscriber's (rtcproute.go) acts on its RTCP
+// in the SRTCP session's goroutine.
+func (e *Engine) newAPI(onBWE func(*bwe.Estimator), buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
 		return nil, fmt.Errorf("sfu: %w", err)
@@ -296,9 +299,7 @@ func (e *Engine) newAPI(onBWE func(*bwe.Estimator), bufs *streamBuffers) (*webrt
 		return nil, fmt.Errorf("sfu: %w", err)
 	}
 	settings := e.settings
-	if bufs != nil {
-		settings.BufferFactory = bufs.factory
-	}
+	settings.BufferFactory = buffers
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),
 		webrtc.WithInterceptorRegistry(reg),

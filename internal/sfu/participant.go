@@ -44,7 +44,8 @@ type Participant struct {
 	sig  Signaller
 	log  *slog.Logger
 
-	bwe atomic.Pointer[bwe.Estimator]
+	bwe  atomic.Pointer[bwe.Estimator]
+	rtcp *rtcpRoutes // sub's RTCP (rtcproute.go)
 
 	mu          sync.Mutex
 	pub         *webrtc.PeerConnection
@@ -76,7 +77,8 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 		pendingCand: map[string][]webrtc.ICECandidateInit{},
 		blocked:     map[Source]bool{},
 	}
-	api, err := r.engine.newAPI(p.bwe.Store, nil)
+	p.rtcp = newRTCPRoutes(&p.bwe)
+	api, err := r.engine.newAPI(p.bwe.Store, p.rtcp.factory)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +137,7 @@ func (p *Participant) Publish(offer webrtc.SessionDescription, sources map[strin
 	}
 	if p.pub == nil {
 		bufs := newStreamBuffers()
-		api, err := p.room.engine.newAPI(nil, bufs)
+		api, err := p.room.engine.newAPI(nil, bufs.factory)
 		if err != nil {
 			return webrtc.SessionDescription{}, err
 		}
@@ -282,6 +284,7 @@ func (p *Participant) subscribe(up *upTrack) {
 		return
 	}
 	d := newDownTrack(up)
+	d.routes = p.rtcp
 	if ls := up.layerSnapshot(); len(ls) > 0 {
 		d.target = ls[len(ls)-1]
 	}
@@ -294,7 +297,6 @@ func (p *Participant) subscribe(up *upTrack) {
 	d.sender = sender
 	p.downs[up] = d
 	p.mu.Unlock()
-	go d.readRTCP(sender)
 	up.addSink(d)
 	p.negotiate()
 }
