@@ -62,8 +62,14 @@ func New(src Sources) *Registry {
 
 // Handler serves the metrics in the Prometheus text format. With a non-empty
 // token it requires "Authorization: Bearer <token>".
+//
+// The page is never compressed, even when the scraper offers gzip (as
+// Prometheus and Go's HTTP client do): it is about 12 KB, and each gzip
+// writer is some 1 MB of compressor state that, scraped once a second (the
+// load tester samples memory that way), measurably raised the server's
+// peak memory and CPU (docs/performance.md).
 func (r *Registry) Handler(token string) http.Handler {
-	return r.Protect(token, promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{}))
+	return r.Protect(token, promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{DisableCompression: true}))
 }
 
 // Protect requires the bearer token (when not empty) before h.

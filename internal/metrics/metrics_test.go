@@ -143,3 +143,20 @@ func grepConclave(body string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestMetricsNotCompressed: the page comes uncompressed even to a scraper
+// that offers gzip (Handler says why).
+func TestMetricsNotCompressed(t *testing.T) {
+	_, url := server(t, "")
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" || !strings.Contains(string(b), "conclave_meetings 0") {
+		t.Fatalf("Content-Encoding %q; body starts %q", enc, b[:min(len(b), 40)])
+	}
+}
