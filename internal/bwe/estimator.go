@@ -9,8 +9,8 @@
 // Those kept a history entry per sent packet in a list and a map,
 // unmarshalled every feedback packet into a pointer per reported packet,
 // and together cost a fifth of the SFU's CPU and most of its allocations
-// per forwarded packet. Here the per-packet state is a fixed ring indexed
-// by the transport-wide sequence number and feedback is parsed in place:
+// per forwarded packet. Here the per-packet state is a ring indexed by the
+// transport-wide sequence number, sized to the packet rate, and feedback is parsed in place:
 // sending and feedback allocate nothing. The estimate only picks simulcast
 // layers; nothing is paced.
 package bwe
@@ -31,15 +31,22 @@ type Config struct {
 	Now func() time.Time
 }
 
-// ringSize is how many sent packets are remembered: at 3,000 packets a
-// second to one subscriber (a dozen videos and a screen), 1.4 s, many
-// times the 50–250 ms a browser takes to send feedback; feedback older
-// than that is useless to a delay-based estimate and is ignored (the
-// sequence number no longer matches its slot). The ring is most of an
-// estimator's 74 KiB, one per subscriber connection, so it is not larger.
+// The sent packets are remembered in a ring indexed by the transport-wide
+// sequence number, sized to the connection's packet rate: it starts at
+// minRing entries and doubles whenever a packet would take the slot of one
+// sent less than keepFor ago that no feedback has reported on yet, up to
+// maxRing (2.7 s at 3,000 packets a second, a dozen videos and a screen to
+// one subscriber). keepFor is many times the 50–250 ms a browser takes to
+// send feedback; feedback older than the ring is useless to a delay-based
+// estimate and is ignored (the sequence number no longer matches its
+// slot). Each entry is 18 bytes: a subscriber receiving 500 packets a
+// second keeps at most 512 of them (9 KiB), fewer while feedback is
+// prompt, where a ring fixed at the largest size would cost 144 KiB per
+// subscriber connection.
 const (
-	ringSize = 1 << 12
-	ringMask = ringSize - 1
+	minRing = 1 << 8
+	maxRing = 1 << 13
+	keepFor = time.Second
 )
 
 // Rate-control constants (GCC §6 and libwebrtc's AIMD controller).
@@ -69,12 +76,14 @@ type Estimator struct {
 	cfg     Config
 	start   time.Time
 	nextSeq uint16
-	sent    [ringSize]sentPacket
+	sent    []sentPacket // the ring; its length is a power of two
+	mask    int          // len(sent) - 1
 	// ext holds each packet's header extension payload: Pion marshals the
 	// header after the write returns to the caller's stack, so the bytes
 	// must outlive the call, and one slot per sequence number means two
-	// writers never share one.
-	ext      [ringSize][2]byte
+	// writers never share one. A ring that grows leaves the old one to
+	// the writers still holding a slot of it.
+	ext      [][2]byte
 	scratch  []arrival
 	delay    delayDetector
 	rate     float64 // target, bit/s
@@ -93,7 +102,8 @@ func New(cfg Config) *Estimator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	e := &Estimator{cfg: cfg, start: cfg.Now(), rate: float64(cfg.Initial), delay: newDelayDetector(), lastDown: -decreaseEvery}
+	e := &Estimator{cfg: cfg, start: cfg.Now(), rate: float64(cfg.Initial), delay: newDelayDetector(), lastDown: -decreaseEvery,
+		sent: make([]sentPacket, minRing), ext: make([][2]byte, minRing), mask: minRing - 1}
 	e.target.Store(int64(cfg.Initial))
 	return e
 }
@@ -112,12 +122,38 @@ func (e *Estimator) stamp(size int) []byte {
 	e.mu.Lock()
 	seq := e.nextSeq
 	e.nextSeq++
-	i := int(seq) & ringMask
+	i := int(seq) & e.mask
+	if old := &e.sent[i]; old.valid && !old.reported && at-old.at < keepFor && len(e.sent) < maxRing {
+		e.grow()
+		i = int(seq) & e.mask
+	}
 	e.sent[i] = sentPacket{at: at, size: int32(size), seq: seq, valid: true}
 	b := e.ext[i][:]
 	b[0], b[1] = byte(seq>>8), byte(seq)
 	e.mu.Unlock()
 	return b
+}
+
+// grow doubles the ring, keeping every packet it remembers: the ring holds
+// fewer consecutive sequence numbers than it has slots, so each lands in a
+// slot of its own in the larger one.
+func (e *Estimator) grow() {
+	n := 2 * len(e.sent)
+	sent, ext := make([]sentPacket, n), make([][2]byte, n)
+	for i, s := range e.sent {
+		if s.valid {
+			j := int(s.seq) & (n - 1)
+			sent[j], ext[j] = s, e.ext[i]
+		}
+	}
+	e.sent, e.ext, e.mask = sent, ext, n-1
+}
+
+// RingSize is how many sent packets the estimator remembers now.
+func (e *Estimator) RingSize() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sent)
 }
 
 // ReadRTCP takes one incoming compound RTCP packet and acts on the
@@ -145,7 +181,7 @@ func (e *Estimator) feedback(b []byte) {
 		return
 	}
 	for _, a := range arrivals {
-		s := &e.sent[int(a.seq)&ringMask]
+		s := &e.sent[int(a.seq)&e.mask]
 		if !s.valid || s.seq != a.seq || s.reported {
 			continue // never sent, long forgotten, or reported before
 		}

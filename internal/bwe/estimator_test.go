@@ -158,27 +158,81 @@ func TestStaleAndRepeatedFeedbackIgnored(t *testing.T) {
 	}
 }
 
-// TestFeedbackOlderThanTheRingIgnored: once ringSize later packets have
-// been sent, feedback about a packet finds its slot taken and counts for
-// nothing; feedback about the packet in the slot counts.
+// TestFeedbackOlderThanTheRingIgnored: once a full ring of later packets
+// has been sent, feedback about a packet finds its slot taken and counts
+// for nothing; feedback about the packet in the slot counts.
 func TestFeedbackOlderThanTheRingIgnored(t *testing.T) {
 	l := newLink(t, 3e6, 20e6)
-	for range ringSize + 1 {
+	for range maxRing + 1 { // all at one instant: the ring grows to its largest
 		l.est.stamp(1200)
 	}
 	l.est.ReadRTCP(feedbackFor(t, map[uint16]time.Duration{0: 0}, 0, 1))
 	if l.est.total != 0 {
-		t.Fatalf("feedback about a packet %d sends ago counted", ringSize)
+		t.Fatalf("feedback about a packet %d sends ago counted", maxRing)
 	}
-	l.est.ReadRTCP(feedbackFor(t, map[uint16]time.Duration{ringSize: 0}, ringSize, ringSize+1))
+	l.est.ReadRTCP(feedbackFor(t, map[uint16]time.Duration{maxRing: 0}, maxRing, maxRing+1))
 	if l.est.total != 1 {
 		t.Fatalf("feedback about the newest packet: %d counted, want 1", l.est.total)
 	}
 }
 
+// TestRingFitsThePacketRate: the ring stays small while feedback comes
+// promptly, and without feedback it grows to hold keepFor of packets at
+// the rate sent, no more.
+func TestRingFitsThePacketRate(t *testing.T) {
+	l := newLink(t, 30e6, 15e6)
+	l.est = New(Config{Initial: 15_000_000, Min: 1e5, Max: 2e7, Now: func() time.Time { return l.now }})
+	l.run(3 * time.Second) // 1,560 packets a second, feedback every 50 ms
+	if l.est.Reported() < 4000 {
+		t.Fatalf("only %d packets reported on", l.est.Reported())
+	}
+	if got := l.est.RingSize(); got != minRing {
+		t.Errorf("with prompt feedback the ring has %d slots, want %d", got, minRing)
+	}
+	for _, c := range []struct {
+		every time.Duration
+		want  int
+	}{
+		{10 * time.Millisecond, minRing},  // 100 a second: 1 s fits the smallest ring
+		{500 * time.Microsecond, 2048},    // 2,000 a second: 1.02 s
+		{100 * time.Microsecond, maxRing}, // 10,000 a second: capped
+	} {
+		now := time.Unix(1_000_000, 0)
+		e := New(Config{Initial: 1e6, Min: 1e5, Max: 2e7, Now: func() time.Time { return now }})
+		for range 3 * time.Second / c.every {
+			e.stamp(1200)
+			now = now.Add(c.every)
+		}
+		if got := e.RingSize(); got != c.want {
+			t.Errorf("a packet every %v without feedback: %d slots, want %d", c.every, got, c.want)
+		}
+	}
+}
+
+// TestGrowingKeepsPacketsInFlight: packets sent before the ring grew are
+// still known when their feedback arrives.
+func TestGrowingKeepsPacketsInFlight(t *testing.T) {
+	l := newLink(t, 3e6, 20e6)
+	const n = 3 * minRing
+	for range n {
+		l.est.stamp(1200)
+	}
+	if got := l.est.RingSize(); got < n {
+		t.Fatalf("%d packets in flight in a ring of %d", n, got)
+	}
+	arrivals := map[uint16]time.Duration{}
+	for i := range uint16(n) {
+		arrivals[i] = time.Duration(i) * 100 * time.Microsecond
+	}
+	l.est.ReadRTCP(feedbackFor(t, arrivals, 0, n))
+	if got := l.est.Reported(); got != n {
+		t.Fatalf("feedback reported %d of the %d packets", got, n)
+	}
+}
+
 // TestSendingAndFeedbackAllocateNothing: stamping a packet and reading a
 // feedback packet about it allocate nothing once the parser's scratch
-// space has grown.
+// space and the ring have grown.
 func TestSendingAndFeedbackAllocateNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector; ./test.sh runs this without it")
@@ -192,6 +246,9 @@ func TestSendingAndFeedbackAllocateNothing(t *testing.T) {
 	}
 	fb := feedbackFor(t, arrivals, 0, 64)
 	e.ReadRTCP(fb) // grows the scratch space
+	for range maxRing {
+		e.stamp(1200) // and the ring: nothing reports on these
+	}
 	allocs := testing.AllocsPerRun(100, func() {
 		for range 64 {
 			e.stamp(1200)
