@@ -165,9 +165,15 @@ func (e *Estimator) ReadRTCP(b []byte) {
 			return
 		}
 		b = rest
-		if p.Type == rtcpraw.TypeTransportFB && p.Format == rtcpraw.FormatTWCC {
-			e.feedback(p.Bytes)
-		}
+		e.Feedback(p)
+	}
+}
+
+// Feedback acts on one RTCP packet already split from its compound, if it
+// is transport-wide feedback.
+func (e *Estimator) Feedback(p rtcpraw.Packet) {
+	if p.Type == rtcpraw.TypeTransportFB && p.Format == rtcpraw.FormatTWCC {
+		e.feedback(p.Bytes)
 	}
 }
 

@@ -87,7 +87,7 @@ func (r *rtcpRoutes) handle(ssrc uint32, b []byte) {
 		if p.Type == rtcpraw.TypeTransportFB && p.Format == rtcpraw.FormatTWCC {
 			if m, ok := p.MediaSSRC(); ok && m == ssrc {
 				if est := r.est.Load(); est != nil {
-					est.ReadRTCP(p.Bytes)
+					est.Feedback(p)
 				}
 			}
 			continue
